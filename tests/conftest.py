@@ -1,0 +1,211 @@
+"""Shared fixtures.
+
+Unit tests need none of these. Functional and browser tests talk to a real running stack
+(``python -m webapp serve`` in a subprocess, over HTTP) through the ``stack`` fixture and its
+named collaborators: ``stack.dev_token("alice")``, ``stack.assume(token)``,
+``stack.dynamodb(credentials)``, ``stack.admin("dynamodb")``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_SPEC = ROOT.parent / "shared" / "spec"
+
+# Tests must never reach real AWS, whatever the developer's environment holds.
+for _name in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+    os.environ.pop(_name, None)
+os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+
+
+def free_port_block(count: int = 4) -> int:
+    """A base port P such that P .. P+count-1 are all free on 127.0.0.1."""
+    for _ in range(200):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            base = probe.getsockname()[1]
+        if base + count >= 65535:
+            continue
+        sockets = []
+        try:
+            for port in range(base, base + count):
+                sock = socket.socket()
+                sock.bind(("127.0.0.1", port))
+                sockets.append(sock)
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+    raise RuntimeError("no block of free ports")
+
+
+@dataclass
+class Credentials:
+    access_key_id: str
+    secret_access_key: str
+    session_token: str | None = None
+    expiration: Any = None
+    subject: str | None = None
+    assumed_role_arn: str | None = None
+
+
+class RunningStack:
+    """A ``python -m webapp serve`` process and clients to talk to it."""
+
+    def __init__(self, data_dir: Path, port: int, extra_env: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = port
+        self.host_url = f"http://localhost:{port}"
+        self.sts_url = f"http://localhost:{port + 1}"
+        self.dynamodb_url = f"http://localhost:{port + 2}"
+        self.iam_url = f"http://localhost:{port + 3}"
+        self.region = "us-east-1"
+        self.account_id = "000000000000"
+        self.user_role_arn = f"arn:aws:iam::{self.account_id}:role/WebUser"
+        self._extra_env = extra_env or {}
+        self.process: subprocess.Popen[str] | None = None
+        self.log_path = data_dir.parent / f"stack-{port}.log"
+
+    # Lifecycle -------------------------------------------------------------------------------
+
+    def start(self, timeout: float = 60.0) -> RunningStack:
+        ready = self.data_dir.parent / f"ready-{self.port}.json"
+        ready.unlink(missing_ok=True)
+        env = {**os.environ, **self._extra_env, "PYTHONUNBUFFERED": "1"}
+        log = open(self.log_path, "a")  # noqa: SIM115 - closed in stop()
+        self._log = log
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "webapp", "serve", "--port", str(self.port),
+             "--data-dir", str(self.data_dir), "--ready-file", str(ready)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if ready.exists():
+                return self
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"the stack did not start; its log:\n{self.log_path.read_text()[-5000:]}")
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if getattr(self, "_log", None):
+            self._log.close()
+
+    def kill(self) -> None:
+        """``kill -9``: no chance to flush anything."""
+        self.stop(signal.SIGKILL)
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    # Collaborators ---------------------------------------------------------------------------
+
+    def dev_token(self, user: str, **claims: Any) -> str:
+        """A fresh ID token for a demo user, from ``python -m webapp dev-token``."""
+        args = [sys.executable, "-m", "webapp", "dev-token", user, "--data-dir", str(self.data_dir)]
+        for name, value in claims.items():
+            args += ["--claim", f"{name}={json.dumps(value)}"]
+        out = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=True)
+        return out.stdout.strip()
+
+    def sts(self) -> Any:
+        return boto3.client(
+            "sts", region_name=self.region, endpoint_url=self.sts_url,
+            aws_access_key_id="unused", aws_secret_access_key="unused",
+            config=Config(retries={"max_attempts": 1}),
+        )
+
+    def assume(self, token: str, session_name: str = "test", **kwargs: Any) -> Credentials:
+        """STS AssumeRoleWithWebIdentity into the user role (unsigned, as the browser does it)."""
+        from botocore import UNSIGNED
+
+        client = boto3.client(
+            "sts", region_name=self.region, endpoint_url=self.sts_url,
+            config=Config(signature_version=UNSIGNED, retries={"max_attempts": 1}),
+        )
+        response = client.assume_role_with_web_identity(
+            RoleArn=kwargs.pop("RoleArn", self.user_role_arn), RoleSessionName=session_name,
+            WebIdentityToken=token, **kwargs,
+        )
+        c = response["Credentials"]
+        return Credentials(
+            c["AccessKeyId"], c["SecretAccessKey"], c["SessionToken"], c["Expiration"],
+            response.get("SubjectFromWebIdentityToken"), response["AssumedRoleUser"]["Arn"],
+        )
+
+    def login(self, user: str, session_name: str | None = None) -> Credentials:
+        """Dev token for ``user`` traded for temporary credentials."""
+        return self.assume(self.dev_token(user), session_name=session_name or user)
+
+    def dynamodb(self, credentials: Credentials, **config: Any) -> Any:
+        return boto3.client(
+            "dynamodb", region_name=self.region, endpoint_url=self.dynamodb_url,
+            aws_access_key_id=credentials.access_key_id,
+            aws_secret_access_key=credentials.secret_access_key,
+            aws_session_token=credentials.session_token,
+            config=Config(retries={"max_attempts": 1}, **config),
+        )
+
+    def admin_credentials(self) -> Credentials:
+        text = (self.data_dir / "admin-credentials").read_text()
+        values = dict(
+            line.split(" = ", 1) for line in text.splitlines() if " = " in line
+        )
+        return Credentials(values["aws_access_key_id"], values["aws_secret_access_key"])
+
+    def admin(self, service: str) -> Any:
+        """A boto3 client for ``service`` signed with the admin's static key."""
+        creds = self.admin_credentials()
+        endpoint = {"dynamodb": self.dynamodb_url, "iam": self.iam_url, "sts": self.sts_url}[service]
+        return boto3.client(
+            service, region_name=self.region, endpoint_url=endpoint,
+            aws_access_key_id=creds.access_key_id, aws_secret_access_key=creds.secret_access_key,
+            config=Config(retries={"max_attempts": 1}),
+        )
+
+    def table(self, logical: str) -> str:
+        return logical[0].upper() + logical[1:]
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """One local stack for the whole test session (functional and browser tests)."""
+    base = tmp_path_factory.mktemp("stack")
+    running = RunningStack(base / "data", free_port_block()).start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def fresh_stack(tmp_path: Path) -> Iterator[RunningStack]:
+    """A private stack for tests that restart, kill or reconfigure it."""
+    running = RunningStack(tmp_path / "data", free_port_block())
+    yield running
+    running.stop()

@@ -1,0 +1,42 @@
+"""``python -m webapp COMMAND``: thin commands that parse, call the library and format.
+
+Each command lives in its own module exposing ``configure(parser)`` and ``run(args) -> int``;
+this file only dispatches, so adding a command never touches another's code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+COMMANDS = {
+    "serve": ("webapp.stack", "run the app on the local AWS stack and print the URL to open"),
+    "dev-token": ("webapp.idp.devtoken", "print a fresh ID token for a demo user (no server needed)"),
+    "tables": ("webapp.tables", "create or list the app's tables (locally or on AWS)"),
+    "audit": ("webapp.audit", "follow and filter the authorization audit log"),
+    "users": ("webapp.idp.users", "list or add users of the dev identity provider"),
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m webapp", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (module_name, help_text) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        command.set_defaults(module=module_name)
+        _module(module_name).configure(command)
+    args = parser.parse_args(argv)
+    try:
+        return int(_module(args.module).run(args) or 0)
+    except KeyboardInterrupt:
+        return 130
+
+
+def _module(name: str):  # type: ignore[no-untyped-def]
+    return importlib.import_module(name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

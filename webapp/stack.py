@@ -1,0 +1,153 @@
+"""``python -m webapp serve``: the host and the local AWS, in one process.
+
+This is the only composition root: it builds every component from one ``Settings`` and hands each
+what it needs. Four threaded WSGI servers listen on consecutive ports (see ``webapp.settings``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from webapp.clock import Clock, system_clock
+from webapp.credentials import CredentialAuthority
+from webapp.settings import Settings
+
+ADMIN_ROLE_NAME = "Admin"
+
+
+@dataclass
+class LocalStack:
+    """The running local stack: its components and servers."""
+
+    settings: Settings
+    clock: Clock = system_clock
+    servers: list[BaseWSGIServer] = field(default_factory=list)
+    components: dict[str, Any] = field(default_factory=dict)
+
+    def start(self) -> LocalStack:
+        s = self.settings
+        s.data_dir.mkdir(parents=True, exist_ok=True)
+        from webapp.audit import AuditLog
+        from webapp.backend import open_backend
+        from webapp.dynamodb import create_dynamodb_app
+        from webapp.host import create_app
+        from webapp.iam import create_iam_app
+        from webapp.iam.registry import IamRegistry
+        from webapp.idp import IdentityProvider, create_idp_blueprint
+        from webapp.sts import create_sts_app
+        from webapp.tables import ensure_tables
+
+        credentials = CredentialAuthority.open(s.data_dir, self.clock)
+        idp = IdentityProvider.open(s, self.clock)
+        registry = IamRegistry.open(s, self.clock)
+        backend = open_backend(s, self.clock)
+        audit = AuditLog(s.data_dir / "audit.jsonl")
+        ensure_tables(backend, s)
+
+        host_key = credentials.ensure_service_key(s.host_role_arn, "host")
+        admin_key = credentials.ensure_service_key(
+            f"arn:aws:iam::{s.account_id}:role/{ADMIN_ROLE_NAME}", "admin"
+        )
+        credentials.save_service_keys(s.data_dir)
+        _write_admin_profile(s, admin_key.access_key_id, admin_key.secret_access_key)
+
+        def jwks_for(issuer: str) -> dict[str, Any]:
+            return idp.jwks() if issuer == s.issuer else {"keys": []}
+
+        host_app = create_app(
+            s,
+            idp_blueprint=create_idp_blueprint(idp),
+            credentials=(host_key.access_key_id, host_key.secret_access_key),
+        )
+        apps = [
+            (s.port, host_app),
+            (s.sts_port, create_sts_app(s, registry, credentials, jwks_for, self.clock)),
+            (s.dynamodb_port, create_dynamodb_app(s, registry, credentials, backend, audit, self.clock)),
+            (s.iam_port, create_iam_app(s, registry, credentials, self.clock)),
+        ]
+        self.components = {
+            "credentials": credentials, "idp": idp, "registry": registry,
+            "backend": backend, "audit": audit,
+        }
+        for port, app in apps:
+            server = make_server(s.bind, port, app, threaded=True)
+            self.servers.append(server)
+            threading.Thread(target=server.serve_forever, name=f"serve:{port}", daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        for server in self.servers:
+            server.shutdown()
+            server.server_close()
+        backend = self.components.get("backend")
+        if backend is not None:
+            backend.close()
+
+    def banner(self) -> str:
+        s = self.settings
+        users = self.components["idp"].users.names() if "idp" in self.components else []
+        return "\n".join([
+            "Local stack ready.",
+            f"  Open the app:  {s.host_url}/",
+            f"  Sign in as:    {', '.join(users)} (the dev identity provider needs no password)",
+            f"  STS:           {s.sts_url}",
+            f"  DynamoDB:      {s.dynamodb_url}",
+            f"  IAM:           {s.iam_url}",
+            f"  Data:          {s.data_dir.resolve()}",
+            f"  Admin profile: AWS_SHARED_CREDENTIALS_FILE={s.data_dir.resolve() / 'admin-credentials'}",
+            "Press Ctrl-C to stop.",
+        ])
+
+
+def _write_admin_profile(settings: Settings, access_key_id: str, secret: str) -> None:
+    """An AWS shared-credentials file, so that boto3 and the admin tooling reach the local stack."""
+    path = settings.data_dir / "admin-credentials"
+    text = (
+        "[default]\n"
+        f"aws_access_key_id = {access_key_id}\n"
+        f"aws_secret_access_key = {secret}\n"
+        f"region = {settings.region}\n"
+    )
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+
+
+# Command --------------------------------------------------------------------------------------
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--port", type=int, help="the host's port; STS, DynamoDB and IAM take the next three (default 8000)")
+    parser.add_argument("--data-dir", type=Path, help="where data, keys and credentials persist (default ./data)")
+    parser.add_argument("--bind", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--public-host", help="host name the browser uses (default localhost)")
+    parser.add_argument("--backend-url", help="a DynamoDB-compatible upstream instead of in-process moto")
+    parser.add_argument("--ready-file", type=Path, help=argparse.SUPPRESS)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(
+        port=args.port, data_dir=args.data_dir, bind=args.bind,
+        public_host=args.public_host, backend_url=args.backend_url,
+    )
+    stack = LocalStack(settings).start()
+    print(stack.banner(), flush=True)
+    if args.ready_file:
+        args.ready_file.write_text(json.dumps({"pid": os.getpid(), "url": settings.host_url}))
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    stopped.wait()
+    print("Stopping.", file=sys.stderr, flush=True)
+    stack.stop()
+    return 0
