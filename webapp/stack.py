@@ -53,6 +53,9 @@ class LocalStack:
         backend = open_backend(s, self.clock)
         audit = AuditLog(s.data_dir / "audit.jsonl")
         ensure_tables(backend, s)
+        from webapp.demo import seed_demo_profiles
+
+        seed_demo_profiles(backend, s, idp.demo_profiles())
 
         host_key = credentials.ensure_service_key(s.host_role_arn, "host")
         admin_key = credentials.ensure_service_key(
@@ -64,8 +67,9 @@ class LocalStack:
         def jwks_for(issuer: str) -> dict[str, Any]:
             return idp.jwks() if issuer == s.issuer else {"keys": []}
 
+        host_settings = s.with_(oidc_client_secret=s.oidc_client_secret or idp.client_secret(s.client_id))
         host_app = create_app(
-            s,
+            host_settings,
             idp_blueprint=create_idp_blueprint(idp),
             credentials=(host_key.access_key_id, host_key.secret_access_key),
         )
