@@ -1,0 +1,109 @@
+"""Render the policy templates in ``iam_policies/templates/`` into policy documents.
+
+The same templates provision the local stack and are applied to AWS by the admin tooling, so a
+policy tested locally is the policy deployed. Template parameters are written ``{{Name}}`` (and
+``{{Table:<logical>}}`` for a table's physical name), a syntax IAM never uses, so they can sit next
+to IAM's own ``${...}`` policy variables without clashing: ``"${{{ProviderKey}}:sub}"`` renders to
+``"${idp.localhost/dev:sub}"`` (IAM UG, "IAM policy elements: Variables and tags").
+
+Rendering is strict: a placeholder without a value, a placeholder or parameter whose name is not
+one of ``PARAMETERS`` (or ``Table:<logical>``), or a template that is not valid JSON is a
+``TemplateError`` naming the template and the parameter, never a half-rendered policy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping
+from importlib import resources
+from typing import Any
+
+#: Parameters a template may use, besides ``Table:<logical name>``.
+PARAMETERS: frozenset[str] = frozenset({
+    "Account", "Region", "Partition", "ProviderKey", "ProviderArn", "ClientId",
+})
+
+_PLACEHOLDER = re.compile(r"\{\{([A-Za-z][A-Za-z0-9]*(?::[A-Za-z][A-Za-z0-9_-]*)?)\}\}")
+_TABLE = re.compile(r"Table:[A-Za-z][A-Za-z0-9_-]*")
+
+
+class TemplateError(ValueError):
+    """A template cannot be rendered: unknown template, missing or unknown parameter."""
+
+
+def template_names() -> list[str]:
+    """Names of the shipped templates, without ``.json`` (``user-role``, ``user-role-trust``, ...)."""
+    folder = resources.files("iam_policies") / "templates"
+    return sorted(p.name[: -len(".json")] for p in folder.iterdir() if p.name.endswith(".json"))
+
+
+def template_text(name: str) -> str:
+    """The raw text of template ``name`` (with or without ``.json``)."""
+    stem = name[: -len(".json")] if name.endswith(".json") else name
+    if stem not in template_names():
+        raise TemplateError(f"unknown policy template {stem!r}; known: {', '.join(template_names())}")
+    return (resources.files("iam_policies") / "templates" / f"{stem}.json").read_text()
+
+
+def placeholders(name: str) -> set[str]:
+    """The parameter names template ``name`` uses."""
+    return {m.group(1) for m in _PLACEHOLDER.finditer(template_text(name))}
+
+
+def render(template_name: str, params: Mapping[str, str]) -> dict[str, Any]:
+    """The policy document of ``template_name`` with every ``{{Name}}`` replaced by ``params``.
+
+    ``params`` may hold more parameters than this template uses (one mapping serves all
+    templates), but every name must be a known one, and every placeholder must have a value.
+    """
+    for name in params:
+        if not _known(name):
+            raise TemplateError(
+                f"unknown template parameter {name!r}; expected one of "
+                f"{', '.join(sorted(PARAMETERS))} or Table:<logical name>"
+            )
+    stem = template_name[: -len(".json")] if template_name.endswith(".json") else template_name
+    try:
+        document = json.loads(template_text(stem))
+    except json.JSONDecodeError as exc:
+        raise TemplateError(f"template {stem!r} is not valid JSON: {exc}") from exc
+    return _substitute(document, stem, params)  # type: ignore[no-any-return]
+
+
+def render_text(template_name: str, params: Mapping[str, str]) -> str:
+    """``render`` as compact JSON text, the form IAM stores and our registry persists."""
+    return json.dumps(render(template_name, params), separators=(",", ":"))
+
+
+def _known(name: str) -> bool:
+    return name in PARAMETERS or _TABLE.fullmatch(name) is not None
+
+
+def _substitute(value: Any, template: str, params: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        return _PLACEHOLDER.sub(lambda m: _value(m.group(1), template, params), value)
+    if isinstance(value, list):
+        return [_substitute(v, template, params) for v in value]
+    if isinstance(value, dict):
+        return {
+            _substitute(k, template, params): _substitute(v, template, params) for k, v in value.items()
+        }
+    return value
+
+
+def _value(name: str, template: str, params: Mapping[str, str]) -> str:
+    if not _known(name):
+        raise TemplateError(f"template {template!r} uses unknown parameter {{{{{name}}}}}")
+    if name not in params:
+        raise TemplateError(f"template {template!r} needs parameter {name!r}, which was not given")
+    value = params[name]
+    if not isinstance(value, str) or not value:
+        raise TemplateError(f"template parameter {name!r} must be a non-empty string")
+    return value
+
+
+def iter_templates(params: Mapping[str, str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every template rendered with ``params``: ``(name, document)``."""
+    for name in template_names():
+        yield name, render(name, params)
