@@ -1,0 +1,311 @@
+"""The app's five tables, defined once as data (docs/data-model.md), and the ways to create them.
+
+``TABLES`` is the single source of truth for key schemas, indexes (with their projections) and
+the TTL attribute. Three consumers read it:
+
+- ``ensure_tables(backend, settings)``: the local stack creates what is missing at start, through
+  the in-process backend (``Backend.call("CreateTable", ...)``);
+- ``python -m webapp tables create|list|describe``: boto3, against the local stack's DynamoDB
+  endpoint (with the admin profile it writes) or against real AWS (boto3's default chain);
+- the host's ``/config.json``, which gives the page the physical names under the logical ones.
+
+Every table is on-demand (``PAY_PER_REQUEST``): no capacity to size for a demo, and the same
+request shape works on AWS (DynamoDB API Reference, CreateTable, ``BillingMode``). TTL is enabled
+by a separate ``UpdateTimeToLive`` call, because CreateTable cannot set it (DynamoDB Developer
+Guide, "Enabling Time to Live").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from iam_policies.errors import AwsError
+from iam_policies.schema import IndexSchema, TableSchema
+from webapp.settings import Settings
+
+Projection = Literal["ALL", "KEYS_ONLY", "INCLUDE"]
+
+
+@dataclass(frozen=True)
+class Index:
+    name: str
+    kind: Literal["GSI", "LSI"]
+    partition_key: str
+    sort_key: str | None = None
+    projection: Projection = "ALL"
+    non_key_attributes: tuple[str, ...] = ()
+
+    def params(self) -> dict[str, Any]:
+        projection: dict[str, Any] = {"ProjectionType": self.projection}
+        if self.projection == "INCLUDE":
+            projection["NonKeyAttributes"] = list(self.non_key_attributes)
+        return {"IndexName": self.name, "KeySchema": _key_schema(self.partition_key, self.sort_key),
+                "Projection": projection}
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of docs/data-model.md: its logical name (the key in ``/config.json``) and shape."""
+
+    logical: str
+    partition_key: str
+    sort_key: str | None = None
+    #: Type of every attribute used in a key of the table or of an index (all strings here).
+    attribute_types: Mapping[str, str] = field(default_factory=dict)
+    indexes: tuple[Index, ...] = ()
+    ttl_attribute: str | None = None
+
+    def physical_name(self, settings: Settings) -> str:
+        return settings.table_name(self.logical)
+
+    def create_params(self, physical_name: str) -> dict[str, Any]:
+        """The CreateTable request (DynamoDB API Reference, CreateTable)."""
+        params: dict[str, Any] = {
+            "TableName": physical_name,
+            "KeySchema": _key_schema(self.partition_key, self.sort_key),
+            "AttributeDefinitions": [
+                {"AttributeName": name, "AttributeType": self.attribute_types.get(name, "S")}
+                for name in self.key_attributes()
+            ],
+            "BillingMode": "PAY_PER_REQUEST",
+        }
+        local = [i.params() for i in self.indexes if i.kind == "LSI"]
+        global_ = [i.params() for i in self.indexes if i.kind == "GSI"]
+        if local:
+            params["LocalSecondaryIndexes"] = local
+        if global_:
+            params["GlobalSecondaryIndexes"] = global_
+        return params
+
+    def ttl_params(self, physical_name: str) -> dict[str, Any] | None:
+        if self.ttl_attribute is None:
+            return None
+        return {"TableName": physical_name,
+                "TimeToLiveSpecification": {"Enabled": True, "AttributeName": self.ttl_attribute}}
+
+    def key_attributes(self) -> list[str]:
+        """Attributes that must be declared: the keys of the table and of every index, once each."""
+        names: list[str] = []
+        for name in (self.partition_key, self.sort_key,
+                     *(k for i in self.indexes for k in (i.partition_key, i.sort_key))):
+            if name is not None and name not in names:
+                names.append(name)
+        return names
+
+    def schema(self, physical_name: str) -> TableSchema:
+        """The key schema as the policy engine sees it (``iam_policies.schema``)."""
+        return TableSchema(
+            physical_name, self.partition_key, self.sort_key,
+            {i.name: IndexSchema(i.name, i.kind, i.partition_key, i.sort_key, i.projection,
+                                 i.non_key_attributes) for i in self.indexes},
+        )
+
+
+def _key_schema(partition_key: str, sort_key: str | None) -> list[dict[str, str]]:
+    schema = [{"AttributeName": partition_key, "KeyType": "HASH"}]
+    if sort_key is not None:
+        schema.append({"AttributeName": sort_key, "KeyType": "RANGE"})
+    return schema
+
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "photos", "UserId", "PhotoId",
+        indexes=(Index("ByDate", "LSI", "UserId", "TakenOn", "ALL"),),
+    ),
+    Table(
+        "photoTags", "UserId", "TagKey",
+        indexes=(Index("PublicByTag", "GSI", "PublicTag", "TakenOn", "INCLUDE",
+                       ("Title", "Thumb", "PhotoId", "OwnerName")),),
+    ),
+    Table("profiles", "UserId"),
+    Table(
+        "games", "GameId",
+        indexes=(Index("ByHost", "GSI", "Host", "UpdatedAt", "ALL"),
+                 Index("ByOpponent", "GSI", "Opponent", "UpdatedAt", "ALL")),
+    ),
+    Table("sessions", "SessionId", ttl_attribute="ExpiresAt"),
+)
+
+TABLES_BY_LOGICAL: dict[str, Table] = {t.logical: t for t in TABLES}
+
+
+def physical_names(settings: Settings) -> dict[str, str]:
+    """``{logical: physical}`` for ``/config.json`` and the templates."""
+    return {t.logical: t.physical_name(settings) for t in TABLES}
+
+
+# Local stack: through the in-process backend ------------------------------------------------
+
+
+class _Backend(Protocol):
+    def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]: ...
+
+
+def ensure_tables(backend: _Backend, settings: Settings) -> list[str]:
+    """Create the tables that are missing and enable TTL where it is off; returns what was done.
+
+    Idempotent: a second start finds every table and changes nothing.
+    """
+    done: list[str] = []
+    for table in TABLES:
+        name = table.physical_name(settings)
+        if _backend_has_table(backend, name):
+            pass
+        else:
+            try:
+                backend.call("CreateTable", table.create_params(name))
+                done.append(f"created {name}")
+            except AwsError as error:
+                if error.code != "ResourceInUseException":  # created meanwhile: fine
+                    raise
+        ttl = table.ttl_params(name)
+        if ttl is not None and not _backend_ttl_enabled(backend, name):
+            backend.call("UpdateTimeToLive", ttl)
+            done.append(f"enabled TTL on {name}.{table.ttl_attribute}")
+    return done
+
+
+def _backend_has_table(backend: _Backend, name: str) -> bool:
+    try:
+        backend.call("DescribeTable", {"TableName": name})
+    except AwsError as error:
+        if error.code == "ResourceNotFoundException":
+            return False
+        raise
+    return True
+
+
+def _backend_ttl_enabled(backend: _Backend, name: str) -> bool:
+    description = backend.call("DescribeTimeToLive", {"TableName": name})
+    status = description.get("TimeToLiveDescription", {}).get("TimeToLiveStatus")
+    return status in ("ENABLED", "ENABLING")
+
+
+# Command: python -m webapp tables create|list|describe --------------------------------------
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("action", choices=("create", "list", "describe"),
+                        help="create the missing tables, list them with their status, or describe them")
+    parser.add_argument("--endpoint-url",
+                        help="a DynamoDB endpoint (the local stack's is http://localhost:8002); "
+                             "default: AWS's endpoint for the region")
+    parser.add_argument("--region", help="AWS region (default: WEBAPP_REGION, AWS_REGION or us-east-1)")
+    parser.add_argument("--prefix", help="physical table name prefix (default: WEBAPP_TABLE_PREFIX)")
+    parser.add_argument("--data-dir", type=Path,
+                        help="the local stack's data directory: with --endpoint-url, sign with its "
+                             "admin profile (<data>/admin-credentials); default ./data")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def run(args: argparse.Namespace) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    settings = Settings.from_env(table_prefix=args.prefix, data_dir=args.data_dir)
+    region = args.region or os.environ.get("WEBAPP_REGION") or os.environ.get("AWS_REGION") \
+        or settings.region
+    try:
+        client = _client(args.endpoint_url, region, settings.data_dir)
+        if args.action == "create":
+            result: Any = create_tables(client, settings)
+        elif args.action == "list":
+            result = list_tables(client, settings)
+        else:
+            result = describe_tables(client, settings)
+    except (ClientError, BotoCoreError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        print(json.dumps(result, indent=2, default=str))
+    else:
+        print(_as_text(args.action, result))
+    return 0
+
+
+def _client(endpoint_url: str | None, region: str, data_dir: Path) -> Any:
+    import boto3
+
+    admin_profile = data_dir / "admin-credentials"
+    if endpoint_url and admin_profile.exists():
+        # The local stack's admin key, as an ordinary AWS shared-credentials file.
+        os.environ.setdefault("AWS_SHARED_CREDENTIALS_FILE", str(admin_profile.resolve()))
+        session = boto3.Session(profile_name="default", region_name=region)
+    else:
+        session = boto3.Session(region_name=region)
+    return session.client("dynamodb", endpoint_url=endpoint_url)
+
+
+def create_tables(client: Any, settings: Settings) -> list[dict[str, Any]]:
+    """Create what is missing (and wait for it to be ACTIVE), then enable TTL; report each table."""
+    from botocore.exceptions import ClientError
+
+    report = []
+    existing = set(_all_table_names(client))
+    for table in TABLES:
+        name = table.physical_name(settings)
+        status = "exists"
+        if name not in existing:
+            try:
+                client.create_table(**table.create_params(name))
+                status = "created"
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ResourceInUseException":
+                    raise
+            client.get_waiter("table_exists").wait(
+                TableName=name, WaiterConfig={"Delay": 2, "MaxAttempts": 60})
+        ttl = table.ttl_params(name)
+        if ttl is not None:
+            current = client.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
+            if current.get("TimeToLiveStatus") not in ("ENABLED", "ENABLING"):
+                client.update_time_to_live(**ttl)
+                status += ", TTL enabled"
+        report.append({"logical": table.logical, "table": name, "status": status})
+    return report
+
+
+def list_tables(client: Any, settings: Settings) -> list[dict[str, Any]]:
+    existing = set(_all_table_names(client))
+    return [{"logical": t.logical, "table": t.physical_name(settings),
+             "status": "exists" if t.physical_name(settings) in existing else "missing"}
+            for t in TABLES]
+
+
+def describe_tables(client: Any, settings: Settings) -> list[dict[str, Any]]:
+    from botocore.exceptions import ClientError
+
+    out = []
+    for table in TABLES:
+        name = table.physical_name(settings)
+        try:
+            out.append(client.describe_table(TableName=name)["Table"])
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
+            out.append({"TableName": name, "TableStatus": "MISSING"})
+    return out
+
+
+def _all_table_names(client: Any) -> Iterable[str]:
+    for page in client.get_paginator("list_tables").paginate():
+        yield from page.get("TableNames", [])
+
+
+def _as_text(action: str, result: list[dict[str, Any]]) -> str:
+    if action == "describe":
+        lines = []
+        for t in result:
+            indexes = [i["IndexName"] for i in
+                       (t.get("LocalSecondaryIndexes") or []) + (t.get("GlobalSecondaryIndexes") or [])]
+            keys = " ".join(f"{k['AttributeName']}({k['KeyType']})" for k in t.get("KeySchema", []))
+            lines.append(f"{t['TableName']:<24} {t.get('TableStatus', '?'):<8} {keys}"
+                         + (f"  indexes: {', '.join(indexes)}" if indexes else ""))
+        return "\n".join(lines)
+    return "\n".join(f"{r['logical']:<10} {r['table']:<24} {r['status']}" for r in result)
