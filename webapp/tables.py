@@ -207,7 +207,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
     settings = Settings.from_env(table_prefix=args.prefix, data_dir=args.data_dir)
     region = args.region or os.environ.get("WEBAPP_REGION") or os.environ.get("AWS_REGION") \
@@ -231,7 +231,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _client(endpoint_url: str | None, region: str, data_dir: Path) -> Any:
-    import boto3
+    import boto3  # type: ignore[import-untyped]
 
     admin_profile = data_dir / "admin-credentials"
     if endpoint_url and admin_profile.exists():
