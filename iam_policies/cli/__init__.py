@@ -1,0 +1,1 @@
+"""Thin command modules: each exposes ``configure(parser)`` and ``run(args) -> int``."""
