@@ -1,0 +1,394 @@
+"""Verify a SigV4-signed request: the checks AWS performs, in its order, with its messages.
+
+Sources: AWS IAM User Guide "Create a signed AWS API request", "Authenticating requests: using
+query parameters", "Troubleshoot signature errors" (the credential-scope messages); the check
+order and bodies observed on live DynamoDB (shared/spec/fgac-semantics.md §E.1, E.3) and the
+verification checklist of shared/spec/security-anchors.md §2.1:
+
+1. auth present (header or query, not both);       MissingAuthenticationToken / InvalidSignature
+2. complete: algorithm, Credential, SignedHeaders,  IncompleteSignature
+   Signature, a date;
+3. time window (``skew`` seconds either side);       InvalidSignature "Signature expired" / "not yet current"
+4. ``host`` and every ``x-amz-*`` header signed;     InvalidSignature
+5. credential scope: date, region, service, term;   InvalidSignature
+6. access key and session token;                    UnrecognizedClient / ExpiredToken
+7. signature over the received request and body.    InvalidSignature (``hmac.compare_digest``)
+
+Project decisions (security-anchors §6.4, §2.1 step 6): ``x-amz-security-token`` must be signed
+whenever it is sent; security-relevant headers may not be repeated; the window defaults to 5 min.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from typing import Generic, TypeVar
+from urllib.parse import unquote
+
+from webapp.credentials import ExpiredCredentials, UnknownCredentials
+from webapp.sigv4 import canonical
+from webapp.sigv4.errors import (
+    EXPIRED_MESSAGE,
+    MISMATCH_MESSAGE,
+    MISSING_MESSAGE,
+    UNRECOGNIZED_MESSAGE,
+    ExpiredToken,
+    IncompleteSignature,
+    InvalidSignature,
+    MissingAuthenticationToken,
+    UnrecognizedClient,
+)
+
+P = TypeVar("P")
+
+#: ``lookup(access_key_id, session_token) -> (secret, principal)``; raises
+#: ``UnknownCredentials`` or ``ExpiredCredentials`` (``CredentialAuthority.secret_for``).
+Lookup = Callable[[str, "str | None"], "tuple[str, P]"]
+
+#: Headers whose repetition would let a router read one copy while the verifier reads another.
+SINGLE_HEADERS = ("authorization", "host", "x-amz-date", "x-amz-security-token", "x-amz-target",
+                  "x-amz-content-sha256")
+
+_AMZ_DATE = re.compile(r"\d{8}T\d{6}Z")
+_SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9a-z]+")
+_QUERY_AUTH = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders",
+               "X-Amz-Signature")
+#: Longest presigned lifetime AWS accepts (7 days).
+_MAX_EXPIRES = 7 * 24 * 3600
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    """A request exactly as received: raw (still percent-encoded) path and query, the header
+    pairs in arrival order (repeats allowed), and the actual body bytes."""
+
+    method: str
+    path: str
+    query: str
+    headers: Sequence[tuple[str, str]]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class VerifiedRequest(Generic[P]):
+    principal: P
+    access_key_id: str
+    amz_date: str
+    region: str
+    service: str
+    signed_headers: tuple[str, ...]
+    presigned: bool
+
+
+@dataclass(frozen=True)
+class _Auth:
+    credential: str
+    signed_headers: str
+    signature: str
+    amz_date: str
+    session_token: str | None
+    presigned: bool
+    expires: int | None = None
+
+
+def verify(
+    request: SignedRequest,
+    *,
+    lookup: Callable[[str, str | None], tuple[str, P]],
+    clock: Callable[[], float],
+    region: str,
+    service: str,
+    skew: int = 300,
+) -> VerifiedRequest[P]:
+    """Return who signed ``request``, or raise the ``SigV4Error`` AWS would answer with."""
+    headers = _headers(request.headers)
+    auth = _parse(request, headers)
+    now = clock()
+    _check_time(auth, now, skew)
+    signed = _check_signed_headers(auth, headers)
+    access_key_id, scope = _check_scope(auth, region, service)
+
+    try:
+        secret, principal = lookup(access_key_id, auth.session_token)
+    except UnknownCredentials:
+        raise UnrecognizedClient(UNRECOGNIZED_MESSAGE) from None
+    except ExpiredCredentials:
+        raise ExpiredToken(EXPIRED_MESSAGE) from None
+
+    payload_hash = hashlib.sha256(request.body).hexdigest()
+    declared = headers.get("x-amz-content-sha256")
+    if declared is not None and not hmac.compare_digest(declared.strip().lower(), payload_hash):
+        raise InvalidSignature(
+            "The provided 'x-amz-content-sha256' header does not match what was computed."
+        )
+    canonical_request = canonical.canonical_request(
+        method=request.method,
+        raw_path=request.path,
+        raw_query=request.query,
+        headers=headers,
+        signed_headers=signed,
+        payload_hash=payload_hash,
+        exclude_query=("X-Amz-Signature",) if auth.presigned else (),
+    )
+    to_sign = canonical.string_to_sign(auth.amz_date, scope, canonical_request)
+    expected = canonical.signature(
+        canonical.signing_key(secret, auth.amz_date[:8], region, service), to_sign
+    )
+    if not hmac.compare_digest(expected.encode(), auth.signature.encode()):
+        raise InvalidSignature(
+            f"{MISMATCH_MESSAGE}\n\nThe Canonical String for this request should have been\n"
+            f"'{canonical_request}'\n\nThe String-to-Sign should have been\n'{to_sign}'\n"
+        )
+    return VerifiedRequest(principal, access_key_id, auth.amz_date, region, service, signed,
+                           auth.presigned)
+
+
+# Steps ------------------------------------------------------------------------------------------
+
+
+def _headers(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
+    """Lower-case names to values, repeats joined with ``,`` (vector get-header-key-duplicate);
+    a repeated security-relevant header is refused outright."""
+    out: dict[str, str] = {}
+    for name, value in pairs:
+        key = name.strip().lower()
+        if key in out:
+            if key in SINGLE_HEADERS:
+                raise IncompleteSignature(f"Header '{name}' must not be repeated.")
+            out[key] = f"{out[key]},{value}"
+        else:
+            out[key] = value
+    for key in ("x-amz-date", "x-amz-security-token", "host", "x-amz-target"):
+        # A front end (Werkzeug's, gunicorn's) may have joined repeats with ",": none of these
+        # values can hold one legitimately.
+        if "," in out.get(key, ""):
+            raise IncompleteSignature(f"Header '{key}' must not be repeated.")
+    return out
+
+
+def _parse(request: SignedRequest, headers: Mapping[str, str]) -> _Auth:
+    header = headers.get("authorization")
+    query = _query_params(request.query)
+    if header is not None and "X-Amz-Algorithm" in query:
+        raise InvalidSignature(
+            "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header."
+        )
+    if header is not None and header.strip():
+        return _parse_header(header, headers)
+    if any(name in query for name in _QUERY_AUTH):
+        return _parse_query(query)
+    raise MissingAuthenticationToken(MISSING_MESSAGE)
+
+
+def _parse_header(header: str, headers: Mapping[str, str]) -> _Auth:
+    algorithm, _, rest = header.strip().partition(" ")
+    if algorithm != canonical.ALGORITHM:
+        raise IncompleteSignature(f"Unsupported AWS 'algorithm': '{algorithm[:40]}'.")
+    parts: dict[str, str] = {}
+    for item in rest.split(","):
+        name, eq, value = item.strip().partition("=")
+        if not eq or name not in ("Credential", "SignedHeaders", "Signature"):
+            raise IncompleteSignature(
+                f"'{item.strip()[:60]}' not a valid key=value pair (missing equal-sign) in "
+                f"Authorization header: '{_redact(header)}'."
+            )
+        if name in parts:
+            raise IncompleteSignature(f"Authorization header repeats '{name}'.")
+        parts[name] = value.strip()
+    missing = [
+        f"Authorization header requires '{name}' parameter."
+        for name in ("Credential", "Signature", "SignedHeaders")
+        if not parts.get(name)
+    ]
+    amz_date = _header_date(headers)
+    if amz_date is None:
+        missing.append(
+            "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
+        )
+    if missing:
+        raise IncompleteSignature(" ".join(missing) + f" Authorization={_redact(header)}")
+    assert amz_date is not None
+    return _Auth(
+        credential=parts["Credential"],
+        signed_headers=parts["SignedHeaders"],
+        signature=_check_signature_format(parts["Signature"]),
+        amz_date=amz_date,
+        session_token=headers.get("x-amz-security-token"),
+        presigned=False,
+    )
+
+
+def _parse_query(query: Mapping[str, list[str]]) -> _Auth:
+    for name, values in query.items():
+        if name.startswith("X-Amz-") and len(values) > 1:
+            raise IncompleteSignature(f"Query parameter '{name}' must not be repeated.")
+    missing = [
+        f"AWS query-string parameters must include '{name}'."
+        for name in (*_QUERY_AUTH, "X-Amz-Expires")
+        if not query.get(name, [""])[0]
+    ]
+    if missing:
+        raise IncompleteSignature(" ".join(missing) + " Re-examine the query-string parameters.")
+    algorithm = query["X-Amz-Algorithm"][0]
+    if algorithm != canonical.ALGORITHM:
+        raise IncompleteSignature(f"Unsupported AWS 'algorithm': '{algorithm[:40]}'.")
+    amz_date = query["X-Amz-Date"][0]
+    if not _valid_amz_date(amz_date):
+        raise IncompleteSignature(f"Date must be in ISO-8601 'basic format'. Got '{amz_date[:40]}'.")
+    expires_text = query["X-Amz-Expires"][0]
+    if not expires_text.isdigit() or not 1 <= int(expires_text) <= _MAX_EXPIRES:
+        raise IncompleteSignature(
+            f"X-Amz-Expires must be an integer between 1 and {_MAX_EXPIRES}. Got '{expires_text[:20]}'."
+        )
+    token = query.get("X-Amz-Security-Token", [None])[0]
+    return _Auth(
+        credential=query["X-Amz-Credential"][0],
+        signed_headers=query["X-Amz-SignedHeaders"][0],
+        signature=_check_signature_format(query["X-Amz-Signature"][0]),
+        amz_date=amz_date,
+        session_token=token,
+        presigned=True,
+        expires=int(expires_text),
+    )
+
+
+def _check_signature_format(value: str) -> str:
+    if not _SIGNATURE.fullmatch(value):
+        raise IncompleteSignature("Signature must be 64 hexadecimal characters (HMAC-SHA256).")
+    return value
+
+
+def _header_date(headers: Mapping[str, str]) -> str | None:
+    """``X-Amz-Date`` (basic ISO 8601), else an RFC 7231 ``Date`` turned into that form."""
+    amz = headers.get("x-amz-date")
+    if amz is not None:
+        amz = amz.strip()
+        if not _valid_amz_date(amz):
+            raise IncompleteSignature(
+                f"Date must be in ISO-8601 'basic format'. Got '{amz[:40]}'. See "
+                "http://en.wikipedia.org/wiki/ISO_8601"
+            )
+        return amz
+    date = headers.get("date")
+    if date is None:
+        return None
+    try:
+        parsed = parsedate_to_datetime(date)
+    except (TypeError, ValueError):
+        raise IncompleteSignature(f"Date header is not a valid HTTP date: '{date[:40]}'.") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return _format(parsed.timestamp())
+
+
+def _valid_amz_date(text: str) -> bool:
+    if not _AMZ_DATE.fullmatch(text):
+        return False
+    try:
+        dt.datetime.strptime(text, "%Y%m%dT%H%M%SZ")
+    except ValueError:
+        return False
+    return True
+
+
+def _check_time(auth: _Auth, now: float, skew: int) -> None:
+    signed_at = dt.datetime.strptime(auth.amz_date, "%Y%m%dT%H%M%SZ").replace(
+        tzinfo=dt.UTC
+    ).timestamp()
+    minutes = f"{skew / 60:g}"
+    if auth.presigned:
+        assert auth.expires is not None
+        if now > signed_at + auth.expires:
+            raise InvalidSignature(
+                f"Signature expired: {auth.amz_date} is now earlier than "
+                f"{_format(now - auth.expires)} ({_format(now)} - {auth.expires} sec.)"
+            )
+    elif signed_at < now - skew:
+        raise InvalidSignature(
+            f"Signature expired: {auth.amz_date} is now earlier than {_format(now - skew)} "
+            f"({_format(now)} - {minutes} min.)"
+        )
+    if signed_at > now + skew:
+        raise InvalidSignature(
+            f"Signature not yet current: {auth.amz_date} is still later than "
+            f"{_format(now + skew)} ({_format(now)} + {minutes} min.)"
+        )
+
+
+def _check_signed_headers(auth: _Auth, headers: Mapping[str, str]) -> tuple[str, ...]:
+    names = tuple(auth.signed_headers.split(";"))
+    if any(not _HEADER_NAME.fullmatch(name) for name in names):
+        raise IncompleteSignature(
+            f"SignedHeaders must be lower-case header names separated by ';'. Got "
+            f"'{auth.signed_headers[:200]}'."
+        )
+    if "host" not in names:
+        raise InvalidSignature("'Host' must be a 'SignedHeader' in the AWS Authorization.")
+    for name in headers:
+        if name.startswith("x-amz-") and name not in names:
+            raise InvalidSignature(
+                f"'{_title(name)}' must be a 'SignedHeader' in the AWS Authorization."
+            )
+    for name in names:
+        if name not in headers:
+            raise InvalidSignature(f"Signed header '{name}' is not present in the request.")
+    return tuple(sorted(set(names)))
+
+
+def _check_scope(auth: _Auth, region: str, service: str) -> tuple[str, str]:
+    parts = auth.credential.split("/")
+    if len(parts) != 5 or not all(parts):
+        raise IncompleteSignature(
+            "Credential must have exactly 5 slash-delimited elements, e.g. "
+            f"keyid/date/region/service/term, got '{auth.credential[:200]}'"
+        )
+    access_key_id, date, scope_region, scope_service, terminator = parts
+    if date != auth.amz_date[:8]:
+        raise InvalidSignature(
+            "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
+            f"from HTTP: '{date[:20]}' != '{auth.amz_date[:8]}', from '{auth.amz_date}'."
+        )
+    if scope_region != region:
+        raise InvalidSignature(
+            f"Credential should be scoped to a valid region, not '{scope_region[:40]}'."
+        )
+    if scope_service != service:
+        raise InvalidSignature(f"Credential should be scoped to correct service: '{service}'.")
+    if terminator != canonical.TERMINATOR:
+        raise InvalidSignature(
+            "Credential should be scoped with a valid terminator: 'aws4_request', "
+            f"not '{terminator[:40]}'."
+        )
+    return access_key_id, "/".join(parts[1:])
+
+
+# Helpers ----------------------------------------------------------------------------------------
+
+
+def _query_params(raw: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for part in raw.split("&"):
+        if not part:
+            continue
+        name, _, value = part.partition("=")
+        out.setdefault(unquote(name.replace("+", " ")), []).append(unquote(value.replace("+", " ")))
+    return out
+
+
+def _format(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _title(name: str) -> str:
+    return "-".join(part.capitalize() for part in name.split("-"))
+
+
+def _redact(header: str) -> str:
+    """The Authorization header for an error message: bounded, so a huge header is not echoed."""
+    return header if len(header) <= 512 else header[:512] + "..."
