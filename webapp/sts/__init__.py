@@ -1,0 +1,1 @@
+"""The local STS: AssumeRoleWithWebIdentity over the Query protocol (see ``webapp.sts.app``)."""

@@ -1,0 +1,70 @@
+"""A cache of the providers' public JWKS, with one rate-limited refetch for an unknown ``kid``.
+
+STS reads a provider's keys from its JWKS (IAM UG, "Obtaining the thumbprint for an OIDC
+identity provider": discovery, then ``jwks_uri``). The cache keeps each issuer's keys for
+``ttl`` seconds; a token naming a ``kid`` that is not in the cached set triggers at most one
+refetch per issuer every ``min_refetch_interval`` seconds, so a genuinely rotated key is picked
+up at once (OIDF ``oidcc-client-test-signing-key-rotation``, attack T-43) while a flood of tokens
+with made-up ``kid``s cannot hammer the provider (attack T-07). Keys never come from the token.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from webapp.clock import Clock
+from webapp.sts.errors import IDPCommunicationError
+
+JwksFetcher = Callable[[str], Mapping[str, Any]]
+
+
+@dataclass
+class _Entry:
+    jwks: Mapping[str, Any]
+    fetched_at: float
+
+
+class JwksCache:
+    """``cache(issuer, kid)`` -> the issuer's JWKS; thread-safe."""
+
+    def __init__(self, fetch: JwksFetcher, clock: Clock, *, ttl: float = 300.0,
+                 min_refetch_interval: float = 30.0) -> None:
+        self._fetch = fetch
+        self._clock = clock
+        self._ttl = ttl
+        self._min_refetch = min_refetch_interval
+        self._entries: dict[str, _Entry] = {}
+        self._lock = threading.Lock()
+        #: How many times each issuer's JWKS was fetched (for tests and the audit).
+        self.fetches: dict[str, int] = {}
+
+    def __call__(self, issuer: str, kid: str | None) -> Mapping[str, Any]:
+        with self._lock:
+            now = self._clock()
+            entry = self._entries.get(issuer)
+            if entry is None or now - entry.fetched_at >= self._ttl:
+                entry = self._refresh(issuer, now)
+            elif kid is not None and not _has_kid(entry.jwks, kid) and now - entry.fetched_at >= self._min_refetch:
+                entry = self._refresh(issuer, now)
+            return entry.jwks
+
+    def _refresh(self, issuer: str, now: float) -> _Entry:
+        self.fetches[issuer] = self.fetches.get(issuer, 0) + 1
+        try:
+            jwks = self._fetch(issuer)
+        except Exception as exc:  # the provider is unreachable or broken: STS says so, retryably
+            raise IDPCommunicationError(
+                "Couldn't retrieve verification key from your identity provider, "
+                "please reference AssumeRoleWithWebIdentity documentation for requirements"
+            ) from exc
+        entry = _Entry(jwks=dict(jwks), fetched_at=now)
+        self._entries[issuer] = entry
+        return entry
+
+
+def _has_kid(jwks: Mapping[str, Any], kid: str) -> bool:
+    keys = jwks.get("keys")
+    return isinstance(keys, list) and any(isinstance(k, Mapping) and k.get("kid") == kid for k in keys)
