@@ -1,0 +1,154 @@
+"""The journal and snapshots: replay, a torn tail after a crash, compaction, corruption."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from webapp.backend.errors import DynamoDBError
+from webapp.backend.journal import Journal, JournalCorrupted, decode, encode
+from webapp.backend.local import LocalBackend
+
+from .conftest import TABLE, abandon, create_table, item
+
+
+def put(backend: LocalBackend, pk: str, **attrs: str) -> None:
+    backend.call("PutItem", {
+        "TableName": TABLE, "Item": {"pk": {"S": pk}, **{k: {"S": v} for k, v in attrs.items()}},
+    })
+
+
+def test_a_record_round_trips_and_damage_is_detected() -> None:
+    line = encode(7, {"op": "PutItem", "params": {"TableName": "T"}})
+    record = decode(line)
+    assert record is not None and record.seq == 7 and record.body["op"] == "PutItem"
+    assert decode(line[:-1]) is None, "a line without its newline is torn"
+    assert decode(line.replace(b"PutItem", b"PutIten")) is None, "the checksum catches a flipped byte"
+
+
+def test_acknowledged_writes_survive_a_crash(open_local: Callable[..., LocalBackend]) -> None:
+    first = open_local()
+    create_table(first)
+    for index in range(20):
+        put(first, f"k{index}", v=str(index))
+    first.call("DeleteItem", {"TableName": TABLE, "Key": {"pk": {"S": "k3"}}})
+    first.call("UpdateItem", {
+        "TableName": TABLE, "Key": {"pk": {"S": "k4"}}, "UpdateExpression": "SET v = :v",
+        "ExpressionAttributeValues": {":v": {"S": "changed"}},
+    })
+    abandon(first)
+
+    second = open_local()
+    assert item(second, "k3") is None
+    assert item(second, "k4") == {"pk": {"S": "k4"}, "v": {"S": "changed"}}
+    assert [item(second, f"k{i}") is not None for i in range(20)].count(True) == 19
+
+
+def test_reads_and_no_effect_failures_are_not_journaled(open_local: Callable[..., LocalBackend]) -> None:
+    backend = open_local()
+    create_table(backend)
+    put(backend, "a")
+    journal = backend.journal.path
+    size = journal.stat().st_size
+    backend.call("GetItem", {"TableName": TABLE, "Key": {"pk": {"S": "a"}}})
+    backend.call("Scan", {"TableName": TABLE})
+    backend.call("ExecuteStatement", {"Statement": f'SELECT * FROM "{TABLE}"'})
+    with pytest.raises(DynamoDBError):
+        backend.call("PutItem", {
+            "TableName": TABLE, "Item": {"pk": {"S": "a"}}, "ConditionExpression": "attribute_not_exists(pk)",
+        })
+    assert journal.stat().st_size == size
+
+
+def test_partiql_writes_are_journaled(open_local: Callable[..., LocalBackend]) -> None:
+    backend = open_local()
+    create_table(backend)
+    backend.call("ExecuteStatement", {"Statement": f"INSERT INTO \"{TABLE}\" VALUE {{'pk': 'p'}}"})
+    abandon(backend)
+    assert item(open_local(), "p") == {"pk": {"S": "p"}}
+
+
+def test_a_torn_last_line_is_ignored_and_cut_off(open_local: Callable[..., LocalBackend]) -> None:
+    first = open_local()
+    create_table(first)
+    put(first, "kept")
+    abandon(first)
+    journal = first.journal.path
+    whole = encode(99, {"op": "PutItem", "params": {"TableName": TABLE, "Item": {"pk": {"S": "torn"}}}, "t": 0})
+    with open(journal, "ab") as handle:
+        handle.write(whole[: len(whole) // 2])
+    size_before = journal.stat().st_size
+
+    second = open_local()
+    assert item(second, "kept") is not None
+    assert item(second, "torn") is None
+    assert journal.stat().st_size < size_before, "the torn bytes were cut off"
+    put(second, "after")
+    abandon(second)
+    assert item(open_local(), "after") is not None, "appends after a torn tail stay readable"
+
+
+def test_damage_in_the_middle_refuses_to_start(tmp_path: Path) -> None:
+    journal = Journal(tmp_path)
+    journal.append({"op": "A", "params": {}})
+    journal.append({"op": "B", "params": {}})
+    journal.close()
+    lines = journal.path.read_bytes().splitlines(keepends=True)
+    journal.path.write_bytes(lines[0].replace(b'"A"', b'"X"') + lines[1])
+    with pytest.raises(JournalCorrupted):
+        list(Journal(tmp_path).replay())
+
+
+def test_compaction_keeps_state_and_empties_the_journal(open_local: Callable[..., LocalBackend]) -> None:
+    first = open_local(compact_every=10)
+    create_table(first, "Other", Tags=[{"Key": "team", "Value": "web"}])
+    first.call("UpdateTimeToLive", {
+        "TableName": "Other", "TimeToLiveSpecification": {"Enabled": True, "AttributeName": "expires"},
+    })
+    create_table(first)
+    for index in range(25):
+        put(first, f"k{index}", v=str(index))
+    assert first.journal.path.stat().st_size < 25 * 100, "compaction truncated the journal"
+    assert first.journal.snapshot_path.exists()
+    created = first.call("DescribeTable", {"TableName": TABLE})["Table"]["CreationDateTime"]
+    abandon(first)
+
+    second = open_local()
+    assert [item(second, f"k{i}") for i in range(25)] == [{"pk": {"S": f"k{i}"}, "v": {"S": str(i)}} for i in range(25)]
+    assert second.call("DescribeTable", {"TableName": TABLE})["Table"]["CreationDateTime"] == created
+    ttl = second.call("DescribeTimeToLive", {"TableName": "Other"})["TimeToLiveDescription"]
+    assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}
+    arn = second.call("DescribeTable", {"TableName": "Other"})["Table"]["TableArn"]
+    assert second.call("ListTagsOfResource", {"ResourceArn": arn})["Tags"] == [{"Key": "team", "Value": "web"}]
+
+
+def test_a_crash_between_snapshot_and_truncation_replays_nothing_twice(
+    open_local: Callable[..., LocalBackend],
+) -> None:
+    first = open_local()
+    create_table(first)
+    first.call("PutItem", {"TableName": TABLE, "Item": {"pk": {"S": "n"}, "v": {"N": "0"}}})
+    for _ in range(3):
+        first.call("UpdateItem", {
+            "TableName": TABLE, "Key": {"pk": {"S": "n"}}, "UpdateExpression": "ADD v :one",
+            "ExpressionAttributeValues": {":one": {"N": "1"}},
+        })
+    abandon(first)
+    journal_bytes = first.journal.path.read_bytes()
+    second = open_local()  # replays and compacts at start-up
+    abandon(second)
+    first.journal.path.write_bytes(journal_bytes)  # as if the truncation never happened
+    third = open_local()
+    assert item(third, "n") == {"pk": {"S": "n"}, "v": {"N": "3"}}
+
+
+def test_schema_cache_follows_table_changes(open_local: Callable[..., LocalBackend]) -> None:
+    backend = open_local()
+    assert backend.table_schema(TABLE) is None
+    create_table(backend)
+    schema = backend.table_schema(TABLE)
+    assert schema is not None and schema.key_names == ("pk",)
+    backend.call("DeleteTable", {"TableName": TABLE})
+    assert backend.table_schema(TABLE) is None

@@ -1,0 +1,51 @@
+"""The storage behind the IAM-enforcing DynamoDB endpoint.
+
+The endpoint (``webapp.dynamodb``) verifies the signature and evaluates IAM, then hands only
+*allowed* requests to a ``Backend``: ``call(operation, params)`` answers with the response body
+DynamoDB would send, or raises a ``DynamoDBError`` (an ``iam_policies.errors.AwsError``) carrying
+DynamoDB's code, ``__type`` namespace, HTTP status, message and any extra error members
+(``extra``; ``body()`` renders the whole JSON error).
+
+Two implementations, chosen by ``Settings.backend_url``:
+
+* ``LocalBackend`` (default): moto in process, every call serialised, journaled to
+  ``<data_dir>/dynamodb`` so that no acknowledged write is lost, with ``ClientRequestToken``
+  idempotency and optional provisioned-throughput throttling.
+* ``UpstreamBackend``: forwards to any DynamoDB-compatible URL (AWS, DynamoDB Local, ScyllaDB
+  Alternator), re-signed with SigV4, answering with its responses and errors unchanged.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from iam_policies.schema import TableSchema
+from webapp.backend.errors import DynamoDBError
+from webapp.clock import Clock
+from webapp.settings import Settings
+
+__all__ = ["Backend", "DynamoDBError", "open_backend"]
+
+
+class Backend(Protocol):
+    def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]: ...
+
+    def table_schema(self, name: str) -> TableSchema | None: ...
+
+    def close(self) -> None: ...
+
+
+def open_backend(settings: Settings, clock: Clock) -> Backend:
+    if settings.backend_url:
+        from webapp.backend.upstream import UpstreamBackend
+
+        upstream: Backend = UpstreamBackend.from_settings(settings, clock)
+        return upstream
+    from webapp.backend.local import LocalBackend
+
+    return LocalBackend(
+        settings.data_dir / "dynamodb",
+        region=settings.region,
+        account_id=settings.account_id,
+        clock=clock,
+    )

@@ -1,0 +1,114 @@
+"""DynamoDB wire errors as ``AwsError`` values.
+
+A backend error must reach the SDK exactly as DynamoDB sends it: the ``__type`` (namespace and
+code), the HTTP status, the message, and any extra members of the error shape
+(``CancellationReasons`` of ``TransactionCanceledException``, ``Item`` of
+``ConditionalCheckFailedException`` with ``ReturnValuesOnConditionCheckFailure``). So one class,
+``DynamoDBError``, carries all of them per instance; the named subclasses are the errors this
+package raises itself, with the texts DynamoDB uses (API Reference, "Common Errors" and each
+operation's "Errors" section; Developer Guide, "Error handling with DynamoDB").
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from iam_policies.errors import AwsError
+
+DYNAMODB_NAMESPACE = "com.amazonaws.dynamodb.v20120810"
+VALIDATE_NAMESPACE = "com.amazon.coral.validate"
+
+
+class DynamoDBError(AwsError):
+    """An error as DynamoDB returns it; ``extra`` holds the error shape's other members."""
+
+    namespace = DYNAMODB_NAMESPACE
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        namespace: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+        message_key: str = "message",
+    ) -> None:
+        super().__init__(message)
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        if namespace is not None:
+            self.namespace = namespace
+        self.extra: dict[str, Any] = dict(extra or {})
+        #: DynamoDB spells it ``message`` for most errors, ``Message`` for some (transactions).
+        self.message_key = message_key
+
+    def body(self) -> dict[str, Any]:
+        """The JSON body DynamoDB sends for this error."""
+        return {"__type": self.dynamodb_type, self.message_key: self.message, **self.extra}
+
+    @classmethod
+    def from_wire(cls, status: int, body: bytes | str) -> DynamoDBError:
+        """Rebuild an error from a DynamoDB-compatible server's response (moto, AWS, ...)."""
+        try:
+            data = json.loads(body or "{}")
+        except ValueError:
+            data = {}
+        if not isinstance(data, dict):
+            data = {}
+        kind = str(data.pop("__type", "") or "")
+        namespace, _, code = kind.rpartition("#")
+        message_key = "message" if "message" in data or "Message" not in data else "Message"
+        message = data.pop(message_key, "")
+        return cls(
+            str(message),
+            code=code or ("InternalServerError" if status >= 500 else "UnknownError"),
+            status=status,
+            namespace=namespace or DYNAMODB_NAMESPACE,
+            extra=data,
+            message_key=message_key,
+        )
+
+
+class ValidationError(DynamoDBError):
+    code = "ValidationException"
+    status = 400
+    namespace = VALIDATE_NAMESPACE
+
+
+class IdempotentParameterMismatchException(DynamoDBError):
+    """TransactWriteItems: a ``ClientRequestToken`` reused with different parameters."""
+
+    code = "IdempotentParameterMismatchException"
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The request uses the same client token as a previous, but non-identical request. "
+            "Do not reuse a client token with different requests, unless the requests are identical."
+        )
+
+
+class ProvisionedThroughputExceededException(DynamoDBError):
+    """A table's provisioned capacity (plus burst) is used up; SDKs retry it with backoff."""
+
+    code = "ProvisionedThroughputExceededException"
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The level of configured provisioned throughput for the table was exceeded. "
+            "Consider increasing your provisioning level with the UpdateTable API."
+        )
+
+
+class InternalServerError(DynamoDBError):
+    code = "InternalServerError"
+    status = 500
+
+    def __init__(self, message: str = "Internal server error") -> None:
+        super().__init__(message)

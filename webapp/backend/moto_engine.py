@@ -1,0 +1,169 @@
+"""moto's DynamoDB, in process, answering exactly as ``moto_server`` would.
+
+Each call is turned into the HTTP request an SDK sends (``POST /``, ``X-Amz-Target:
+DynamoDB_20120810.<Operation>``, a JSON 1.0 body) and handed to moto's own ``DynamoHandler``,
+so moto's parameter parsing, validation and response serialisation all run, and the bodies
+and errors are byte for byte what its server returns. The handler is bound to a *private*
+``DynamoDBBackend`` instead of moto's process-wide registry, so two backends in one process
+(tests, or an upstream peer) never share tables. No ``mock_aws``: nothing is patched.
+
+moto's models are not thread-safe (security-anchors §5.2); the caller serialises every call.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+from botocore.model import ServiceModel, Shape, StructureShape  # type: ignore[import-untyped]
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.responses import DynamoHandler
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from webapp.backend.errors import DynamoDBError, ValidationError
+
+log = logging.getLogger(__name__)
+
+TARGET_PREFIX = "DynamoDB_20120810."
+
+
+@cache
+def service_model() -> ServiceModel:
+    import botocore.session  # type: ignore[import-untyped]
+
+    model: ServiceModel = botocore.session.get_session().get_service_model("dynamodb")
+    return model
+
+
+class MotoEngine:
+    """One private moto DynamoDB backend and the handler that speaks its wire protocol."""
+
+    def __init__(self, region: str, account_id: str) -> None:
+        self.region = region
+        self.account_id = account_id
+        self.models = DynamoDBBackend(region, account_id)
+        models = self.models
+
+        class _Handler(DynamoHandler):
+            @property
+            def dynamodb_backend(self) -> DynamoDBBackend:
+                return models
+
+        self._handler = _Handler
+        self._url = f"https://dynamodb.{region}.amazonaws.com/"
+
+    def call(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """The response body of ``operation``; raises ``DynamoDBError`` as moto's server would."""
+        check_request(operation, params)
+        body = json.dumps(params)
+        headers: Any = {
+            "Content-Type": "application/x-amz-json-1.0",
+            "X-Amz-Target": TARGET_PREFIX + operation,
+            "x-moto-account-id": self.account_id,
+        }
+        environ = EnvironBuilder(
+            method="POST",
+            path="/",
+            base_url=self._url.rstrip("/"),
+            data=body,
+            headers=headers,
+        ).get_environ()
+        request = Request(environ)
+        try:
+            status, _headers, text = self._handler.dispatch(request, self._url, request.headers)
+        except DynamoDBError:
+            raise
+        except NotImplementedError as error:
+            raise ValidationError(f"The operation {operation} is not supported locally: {error}") from error
+        except Exception as error:  # moto crashes on input its server would also choke on
+            log.warning("moto failed on %s: %r", operation, error)
+            raise ValidationError(
+                f"One or more parameter values were invalid: {type(error).__name__}: {error}"
+            ) from error
+        if int(status) >= 300:
+            raise DynamoDBError.from_wire(int(status), text)
+        result = json.loads(text or "{}")
+        return result if isinstance(result, dict) else {}
+
+
+# Request checks ---------------------------------------------------------------------------------
+
+
+def check_request(operation: str, params: Mapping[str, Any]) -> None:
+    """What DynamoDB's front end refuses before any work: unknown operations, missing members.
+
+    The texts follow DynamoDB's (``1 validation error detected: Value null at 'key' failed to
+    satisfy constraint: Member must not be null``), member paths in lower camel case.
+    """
+    model = service_model()
+    if operation not in model.operation_names:
+        raise DynamoDBError(
+            "", code="UnknownOperationException", status=400, namespace="com.amazon.coral.service"
+        )
+    if not isinstance(params, Mapping):
+        raise ValidationError("Start of structure or map found where not expected.")
+    shape = model.operation_model(operation).input_shape
+    if shape is None:
+        return
+    errors: list[str] = []
+    _check(shape, params, "", errors)
+    if errors:
+        count = len(errors)
+        noun = "error" if count == 1 else "errors"
+        raise ValidationError(f"{count} validation {noun} detected: " + "; ".join(errors))
+
+
+def _member_path(prefix: str, name: str) -> str:
+    camel = name[:1].lower() + name[1:]
+    return f"{prefix}.{camel}" if prefix else camel
+
+
+def _check(shape: Shape, value: Any, path: str, errors: list[str]) -> None:
+    if isinstance(shape, StructureShape):
+        if not isinstance(value, Mapping):
+            return
+        for name in shape.required_members:
+            if value.get(name) is None:
+                errors.append(
+                    f"Value null at '{_member_path(path, name)}' failed to satisfy constraint: "
+                    "Member must not be null"
+                )
+        for name, member in shape.members.items():
+            if name in value and value[name] is not None:
+                _check(member, value[name], _member_path(path, name), errors)
+    elif shape.type_name == "string" and isinstance(value, str):
+        _check_length(shape, value, f"'{value}'", len(value), path, errors)
+    elif shape.type_name == "list" and isinstance(value, list):
+        _check_length(shape, value, f"'{_java_list(value)}'", len(value), path, errors)
+        member = shape.member
+        for index, item in enumerate(value, start=1):
+            _check(member, item, f"{path}.{index}.member", errors)
+    elif shape.type_name == "map" and isinstance(value, Mapping):
+        member = shape.value
+        if member.type_name in ("structure", "list", "map"):
+            for key, item in value.items():
+                _check(member, item, f"{path}.{key}.member", errors)
+
+
+def _check_length(shape: Shape, value: Any, shown: str, length: int, path: str, errors: list[str]) -> None:
+    low, high = shape.metadata.get("min"), shape.metadata.get("max")
+    if high is not None and length > high:
+        errors.append(
+            f"Value {shown} at '{path}' failed to satisfy constraint: "
+            f"Member must have length less than or equal to {high}"
+        )
+    elif low is not None and length < low:
+        errors.append(
+            f"Value {shown} at '{path}' failed to satisfy constraint: "
+            f"Member must have length greater than or equal to {low}"
+        )
+
+
+def _java_list(value: list[Any]) -> str:
+    """Lists appear in DynamoDB's messages in Java's ``toString`` form, elided here past 3."""
+    shown = ", ".join(json.dumps(item, separators=(",", ":")) for item in value[:3])
+    return f"[{shown}{', ...' if len(value) > 3 else ''}]"
