@@ -1,0 +1,179 @@
+"""The provider's HTTP endpoints, a Flask blueprint the host mounts at ``/idp``.
+
+- ``GET /.well-known/openid-configuration`` (OpenID Connect Discovery 1.0 §4) and
+  ``GET /jwks.json`` (RFC 7517 §5): public metadata and keys.
+- ``GET /authorize`` validates the request (client, exact redirect URI, PKCE S256, scope) and
+  shows the sign-in page: pick a user or add one; there are no passwords. ``POST /authorize``
+  signs in and redirects back with ``code`` and ``state`` (RFC 6749 §4.1.2). The form is
+  protected against CSRF with a signed double-submit cookie (OWASP CSRF Prevention Cheat Sheet)
+  plus an ``Origin`` check. The page has no inline script or style, so a strict CSP holds.
+  Errors before the redirect URI is known are shown here and never redirected (RFC 6749 §4.1.2.1).
+- ``POST /token`` (RFC 6749 §3.2) and ``GET|POST /userinfo`` (OpenID Connect Core §5.3).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any
+from urllib.parse import urlsplit
+
+from authlib.integrations.flask_oauth2 import ResourceProtector
+from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6750 import BearerTokenValidator
+from flask import Blueprint, Response, jsonify, make_response, render_template, request
+
+from webapp.idp.directory import InvalidUser, UserExists
+from webapp.idp.provider import IdentityProvider
+from webapp.idp.server import Authentication, create_authorization_server
+
+CSRF_COOKIE = "idp_csrf"
+CSRF_FIELD = "csrf_token"
+
+
+def create_idp_blueprint(provider: IdentityProvider) -> Blueprint:
+    server = create_authorization_server(provider)
+    bp = Blueprint("idp", __name__, url_prefix="/idp", template_folder="templates",
+                   static_folder="static", static_url_path="/static")
+
+    protector = ResourceProtector()
+    protector.register_token_validator(_AccessTokens(provider))
+
+    @bp.after_request
+    def _headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        if response.mimetype == "text/html":
+            response.headers.setdefault("Content-Security-Policy", _page_csp(provider))
+            response.headers.setdefault("X-Frame-Options", "DENY")
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @bp.get("/.well-known/openid-configuration")
+    def discovery() -> Response:
+        return jsonify(provider.metadata())
+
+    @bp.get("/jwks.json")
+    def jwks() -> Response:
+        return jsonify(provider.jwks())
+
+    @bp.route("/authorize", methods=["GET", "POST"])
+    def authorize() -> Response | tuple[str, int]:
+        try:
+            server.get_consent_grant(end_user=None)
+        except OAuth2Error as error:
+            return _refused(server, error)
+        if request.method == "GET":
+            return _sign_in_page(provider)
+
+        if not _csrf_ok(provider):
+            return _sign_in_page(provider, status=400, error=(
+                "This sign-in form has expired or did not come from this page. "
+                "Go back to the app and sign in again."))
+        if request.form.get("action") == "deny":
+            grant = server.get_consent_grant(end_user=None)
+            return server.create_authorization_response(grant_user=None, grant=grant)  # type: ignore[no-any-return]
+        try:
+            who = _chosen_user(provider)
+        except (InvalidUser, UserExists, LookupError) as problem:
+            return _sign_in_page(provider, status=400, error=str(problem))
+        grant = server.get_consent_grant(end_user=who)
+        return server.create_authorization_response(grant_user=who, grant=grant)  # type: ignore[no-any-return]
+
+    @bp.post("/token")
+    def token() -> Response:
+        return server.create_token_response()  # type: ignore[no-any-return]
+
+    @bp.route("/userinfo", methods=["GET", "POST"])
+    def userinfo() -> Response:
+        with protector.acquire("openid") as access:
+            user = provider.users.by_sub(access.sub)
+            if user is None:
+                return _json_error(401, "invalid_token", "The user no longer exists.")
+            return jsonify(provider.user_claims(user))
+
+    return bp
+
+
+class _AccessTokens(BearerTokenValidator):  # type: ignore[misc]
+    def __init__(self, provider: IdentityProvider) -> None:
+        super().__init__()
+        self._provider = provider
+
+    def authenticate_token(self, token_string: str) -> Any:
+        return self._provider.grants.access_token(token_string)
+
+
+# Sign-in page ---------------------------------------------------------------------------------
+
+
+def _sign_in_page(provider: IdentityProvider, *, status: int = 200, error: str | None = None) -> Response:
+    cookie = request.cookies.get(CSRF_COOKIE) or ""
+    fresh = len(cookie) < 32
+    if fresh:
+        cookie = secrets.token_urlsafe(32)
+    action = request.path + ("?" + request.query_string.decode() if request.query_string else "")
+    html = render_template(
+        "idp/signin.html", users=provider.users.all(), action=action, error=error,
+        csrf_field=CSRF_FIELD, csrf_token=_csrf_token(provider, cookie),
+        client_id=request.values.get("client_id", ""),
+    )
+    response = make_response(html, status)
+    if fresh:
+        response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="Strict",
+                            secure=request.is_secure, path="/idp")
+    return response
+
+
+def _csrf_token(provider: IdentityProvider, cookie: str) -> str:
+    return hmac.new(provider.csrf_key, b"idp-sign-in\0" + cookie.encode(), hashlib.sha256).hexdigest()
+
+
+def _csrf_ok(provider: IdentityProvider) -> bool:
+    """The form's token must be the MAC of this browser's cookie, and a browser-sent ``Origin``
+    must be ours."""
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != request.host_url.rstrip("/"):
+        return False
+    cookie = request.cookies.get(CSRF_COOKIE, "")
+    sent = request.form.get(CSRF_FIELD, "")
+    return bool(cookie) and hmac.compare_digest(sent.encode(), _csrf_token(provider, cookie).encode())
+
+
+def _chosen_user(provider: IdentityProvider) -> Authentication:
+    now = int(provider.clock())
+    new_name = request.form.get("new_name", "").strip()
+    if new_name:
+        user = provider.users.add(new_name, display_name=request.form.get("display_name") or None)
+        return Authentication(user, now)
+    name = request.form.get("user", "")
+    return Authentication(provider.users.get(name), now)
+
+
+def _refused(server: Any, error: OAuth2Error) -> Response | tuple[str, int]:
+    """Redirect the error to the client only when its redirect URI was verified; otherwise say it
+    here (RFC 6749 §4.1.2.1)."""
+    if error.redirect_uri:
+        return server.handle_error_response(None, error)  # type: ignore[no-any-return]
+    html = render_template("idp/error.html", error=error.error, description=error.description or "")
+    return html, error.status_code or 400
+
+
+def _json_error(status: int, code: str, description: str) -> Response:
+    response = jsonify({"error": code, "error_description": description})
+    response.status_code = status
+    return response
+
+
+def _page_csp(provider: IdentityProvider) -> str:
+    """A strict CSP for the provider's own pages, when the host has not set one: no script at all,
+    styles from here, forms only back here or to the clients' redirect origins."""
+    origins = []
+    client = provider.clients.get(provider.settings.client_id)
+    for uri in client.redirect_uris if client else ():
+        parts = urlsplit(uri)
+        origins.append(f"{parts.scheme}://{parts.netloc}")
+    form_action = " ".join(["'self'", *dict.fromkeys(origins)])
+    return ("default-src 'none'; style-src 'self'; img-src 'self'; "
+            f"form-action {form_action}; frame-ancestors 'none'; base-uri 'none'")
