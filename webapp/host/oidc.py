@@ -1,0 +1,143 @@
+"""The host's OpenID Connect client: authorization code flow with PKCE, through authlib.
+
+OpenID Connect Core 1.0 §3.1 (code flow) with RFC 7636 PKCE (``S256``), ``state`` (RFC 6749
+§10.12) and ``nonce`` (OIDC Core §3.1.2.1), all three as security-anchors §3.1 asks; ``state``
+and ``nonce`` are at least 128-bit CSPRNG values (ASVS 5.0 11.5.1). authlib's Flask client keeps
+them in the (signed) session cookie for the round trip and validates the ID token against the
+provider's JWKS (signature, ``iss``, ``aud``, ``exp``, ``iat``, ``nonce``).
+
+The provider is found by discovery (OIDC Discovery 1.0 §4); its ``issuer`` must equal the
+configured one exactly (§4.3, ASVS 5.0 10.5.3), or the host refuses to sign anyone in.
+
+A refresh (OIDC Core §12) must give an ID token for the same ``iss`` and ``sub`` (§12.2, and the
+conformance suite's ``refresh-token-invalid-issuer``/``-invalid-sub`` tests), else it is refused.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask, Response
+
+from webapp.settings import Settings
+
+
+class OidcError(Exception):
+    """Signing in or refreshing failed; ``error`` is an OAuth-style code for the JSON body."""
+
+    def __init__(self, error: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.error = error
+        self.message = message
+        self.status = status
+
+
+@dataclass(frozen=True)
+class Tokens:
+    id_token: str
+    claims: dict[str, Any]
+    refresh_token: str | None
+
+    @property
+    def expires_at(self) -> int:
+        return int(self.claims["exp"])
+
+
+class OidcClient:
+    """authlib's Flask OAuth client, registered once for the configured provider."""
+
+    def __init__(self, app: Flask, settings: Settings, *, client_secret: str | None,
+                 metadata_url: str, on_metadata: Any = None) -> None:
+        from authlib.integrations.flask_client import OAuth
+
+        self.settings = settings
+        self.metadata_url = metadata_url
+        self._on_metadata = on_metadata
+        self._checked = False
+        oauth = OAuth(app)
+        self.remote = oauth.register(
+            name="idp",
+            client_id=settings.client_id,
+            client_secret=client_secret,
+            server_metadata_url=metadata_url,
+            client_kwargs={"scope": "openid profile email", "code_challenge_method": "S256",
+                           "timeout": 10},
+        )
+
+    def metadata(self) -> dict[str, Any]:
+        """The discovery document, fetched once; its issuer must be the configured one."""
+        import requests
+
+        try:
+            metadata: dict[str, Any] = self.remote.load_server_metadata()
+        except (requests.RequestException, ValueError) as error:
+            raise OidcError("idp_unavailable", f"The identity provider's discovery document "
+                            f"{self.metadata_url} could not be read: {error}", 502) from error
+        if metadata.get("issuer") != self.settings.issuer:
+            raise OidcError("idp_misconfigured", f"The identity provider's discovery document names "
+                            f"issuer {metadata.get('issuer')!r}, but the host is configured for "
+                            f"{self.settings.issuer!r} (WEBAPP_ISSUER); refusing to sign in.", 502)
+        if not self._checked:
+            self._checked = True
+            if self._on_metadata is not None:
+                self._on_metadata(metadata)
+        return metadata
+
+    def login_redirect(self, redirect_uri: str) -> Response:
+        self.metadata()
+        response: Response = self.remote.authorize_redirect(
+            redirect_uri, nonce=secrets.token_urlsafe(32))
+        return response
+
+    def complete(self) -> Tokens:
+        """Handle the callback: check ``state``, redeem the code (with the PKCE verifier), and
+        validate the ID token (with the ``nonce``)."""
+        from authlib.common.errors import AuthlibBaseError
+
+        self.metadata()
+        try:
+            token = self.remote.authorize_access_token(claims_options=self._claims_options(), leeway=60)
+        except AuthlibBaseError as error:
+            raise OidcError("login_failed", f"Sign-in failed: {_describe(error)}") from error
+        except (ValueError, KeyError) as error:
+            raise OidcError("login_failed", f"Sign-in failed: {error}") from error
+        if "id_token" not in token or "userinfo" not in token or token["userinfo"] is None:
+            raise OidcError("login_failed", "Sign-in failed: the provider returned no ID token "
+                            "(is the 'openid' scope allowed for this client?)")
+        return Tokens(token["id_token"], dict(token["userinfo"]), token.get("refresh_token"))
+
+    def refresh(self, refresh_token: str, *, sub: str, issuer: str) -> Tokens:
+        """A new ID token with the refresh token; same ``iss`` and ``sub`` or it is refused."""
+        import requests
+        from authlib.common.errors import AuthlibBaseError
+
+        self.metadata()
+        try:
+            token = self.remote.fetch_access_token(grant_type="refresh_token",
+                                                   refresh_token=refresh_token)
+            if "id_token" not in token:
+                raise OidcError("login_required", "The provider's refresh response has no ID token.", 401)
+            claims = dict(self.remote.parse_id_token(token, nonce=None,
+                                                     claims_options=self._claims_options(), leeway=60))
+        except AuthlibBaseError as error:
+            raise OidcError("login_required", f"The session could not be refreshed: {_describe(error)}",
+                            401) from error
+        except requests.RequestException as error:
+            raise OidcError("idp_unavailable", f"The identity provider could not be reached: {error}",
+                            502) from error
+        if claims.get("iss") != issuer or claims.get("sub") != sub:
+            raise OidcError("login_required", "The refreshed ID token names another issuer or "
+                            "subject than the session; signing out.", 401)
+        return Tokens(token["id_token"], claims, token.get("refresh_token") or refresh_token)
+
+    def _claims_options(self) -> dict[str, Any]:
+        return {"iss": {"essential": True, "values": [self.settings.issuer]},
+                "sub": {"essential": True}, "exp": {"essential": True}}
+
+
+def _describe(error: Exception) -> str:
+    description = getattr(error, "description", None)
+    code = getattr(error, "error", None)
+    return ": ".join(str(p) for p in (code, description) if p) or type(error).__name__

@@ -1,0 +1,57 @@
+"""The page, its static files, ``/config.json`` and ``/healthz``: views over ``assets``/``config``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, abort, jsonify, request
+
+from webapp.host.assets import AssetStore
+
+
+def create_pages_blueprint(assets: AssetStore, config: dict[str, Any]) -> Blueprint:
+    pages = Blueprint("pages", __name__)
+
+    def serve(relative: str) -> Response:
+        asset = assets.get(relative)
+        if asset is None:
+            abort(404, description=f"No such file: /{relative}")
+        accepts_gzip = request.accept_encodings["gzip"] > 0 and asset.gzip is not None
+        chosen = asset.representation(accepts_gzip)
+        headers = {"Content-Type": asset.content_type, "ETag": chosen.etag,
+                   "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+        if chosen.encoding:
+            headers["Content-Encoding"] = chosen.encoding
+        if request.if_none_match.contains_weak(chosen.etag.strip('"')):
+            return Response(status=304, headers={k: v for k, v in headers.items() if k != "Content-Type"})
+        return Response(chosen.body, status=200, headers=headers)
+
+    @pages.get("/")
+    def index() -> Response:
+        return serve("index.html")
+
+    @pages.get("/styles.css")
+    def styles() -> Response:
+        return serve("styles.css")
+
+    @pages.get("/dist/<path:relative>")
+    def dist(relative: str) -> Response:
+        return serve(f"dist/{relative}")
+
+    @pages.get("/assets/<path:relative>")
+    def static_assets(relative: str) -> Response:
+        return serve(f"assets/{relative}")
+
+    @pages.get("/config.json")
+    def config_json() -> Response:
+        response = jsonify(config)
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+    @pages.get("/healthz")
+    def healthz() -> Response:
+        response = jsonify({"status": "ok"})
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return pages

@@ -1,0 +1,187 @@
+"""Server-side sessions of the token-mediating backend, in the DynamoDB ``Sessions`` table.
+
+draft-ietf-oauth-browser-based-apps, "Token-Mediating Backend": the backend runs the OAuth
+client, keeps the refresh token, and gives the page only short-lived tokens. The browser holds a
+random value in a signed, HttpOnly cookie; the table is keyed by its SHA-256, so a copy of the
+table is not a set of cookies (docs/data-model.md, sessions).
+
+``ExpiresAt`` is the table's TTL attribute, but TTL deletes "typically within a few days" of
+expiry (DynamoDB Developer Guide, "Time to Live"), so an item past it is treated as absent here.
+Reads are strongly consistent so that a logout on one machine is seen at once on the others.
+
+The CSRF token for ``POST /auth/logout`` is an HMAC of the cookie value under the host's secret
+(OWASP CSRF Cheat Sheet, "Signed Double-Submit Cookie"): nothing more to store, and it cannot be
+computed without the secret and the cookie.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from webapp.clock import Clock
+
+#: A session lasts this long after sign-in, however often its ID token is refreshed.
+DEFAULT_LIFETIME_SECONDS = 8 * 3600
+#: Refresh the ID token when it has less than this left (the page then has time to call STS).
+REFRESH_MARGIN_SECONDS = 60
+
+
+def session_key(cookie_value: str) -> str:
+    """The table key: SHA-256 (hex) of the cookie's random value."""
+    return hashlib.sha256(cookie_value.encode()).hexdigest()
+
+
+def csrf_token(secret: bytes, cookie_value: str) -> str:
+    return hmac.new(secret, b"csrf\x00" + cookie_value.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_valid(secret: bytes, cookie_value: str, presented: str | None) -> bool:
+    return bool(presented) and hmac.compare_digest(csrf_token(secret, cookie_value), presented or "")
+
+
+def unverified_claims(id_token: str) -> dict[str, Any]:
+    """Claims of an ID token this host verified before storing it (never of one from outside)."""
+    try:
+        payload = id_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return {}
+    return claims if isinstance(claims, dict) else {}
+
+
+@dataclass(frozen=True)
+class Session:
+    session_id: str
+    sub: str
+    issuer: str
+    refresh_token: str | None
+    id_token: str
+    id_token_exp: int
+    expires_at: int
+    created_at: str
+
+    def expired(self, now: float) -> bool:
+        return now >= self.expires_at
+
+    def needs_refresh(self, now: float, margin: int = REFRESH_MARGIN_SECONDS) -> bool:
+        return self.id_token_exp - now < margin
+
+    @property
+    def claims(self) -> dict[str, Any]:
+        return unverified_claims(self.id_token)
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> Session:
+        return cls(
+            session_id=item["SessionId"]["S"],
+            sub=item["Sub"]["S"],
+            issuer=item["Issuer"]["S"],
+            refresh_token=item.get("RefreshToken", {}).get("S"),
+            id_token=item["IdToken"]["S"],
+            id_token_exp=int(item["IdTokenExp"]["N"]),
+            expires_at=int(item["ExpiresAt"]["N"]),
+            created_at=item.get("CreatedAt", {}).get("S", ""),
+        )
+
+    def to_item(self) -> dict[str, Any]:
+        item: dict[str, Any] = {
+            "SessionId": {"S": self.session_id},
+            "Sub": {"S": self.sub},
+            "Issuer": {"S": self.issuer},
+            "IdToken": {"S": self.id_token},
+            "IdTokenExp": {"N": str(self.id_token_exp)},
+            "ExpiresAt": {"N": str(self.expires_at)},
+            "CreatedAt": {"S": self.created_at},
+        }
+        if self.refresh_token:
+            item["RefreshToken"] = {"S": self.refresh_token}
+        return item
+
+
+class SessionStore:
+    """Sessions over a boto3 DynamoDB client signed with the host's own credentials (the
+    ``WebHost`` role may only GetItem/PutItem/UpdateItem/DeleteItem on this table)."""
+
+    def __init__(self, client: Any, table: str, clock: Clock,
+                 lifetime_seconds: int = DEFAULT_LIFETIME_SECONDS) -> None:
+        self.client = client
+        self.table = table
+        self.clock = clock
+        self.lifetime_seconds = lifetime_seconds
+        self._locks: dict[str, threading.Lock] = {}
+        self._locks_guard = threading.Lock()
+
+    def create(self, *, sub: str, issuer: str, id_token: str, id_token_exp: int,
+               refresh_token: str | None) -> tuple[str, Session]:
+        """A new session; returns the cookie value (never stored) and the session."""
+        cookie_value = secrets.token_urlsafe(32)  # 256 bits (ASVS 5.0 7.2.3: >= 128)
+        now = self.clock()
+        session = Session(
+            session_id=session_key(cookie_value), sub=sub, issuer=issuer,
+            refresh_token=refresh_token, id_token=id_token, id_token_exp=int(id_token_exp),
+            expires_at=int(now) + self.lifetime_seconds,
+            created_at=datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        )
+        self.client.put_item(
+            TableName=self.table, Item=session.to_item(),
+            ConditionExpression="attribute_not_exists(SessionId)",
+        )
+        return cookie_value, session
+
+    def get(self, cookie_value: str) -> Session | None:
+        """The live session for a cookie value, or ``None`` (absent, or past ``ExpiresAt``)."""
+        response = self.client.get_item(
+            TableName=self.table, Key={"SessionId": {"S": session_key(cookie_value)}},
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        if not item:
+            return None
+        session = Session.from_item(item)
+        return None if session.expired(self.clock()) else session
+
+    def replace_tokens(self, session: Session, *, id_token: str, id_token_exp: int,
+                       refresh_token: str | None) -> bool:
+        """Store refreshed tokens, unless another request already did (``False`` then): the
+        update is conditional on the tokens this request started from."""
+        from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+
+        names = {"#id": "IdToken", "#exp": "IdTokenExp", "#rt": "RefreshToken"}
+        values: dict[str, Any] = {":id": {"S": id_token}, ":exp": {"N": str(int(id_token_exp))},
+                                  ":old": {"S": session.id_token}}
+        update = "SET #id = :id, #exp = :exp"
+        if refresh_token:
+            update += ", #rt = :rt"
+            values[":rt"] = {"S": refresh_token}
+        try:
+            self.client.update_item(
+                TableName=self.table, Key={"SessionId": {"S": session.session_id}},
+                UpdateExpression=update, ConditionExpression="#id = :old",
+                ExpressionAttributeNames=names if refresh_token else
+                {k: v for k, v in names.items() if k != "#rt"},
+                ExpressionAttributeValues=values,
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise
+        return True
+
+    def delete(self, cookie_value: str) -> None:
+        self.client.delete_item(TableName=self.table,
+                                Key={"SessionId": {"S": session_key(cookie_value)}})
+
+    def lock(self, session_id: str) -> threading.Lock:
+        """One refresh at a time per session in this process (others wait, then reuse it)."""
+        with self._locks_guard:
+            if len(self._locks) > 10_000:
+                self._locks = {k: v for k, v in self._locks.items() if v.locked()}
+            return self._locks.setdefault(session_id, threading.Lock())

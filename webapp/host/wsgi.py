@@ -1,0 +1,23 @@
+"""WSGI entry for gunicorn: ``gunicorn -w 4 -b 0.0.0.0:8000 webapp.host.wsgi:app``.
+
+Configuration comes from ``WEBAPP_*`` environment variables (``Settings.from_env``); the host
+signs its Sessions calls with boto3's default chain. Behind a TLS-terminating proxy set
+``WEBAPP_PROXY_HOPS`` to the number of proxies, so that ``X-Forwarded-Proto``/``-Host`` are
+trusted (Werkzeug ``ProxyFix``): the callback URL is then https and the cookie ``Secure``.
+"""
+
+from __future__ import annotations
+
+import os
+
+from webapp.host import create_app
+from webapp.settings import Settings
+
+app = create_app(Settings.from_env())
+
+_hops = int(os.environ.get("WEBAPP_PROXY_HOPS", "0") or 0)
+if _hops:
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=_hops, x_proto=_hops, x_host=_hops,  # type: ignore[method-assign]
+                            x_port=_hops)
