@@ -1,0 +1,269 @@
+"""``simulate``: decide cases in the ``fgac-cases.json`` format and explain why.
+
+Input (spec ``README.md``, *The case format*): one case or an array, from a file or ``-``
+(standard input). For each case the command derives the authorizations itself from the raw API
+request (``request.operation`` + ``request.api_params`` + ``tables``, region and account taken
+from ``request.resource``), or for ``AssumeRoleWithWebIdentity`` the provider keys from the token
+(``token_claims``, or for OAuth providers the keys the case states), then evaluates the policies
+exactly as the local stack does. The stated ``request.context`` is never used for DynamoDB
+requests: it is what the derivation is checked against.
+
+Exit codes: 0 every case met its ``expected`` (or none had one), 1 a mismatch, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from iam_policies.authorization import Authorization
+from iam_policies.decision import AuthorizationResult, Decision
+from iam_policies.errors import AwsError, MalformedPolicyDocument
+from iam_policies.evaluate import evaluate, evaluate_trust
+from iam_policies.policy import Policy
+from iam_policies.schema import TableSchema
+from iam_policies.web_identity import key_prefix, provider_keys, session_keys
+
+ASSUME = "AssumeRoleWithWebIdentity"
+DEFAULT_REGION = "us-east-1"
+DEFAULT_ACCOUNT = "123456789012"
+
+
+class CaseError(Exception):
+    """A case that cannot be run as written (bad input: exit 2)."""
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    """What ``simulate`` found for one case."""
+
+    id: str
+    decision: str
+    deny_type: str | None
+    authorizations: tuple[Authorization, ...]
+    result: Decision | None = None
+    #: An AWS error raised before any authorization (e.g. ValidationException from the request).
+    error: AwsError | None = None
+    expected: str | None = None
+    expected_deny_type: str | None = None
+    title: str = ""
+    notes: tuple[str, ...] = field(default=())
+
+    @property
+    def matches(self) -> bool | None:
+        if self.expected is None:
+            return None
+        if self.decision != self.expected:
+            return False
+        return self.expected == "Allow" or self.expected_deny_type is None or self.deny_type == self.expected_deny_type
+
+    def to_dict(self) -> dict[str, Any]:
+        results = self.result.results if self.result is not None else ()
+        out: dict[str, Any] = {
+            "id": self.id,
+            "decision": self.decision,
+            "deny_type": self.deny_type,
+            "authorizations": [r.to_dict() for r in results],
+        }
+        if self.error is not None:
+            out["error"] = {"code": self.error.code, "message": self.error.message}
+        if self.notes:
+            out["notes"] = list(self.notes)
+        if self.expected is not None:
+            out["expected"] = self.expected
+            out["expected_deny_type"] = self.expected_deny_type
+            out["matches"] = self.matches
+        return out
+
+
+def decide_case(case: Mapping[str, Any], *, region: str = DEFAULT_REGION, account: str = DEFAULT_ACCOUNT) -> CaseOutcome:
+    """Derive and decide one case. Raises ``CaseError`` for input that cannot be run."""
+    if not isinstance(case, Mapping):
+        raise CaseError("a case must be a JSON object")
+    case_id = str(case.get("id", "(no id)"))
+    request = case.get("request")
+    if not isinstance(request, Mapping) or not isinstance(request.get("operation"), str):
+        raise CaseError(f"{case_id}: request.operation is required")
+    expected = case.get("expected")
+    if expected is not None and expected not in ("Allow", "Deny"):
+        raise CaseError(f"{case_id}: expected must be Allow or Deny")
+    common: dict[str, Any] = {
+        "id": case_id,
+        "expected": expected,
+        "expected_deny_type": case.get("deny_type") if expected == "Deny" else None,
+        "title": str(case.get("title", "")),
+    }
+    if request["operation"] == ASSUME:
+        return _decide_trust(case, request, common)
+
+    policy = _policy(case, "policy", "identity")
+    session = [_policy(case, "session_policy", "session")] if case.get("session_policy") is not None else None
+    variables = case.get("principal_vars") or {}
+    if not isinstance(variables, Mapping):
+        raise CaseError(f"{case_id}: principal_vars must be an object")
+    try:
+        authorizations = _derive(case, request, region, account)
+    except AwsError as error:
+        return CaseOutcome(decision="Deny", deny_type=None, authorizations=(), error=error, **common)
+    decision = evaluate(authorizations, identity=[policy], session=session, variables=variables)
+    return CaseOutcome(
+        decision="Allow" if decision.allowed else "Deny",
+        deny_type=decision.deny_type,
+        authorizations=tuple(authorizations),
+        result=decision,
+        **common,
+    )
+
+
+def _policy(case: Mapping[str, Any], name: str, kind: str) -> Policy:
+    document = case.get(name)
+    if document is None:
+        raise CaseError(f"{case.get('id', '(no id)')}: {name} is required")
+    try:
+        return Policy.parse(document, kind=kind)
+    except MalformedPolicyDocument as exc:
+        raise CaseError(f"{case.get('id', '(no id)')}: {name}: MalformedPolicyDocument: {exc.reason} (at {exc.path})") from None
+
+
+def _derive(case: Mapping[str, Any], request: Mapping[str, Any], region: str, account: str) -> list[Authorization]:
+    from iam_policies.dynamodb import derive  # the derivation package (another module owner)
+
+    tables = case.get("tables") or {}
+    if not isinstance(tables, Mapping):
+        raise CaseError(f"{case.get('id')}: tables must be an object")
+    try:
+        schemas = {name: TableSchema.from_case(name, spec) for name, spec in tables.items()}
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise CaseError(f"{case.get('id')}: tables: bad table schema ({exc})") from None
+    resource = request.get("resource")
+    if isinstance(resource, str) and resource.count(":") >= 5:
+        parts = resource.split(":", 5)
+        region, account = parts[3] or region, parts[4] or account
+    params = request.get("api_params") or {}
+    if not isinstance(params, Mapping):
+        raise CaseError(f"{case.get('id')}: request.api_params must be an object")
+    return list(derive(request["operation"], params, schemas=schemas, region=region, account=account))
+
+
+def _decide_trust(case: Mapping[str, Any], request: Mapping[str, Any], common: dict[str, Any]) -> CaseOutcome:
+    case_id = common["id"]
+    trust = _policy(case, "policy", "trust")
+    federated = case.get("federated_principal")
+    if not isinstance(federated, str):
+        raise CaseError(f"{case_id}: federated_principal is required for {ASSUME}")
+    notes: list[str] = []
+    claims = case.get("token_claims")
+    if isinstance(claims, Mapping):
+        provider = case.get("token_provider") or claims.get("iss") or federated
+        audience = None
+        oidc = case.get("oidc_provider")
+        if isinstance(oidc, Mapping) and isinstance(claims.get("aud"), list):
+            audience = next((a for a in claims["aud"] if a in (oidc.get("client_ids") or ())), None)
+        keys: dict[str, Any] = dict(provider_keys(claims, provider=str(provider), audience=audience))
+    elif isinstance(case.get("token_provider"), str):
+        # OAuth access tokens (Login with Amazon, Facebook): STS asks the provider; the case
+        # states what the provider answered, as the provider's keys in request.context.
+        prefix = key_prefix(case["token_provider"]) + ":"
+        context = request.get("context") or {}
+        keys = {k: v for k, v in context.items() if k.lower().startswith(prefix.lower())}
+        notes.append("OAuth token: provider keys taken from request.context (what the provider answers)")
+    else:
+        raise CaseError(f"{case_id}: token_claims or token_provider is required for {ASSUME}")
+    resource = request.get("resource") or (request.get("api_params") or {}).get("RoleArn") or "*"
+    authorization = Authorization(str(request.get("action") or "sts:AssumeRoleWithWebIdentity"), str(resource), keys)
+    decision = evaluate_trust(trust, authorization, principal={"Federated": [federated]})
+    if decision.allowed:
+        kept = session_keys(keys)
+        notes.append("session keys: " + (", ".join(sorted(kept)) or "none"))
+    return CaseOutcome(
+        decision="Allow" if decision.allowed else "Deny",
+        deny_type=decision.deny_type,
+        authorizations=(authorization,),
+        result=decision,
+        notes=tuple(notes),
+        **common,
+    )
+
+
+# -- command ---------------------------------------------------------------------------------------
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("cases", nargs="?", default="-", help="a JSON file of one case or an array of cases; - for stdin")
+    parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument("--id", action="append", dest="ids", metavar="ID", help="only these case ids (repeatable)")
+    parser.add_argument("--region", default=DEFAULT_REGION, help="when request.resource does not say")
+    parser.add_argument("--account", default=DEFAULT_ACCOUNT, help="when request.resource does not say")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        cases = _load(args.cases)
+        if args.ids:
+            cases = [c for c in cases if isinstance(c, Mapping) and c.get("id") in set(args.ids)]
+        outcomes = [decide_case(case, region=args.region, account=args.account) for case in cases]
+    except CaseError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps([o.to_dict() for o in outcomes], indent=2))
+    else:
+        print(render_text(outcomes))
+    return 1 if any(o.matches is False for o in outcomes) else 0
+
+
+def _load(source: str) -> list[Any]:
+    try:
+        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CaseError(f"cannot read {source}: {exc.strerror}") from None
+    except UnicodeDecodeError:
+        raise CaseError(f"{source} is not UTF-8 text") from None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise CaseError(f"{source} is not valid JSON: {exc}") from None
+    cases = data if isinstance(data, list) else [data]
+    for index, case in enumerate(cases):
+        if not isinstance(case, Mapping):
+            raise CaseError(f"case [{index}] must be a JSON object")
+    return cases
+
+
+def render_text(outcomes: Sequence[CaseOutcome]) -> str:
+    lines: list[str] = []
+    for outcome in outcomes:
+        head = f"{outcome.id}: {outcome.decision}" + (f" ({outcome.deny_type})" if outcome.deny_type else "")
+        if outcome.matches is not None:
+            wanted = outcome.expected or ""
+            if outcome.expected_deny_type:
+                wanted += f" ({outcome.expected_deny_type})"
+            head += "   ok" if outcome.matches else f"   MISMATCH, expected {wanted}"
+        lines.append(head + (f"   - {outcome.title}" if outcome.title else ""))
+        if outcome.error is not None:
+            lines.append(f"    {outcome.error.code}: {outcome.error.message} (refused before any authorization)")
+        results = outcome.result.results if outcome.result is not None else ()
+        for number, result in enumerate(results, 1):
+            lines += _render_result(number, result)
+        lines += [f"    note: {note}" for note in outcome.notes]
+    matched = sum(1 for o in outcomes if o.matches)
+    with_expectation = sum(1 for o in outcomes if o.matches is not None)
+    lines.append(f"{len(outcomes)} case(s); {matched}/{with_expectation} matched expectations")
+    return "\n".join(lines)
+
+
+def _render_result(number: int, result: AuthorizationResult) -> list[str]:
+    auth = result.authorization
+    verdict = "Allow" if result.allowed else f"Deny ({result.deny_type})"
+    lines = [f"  [{number}] {auth.action} on {auth.resource} -> {verdict}: {result.reason()}"]
+    for key, value in auth.context.items():
+        shown = json.dumps(list(value) if isinstance(value, (list, tuple)) else value)
+        lines.append(f"      {key} = {shown}")
+    for miss in result.near_misses:
+        lines.append(f"      not applied: {miss.matched.label}: false: " + "; ".join(miss.failed))
+    return lines
