@@ -1,0 +1,124 @@
+/**
+ * The only module that imports the AWS SDK for JavaScript v3.
+ *
+ * Credentials: a custom credential provider (SDK v3 "Credential providers": any async function
+ * returning `{accessKeyId, secretAccessKey, sessionToken, expiration}`) that asks the host for the
+ * current ID token (`/auth/token`) and trades it with STS `AssumeRoleWithWebIdentity` (an
+ * unsigned call: the token is the proof, STS API Reference). The SDK memoizes the credentials and
+ * calls the provider again when fewer than five minutes remain before `expiration`
+ * (@smithy/core `EXPIRATION_MS`), so requests never run with stale keys and the user notices
+ * nothing. A larger refresh margin can be set for demonstrations and tests
+ * (`localStorage["credentialRefreshMarginSeconds"]`): the expiration handed to the SDK is moved
+ * earlier by the difference, so the SDK refreshes that much sooner. The real expiry is what the
+ * page shows.
+ *
+ * Counting: one middleware at the `initialize` step counts requests (once per `send`), one just
+ * outside the deserializer counts attempts and throttling errors (once per HTTP attempt, so the
+ * retries of the SDK's standard retry strategy are visible).
+ */
+
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import {
+  BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand,
+  ScanCommand, TransactWriteCommand, UpdateCommand,
+} from "@aws-sdk/lib-dynamodb";
+import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { isThrottling } from "./errors.js";
+import { roleSessionName } from "./keys.js";
+
+const SDK_REFRESH_WINDOW_SECONDS = 300;
+
+function refreshMarginSeconds() {
+  try {
+    const raw = Number(window.localStorage.getItem("credentialRefreshMarginSeconds"));
+    return Number.isFinite(raw) && raw > SDK_REFRESH_WINDOW_SECONDS ? raw : SDK_REFRESH_WINDOW_SECONDS;
+  } catch {
+    return SDK_REFRESH_WINDOW_SECONDS;
+  }
+}
+
+/**
+ * `{db, credentials}`: `db` has one method per DynamoDB operation the page uses, taking and
+ * returning plain JavaScript values (lib-dynamodb marshalling; binary attributes are Uint8Array).
+ */
+export function createAws({ config, getToken, store }) {
+  const sts = new STSClient({ region: config.region, endpoint: config.stsEndpoint, maxAttempts: 3 });
+
+  async function credentials() {
+    const token = await getToken();
+    const started = performance.now();
+    const out = await sts.send(new AssumeRoleWithWebIdentityCommand({
+      RoleArn: config.roleArn,
+      RoleSessionName: roleSessionName(token.name || token.sub),
+      WebIdentityToken: token.idToken,
+      DurationSeconds: config.sessionDurationSeconds || undefined,
+    }));
+    const c = out.Credentials;
+    const expiration = new Date(c.Expiration);
+    const margin = refreshMarginSeconds();
+    store.set({
+      identity: {
+        sub: token.sub,
+        name: token.name,
+        issuer: token.issuer ?? config.issuer,
+        provider: out.Provider ?? config.providerKey,
+        subjectFromToken: out.SubjectFromWebIdentityToken,
+        roleSession: out.AssumedRoleUser?.Arn,
+        accessKeyId: c.AccessKeyId,
+        expiration,
+        obtainedAt: new Date(),
+        refreshMarginSeconds: margin,
+        stsMillis: Math.round(performance.now() - started),
+      },
+    });
+    store.bump("assumeCount");
+    return {
+      accessKeyId: c.AccessKeyId,
+      secretAccessKey: c.SecretAccessKey,
+      sessionToken: c.SessionToken,
+      expiration: new Date(expiration.getTime() - (margin - SDK_REFRESH_WINDOW_SECONDS) * 1000),
+    };
+  }
+
+  const client = new DynamoDBClient({
+    region: config.region,
+    endpoint: config.dynamodbEndpoint,
+    credentials,
+    maxAttempts: 4,
+  });
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      store.bump("requests");
+      return next(args);
+    },
+    { step: "initialize", name: "pageRequestCounter" },
+  );
+  client.middlewareStack.addRelativeTo(
+    (next) => async (args) => {
+      store.bump("attempts");
+      try {
+        return await next(args);
+      } catch (error) {
+        if (isThrottling(error)) store.bump("throttled");
+        throw error;
+      }
+    },
+    { relation: "before", toMiddleware: "deserializerMiddleware", name: "pageAttemptCounter" },
+  );
+
+  const doc = DynamoDBDocumentClient.from(client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+
+  const db = {
+    get: (params) => doc.send(new GetCommand(params)),
+    put: (params) => doc.send(new PutCommand(params)),
+    update: (params) => doc.send(new UpdateCommand(params)),
+    delete: (params) => doc.send(new DeleteCommand(params)),
+    query: (params) => doc.send(new QueryCommand(params)),
+    scan: (params) => doc.send(new ScanCommand(params)),
+    batchGet: (params) => doc.send(new BatchGetCommand(params)),
+    transactWrite: (params) => doc.send(new TransactWriteCommand(params)),
+  };
+  return { db, credentials, client };
+}

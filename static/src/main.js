@@ -1,0 +1,99 @@
+/**
+ * Wiring: configuration, the signed-in user, the AWS clients and the views. Nothing else knows
+ * how the pieces are built; each module gets what it needs as arguments.
+ */
+
+import { LoginRequired, fetchToken, logout } from "./auth.js";
+import { createAws } from "./aws.js";
+import { loadConfig } from "./config.js";
+import { isSessionError } from "./errors.js";
+import { createGames } from "./games.js";
+import { createPhotos } from "./photos.js";
+import { createProfiles } from "./profile.js";
+import { Store } from "./store.js";
+import { createAccessView } from "./views/access.js";
+import { byTestId } from "./views/dom.js";
+import { createGamesView } from "./views/games.js";
+import { createPhotosView } from "./views/photos.js";
+import { createProfileView } from "./views/profile.js";
+import { createPublicView } from "./views/public.js";
+import { bindStatus, reportError, showScreen, showSignedOut, startRouting, toast } from "./views/shell.js";
+
+performance.mark("app-start");
+
+async function start() {
+  const store = new Store({ requests: 0, attempts: 0, throttled: 0, assumeCount: 0 });
+  let config;
+  let token;
+  try {
+    [config, token] = await Promise.all([loadConfig(), fetchToken()]);
+  } catch (error) {
+    if (error instanceof LoginRequired) return showSignedOut();
+    return showSignedOut(error.message);
+  }
+  store.set({ token, config });
+
+  // The first token is used for the first credentials; later refreshes ask the host again.
+  let pending = token;
+  async function getToken() {
+    if (pending) {
+      const first = pending;
+      pending = null;
+      return first;
+    }
+    try {
+      const fresh = await fetchToken();
+      store.set({ token: fresh });
+      return fresh;
+    } catch (error) {
+      if (error instanceof LoginRequired) {
+        reportError(error);
+      }
+      throw error;
+    }
+  }
+
+  const { db } = createAws({ config, getToken, store });
+  const me = () => ({ sub: store.get("token").sub, displayName: store.get("profile")?.DisplayName || store.get("token").name });
+  const photos = createPhotos({ db, tables: config.tables, me });
+  const profiles = createProfiles({ db, tables: config.tables, me });
+  const games = createGames({ db, tables: config.tables, me });
+
+  showScreen("signed-in");
+  bindStatus(store);
+  const views = {
+    photos: createPhotosView({ root: byTestId("signed-in").querySelector("#view-photos"), photos, store }),
+    public: createPublicView({ root: document.getElementById("view-public"), photos, profiles }),
+    games: createGamesView({ root: document.getElementById("view-games"), games, profiles, store }),
+    profile: createProfileView({ root: document.getElementById("view-profile"), profiles, store }),
+    access: createAccessView({ root: document.getElementById("view-access"), config, photos, profiles, store }),
+  };
+
+  byTestId("sign-out").addEventListener("click", async () => {
+    try {
+      await logout(store.get("token").csrfToken);
+      window.location.assign("/");
+    } catch (error) {
+      toast(error.message, "error");
+    }
+  });
+
+  let current = null;
+  startRouting((tab, rest) => {
+    if (current && current !== tab) views[current].hide?.();
+    current = tab;
+    views[tab].show?.(rest);
+  });
+
+  window.addEventListener("unhandledrejection", (event) => {
+    if (isSessionError(event.reason)) reportError(event.reason);
+  });
+
+  await Promise.all([views.photos.start(), views.profile.start()]);
+  document.body.dataset.ready = "true";
+}
+
+start().catch((error) => {
+  console.error(error);
+  showSignedOut(`The page could not start: ${error.message}`);
+});

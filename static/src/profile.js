@@ -1,0 +1,108 @@
+/**
+ * Profiles (docs/data-model.md): my own item read in full and updated with only the attributes
+ * the policy lets a user write (`dynamodb:Attributes` ⊆ UserId, DisplayName, Bio, UpdatedAt;
+ * ReturnValues NONE or UPDATED_NEW); anyone else's read with `ProjectionExpression UserId,
+ * DisplayName` only. Plan and Role are shown, never written: the role's explicit Deny refuses any
+ * write naming them (the Access panel tries it to show the message).
+ *
+ * The page cannot list users (no Scan), so it remembers the people it has met (games, public
+ * photos, pasted IDs) in localStorage and resolves their names with BatchGetItem.
+ */
+
+import { MAX_BIO, MAX_DISPLAY_NAME, isoNow, names, projection } from "./keys.js";
+
+const PEOPLE_KEY = "knownPeople";
+
+export function validateProfile({ displayName, bio }) {
+  const problems = [];
+  if (!displayName || !displayName.trim()) problems.push("Your display name cannot be empty.");
+  else if (displayName.length > MAX_DISPLAY_NAME) problems.push(`Display names have at most ${MAX_DISPLAY_NAME} characters.`);
+  if ((bio ?? "").length > MAX_BIO) problems.push(`The bio has at most ${MAX_BIO} characters.`);
+  return problems;
+}
+
+export function createProfiles({ db, tables, me, storage = globalThis.localStorage }) {
+  const T = tables.profiles;
+
+  function loadPeople() {
+    try {
+      const raw = JSON.parse(storage?.getItem(PEOPLE_KEY) ?? "{}");
+      return raw && typeof raw === "object" ? raw : {};
+    } catch {
+      return {};
+    }
+  }
+
+  return {
+    async loadMine() {
+      const out = await db.get({ TableName: T, Key: { UserId: me().sub }, ConsistentRead: true });
+      return out.Item ?? { UserId: me().sub };
+    },
+
+    async saveMine({ displayName, bio }, now = new Date()) {
+      const out = await db.update({
+        TableName: T,
+        Key: { UserId: me().sub },
+        UpdateExpression: "SET #DisplayName = :name, #Bio = :bio, #UpdatedAt = :now",
+        ExpressionAttributeNames: names("DisplayName", "Bio", "UpdatedAt"),
+        ExpressionAttributeValues: { ":name": displayName.trim(), ":bio": bio ?? "", ":now": isoNow(now) },
+        ReturnValues: "UPDATED_NEW",
+      });
+      return out.Attributes ?? {};
+    },
+
+    /** `{sub: DisplayName}` for the given users (BatchGetItem, public attributes only). */
+    async displayNames(subs) {
+      const unique = [...new Set(subs.filter(Boolean))];
+      const found = {};
+      for (let i = 0; i < unique.length; i += 100) {
+        let request = {
+          [T]: { Keys: unique.slice(i, i + 100).map((UserId) => ({ UserId })), ...projection("UserId", "DisplayName") },
+        };
+        for (let round = 0; round < 5 && request && Object.keys(request).length; round += 1) {
+          const out = await db.batchGet({ RequestItems: request });
+          for (const item of out.Responses?.[T] ?? []) found[item.UserId] = item.DisplayName;
+          request = out.UnprocessedKeys;
+        }
+      }
+      return found;
+    },
+
+    /** One user's public name (GetItem, public attributes only), or null. */
+    async displayName(sub) {
+      const out = await db.get({ TableName: T, Key: { UserId: sub }, ...projection("UserId", "DisplayName") });
+      return out.Item?.DisplayName ?? null;
+    },
+
+    /** Access panel: writing my own Plan is refused by the role's explicit Deny. */
+    tryWritePlan() {
+      return db.update({
+        TableName: T,
+        Key: { UserId: me().sub },
+        UpdateExpression: "SET #Plan = :pro",
+        ExpressionAttributeNames: names("Plan"),
+        ExpressionAttributeValues: { ":pro": "pro" },
+      });
+    },
+
+    people() {
+      return loadPeople();
+    },
+
+    /** Remember `{sub: name}` pairs (never my own sub). */
+    rememberPeople(entries) {
+      const people = loadPeople();
+      let changed = false;
+      for (const [sub, name] of Object.entries(entries)) {
+        if (!sub || sub === me().sub) continue;
+        const value = name || people[sub] || "";
+        if (people[sub] !== value) {
+          people[sub] = value;
+          changed = true;
+        }
+      }
+      if (changed) storage?.setItem(PEOPLE_KEY, JSON.stringify(people));
+      return people;
+    },
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * "Access" (teaching): who the page is to AWS (provider, subject, role session, credential
+ * expiry), the user role's rules as they apply to you (rendered from /config.json and your sub;
+ * nothing secret is fetched), and buttons that attempt requests the policy forbids, showing the
+ * AccessDeniedException that comes back. IAM refuses before DynamoDB runs anything, so these
+ * buttons never change data.
+ */
+
+import { describeError } from "../errors.js";
+import { clear, formatDateTime, h } from "./dom.js";
+
+export function createAccessView({ root, config, photos, profiles, store }) {
+  const facts = h("dl", { class: "facts wide", testid: "identity" });
+  const rules = h("ul", { class: "rules", testid: "policy-rules" });
+  const otherSub = h("input", { type: "text", placeholder: "another user's ID", testid: "access-other-sub" });
+
+  function showIdentity(s) {
+    const id = s.identity;
+    const rows = [
+      ["Identity provider", id?.provider ?? config.providerKey, "identity-provider"],
+      ["Subject (sub)", s.token?.sub, "identity-sub"],
+      ["Role", config.roleArn, "identity-role"],
+      ["Role session", id?.roleSession ?? "—", "identity-session"],
+      ["Access key", id?.accessKeyId ?? "—", "identity-key"],
+      ["Credentials expire", id ? formatDateTime(id.expiration) : "—", "identity-expiry"],
+      ["Credentials obtained", `${s.assumeCount ?? 0} time(s) this visit`, "identity-assume-count"],
+    ];
+    clear(facts).append(...rows.flatMap(([label, value, testid]) => [
+      h("dt", {}, label), h("dd", { testid, dataset: testid === "identity-expiry" && id ? { iso: id.expiration.toISOString() } : {} }, value ?? ""),
+    ]));
+  }
+
+  function showRules(sub) {
+    const t = config.tables;
+    const you = `${config.providerKey}:sub = ${sub}`;
+    const items = [
+      ["Your photos", `${t.photos} and ${t.photoTags}: get, query, put, update and delete items whose partition key UserId is your sub (${you}). A Scan is never allowed: it has no partition key to check.`],
+      ["Public photos", `${t.photoTags} index PublicByTag: query by anyone signed in, but only for the public attributes (title, thumbnail, date, owner's name) and only with Select = SPECIFIC_ATTRIBUTES.`],
+      ["Profiles", `${t.profiles}: read your own profile; change only DisplayName and Bio; Plan and Role are explicitly denied. Other people's profiles: UserId and DisplayName only.`],
+      ["Games", `${t.games}: create games whose GameId starts with your sub; read and update games whose GameId contains your sub as host or opponent; list them through ByHost and ByOpponent.`],
+      ["Everything else", "Denied by default: no statement allows it."],
+    ];
+    clear(rules).append(...items.map(([name, text]) => h("li", {}, h("strong", {}, name), h("span", {}, text))));
+  }
+
+  function attempt(name, label, explanation, run) {
+    const result = h("div", { class: "result", testid: `access-result-${name}`, hidden: true });
+    const button = h("button", { type: "button", class: "button", testid: `access-try-${name}` }, label);
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      result.hidden = false;
+      result.className = "result";
+      result.textContent = "Trying…";
+      try {
+        await run();
+        result.dataset.outcome = "allowed";
+        result.className = "result warn";
+        result.textContent = "AWS allowed this request. The policy is not doing its job!";
+      } catch (error) {
+        const described = describeError(error);
+        result.dataset.outcome = described.kind === "access" ? "denied" : "error";
+        result.className = `result ${described.kind === "access" ? "denied" : "error"}`;
+        result.replaceChildren(
+          h("strong", {}, described.kind === "access" ? `Denied (${error.name})` : described.text),
+          h("code", { testid: `access-message-${name}` }, error.message ?? String(error)));
+      } finally {
+        button.disabled = false;
+      }
+    });
+    return h("div", { class: "attempt" }, h("div", {}, button, h("p", { class: "muted small" }, explanation)), result);
+  }
+
+  root.append(
+    h("div", { class: "card" }, h("h2", {}, "Who you are to AWS"), facts),
+    h("div", { class: "card" }, h("h2", {}, "What your role allows"), rules),
+    h("div", { class: "card" }, h("h2", {}, "Try a forbidden request"),
+      attempt("read-other", "Read another user's photos",
+        "A Query on someone else's partition key: dynamodb:LeadingKeys does not match your sub.",
+        () => photos.tryReadOthers(otherSub.value.trim() || "someone-else")),
+      h("label", { class: "inline" }, "Other user", otherSub),
+      attempt("write-plan", "Upgrade your own Plan",
+        "An UpdateItem on your own profile naming Plan: the explicit Deny on dynamodb:Attributes wins.",
+        () => profiles.tryWritePlan()),
+      attempt("scan", "Scan the Photos table",
+        "A Scan reads every partition; the policy only allows requests keyed by your sub.",
+        () => photos.tryScan())),
+  );
+
+  store.watch(["identity", "assumeCount", "token"], showIdentity);
+  store.watch(["token"], (s) => { if (s.token) showRules(s.token.sub); });
+  return {
+    show() {
+      const known = Object.keys(profiles.people());
+      if (!otherSub.value && known.length) otherSub.value = known[0];
+    },
+  };
+}

@@ -1,0 +1,264 @@
+/**
+ * "Games": challenge someone, see my games (GSIs ByHost and ByOpponent), play. While a game is
+ * open it is read with GetItem ConsistentRead=true every second, so the other player's move shows
+ * within two seconds. A move is one conditional UpdateItem (src/games.js); when its condition
+ * fails (another window or a double click moved first) the page says "Not your turn any more"
+ * and shows the game as stored.
+ */
+
+import { markFor, shownWinner, winningLine } from "../board.js";
+import { isConditionFailure } from "../errors.js";
+import { reportError, toast } from "./shell.js";
+import { clear, h } from "./dom.js";
+
+const POLL_MS = 1000;
+const LIST_POLL_MS = 5000;
+
+export function createGamesView({ root, games, profiles, store }) {
+  const me = () => store.get("token").sub;
+  let open = null;
+  let moving = false;
+  let pollTimer = null;
+  let listTimer = null;
+  let active = false;
+
+  const nameOf = (game, sub) => (sub === game.Host ? game.HostName : game.OpponentName) || sub;
+  const otherOf = (game) => (game.Host === me() ? game.Opponent : game.Host);
+
+  // Who I am and the challenge form --------------------------------------------------------
+  const mySub = h("code", { testid: "my-sub" });
+  const copy = h("button", { type: "button", class: "button small ghost", onclick: async () => {
+    try {
+      await navigator.clipboard.writeText(mySub.textContent);
+      toast("Your player ID is copied.", "success");
+    } catch {
+      toast("Select the ID and copy it by hand.");
+    }
+  } }, "Copy");
+  const people = h("datalist", { id: "known-people" });
+  const opponent = h("input", { type: "text", list: "known-people", placeholder: "a name you know, or a player ID", testid: "challenge-opponent", autocomplete: "off" });
+  const challengeStatus = h("p", { class: "form-status", testid: "challenge-status" });
+  const challengeForm = h("form", { class: "filters", testid: "challenge-form" },
+    h("label", { class: "grow" }, "Opponent", opponent, people),
+    h("button", { type: "submit", class: "button primary", testid: "challenge-send" }, "Challenge"));
+
+  function refreshPeople() {
+    const known = profiles.people();
+    clear(people).append(...Object.entries(known).map(([sub, name]) => h("option", { value: sub }, name || sub)));
+  }
+
+  challengeForm.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const typed = opponent.value.trim();
+    if (!typed) return;
+    const known = profiles.people();
+    const bySub = Object.hasOwn(known, typed) ? typed : null;
+    const byName = Object.entries(known).find(([, n]) => n && n.toLowerCase() === typed.toLowerCase())?.[0];
+    const sub = bySub ?? byName ?? typed;
+    challengeStatus.className = "form-status";
+    challengeStatus.textContent = "Sending the challenge…";
+    try {
+      const name = (await profiles.displayName(sub).catch(() => null)) ?? known[sub] ?? null;
+      const game = await games.challenge(sub, name);
+      profiles.rememberPeople({ [sub]: name ?? "" });
+      refreshPeople();
+      opponent.value = "";
+      challengeStatus.textContent = `Challenge sent to ${name ?? sub}.`;
+      await refreshList();
+      openGame(game.GameId);
+    } catch (error) {
+      challengeStatus.textContent = error.name === "Error" ? error.message : "";
+      if (error.name !== "Error") reportError(error);
+    }
+  });
+
+  // The list -------------------------------------------------------------------------------
+  const list = h("ul", { class: "games", testid: "game-list" });
+
+  function summary(game) {
+    const other = nameOf(game, otherOf(game));
+    if (game.GameStatus === "PENDING") {
+      return game.Host === me() ? `Waiting for ${other} to accept` : `${other} challenges you`;
+    }
+    if (game.GameStatus === "DONE") {
+      const winner = shownWinner(game);
+      if (winner === "DRAW") return "Draw";
+      return winner === me() ? "You won" : `${other} won`;
+    }
+    return game.Turn === me() ? "Your turn" : `${other}'s turn`;
+  }
+
+  async function refreshList() {
+    try {
+      const all = await games.list();
+      profiles.rememberPeople(Object.fromEntries(all.map((g) => [otherOf(g), nameOf(g, otherOf(g))])));
+      refreshPeople();
+      clear(list).append(...(all.length ? all.map((game) => h("li", {
+        class: `game-row ${game.GameId === open?.GameId ? "current" : ""}`, testid: "game-row",
+        dataset: { gameId: game.GameId, status: game.GameStatus },
+      },
+      h("span", { class: "vs" }, `vs ${nameOf(game, otherOf(game))}`),
+      h("span", { class: `state ${summary(game) === "Your turn" || summary(game).endsWith("challenges you") ? "hot" : ""}`, testid: "game-row-summary" }, summary(game)),
+      h("button", { type: "button", class: "button small", testid: "game-open", onclick: () => openGame(game.GameId) }, "Open")))
+        : [h("li", { class: "muted" }, "No games yet. Challenge someone!")]));
+    } catch (error) {
+      reportError(error);
+    }
+  }
+
+  // The board ------------------------------------------------------------------------------
+  const boardEl = h("div", { class: "board", testid: "board", role: "grid" });
+  const cells = Array.from({ length: 9 }, (_, i) => h("button", {
+    type: "button", class: "cell", testid: `cell-${i}`, "aria-label": `Row ${Math.floor(i / 3) + 1}, column ${(i % 3) + 1}`,
+    onclick: () => play(i),
+  }));
+  boardEl.append(...cells);
+  const title = h("h2", { testid: "game-title" });
+  const status = h("p", { class: "game-status", testid: "game-status" });
+  const message = h("p", { class: "form-status", testid: "game-message", role: "alert" });
+  const accept = h("button", { type: "button", class: "button primary", testid: "game-accept", hidden: true, onclick: () => acceptOpen() }, "Accept challenge");
+  const panel = h("div", { class: "card game-panel", testid: "game-panel", hidden: true },
+    h("header", { class: "row" }, title,
+      h("button", { type: "button", class: "button ghost small", testid: "game-close", onclick: () => closeGame() }, "Close")),
+    status, boardEl, accept, message);
+
+  function showGame(game) {
+    open = game;
+    const mine = markFor(game, me());
+    const line = winningLine(game.Board) ?? [];
+    const playable = game.GameStatus === "ACTIVE" && game.Turn === me() && !moving;
+    title.textContent = `${game.HostName || "Host"} (X) vs ${game.OpponentName || "Opponent"} (O)`;
+    cells.forEach((cell, i) => {
+      const mark = game.Board[i];
+      cell.textContent = mark === "-" ? "" : mark;
+      cell.dataset.mark = mark;
+      cell.classList.toggle("win", line.includes(i));
+      cell.disabled = !playable || mark !== "-";
+    });
+    boardEl.dataset.board = game.Board;
+    boardEl.dataset.moveCount = String(game.MoveCount);
+    panel.dataset.status = game.GameStatus;
+    panel.dataset.gameId = game.GameId;
+    accept.hidden = !(game.GameStatus === "PENDING" && game.Opponent === me());
+    const text = summary(game);
+    status.textContent = game.GameStatus === "ACTIVE" ? `${text} · you play ${mine}` : text;
+    status.dataset.winner = game.GameStatus === "DONE" ? (shownWinner(game) === me() ? "me" : shownWinner(game) === "DRAW" ? "draw" : "other") : "";
+  }
+
+  async function poll() {
+    if (!open || moving) return;
+    try {
+      const fresh = await games.get(open.GameId);
+      if (fresh && open && fresh.GameId === open.GameId && !moving) {
+        const changed = fresh.MoveCount !== open.MoveCount || fresh.GameStatus !== open.GameStatus;
+        showGame(fresh);
+        if (changed) refreshList();
+      }
+    } catch (error) {
+      reportError(error);
+    }
+  }
+
+  function startPolling() {
+    stopPolling();
+    pollTimer = setInterval(poll, POLL_MS);
+  }
+
+  function stopPolling() {
+    if (pollTimer) clearInterval(pollTimer);
+    pollTimer = null;
+  }
+
+  async function openGame(gameId) {
+    message.textContent = "";
+    try {
+      const game = await games.get(gameId);
+      if (!game) {
+        toast("This game does not exist.", "error");
+        return;
+      }
+      panel.hidden = false;
+      showGame(game);
+      if (window.location.hash !== `#games/${encodeURIComponent(gameId)}`) {
+        history.replaceState(null, "", `#games/${encodeURIComponent(gameId)}`);
+      }
+      startPolling();
+    } catch (error) {
+      reportError(error);
+    }
+  }
+
+  function closeGame() {
+    open = null;
+    panel.hidden = true;
+    stopPolling();
+    history.replaceState(null, "", "#games");
+  }
+
+  async function acceptOpen() {
+    try {
+      showGame(await games.accept(open));
+      refreshList();
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        message.textContent = "This challenge is no longer open.";
+        await poll();
+      } else reportError(error);
+    }
+  }
+
+  async function play(index) {
+    if (!open || moving) return;
+    moving = true;
+    cells.forEach((c) => { c.disabled = true; });
+    message.textContent = "";
+    const game = open;
+    try {
+      const after = await games.move(game, index);
+      moving = false;
+      showGame(after);
+      if (after.GameStatus === "DONE") toast(summary(after), "success");
+      refreshList();
+    } catch (error) {
+      moving = false;
+      if (isConditionFailure(error)) {
+        message.textContent = "Not your turn any more.";
+        message.dataset.kind = "conflict";
+        await poll();
+      } else if (error.name === "MoveRefused") {
+        message.textContent = error.message;
+        showGame(game);
+      } else {
+        showGame(game);
+        reportError(error);
+      }
+    }
+  }
+
+  root.append(
+    h("div", { class: "card" },
+      h("h2", {}, "Tic-tac-toe"),
+      h("p", { class: "muted" }, "Your player ID: ", mySub, " ", copy),
+      challengeForm, challengeStatus),
+    panel,
+    h("div", { class: "card" }, h("h2", {}, "Your games"), list),
+  );
+
+  return {
+    async show(rest) {
+      active = true;
+      mySub.textContent = me();
+      refreshPeople();
+      await refreshList();
+      if (!listTimer) listTimer = setInterval(() => { if (active) refreshList(); }, LIST_POLL_MS);
+      if (rest?.[0] && rest[0] !== open?.GameId) await openGame(rest[0]);
+      else if (open) startPolling();
+    },
+    hide() {
+      active = false;
+      stopPolling();
+      if (listTimer) clearInterval(listTimer);
+      listTimer = null;
+    },
+  };
+}
