@@ -1,0 +1,192 @@
+"""Multi-item calls: BatchGetItem, BatchWriteItem, TransactGetItems, TransactWriteItems.
+
+- Batch calls are IAM actions of their own (S2). They are authorised **once per table** in
+  ``RequestItems``, with the union of that table's keys and names: LeadingKeys is the set of
+  partition values, Attributes the set of names (fgac-semantics.md A.3 [I], G-9). One foreign key
+  anywhere then refuses the whole call under ForAllValues (FGAC-A11).
+- Transactions have no IAM action of their own: each member is authorised as the item action
+  it performs (GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem) on its own table,
+  with ``dynamodb:EnclosingOperation`` set to the API name (S2, S3; FGAC-I06, I07, I10).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from iam_policies.authorization import Authorization
+from iam_policies.dynamodb.errors import constraint, invalid
+from iam_policies.dynamodb.items import condition_check, delete_item, get_item, put_item, update_item
+from iam_policies.dynamodb.keys import check_item, check_key, item_identity
+from iam_policies.dynamodb.legacy import attributes_to_get, check_not_mixed
+from iam_policies.dynamodb.request import Env, consumed_capacity, item_context, require
+from iam_policies.dynamodb.scope import ExpressionScope
+
+_DUPLICATE_KEYS = "Provided list of item keys contains duplicates"
+_SAME_ITEM = "Transaction request cannot include multiple operations on one item"
+
+
+def _request_items(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    items = require(params, "RequestItems", "requestItems")
+    if not isinstance(items, Mapping) or not items:
+        raise constraint("{}", "requestItems", "Member must have length greater than or equal to 1")
+    return items
+
+
+def batch_get_item(env: Env, params: Mapping[str, Any]) -> list[Authorization]:
+    items = _request_items(params)
+    capacity = consumed_capacity(params)
+    authorizations: list[Authorization] = []
+    total = 0
+    for table, entry in items.items():
+        ref = env.table(table, member="requestItems.key")
+        if not isinstance(entry, Mapping):
+            raise invalid(f"Invalid RequestItems entry for table {table}: expected a map")
+        keys = entry.get("Keys")
+        if not isinstance(keys, list) or not keys:
+            raise constraint(None if keys is None else "[]", f"requestItems.{table}.member.keys",
+                             "Member must have length greater than or equal to 1")
+        total += len(keys)
+        if total > 100:
+            raise invalid("Too many items requested for the BatchGetItem call")
+        check_not_mixed(entry, ("AttributesToGet",), ("ProjectionExpression",))
+        scope = ExpressionScope(entry.get("ExpressionAttributeNames"), None)
+        projected: set[str] | None = None
+        if entry.get("ProjectionExpression") is not None:
+            projected = scope.attributes("ProjectionExpression", entry["ProjectionExpression"])
+        elif entry.get("AttributesToGet") is not None:
+            projected = attributes_to_get(entry["AttributesToGet"])
+        scope.finish()
+        schema = env.schema(ref)
+        leading: list[str] = []
+        seen: set[tuple[str, ...]] = set()
+        for key in keys:
+            leading.append(check_key(key, schema.key_names))
+            identity = item_identity(ref.arn, schema, key)
+            if identity in seen:
+                raise invalid(_DUPLICATE_KEYS)
+            seen.add(identity)
+        context = item_context(
+            leading,
+            set(schema.key_names) | (projected or set()),
+            select="ALL_ATTRIBUTES" if projected is None else "SPECIFIC_ATTRIBUTES",
+            capacity=capacity,
+        )
+        authorizations.append(env.authorization("BatchGetItem", ref.arn, context))
+    return authorizations
+
+
+def batch_write_item(env: Env, params: Mapping[str, Any]) -> list[Authorization]:
+    items = _request_items(params)
+    capacity = consumed_capacity(params)
+    authorizations: list[Authorization] = []
+    total = 0
+    for table, requests in items.items():
+        ref = env.table(table, member="requestItems.key")
+        if not isinstance(requests, list) or not requests:
+            raise constraint("[]", f"requestItems.{table}.member", "Member must have length greater than or equal to 1")
+        total += len(requests)
+        if total > 25:
+            raise invalid("Too many items requested for the BatchWriteItem call")
+        schema = env.schema(ref)
+        leading: list[str] = []
+        names: set[str] = set(schema.key_names)
+        seen: set[tuple[str, ...]] = set()
+        for request in requests:
+            if not isinstance(request, Mapping) or len([k for k in request if request[k] is not None]) != 1:
+                raise invalid("Invalid BatchWriteItem request: a WriteRequest must contain exactly one of "
+                              "PutRequest or DeleteRequest")
+            key: Mapping[str, Any]
+            if request.get("PutRequest") is not None:
+                item = require(_map(request["PutRequest"], "PutRequest"), "Item", "item")
+                leading.append(check_item(item, schema.key_names))
+                names |= set(item)
+                key = {name: item[name] for name in schema.key_names}
+            elif request.get("DeleteRequest") is not None:
+                key = require(_map(request["DeleteRequest"], "DeleteRequest"), "Key", "key")
+                leading.append(check_key(key, schema.key_names))
+            else:
+                raise invalid("Invalid BatchWriteItem request: expected PutRequest or DeleteRequest")
+            identity = item_identity(ref.arn, schema, key)
+            if identity in seen:
+                raise invalid(_DUPLICATE_KEYS)
+            seen.add(identity)
+        context = item_context(leading, names, capacity=capacity)
+        authorizations.append(env.authorization("BatchWriteItem", ref.arn, context))
+    return authorizations
+
+
+def _map(value: Any, member: str) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise invalid(f"Invalid {member}: expected a map")
+    return value
+
+
+def _transact_items(params: Mapping[str, Any]) -> list[Any]:
+    members = require(params, "TransactItems", "transactItems")
+    if not isinstance(members, list) or not members:
+        raise constraint("[]", "transactItems", "Member must have length greater than or equal to 1")
+    if len(members) > 100:
+        raise constraint("[...]", "transactItems", "Member must have length less than or equal to 100")
+    return members
+
+
+def _member(entry: Any, allowed: tuple[str, ...]) -> tuple[str, Mapping[str, Any]]:
+    if not isinstance(entry, Mapping):
+        raise invalid("Invalid TransactItems member: expected a map")
+    present = [name for name in allowed if entry.get(name) is not None]
+    if len(present) != 1 or len([k for k in entry if entry[k] is not None]) != 1:
+        raise invalid(f"TransactItems can only contain one of {', '.join(allowed)}")
+    body = entry[present[0]]
+    if not isinstance(body, Mapping):
+        raise invalid(f"Invalid {present[0]}: expected a map")
+    return present[0], body
+
+
+def _identity(env: Env, kind: str, body: Mapping[str, Any]) -> tuple[str, ...]:
+    ref = env.table(body.get("TableName"))
+    schema = env.schema(ref)
+    source = body["Item"] if kind == "Put" else body["Key"]
+    return item_identity(ref.arn, schema, source)
+
+
+def transact_get_items(env: Env, params: Mapping[str, Any]) -> list[Authorization]:
+    members = _transact_items(params)
+    capacity = consumed_capacity(params)
+    authorizations: list[Authorization] = []
+    seen: set[tuple[str, ...]] = set()
+    for entry in members:
+        kind, body = _member(entry, ("Get",))
+        check_not_mixed(body, ("AttributesToGet",), ("ProjectionExpression",))
+        authorizations.append(get_item(env, body, enclosing="TransactGetItems", capacity=capacity))
+        identity = _identity(env, kind, body)
+        if identity in seen:
+            raise invalid(_SAME_ITEM)
+        seen.add(identity)
+    return authorizations
+
+
+_WRITES: dict[str, Callable[..., Authorization]] = {
+    "Put": put_item,
+    "Update": update_item,
+    "Delete": delete_item,
+    "ConditionCheck": condition_check,
+}
+
+
+def transact_write_items(env: Env, params: Mapping[str, Any]) -> list[Authorization]:
+    members = _transact_items(params)
+    capacity = consumed_capacity(params)
+    authorizations: list[Authorization] = []
+    seen: set[tuple[str, ...]] = set()
+    for entry in members:
+        kind, body = _member(entry, tuple(_WRITES))
+        for legacy in ("Expected", "AttributeUpdates", "ConditionalOperator", "ReturnValues"):
+            if body.get(legacy) is not None:
+                raise invalid(f"Invalid {kind} in TransactItems: {legacy} is not supported")
+        authorizations.append(_WRITES[kind](env, body, enclosing="TransactWriteItems", capacity=capacity))
+        identity = _identity(env, kind, body)
+        if identity in seen:
+            raise invalid(_SAME_ITEM)
+        seen.add(identity)
+    return authorizations

@@ -1,0 +1,166 @@
+"""Single-item actions: GetItem, PutItem, UpdateItem, DeleteItem, ConditionCheckItem.
+
+Each is authorised against the table ARN (S2) with the keys of fgac-semantics.md A.2:
+
+- LeadingKeys: the partition-key value of ``Key`` (``Item`` for a put) (S1 Example 2);
+- Attributes: the key names (S1 "Important", G-2), the item's names (S12 PutItem example), and
+  every top-level name of the projection, condition and update (S1 Examples 3/4, A.4), with
+  legacy parameters counted the same way (G-1);
+- Select (GetItem): ``SPECIFIC_ATTRIBUTES`` with a projection, else ``ALL_ATTRIBUTES`` (S7, S1 Ex. 7);
+- ReturnValues (writes): as sent, NONE by default (S1), widened by
+  ReturnValuesOnConditionCheckFailure (G-7);
+- ReturnConsumedCapacity: as sent, NONE by default (G-8).
+
+The same functions derive transaction members, which carry ``EnclosingOperation`` (S3) and take
+ReturnConsumedCapacity from the enclosing request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from iam_policies.authorization import Authorization
+from iam_policies.dynamodb.errors import invalid
+from iam_policies.dynamodb.keys import check_item, check_key
+from iam_policies.dynamodb.legacy import attributes_to_get, check_not_mixed, condition_map
+from iam_policies.dynamodb.request import (
+    Env,
+    consumed_capacity,
+    item_context,
+    on_condition_failure,
+    require,
+    return_values,
+)
+from iam_policies.dynamodb.scope import ExpressionScope
+
+_WRITE_RETURN_VALUES = ("NONE", "ALL_OLD")
+_UPDATE_RETURN_VALUES = ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")
+
+
+def _scope(params: Mapping[str, Any]) -> ExpressionScope:
+    return ExpressionScope(params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues"))
+
+
+def _condition(params: Mapping[str, Any], scope: ExpressionScope) -> set[str]:
+    """Names of ``ConditionExpression`` or of the legacy ``Expected`` map."""
+    check_not_mixed(params, ("Expected", "ConditionalOperator"), ("ConditionExpression",))
+    if params.get("ConditionExpression") is not None:
+        return scope.attributes("ConditionExpression", params["ConditionExpression"])
+    if params.get("Expected") is not None:
+        return condition_map("Expected", params["Expected"])
+    return set()
+
+
+def _capacity(params: Mapping[str, Any], capacity: str | None) -> str:
+    return capacity if capacity is not None else consumed_capacity(params)
+
+
+def get_item(env: Env, params: Mapping[str, Any], *, enclosing: str | None = None,
+             capacity: str | None = None) -> Authorization:
+    ref = env.table(require(params, "TableName", "tableName"))
+    key = require(params, "Key", "key")
+    check_not_mixed(params, ("AttributesToGet",), ("ProjectionExpression",))
+    scope = _scope(params)
+    projected: set[str] | None = None
+    if params.get("ProjectionExpression") is not None:
+        projected = scope.attributes("ProjectionExpression", params["ProjectionExpression"])
+    elif params.get("AttributesToGet") is not None:
+        projected = attributes_to_get(params["AttributesToGet"])
+    scope.finish()
+    capacity = _capacity(params, capacity)
+    schema = env.schema(ref)
+    leading = check_key(key, schema.key_names)
+    context = item_context(
+        [leading],
+        set(schema.key_names) | (projected or set()),
+        select="ALL_ATTRIBUTES" if projected is None else "SPECIFIC_ATTRIBUTES",
+        enclosing=enclosing,
+        capacity=capacity,
+    )
+    return env.authorization("GetItem", ref.arn, context)
+
+
+def put_item(env: Env, params: Mapping[str, Any], *, enclosing: str | None = None,
+             capacity: str | None = None) -> Authorization:
+    ref = env.table(require(params, "TableName", "tableName"))
+    item = require(params, "Item", "item")
+    scope = _scope(params)
+    names = _condition(params, scope)
+    scope.finish()
+    returned = return_values(params, _WRITE_RETURN_VALUES)
+    capacity = _capacity(params, capacity)
+    schema = env.schema(ref)
+    leading = check_item(item, schema.key_names)
+    context = item_context([leading], set(item) | names, return_values=returned, enclosing=enclosing,
+                           capacity=capacity)
+    return env.authorization("PutItem", ref.arn, context)
+
+
+def update_item(env: Env, params: Mapping[str, Any], *, enclosing: str | None = None,
+                capacity: str | None = None) -> Authorization:
+    ref = env.table(require(params, "TableName", "tableName"))
+    key = require(params, "Key", "key")
+    if enclosing is not None:
+        require(params, "UpdateExpression", "updateExpression")
+    check_not_mixed(params, ("AttributeUpdates", "Expected", "ConditionalOperator"),
+                    ("UpdateExpression", "ConditionExpression"))
+    scope = _scope(params)
+    names: set[str] = set()
+    written: set[str] = set()
+    if params.get("UpdateExpression") is not None:
+        names, written = scope.update(params["UpdateExpression"])
+    elif params.get("AttributeUpdates") is not None:
+        names = written = condition_map("AttributeUpdates", params["AttributeUpdates"])
+    names |= _condition(params, scope)
+    scope.finish()
+    returned = return_values(params, _UPDATE_RETURN_VALUES)
+    capacity = _capacity(params, capacity)
+    schema = env.schema(ref)
+    leading = check_key(key, schema.key_names)
+    for name in schema.key_names:
+        if name in written:
+            raise invalid(
+                f"One or more parameter values were invalid: Cannot update attribute {name}. "
+                "This attribute is part of the key"
+            )
+    context = item_context([leading], set(schema.key_names) | names, return_values=returned,
+                           enclosing=enclosing, capacity=capacity)
+    return env.authorization("UpdateItem", ref.arn, context)
+
+
+def delete_item(env: Env, params: Mapping[str, Any], *, enclosing: str | None = None,
+                capacity: str | None = None) -> Authorization:
+    ref = env.table(require(params, "TableName", "tableName"))
+    key = require(params, "Key", "key")
+    scope = _scope(params)
+    names = _condition(params, scope)
+    scope.finish()
+    returned = return_values(params, _WRITE_RETURN_VALUES)
+    capacity = _capacity(params, capacity)
+    schema = env.schema(ref)
+    leading = check_key(key, schema.key_names)
+    context = item_context([leading], set(schema.key_names) | names, return_values=returned,
+                           enclosing=enclosing, capacity=capacity)
+    return env.authorization("DeleteItem", ref.arn, context)
+
+
+def condition_check(env: Env, params: Mapping[str, Any], *, enclosing: str,
+                    capacity: str) -> Authorization:
+    """A TransactWriteItems ``ConditionCheck``: ``dynamodb:ConditionCheckItem`` (S3).
+
+    ConditionCheck has no ReturnValues; ReturnValuesOnConditionCheckFailure feeds the key when
+    sent (G-7, FGAC-I08), and it is absent otherwise (FGAC-I06).
+    """
+    ref = env.table(require(params, "TableName", "tableName"))
+    key = require(params, "Key", "key")
+    condition = require(params, "ConditionExpression", "conditionExpression")
+    scope = _scope(params)
+    names = scope.attributes("ConditionExpression", condition)
+    scope.finish()
+    returned = on_condition_failure(params)
+    schema = env.schema(ref)
+    leading = check_key(key, schema.key_names)
+    context = item_context([leading], set(schema.key_names) | names, return_values=returned,
+                           enclosing=enclosing, capacity=capacity)
+    return env.authorization("ConditionCheckItem", ref.arn, context)

@@ -1,0 +1,499 @@
+"""PartiQL statements, parsed far enough to authorise them.
+
+ExecuteStatement, BatchExecuteStatement and ExecuteTransaction map each statement to
+``dynamodb:PartiQLSelect|Insert|Update|Delete`` on the table, or on the index for
+``SELECT … FROM "T"."I"`` (S2, S4; fgac-semantics.md A.3, FGAC-J11). Keys (A.2, A.4, G-6):
+
+- ``dynamodb:FullTableScan`` (SELECT): ``"false"`` when every branch of the WHERE clause pins the
+  partition key by ``=`` or ``IN``, ``"true"`` otherwise, including no WHERE at all (S5 lists
+  ``k = 1``, ``k = 1 AND a = …``, ``k = 1 OR k = 2`` and ``k IN […]`` as no scan; ``k > 1``,
+  ``a = …`` and ``k = 1 OR a = …`` as scans). Written as the string the cases use.
+- ``dynamodb:LeadingKeys``: those ``=``/``IN`` values (``?`` resolved from ``Parameters``), or
+  the inserted item's partition value.
+- ``dynamodb:Attributes``: the top-level names a statement names: projection and WHERE for a
+  SELECT with a column list, SET/REMOVE targets and operands and WHERE for UPDATE, WHERE for
+  DELETE, the item's names for INSERT. ``SELECT *`` names none, like a GetItem without
+  projection reads everything (S1 warning) and as the cases show (FGAC-J01…J05).
+- ``dynamodb:ReturnValues`` (UPDATE/DELETE): from ``RETURNING`` (ALL OLD → ALL_OLD, MODIFIED NEW
+  → UPDATED_NEW, …) or ReturnValuesOnConditionCheckFailure=ALL_OLD; absent otherwise.
+- ``dynamodb:EnclosingOperation``: ``ExecuteTransaction`` inside a transaction only (A.4).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from iam_policies.authorization import Authorization
+from iam_policies.dynamodb.errors import constraint, invalid
+from iam_policies.dynamodb.keys import key_value, scalar_type
+from iam_policies.dynamodb.request import Env, enum, index_schema, item_context, on_condition_failure, require
+from iam_policies.errors import ValidationException
+
+_TOKEN = re.compile(
+    r"""(?P<ws>\s+|--[^\n]*)
+      | (?P<string>'(?:[^']|'')*')
+      | (?P<quoted>"(?:[^"]|"")*")
+      | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
+      | (?P<name>[A-Za-z_][A-Za-z0-9_$]*)
+      | (?P<op><<|>>|<>|!=|<=|>=|\|\||[=<>()\[\]{},.:?*+\-/%])
+    """,
+    re.VERBOSE,
+)
+_RETURNING = {("ALL", "OLD"): "ALL_OLD", ("ALL", "NEW"): "ALL_NEW", ("MODIFIED", "OLD"): "UPDATED_OLD",
+              ("MODIFIED", "NEW"): "UPDATED_NEW"}
+_ACTIONS = {"SELECT": "PartiQLSelect", "INSERT": "PartiQLInsert", "UPDATE": "PartiQLUpdate", "DELETE": "PartiQLDelete"}
+
+
+@dataclass(frozen=True)
+class Tok:
+    kind: str
+    text: str
+
+
+# Expression nodes: just enough to see which names are pinned to which values.
+@dataclass(frozen=True)
+class Ref:
+    name: str
+    nested: bool
+
+
+@dataclass(frozen=True)
+class Lit:
+    #: A literal as an AttributeValue (``{"S": …}``/``{"N": …}``), or ``("?", n)`` for parameter n.
+    value: Any
+
+
+@dataclass(frozen=True)
+class Node:
+    op: str  # = IN AND OR or "other"
+    args: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Statement:
+    verb: str
+    table: str
+    index: str | None
+    names: frozenset[str]
+    star: bool = False
+    where: Any = None
+    item: Mapping[str, Any] = field(default_factory=dict)
+    returning: str | None = None
+    parameters: int = 0
+
+
+def malformed(detail: str) -> ValidationException:
+    return invalid(f"Statement wasn't well formed, can't be processed: {detail}")
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.tokens: list[Tok] = []
+        position = 0
+        while position < len(text):
+            match = _TOKEN.match(text, position)
+            if match is None:
+                raise malformed(f"Unexpected character {text[position]!r}")
+            if match.lastgroup != "ws":
+                self.tokens.append(Tok(match.lastgroup or "op", match.group()))
+            position = match.end()
+        self.tokens.append(Tok("eof", ""))
+        self.position = 0
+        self.names: set[str] = set()
+        self.parameters = 0
+
+    def peek(self, offset: int = 0) -> Tok:
+        return self.tokens[min(self.position + offset, len(self.tokens) - 1)]
+
+    def advance(self) -> Tok:
+        token = self.peek()
+        self.position = min(self.position + 1, len(self.tokens) - 1)
+        return token
+
+    def keyword(self, *words: str) -> bool:
+        token = self.peek()
+        return token.kind == "name" and token.text.upper() in words
+
+    def expect_keyword(self, word: str) -> None:
+        if not self.keyword(word):
+            raise malformed(f"Expected {word}, found {self.peek().text or '<EOF>'}")
+        self.advance()
+
+    def op(self, *ops: str) -> bool:
+        token = self.peek()
+        return token.kind == "op" and token.text in ops
+
+    def expect_op(self, op: str) -> None:
+        if not self.op(op):
+            raise malformed(f"Expected {op}, found {self.peek().text or '<EOF>'}")
+        self.advance()
+
+    # -- names -------------------------------------------------------------------------------
+    def identifier(self) -> str:
+        token = self.advance()
+        if token.kind == "quoted":
+            return token.text[1:-1].replace('""', '"')
+        if token.kind == "name":
+            return token.text
+        raise malformed(f"Expected an identifier, found {token.text or '<EOF>'}")
+
+    def target(self) -> tuple[str, str | None]:
+        table = self.identifier()
+        index = None
+        if self.op("."):
+            self.advance()
+            index = self.identifier()
+        return table, index
+
+    def path(self) -> Ref:
+        name = self.identifier()
+        nested = False
+        while self.op(".", "["):
+            nested = True
+            if self.advance().text == ".":
+                self.identifier()
+            else:
+                self.operand()
+                self.expect_op("]")
+        self.names.add(name)
+        return Ref(name, nested)
+
+    # -- values and expressions -----------------------------------------------------------------
+    def literal(self) -> Any:
+        token = self.peek()
+        if token.kind == "string":
+            self.advance()
+            return Lit({"S": token.text[1:-1].replace("''", "'")})
+        if token.kind == "number":
+            self.advance()
+            return Lit({"N": token.text})
+        if self.op("?"):
+            self.advance()
+            self.parameters += 1
+            return Lit(("?", self.parameters - 1))
+        if self.op("-") and self.peek(1).kind == "number":
+            self.advance()
+            return Lit({"N": "-" + self.advance().text})
+        if self.op("[", "<<"):
+            close = "]" if self.advance().text == "[" else ">>"
+            items: list[Any] = []
+            while not self.op(close):
+                items.append(self.expression())
+                if not self.op(","):
+                    break
+                self.advance()
+            self.expect_op(close)
+            return Node("list", tuple(items))
+        if self.op("{"):
+            return Node("map", tuple(self.map_literal().values()))
+        if self.keyword("TRUE", "FALSE", "NULL", "MISSING"):
+            self.advance()
+            return Lit(None)
+        return None
+
+    def map_literal(self) -> dict[str, Any]:
+        self.expect_op("{")
+        entries: dict[str, Any] = {}
+        while not self.op("}"):
+            key = self.advance()
+            if key.kind != "string":
+                raise malformed("Map keys must be string literals")
+            self.expect_op(":")
+            entries[key.text[1:-1].replace("''", "'")] = self.expression()
+            if not self.op(","):
+                break
+            self.advance()
+        self.expect_op("}")
+        return entries
+
+    def operand(self) -> Any:
+        found = self.literal()
+        if found is not None:
+            return found
+        if self.op("("):
+            self.advance()
+            inner = self.expression()
+            self.expect_op(")")
+            return inner
+        if self.peek().kind == "name" and self.peek(1).kind == "op" and self.peek(1).text == "(":
+            self.advance()
+            self.advance()
+            args: list[Any] = []
+            while not self.op(")"):
+                args.append(self.expression())
+                if not self.op(","):
+                    break
+                self.advance()
+            self.expect_op(")")
+            return Node("other", tuple(args))
+        if self.peek().kind in ("name", "quoted"):
+            return self.path()
+        raise malformed(f"Unexpected token {self.peek().text or '<EOF>'}")
+
+    def additive(self) -> Any:
+        left = self.operand()
+        while self.op("+", "-", "||", "*", "/", "%"):
+            self.advance()
+            left = Node("other", (left, self.operand()))
+        return left
+
+    def predicate(self) -> Any:
+        left = self.additive()
+        if self.op("=", "<>", "!=", "<", "<=", ">", ">="):
+            op = self.advance().text
+            return Node("=" if op == "=" else "other", (left, self.additive()))
+        negated = False
+        if self.keyword("NOT") and self.peek(1).kind == "name" and self.peek(1).text.upper() in ("IN", "BETWEEN"):
+            self.advance()
+            negated = True
+        if self.keyword("IN"):
+            self.advance()
+            choices = self.operand()
+            items = choices.args if isinstance(choices, Node) and choices.op == "list" else (choices,)
+            return Node("other" if negated else "IN", (left, items))
+        if self.keyword("BETWEEN"):
+            self.advance()
+            low = self.additive()
+            self.expect_keyword("AND")
+            return Node("other", (left, low, self.additive()))
+        if self.keyword("IS"):
+            self.advance()
+            if self.keyword("NOT"):
+                self.advance()
+            if not self.keyword("MISSING", "NULL"):
+                raise malformed("Expected MISSING or NULL after IS")
+            self.advance()
+            return Node("other", (left,))
+        return left
+
+    def negation(self) -> Any:
+        if self.keyword("NOT"):
+            self.advance()
+            return Node("other", (self.negation(),))
+        return self.predicate()
+
+    def conjunction(self) -> Any:
+        left = self.negation()
+        while self.keyword("AND"):
+            self.advance()
+            left = Node("AND", (left, self.negation()))
+        return left
+
+    def expression(self) -> Any:
+        left = self.conjunction()
+        while self.keyword("OR"):
+            self.advance()
+            left = Node("OR", (left, self.conjunction()))
+        return left
+
+    def where(self) -> Any:
+        if self.keyword("WHERE"):
+            self.advance()
+            return self.expression()
+        return None
+
+    def returning(self) -> str | None:
+        if not self.keyword("RETURNING"):
+            return None
+        self.advance()
+        which = self.advance().text.upper()
+        when = self.advance().text.upper()
+        self.expect_op("*")
+        if (which, when) not in _RETURNING:
+            raise malformed(f"Invalid RETURNING clause: {which} {when}")
+        return _RETURNING[(which, when)]
+
+    # -- statements -----------------------------------------------------------------------------
+    def statement(self) -> Statement:
+        verb = self.advance().text.upper()
+        if verb == "SELECT":
+            star = False
+            if self.op("*"):
+                self.advance()
+                star = True
+            else:
+                self.additive()
+                while self.op(","):
+                    self.advance()
+                    self.additive()
+            self.expect_keyword("FROM")
+            table, index = self.target()
+            where = self.where()
+            if self.keyword("ORDER"):
+                self.advance()
+                self.expect_keyword("BY")
+                self.path()
+                while self.op(",") or self.keyword("ASC", "DESC"):
+                    self.advance()
+                    if self.peek().kind in ("name", "quoted") and not self.keyword("ASC", "DESC"):
+                        self.path()
+            return self.done(Statement("SELECT", table, index, frozenset(), star=star, where=where))
+        if verb == "INSERT":
+            self.expect_keyword("INTO")
+            table, index = self.target()
+            self.expect_keyword("VALUE")
+            item = self.map_literal()
+            return self.done(Statement("INSERT", table, index, frozenset(), item=item))
+        if verb == "UPDATE":
+            table, index = self.target()
+            clauses = 0
+            while self.keyword("SET", "REMOVE"):
+                clauses += 1
+                kind = self.advance().text.upper()
+                while True:
+                    self.path()
+                    if kind == "SET":
+                        self.expect_op("=")
+                        self.additive()
+                    if not self.op(","):
+                        break
+                    self.advance()
+            if not clauses:
+                raise malformed("UPDATE needs a SET or REMOVE clause")
+            where = self.where()
+            return self.done(Statement("UPDATE", table, index, frozenset(), where=where, returning=self.returning()))
+        if verb == "DELETE":
+            self.expect_keyword("FROM")
+            table, index = self.target()
+            where = self.where()
+            return self.done(Statement("DELETE", table, index, frozenset(), where=where, returning=self.returning()))
+        raise malformed(f"Unsupported statement {verb or '<EOF>'}")
+
+    def done(self, statement: Statement) -> Statement:
+        if self.peek().kind != "eof":
+            raise malformed(f"Unexpected token {self.peek().text}")
+        return Statement(statement.verb, statement.table, statement.index, frozenset(self.names),
+                         statement.star, statement.where, statement.item, statement.returning, self.parameters)
+
+
+@lru_cache(maxsize=1024)
+def parse(text: str) -> Statement:
+    """Parse one statement (cached on its text)."""
+    return _Parser(text).statement()
+
+
+def _pinned(node: Any, key: str) -> list[Lit] | None:
+    """The literals ``key`` is pinned to by ``=``/``IN`` in every branch, or None (a scan)."""
+    if isinstance(node, Node):
+        if node.op == "=":
+            left, right = node.args
+            if isinstance(left, Lit) and isinstance(right, Ref):
+                left, right = right, left
+            if isinstance(left, Ref) and not left.nested and left.name == key and isinstance(right, Lit):
+                return [right]
+        elif node.op == "IN":
+            subject, items = node.args
+            if isinstance(subject, Ref) and not subject.nested and subject.name == key and items and \
+                    all(isinstance(item, Lit) for item in items):
+                return list(items)
+        elif node.op == "AND":
+            for side in node.args:
+                found = _pinned(side, key)
+                if found is not None:
+                    return found
+        elif node.op == "OR":
+            left, right = (_pinned(side, key) for side in node.args)
+            if left is not None and right is not None:
+                return left + right
+    return None
+
+
+def _value(literal: Lit, parameters: list[Any]) -> str:
+    value = literal.value
+    if isinstance(value, tuple):
+        value = parameters[value[1]]
+    if value is None:
+        raise invalid("One or more parameter values were invalid: the partition key must be a string, number or binary")
+    return key_value(value)
+
+
+def statement_authorization(env: Env, params: Mapping[str, Any], *, enclosing: str | None) -> Authorization:
+    text = require(params, "Statement", "statement")
+    if not isinstance(text, str) or not text.strip():
+        raise constraint(text, "statement", "Member must have length greater than or equal to 1")
+    parameters = params.get("Parameters") or []
+    if not isinstance(parameters, list):
+        raise invalid("Parameters must be a list of AttributeValues")
+    for parameter in parameters:
+        scalar_type(parameter)
+    statement = parse(text)
+    if statement.parameters != len(parameters):
+        raise invalid("Number of parameters in request and statement don't match.")
+    on_failure = on_condition_failure(params)
+    enum(params, "ReturnConsumedCapacity", "returnConsumedCapacity", ("INDEXES", "TOTAL", "NONE"), None)
+    ref = env.table(statement.table)
+    schema = env.schema(ref)
+    partition_key = schema.partition_key
+    resource = ref.arn
+    if statement.index is not None:
+        if statement.verb != "SELECT":
+            raise malformed("Only SELECT statements can read from an index")
+        index = index_schema(schema, statement.index)
+        partition_key = index.partition_key
+        resource = ref.index(index.name)
+    action = _ACTIONS[statement.verb]
+    names = set(statement.names)
+    if statement.verb == "SELECT":
+        pinned = _pinned(statement.where, partition_key)
+        leading = None if pinned is None else [_value(lit, parameters) for lit in pinned]
+        context = item_context(
+            leading,
+            None if statement.star else names,
+            full_table_scan="true" if pinned is None else "false",
+            enclosing=enclosing,
+        )
+        return env.authorization(action, resource, context)
+    if statement.verb == "INSERT":
+        for name in schema.key_names:
+            if name not in statement.item:
+                raise invalid(f"One or more parameter values were invalid: Missing the key {name} in the item")
+        literal = statement.item[partition_key]
+        if not isinstance(literal, Lit):
+            raise invalid("One or more parameter values were invalid: the partition key must be a string, number or "
+                          "binary")
+        leading = [_value(literal, parameters)]
+        context = item_context(leading, set(statement.item), enclosing=enclosing)
+        return env.authorization(action, resource, context)
+    # UPDATE and DELETE address exactly one item: every key attribute needs an equality.
+    pins = {name: _pinned(statement.where, name) for name in schema.key_names}
+    if any(found is None or len(found) != 1 for found in pins.values()):
+        raise invalid("Where clause does not contain a mandatory equality on all key attributes")
+    literal_pk = pins[partition_key]
+    assert literal_pk is not None
+    returned = statement.returning
+    if on_failure == "ALL_OLD" and returned not in ("ALL_OLD", "ALL_NEW"):
+        returned = "ALL_OLD"
+    context = item_context([_value(literal_pk[0], parameters)], names, return_values=returned, enclosing=enclosing)
+    return env.authorization(action, resource, context)
+
+
+def execute_statement(env: Env, params: Mapping[str, Any]) -> list[Authorization]:
+    return [statement_authorization(env, params, enclosing=None)]
+
+
+def batch_execute_statement(env: Env, params: Mapping[str, Any]) -> list[Authorization]:
+    statements = require(params, "Statements", "statements")
+    if not isinstance(statements, list) or not statements:
+        raise constraint("[]", "statements", "Member must have length greater than or equal to 1")
+    if len(statements) > 25:
+        raise constraint("[...]", "statements", "Member must have length less than or equal to 25")
+    return [statement_authorization(env, _map(entry), enclosing=None) for entry in statements]
+
+
+def execute_transaction(env: Env, params: Mapping[str, Any]) -> list[Authorization]:
+    statements = require(params, "TransactStatements", "transactStatements")
+    if not isinstance(statements, list) or not statements:
+        raise constraint("[]", "transactStatements", "Member must have length greater than or equal to 1")
+    if len(statements) > 100:
+        raise constraint("[...]", "transactStatements", "Member must have length less than or equal to 100")
+    return [statement_authorization(env, _map(entry), enclosing="ExecuteTransaction") for entry in statements]
+
+
+def _map(entry: Any) -> Mapping[str, Any]:
+    if not isinstance(entry, Mapping):
+        raise invalid("Each statement must be a map with a Statement")
+    return entry
