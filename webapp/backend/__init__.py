@@ -41,6 +41,7 @@ def open_backend(settings: Settings, clock: Clock) -> Backend:
 
         upstream: Backend = UpstreamBackend.from_settings(settings, clock)
         return upstream
+    from webapp.backend.capacity import CapacityMeter
     from webapp.backend.local import LocalBackend
 
     return LocalBackend(
@@ -48,4 +49,14 @@ def open_backend(settings: Settings, clock: Clock) -> Backend:
         region=settings.region,
         account_id=settings.account_id,
         clock=clock,
+        capacity=CapacityMeter.from_spec(throttle_spec(settings)),
     )
+
+
+def throttle_spec(settings: Settings) -> Any:
+    """``settings.extras["throttle"]``, else ``WEBAPP_THROTTLE`` (read here, at composition, until
+    ``Settings.from_env`` carries it): ``on`` and/or ``Table=RCU:WCU,...``; unset means off."""
+    import os
+
+    spec = settings.extras.get("throttle")
+    return spec if spec is not None else os.environ.get("WEBAPP_THROTTLE")

@@ -22,18 +22,16 @@ import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from iam_policies.schema import TableSchema
+from webapp.backend.capacity import CapacityMeter, tidy
 from webapp.backend.errors import DynamoDBError, InternalServerError
 from webapp.backend.idempotency import IdempotencyCache, fingerprint
 from webapp.backend.journal import Journal
 from webapp.backend.moto_engine import MotoEngine
 from webapp.backend.snapshot import export_tables, import_tables
 from webapp.clock import Clock
-
-if TYPE_CHECKING:
-    from webapp.backend.capacity import CapacityMeter
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +88,7 @@ class LocalBackend:
         self.engine = MotoEngine(region, account_id)
         self.journal = Journal(directory, sync=sync)
         self.tokens = IdempotencyCache()
-        self.capacity = capacity
+        self.capacity = capacity or CapacityMeter()
         self.compact_every = compact_every
         self._lock = threading.Lock()
         self._schemas: dict[str, TableSchema | None] = {}
@@ -150,18 +148,20 @@ class LocalBackend:
         else:
             token = None
         mutating = is_mutating(operation, params)
-        plan = self.capacity.admit(self.engine, operation, params, now) if self.capacity else None
+        plan = self.capacity.admit(self.engine, operation, params, now)
         try:
             response = self.engine.call(operation, params)
         except DynamoDBError as error:
-            if plan is not None and self.capacity is not None:
-                self.capacity.settle_failure(plan, error)
+            if plan is not None:
+                self.capacity.settle_failure(self.engine, plan, error, now)
             if mutating and error.code not in NO_EFFECT_ERRORS:
                 self._journal({"op": operation, "params": params, "t": now, "failed": error.code})
                 self._after_change(operation)
             raise
-        if plan is not None and self.capacity is not None:
-            response = self.capacity.settle(self.engine, plan, response)
+        if plan is not None:
+            response = self.capacity.settle(self.engine, plan, response, now)
+        else:
+            response = tidy(operation, params, response)
         if mutating:
             record: dict[str, Any] = {"op": operation, "params": params, "t": now}
             if token:
@@ -181,8 +181,7 @@ class LocalBackend:
     def _after_change(self, operation: str) -> None:
         if operation in SCHEMA_CHANGES:
             self._schemas.clear()
-            if self.capacity is not None:
-                self.capacity.forget_tables()
+            self.capacity.forget_tables()
         if self.journal.pending >= self.compact_every:
             self._compact()
 
