@@ -45,7 +45,7 @@ def is_served(relative: str) -> bool:
     """Whether a URL path (relative to the static root) names a file the host may serve."""
     if not relative or "\\" in relative or "\x00" in relative or relative.startswith("/"):
         return False
-    parts = PurePosixPath(relative).parts
+    parts = relative.split("/")
     if any(p in ("", ".", "..") or p.startswith(".") or p in FORBIDDEN_SEGMENTS for p in parts):
         return False
     if relative in SERVED_FILES:

@@ -68,6 +68,12 @@ def create_auth_blueprint(oidc: OidcClient, store: SessionStore, secret: bytes, 
     def login_required(message: str = "Sign in first: GET /auth/login") -> Response:
         return json_error("login_required", message, 401)
 
+    def _forget() -> None:
+        """Drop the session from the cookie (an empty session deletes the cookie)."""
+        session.pop(_SID, None)
+        if all(key == "_permanent" for key in session):
+            session.clear()
+
     @auth.errorhandler(OidcError)
     def oidc_failed(error: OidcError) -> Response:
         log.warning("OIDC: %s", error.message)
@@ -99,7 +105,7 @@ def create_auth_blueprint(oidc: OidcClient, store: SessionStore, secret: bytes, 
         current = store.get(cookie_value) if cookie_value else None
         if current is None:
             if cookie_value:
-                session.pop(_SID, None)
+                _forget()
             return login_required()
         if current.needs_refresh(clock()):
             try:
@@ -107,10 +113,10 @@ def create_auth_blueprint(oidc: OidcClient, store: SessionStore, secret: bytes, 
             except OidcError as error:
                 if error.status == 401:
                     store.delete(cookie_value)
-                    session.pop(_SID, None)
+                    _forget()
                 raise
             if refreshed is None:
-                session.pop(_SID, None)
+                _forget()
                 return login_required("The session ended; sign in again.")
             current = refreshed
         claims = current.claims
