@@ -1,0 +1,167 @@
+"""The endpoint's framing and authentication, over a real socket: every bad input gets the error
+DynamoDB gives (code, status, a message a person can act on), never a 500, and never reaches the
+backend."""
+
+from __future__ import annotations
+
+import json
+import zlib
+from typing import Any
+
+import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
+
+from tests.unit.webapp.dynamodb.conftest import Endpoint
+
+GET_ITEM = {"TableName": "Notes", "Key": {"owner": {"S": "alice-sub"}, "noteId": {"S": "n1"}}}
+JSON10 = "application/x-amz-json-1.0"
+
+
+def signed_headers(endpoint: Endpoint, body: bytes, target: str = "DynamoDB_20120810.GetItem",
+                   content_type: str = JSON10, creds: Any = None) -> dict[str, str]:
+    session = creds or endpoint.session()
+    request = AWSRequest(method="POST", url=f"{endpoint.url}/", data=body,
+                         headers={"Content-Type": content_type, "X-Amz-Target": target})
+    SigV4Auth(Credentials(session.access_key_id, session.secret_access_key, session.session_token),
+              "dynamodb", "us-east-1").add_auth(request)
+    return dict(request.headers.items())
+
+
+def error_of(body: bytes) -> tuple[str, str]:
+    data = json.loads(body)
+    return data["__type"].rsplit("#", 1)[1], data.get("message", data.get("Message", ""))
+
+
+#: (rule, method, body, headers builder, status, code, message fragment)
+BAD_INPUT: list[tuple[str, str, bytes, Any, int, str, str]] = [
+    ("malformed JSON", "POST", b'{"TableName": ', lambda e, b: signed_headers(e, b),
+     400, "SerializationException", "not valid JSON"),
+    ("JSON that is not an object", "POST", b"[1, 2]", lambda e, b: signed_headers(e, b),
+     400, "SerializationException", "where a JSON object was expected"),
+    ("duplicate member smuggling a second key", "POST",
+     b'{"TableName":"Notes","Key":{"owner":{"S":"alice-sub"}},"Key":{"owner":{"S":"bob-sub"}}}',
+     lambda e, b: signed_headers(e, b), 400, "SerializationException", "duplicate member 'Key'"),
+    ("NaN", "POST", b'{"Limit": NaN}', lambda e, b: signed_headers(e, b),
+     400, "SerializationException", "NaN is not a JSON number"),
+    ("not UTF-8", "POST", b'{"TableName": "\xff"}', lambda e, b: signed_headers(e, b),
+     400, "SerializationException", "not valid UTF-8"),
+    ("empty body", "POST", b"", lambda e, b: signed_headers(e, b),
+     400, "SerializationException", "body is empty"),
+    ("wrong content type", "POST", json.dumps(GET_ITEM).encode(),
+     lambda e, b: signed_headers(e, b, content_type="application/json"),
+     400, "SerializationException", "Content-Type must be application/x-amz-json-1.0"),
+    ("no target", "POST", json.dumps(GET_ITEM).encode(),
+     lambda e, b: {k: v for k, v in signed_headers(e, b).items() if k != "X-Amz-Target"},
+     400, "UnknownOperationException", "Missing X-Amz-Target"),
+    ("unknown operation", "POST", json.dumps(GET_ITEM).encode(),
+     lambda e, b: signed_headers(e, b, target="DynamoDB_20120810.DropEverything"),
+     400, "UnknownOperationException", "Unknown operation: DynamoDB_20120810.DropEverything"),
+    ("another service's target", "POST", json.dumps(GET_ITEM).encode(),
+     lambda e, b: signed_headers(e, b, target="DynamoDBStreams_20120810.GetRecords"),
+     400, "UnknownOperationException", "Unknown operation"),
+    ("no Authorization", "POST", json.dumps(GET_ITEM).encode(),
+     lambda e, b: {k: v for k, v in signed_headers(e, b).items() if k != "Authorization"},
+     400, "MissingAuthenticationTokenException", "Request is missing Authentication Token"),
+    ("PUT", "PUT", json.dumps(GET_ITEM).encode(), lambda e, b: signed_headers(e, b),
+     405, "UnknownOperationException", "DynamoDB takes POST /"),
+    ("DELETE", "DELETE", b"", lambda e, b: {}, 405, "UnknownOperationException", "DynamoDB takes POST /"),
+]
+
+
+@pytest.mark.parametrize("rule, method, body, build, status, code, fragment", BAD_INPUT,
+                         ids=[row[0] for row in BAD_INPUT])
+def test_bad_input(rule: str, method: str, body: bytes, build: Any, status: int, code: str,
+                   fragment: str, endpoint: Endpoint) -> None:
+    got_status, headers, got = endpoint.raw(method, body, build(endpoint, body))
+    assert got_status == status
+    assert error_of(got) == (code, error_of(got)[1]) and fragment in error_of(got)[1]
+    assert headers["content-type"] == JSON10 and headers["x-amzn-requestid"]
+    assert endpoint.backend.calls == []
+
+
+def test_repeated_target_header_is_refused_whichever_copy_was_signed(endpoint: Endpoint) -> None:
+    """S-14a: two X-Amz-Target headers never route on one while verifying the other."""
+    body = json.dumps(GET_ITEM).encode()
+    headers = signed_headers(endpoint, body)
+    status, _, got = endpoint.raw("POST", body, headers,
+                                  header_list=[("X-Amz-Target", "DynamoDB_20120810.DeleteItem")])
+    assert (status, error_of(got)[0]) == (400, "UnknownOperationException")
+    assert "exactly once" in error_of(got)[1]
+    assert endpoint.backend.calls == []
+
+
+@pytest.mark.parametrize("name", ["X-Amz-Date", "Authorization", "X-Amz-Security-Token"])
+def test_repeated_security_header_is_refused(name: str, endpoint: Endpoint) -> None:
+    """S-14b/c: the server joins repeats with ',', which the verifier refuses."""
+    body = json.dumps(GET_ITEM).encode()
+    headers = signed_headers(endpoint, body)
+    status, _, got = endpoint.raw("POST", body, headers, header_list=[(name, headers[name])])
+    assert status == 400
+    assert error_of(got)[0] in ("IncompleteSignatureException", "UnrecognizedClientException")
+    assert endpoint.backend.calls == []
+
+
+def test_body_over_the_limit_is_refused_before_it_is_read(endpoint: Endpoint) -> None:
+    """S-24: a declared 20 MB body is refused from its Content-Length (nothing is hashed)."""
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", endpoint.port, timeout=10)
+    conn.putrequest("POST", "/")
+    for name, value in signed_headers(endpoint, b"{}").items():
+        conn.putheader(name, value)
+    conn.putheader("Content-Length", str(20 * 1024 * 1024))
+    conn.endheaders()
+    conn.send(b"{" + b" " * 1024)  # the rest never comes
+    response = conn.getresponse()
+    assert response.status == 413
+    assert error_of(response.read())[0] == "RequestEntityTooLarge"
+    conn.close()
+    assert endpoint.backend.calls == []
+
+
+def test_declared_length_shorter_than_the_body(endpoint: Endpoint) -> None:
+    """S-24: Content-Length 10 with a 20-byte body: the truncated body does not verify."""
+    body = b'{"TableName":"Notes"}'
+    headers = signed_headers(endpoint, body)
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", endpoint.port, timeout=10)
+    conn.putrequest("POST", "/")
+    for name, value in headers.items():
+        conn.putheader(name, value)
+    conn.putheader("Content-Length", "10")
+    conn.endheaders(body)
+    response = conn.getresponse()
+    assert response.status == 400
+    assert error_of(response.read())[0] == "SerializationException"
+    conn.close()
+    assert endpoint.backend.calls == []
+
+
+def test_health_check(endpoint: Endpoint) -> None:
+    status, _, body = endpoint.raw("GET")
+    assert status == 200 and body.startswith(b"healthy: ")
+
+
+def test_refused_authentication_is_audited(endpoint: Endpoint) -> None:
+    body = json.dumps(GET_ITEM).encode()
+    headers = signed_headers(endpoint, body)
+    headers["X-Amz-Target"] = "DynamoDB_20120810.DeleteItem"
+    status, response_headers, got = endpoint.raw("POST", body, headers)
+    assert (status, error_of(got)[0]) == (400, "InvalidSignatureException")
+    [entry] = endpoint.audit()
+    assert entry["decision"] == "Deny" and entry["deny_type"] == "authentication"
+    assert entry["error"] == "InvalidSignatureException" and entry["operation"] == "DeleteItem"
+    assert entry["request_id"] == response_headers["x-amzn-requestid"]
+    assert entry["principal"] is None and entry["source_ip"] == "127.0.0.1"
+
+
+def test_error_response_headers(endpoint: Endpoint) -> None:
+    status, headers, body = endpoint.raw("POST", b"{", signed_headers(endpoint, b"{"))
+    assert status == 400
+    assert int(headers["x-amz-crc32"]) == zlib.crc32(body)
+    assert headers["date"].endswith("GMT")
+    assert len(headers["x-amzn-requestid"]) == 52
+    assert int(headers["content-length"]) == len(body)
