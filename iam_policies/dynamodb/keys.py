@@ -63,6 +63,10 @@ def canonical_binary(text: Any) -> str:
 
 def key_value(value: Any) -> str:
     """The condition-key string for a key attribute value (S, N or B only)."""
+    if type(value) is dict and len(value) == 1:
+        text = value.get("S")
+        if type(text) is str and text:
+            return text
     kind, payload = scalar_type(value)
     if kind not in _KEY_TYPES:
         raise invalid(BAD_KEY)
@@ -82,10 +86,14 @@ def key_value(value: Any) -> str:
 
 def check_key(key: Any, key_names: tuple[str, ...]) -> str:
     """Validate a ``Key`` map against the key schema; return its partition-key value."""
-    if not isinstance(key, Mapping) or set(key) != set(key_names):
+    if not isinstance(key, Mapping) or len(key) != len(key_names):
         raise invalid(BAD_KEY)
-    values = [key_value(key[name]) for name in key_names]
-    return values[0]
+    for name in key_names:
+        if name not in key:
+            raise invalid(BAD_KEY)
+    for name in key_names[1:]:
+        key_value(key[name])
+    return key_value(key[key_names[0]])
 
 
 def check_item(item: Any, key_names: tuple[str, ...]) -> str:

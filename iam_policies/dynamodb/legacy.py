@@ -31,8 +31,10 @@ _KEY_OPERATORS = frozenset({"EQ", "LE", "LT", "GE", "GT", "BEGINS_WITH", "BETWEE
 def check_not_mixed(params: Mapping[str, Any], legacy: Iterable[str], expressions: Iterable[str]) -> None:
     """Reject a request that combines legacy and expression parameters."""
     old = [name for name in legacy if params.get(name) is not None]
+    if not old:
+        return
     new = [name for name in expressions if params.get(name) is not None]
-    if old and new:
+    if new:
         raise invalid(
             "Can not use both expression and non-expression parameters in the same request: "
             f"Non-expression parameters: {{{', '.join(old)}}} Expression parameters: {{{', '.join(new)}}}"

@@ -14,7 +14,7 @@ Context keys and their defaults follow fgac-semantics.md A.2/A.4:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from iam_policies.authorization import Authorization, ContextValue
@@ -43,16 +43,20 @@ NOT_IN_CASE_SHAPE = frozenset({FIRST_PARTITION_KEY_VALUES, REQUESTED_REGION})
 _CAPACITY = ("INDEXES", "TOTAL", "NONE")
 
 
-@dataclass(frozen=True)
 class Env:
     """Where the request runs, and how to find a table's key schema."""
 
-    schemas: Schemas
-    region: str
-    account: str
-    partition: str = "aws"
+    __slots__ = ("schemas", "region", "account", "partition")
+
+    def __init__(self, schemas: Schemas, region: str, account: str, partition: str = "aws") -> None:
+        self.schemas = schemas
+        self.region = region
+        self.account = account
+        self.partition = partition
 
     def table(self, value: Any, member: str = "tableName") -> TableRef:
+        if isinstance(value, str):
+            return _cached_table_ref(value, member, self.region, self.account, self.partition)
         return table_ref(value, member=member, region=self.region, account=self.account, partition=self.partition)
 
     def schema(self, ref: TableRef) -> TableSchema:
@@ -72,6 +76,11 @@ class Env:
     def authorization(self, action: str, resource: str, context: dict[str, ContextValue]) -> Authorization:
         context[REQUESTED_REGION] = self.region
         return Authorization(f"dynamodb:{action}", resource, context)
+
+
+@lru_cache(maxsize=1024)
+def _cached_table_ref(value: str, member: str, region: str, account: str, partition: str) -> TableRef:
+    return table_ref(value, member=member, region=region, account=account, partition=partition)
 
 
 def index_schema(schema: TableSchema, index_name: Any) -> IndexSchema:
@@ -131,26 +140,33 @@ def on_condition_failure(params: Mapping[str, Any]) -> str | None:
 def item_context(
     leading: Iterable[str] | None,
     attributes: Iterable[str] | None,
-    **keys: str | None,
+    *,
+    select: str | None = None,
+    return_values: str | None = None,
+    enclosing: str | None = None,
+    capacity: str | None = None,
+    full_table_scan: str | None = None,
 ) -> dict[str, ContextValue]:
     """A context dict with the multivalued keys sorted and the unset keys left out."""
     context: dict[str, ContextValue] = {}
     if leading is not None:
-        values = sorted_unique(leading)
+        values = leading if isinstance(leading, list) and len(leading) == 1 else sorted_unique(leading)
         context[LEADING_KEYS] = values
         context[FIRST_PARTITION_KEY_VALUES] = list(values)
     if attributes is not None:
-        context[ATTRIBUTES] = sorted_unique(attributes)
-    names = {
-        "select": SELECT,
-        "return_values": RETURN_VALUES,
-        "enclosing": ENCLOSING_OPERATION,
-        "capacity": RETURN_CONSUMED_CAPACITY,
-        "full_table_scan": FULL_TABLE_SCAN,
-    }
-    for name, value in keys.items():
-        if value is not None:
-            context[names[name]] = value
+        context[ATTRIBUTES] = sorted(attributes) if isinstance(attributes, (set, frozenset)) else sorted_unique(
+            attributes
+        )
+    if select is not None:
+        context[SELECT] = select
+    if return_values is not None:
+        context[RETURN_VALUES] = return_values
+    if enclosing is not None:
+        context[ENCLOSING_OPERATION] = enclosing
+    if capacity is not None:
+        context[RETURN_CONSUMED_CAPACITY] = capacity
+    if full_table_scan is not None:
+        context[FULL_TABLE_SCAN] = full_table_scan
     return context
 
 

@@ -82,6 +82,8 @@ class ExpressionScope:
 
     def finish(self) -> None:
         """DynamoDB refuses names/values that no expression of the request used."""
+        if not self.names and not self.values:
+            return
         if (self.names or self.values) and self.expressions == 0:
             which = "ExpressionAttributeNames" if self.names else "ExpressionAttributeValues"
             raise invalid(f"{which} can only be specified when using expressions")
