@@ -1,0 +1,114 @@
+"""The audit log (one JSON line per decision, safe from many threads) and
+``python -m webapp audit`` (filters, text table, JSON lines)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from webapp.audit import AuditLog
+
+ROOT = Path(__file__).resolve().parents[4]
+
+ENTRIES = [
+    {"time": "2026-01-01T10:00:00.000Z", "request_id": "R1", "decision": "Allow",
+     "principal": "arn:aws:sts::000000000000:assumed-role/WebUser/alice", "subject": "alice-sub",
+     "source_ip": "127.0.0.1", "operation": "GetItem",
+     "authorizations": [{"action": "dynamodb:GetItem",
+                         "resource": "arn:aws:dynamodb:us-east-1:000000000000:table/Photos",
+                         "leading_keys": ["alice-sub"], "decision": "Allow"}],
+     "matched": [{"sid": "OwnItems", "index": 0, "policy_type": "identity", "policy": "user",
+                  "effect": "Allow"}]},
+    {"time": "2026-01-01T11:00:00.000Z", "request_id": "R2", "decision": "Deny",
+     "principal": "arn:aws:sts::000000000000:assumed-role/WebUser/bob", "subject": "bob-sub",
+     "source_ip": "127.0.0.1", "operation": "Query", "deny_type": "implicit",
+     "authorizations": [{"action": "dynamodb:Query",
+                         "resource": "arn:aws:dynamodb:us-east-1:000000000000:table/Games/index/ByHost",
+                         "leading_keys": ["alice-sub"], "decision": "Deny"}],
+     "matched": []},
+]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    log = AuditLog(tmp_path / "audit.jsonl")
+    for entry in ENTRIES:
+        log.record(entry)
+    log.close()
+    return tmp_path
+
+
+def audit_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "webapp", "audit", "--data-dir", str(data_dir), *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+
+def test_many_threads_write_whole_lines(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "audit.jsonl")
+
+    def write(n: int) -> None:
+        for i in range(200):
+            log.record({"thread": n, "i": i, "pad": "x" * 500})
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    log.close()
+    lines = (tmp_path / "audit.jsonl").read_text().splitlines()
+    assert len(lines) == 1600
+    assert {(e["thread"], e["i"]) for e in map(json.loads, lines)} == {
+        (n, i) for n in range(8) for i in range(200)}
+
+
+def test_appends_across_reopen(tmp_path: Path) -> None:
+    AuditLog(tmp_path / "audit.jsonl").record({"n": 1})
+    AuditLog(tmp_path / "audit.jsonl").record({"n": 2})
+    assert [json.loads(x)["n"] for x in (tmp_path / "audit.jsonl").read_text().splitlines()] == [1, 2]
+
+
+#: (filter arguments, request ids printed)
+FILTERS = [
+    ((), ["R1", "R2"]),
+    (("--decision", "Deny"), ["R2"]),
+    (("--decision", "allow"), ["R1"]),
+    (("--principal", "alice"), ["R1"]),
+    (("--subject", "bob-sub"), ["R2"]),
+    (("--action", "GetItem"), ["R1"]),
+    (("--action", "dynamodb:Query"), ["R2"]),
+    (("--table", "Games"), ["R2"]),
+    (("--table", "Gam"), []),
+    (("--since", "2026-01-01T10:30:00Z"), ["R2"]),
+]
+
+
+@pytest.mark.parametrize("args, expected", FILTERS, ids=[" ".join(f[0]) or "all" for f in FILTERS])
+def test_filters(args: tuple[str, ...], expected: list[str], data_dir: Path) -> None:
+    out = audit_cli(data_dir, *args, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert [json.loads(line)["request_id"] for line in out.stdout.splitlines()] == expected
+
+
+def test_text_table(data_dir: Path) -> None:
+    out = audit_cli(data_dir)
+    assert out.returncode == 0
+    header, allow, deny = out.stdout.splitlines()
+    assert header.split() == ["TIME", "DECISION", "PRINCIPAL", "SUBJECT", "OPERATION", "RESOURCE", "WHY"]
+    assert "WebUser/alice" in allow and "table/Photos" in allow and "by OwnItems" in allow
+    assert "Deny" in deny and "implicit" in deny and "table/Games/index/ByHost" in deny
+
+
+def test_bad_since_is_a_usage_error(data_dir: Path) -> None:
+    out = audit_cli(data_dir, "--since", "yesterday")
+    assert out.returncode == 2 and "ISO-8601" in out.stderr
+
+
+def test_missing_log(tmp_path: Path) -> None:
+    out = audit_cli(tmp_path)
+    assert out.returncode == 1 and "No audit log" in out.stderr
