@@ -1,0 +1,6 @@
+"""The local IAM: the registry of providers, roles and policies (``registry``) and IAM's Query API
+in front of it (``app``), with the Query protocol shared with STS (``query``)."""
+
+from webapp.iam.app import create_iam_app
+
+__all__ = ["create_iam_app"]

@@ -1,0 +1,621 @@
+"""The local IAM: OIDC providers, roles and managed policies, persisted in ``<data>/iam``.
+
+Every service of the local stack asks this registry who may do what: STS reads the providers and
+the roles' trust policies, the DynamoDB endpoint the roles' identity policies (on every request,
+so ``identity_policies`` is a dictionary lookup of policies compiled once), and the IAM endpoint
+changes them. Each change is validated like IAM does it (``MalformedPolicyDocument`` with the JSON
+path, the IAM quotas), written to disk atomically (temporary file, fsync, rename) before it is
+visible, and drops the compiled-policy cache, so the next DynamoDB request enforces the new policy.
+
+On first start the registry provisions itself from ``iam_policies.deployment.desired_state``,
+the same templates the admin tooling applies to AWS: the dev OIDC provider, the user role (trust:
+the provider, ``<provider>:aud`` = the client id), the host role (Sessions table only) and the
+Admin role (full access, the admin's static key).
+
+State is held in immutable records replaced wholesale under a lock, so readers never lock.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import secrets
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from iam_policies.deployment import DeploymentParams, desired_state
+from iam_policies.errors import MalformedPolicyDocument as PolicyError
+from iam_policies.policy import Policy
+from webapp.clock import Clock, system_clock
+from webapp.credentials import role_id_for
+from webapp.iam.errors import (
+    DeleteConflict,
+    EntityAlreadyExists,
+    InvalidInput,
+    LimitExceeded,
+    MalformedPolicyDocument,
+    NoSuchEntity,
+    ValidationError,
+)
+from webapp.settings import Settings
+
+ADMIN_ROLE_NAME = "Admin"
+STATE_FILE = "registry.json"
+#: IAM quotas (IAM UG, "IAM and AWS STS quotas").
+MAX_POLICY_VERSIONS = 5
+MAX_ATTACHED_POLICIES = 10
+MAX_CLIENT_IDS = 100
+MAX_THUMBPRINTS = 5
+INLINE_ROLE_POLICY_CHARS = 10240
+_KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+_NAME = re.compile(r"[\w+=,.@-]+")
+_PATH = re.compile(r"/|/[\x21-\x7e]*/")
+_THUMBPRINT = re.compile(r"[0-9A-Fa-f]{40}")
+
+
+@dataclass(frozen=True)
+class OidcProvider:
+    """An IAM OIDC identity provider; ``url`` is the issuer without ``https://``."""
+
+    url: str
+    arn: str
+    client_ids: tuple[str, ...]
+    thumbprints: tuple[str, ...] = ()
+    create_date: float = 0.0
+
+    @property
+    def issuer(self) -> str:
+        return "https://" + self.url
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    path: str
+    arn: str
+    role_id: str
+    trust_policy: str
+    max_session_duration: int = 3600
+    description: str = ""
+    create_date: float = 0.0
+    #: Inline policies: name -> JSON text.
+    inline_policies: Mapping[str, str] = field(default_factory=dict)
+    #: ARNs of attached managed policies, in attachment order.
+    attached_policies: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    version_id: str
+    document: str
+    create_date: float
+
+
+@dataclass(frozen=True)
+class ManagedPolicy:
+    name: str
+    path: str
+    arn: str
+    policy_id: str
+    default_version_id: str
+    versions: tuple[PolicyVersion, ...]
+    description: str = ""
+    create_date: float = 0.0
+    update_date: float = 0.0
+    next_version: int = 2
+
+    def version(self, version_id: str) -> PolicyVersion | None:
+        return next((v for v in self.versions if v.version_id == version_id), None)
+
+    @property
+    def default_version(self) -> PolicyVersion:
+        found = self.version(self.default_version_id)
+        assert found is not None
+        return found
+
+
+@dataclass(frozen=True)
+class _State:
+    providers: Mapping[str, OidcProvider] = field(default_factory=dict)  # by ARN
+    roles: Mapping[str, Role] = field(default_factory=dict)  # by name
+    policies: Mapping[str, ManagedPolicy] = field(default_factory=dict)  # by ARN
+
+
+class IamRegistry:
+    """The local IAM's state. Reads are lock-free; writes are serialized and persisted."""
+
+    def __init__(self, settings: Settings, clock: Clock = system_clock, *, directory: Path | None = None) -> None:
+        self.settings = settings
+        self._clock = clock
+        self._dir = directory if directory is not None else settings.data_dir / "iam"
+        self._state = _State()
+        self._lock = threading.RLock()
+        self._identity_cache: dict[str, tuple[Policy, ...]] = {}
+        self._trust_cache: dict[str, Policy] = {}
+        self._managed_cache: dict[str, Policy] = {}
+        #: Incremented on every change; lets callers see that policies changed.
+        self.generation = 0
+
+    # Opening -------------------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, settings: Settings, clock: Clock = system_clock) -> IamRegistry:
+        """Load the registry from ``<data>/iam``, provisioning it from the templates on first use."""
+        registry = cls(settings, clock)
+        path = registry._dir / STATE_FILE
+        if path.exists():
+            registry._state = _load(json.loads(path.read_text()))
+        else:
+            registry.provision()
+        return registry
+
+    def provision(self) -> None:
+        """Create the provider and roles of ``desired_state`` (the shipped templates)."""
+        s = self.settings
+        params = DeploymentParams(
+            account=s.account_id, region=s.region, issuer=s.issuer, client_ids=(s.client_id,),
+            user_role=s.user_role_name, host_role=s.host_role_name, admin_role=ADMIN_ROLE_NAME,
+            table_prefix=s.table_prefix, max_session_duration=max(3600, s.session_duration_seconds),
+        )
+        state = desired_state(params)
+        with self._lock:
+            for spec in state.providers:
+                if self.oidc_provider_for_issuer(spec.url) is None:
+                    self.create_oidc_provider(spec.url, spec.client_ids, spec.thumbprints)
+            for role in state.roles:
+                if self.role_by_name(role.name) is None:
+                    self.create_role(role.name, json.dumps(role.trust), description=role.description,
+                                     max_session_duration=role.max_session_duration)
+                for name, document in role.policies.items():
+                    self.put_role_policy(role.name, name, json.dumps(document))
+
+    # Reads (lock-free) ------------------------------------------------------------------------
+
+    def role(self, role_arn: str) -> Role | None:
+        name = _role_name(role_arn)
+        role = self._state.roles.get(name) if name else None
+        return role if role is not None and role.arn == role_arn else None
+
+    def role_by_name(self, name: str) -> Role | None:
+        return self._state.roles.get(name)
+
+    def roles(self) -> list[Role]:
+        return sorted(self._state.roles.values(), key=lambda r: r.name)
+
+    def oidc_providers(self) -> list[OidcProvider]:
+        return sorted(self._state.providers.values(), key=lambda p: p.arn)
+
+    def oidc_provider(self, arn: str) -> OidcProvider | None:
+        return self._state.providers.get(arn)
+
+    def oidc_provider_for_issuer(self, iss: str) -> OidcProvider | None:
+        """The provider whose issuer is exactly ``iss`` (``https://`` + URL; case-sensitive)."""
+        if not iss.startswith("https://"):
+            return None
+        return self._state.providers.get(self._provider_arn(iss[len("https://"):]))
+
+    def managed_policy_record(self, arn: str) -> ManagedPolicy | None:
+        return self._state.policies.get(arn)
+
+    def managed_policies(self) -> list[ManagedPolicy]:
+        return sorted(self._state.policies.values(), key=lambda p: p.arn)
+
+    def managed_policy(self, arn: str) -> Policy | None:
+        """The compiled default version of managed policy ``arn``."""
+        compiled = self._managed_cache.get(arn)
+        if compiled is not None:
+            return compiled
+        record = self._state.policies.get(arn)
+        if record is None:
+            return None
+        compiled = Policy.parse(record.default_version.document, kind="identity", name=record.name)
+        self._managed_cache[arn] = compiled
+        return compiled
+
+    def identity_policies(self, role_arn: str) -> tuple[Policy, ...]:
+        """The role's inline and attached policies, compiled; a dict lookup after the first call."""
+        cached = self._identity_cache.get(role_arn)
+        if cached is not None:
+            return cached
+        with self._lock:
+            generation = self.generation
+            role = self.role(role_arn)
+            if role is None:
+                return ()
+            policies = [Policy.parse(text, kind="identity", max_size=INLINE_ROLE_POLICY_CHARS, name=name)
+                        for name, text in role.inline_policies.items()]
+            for arn in role.attached_policies:
+                managed = self.managed_policy(arn)
+                if managed is not None:
+                    policies.append(managed)
+            result = tuple(policies)
+            if generation == self.generation:
+                self._identity_cache[role_arn] = result
+            return result
+
+    def trust_policy(self, role_arn: str) -> Policy | None:
+        cached = self._trust_cache.get(role_arn)
+        if cached is not None:
+            return cached
+        role = self.role(role_arn)
+        if role is None:
+            return None
+        compiled = Policy.parse(role.trust_policy, kind="trust", name="trust")
+        self._trust_cache[role_arn] = compiled
+        return compiled
+
+    # OIDC providers ---------------------------------------------------------------------------
+
+    def _provider_arn(self, url: str) -> str:
+        return f"arn:aws:iam::{self.settings.account_id}:oidc-provider/{url}"
+
+    def create_oidc_provider(self, url: str, client_ids: Sequence[str] = (),
+                             thumbprints: Sequence[str] = ()) -> OidcProvider:
+        if not url.startswith("https://") or len(url) > 255 or len(url) <= len("https://"):
+            raise InvalidInput("Invalid Url: the provider URL must begin with https:// (at most 255 characters)")
+        host = url[len("https://"):].rstrip("/")
+        if ":" in host.split("/", 1)[0] or "?" in host or "#" in host:
+            raise InvalidInput("Invalid Url: the provider URL must not contain a port, a query or a fragment")
+        _check_client_ids(client_ids)
+        _check_thumbprints(thumbprints)
+        with self._lock:
+            arn = self._provider_arn(host)
+            if arn in self._state.providers:
+                raise EntityAlreadyExists(f"Provider with url {url} already exists.")
+            provider = OidcProvider(host, arn, tuple(dict.fromkeys(client_ids)),
+                                    tuple(t.lower() for t in thumbprints), self._clock())
+            self._commit(replace(self._state, providers={**self._state.providers, arn: provider}))
+            return provider
+
+    def _existing_provider(self, arn: str) -> OidcProvider:
+        provider = self._state.providers.get(arn)
+        if provider is None:
+            raise NoSuchEntity(f"OpenIDConnect Provider not found for arn {arn}")
+        return provider
+
+    def update_oidc_thumbprints(self, arn: str, thumbprints: Sequence[str]) -> None:
+        _check_thumbprints(thumbprints)
+        with self._lock:
+            provider = self._existing_provider(arn)
+            self._put_provider(replace(provider, thumbprints=tuple(t.lower() for t in thumbprints)))
+
+    def add_client_id(self, arn: str, client_id: str) -> None:
+        with self._lock:
+            provider = self._existing_provider(arn)
+            if client_id in provider.client_ids:
+                return
+            _check_client_ids((*provider.client_ids, client_id))
+            self._put_provider(replace(provider, client_ids=(*provider.client_ids, client_id)))
+
+    def remove_client_id(self, arn: str, client_id: str) -> None:
+        with self._lock:
+            provider = self._existing_provider(arn)
+            self._put_provider(replace(provider, client_ids=tuple(c for c in provider.client_ids if c != client_id)))
+
+    def delete_oidc_provider(self, arn: str) -> None:
+        with self._lock:
+            self._existing_provider(arn)
+            self._commit(replace(self._state, providers={k: v for k, v in self._state.providers.items() if k != arn}))
+
+    def _put_provider(self, provider: OidcProvider) -> None:
+        self._commit(replace(self._state, providers={**self._state.providers, provider.arn: provider}))
+
+    # Roles --------------------------------------------------------------------------------------
+
+    def create_role(self, name: str, trust_policy: str, *, path: str = "/", description: str = "",
+                    max_session_duration: int = 3600) -> Role:
+        _check_name(name, "roleName", 64)
+        _check_path(path)
+        _check_duration(max_session_duration)
+        if len(description) > 1000:
+            raise ValidationError("1 validation error detected: Value at 'description' failed to satisfy "
+                                  "constraint: Member must have length less than or equal to 1000")
+        trust = _normalized(trust_policy, "trust")
+        with self._lock:
+            if self._find_role_ci(name) is not None:
+                raise EntityAlreadyExists(f"Role with name {name} already exists.")
+            arn = f"arn:aws:iam::{self.settings.account_id}:role{path}{name}"
+            role = Role(name, path, arn, role_id_for(arn), trust, max_session_duration, description, self._clock())
+            self._put_role(role)
+            return role
+
+    def _find_role_ci(self, name: str) -> Role | None:
+        """IAM role names are unique case-insensitively."""
+        return next((r for r in self._state.roles.values() if r.name.lower() == name.lower()), None)
+
+    def existing_role(self, name: str) -> Role:
+        role = self._state.roles.get(name)
+        if role is None:
+            raise NoSuchEntity(f"The role with name {name} cannot be found.")
+        return role
+
+    def update_role(self, name: str, *, max_session_duration: int | None = None,
+                    description: str | None = None) -> None:
+        if max_session_duration is not None:
+            _check_duration(max_session_duration)
+        with self._lock:
+            role = self.existing_role(name)
+            self._put_role(replace(
+                role,
+                max_session_duration=role.max_session_duration if max_session_duration is None else max_session_duration,
+                description=role.description if description is None else description,
+            ))
+
+    def update_assume_role_policy(self, name: str, document: str) -> None:
+        trust = _normalized(document, "trust")
+        with self._lock:
+            self._put_role(replace(self.existing_role(name), trust_policy=trust))
+
+    def delete_role(self, name: str) -> None:
+        with self._lock:
+            role = self.existing_role(name)
+            if role.inline_policies:
+                raise DeleteConflict("Cannot delete entity, must delete policies first.")
+            if role.attached_policies:
+                raise DeleteConflict("Cannot delete entity, must detach all policies first.")
+            self._commit(replace(self._state, roles={k: v for k, v in self._state.roles.items() if k != name}))
+
+    def put_role_policy(self, role_name: str, policy_name: str, document: str) -> None:
+        _check_name(policy_name, "policyName", 128)
+        text = _normalized(document, "identity", max_size=INLINE_ROLE_POLICY_CHARS)
+        with self._lock:
+            role = self.existing_role(role_name)
+            policies = {**role.inline_policies, policy_name: text}
+            total = sum(len(re.sub(r"\s", "", t)) for t in policies.values())
+            if total > INLINE_ROLE_POLICY_CHARS:
+                raise LimitExceeded(f"Maximum policy size of {INLINE_ROLE_POLICY_CHARS} bytes exceeded for role {role_name}")
+            self._put_role(replace(role, inline_policies=policies))
+
+    def role_policy(self, role_name: str, policy_name: str) -> str:
+        role = self.existing_role(role_name)
+        text = role.inline_policies.get(policy_name)
+        if text is None:
+            raise NoSuchEntity(f"The role policy with name {policy_name} cannot be found.")
+        return text
+
+    def delete_role_policy(self, role_name: str, policy_name: str) -> None:
+        with self._lock:
+            role = self.existing_role(role_name)
+            if policy_name not in role.inline_policies:
+                raise NoSuchEntity(f"The role policy with name {policy_name} cannot be found.")
+            self._put_role(replace(role, inline_policies={
+                k: v for k, v in role.inline_policies.items() if k != policy_name}))
+
+    def attach_role_policy(self, role_name: str, policy_arn: str) -> None:
+        with self._lock:
+            role = self.existing_role(role_name)
+            self._existing_policy(policy_arn)
+            if policy_arn in role.attached_policies:
+                return
+            if len(role.attached_policies) >= MAX_ATTACHED_POLICIES:
+                raise LimitExceeded(f"Cannot exceed quota for PoliciesPerRole: {MAX_ATTACHED_POLICIES}")
+            self._put_role(replace(role, attached_policies=(*role.attached_policies, policy_arn)))
+
+    def detach_role_policy(self, role_name: str, policy_arn: str) -> None:
+        with self._lock:
+            role = self.existing_role(role_name)
+            if policy_arn not in role.attached_policies:
+                raise NoSuchEntity(f"Policy {policy_arn} was not found.")
+            self._put_role(replace(role, attached_policies=tuple(
+                a for a in role.attached_policies if a != policy_arn)))
+
+    def _put_role(self, role: Role) -> None:
+        self._commit(replace(self._state, roles={**self._state.roles, role.name: role}))
+
+    # Managed policies ---------------------------------------------------------------------------
+
+    def create_policy(self, name: str, document: str, *, path: str = "/", description: str = "") -> ManagedPolicy:
+        _check_name(name, "policyName", 128)
+        _check_path(path)
+        text = _normalized(document, "identity")
+        with self._lock:
+            arn = f"arn:aws:iam::{self.settings.account_id}:policy{path}{name}"
+            if any(p.name.lower() == name.lower() and p.path == path for p in self._state.policies.values()):
+                raise EntityAlreadyExists(f"A policy called {name} already exists. Duplicate names are not allowed.")
+            now = self._clock()
+            policy = ManagedPolicy(
+                name, path, arn, "ANPA" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(17)),
+                "v1", (PolicyVersion("v1", text, now),), description, now, now,
+            )
+            self._put_policy(policy)
+            return policy
+
+    def _existing_policy(self, arn: str) -> ManagedPolicy:
+        policy = self._state.policies.get(arn)
+        if policy is None:
+            raise NoSuchEntity(f"Policy {arn} does not exist or is not attachable.")
+        return policy
+
+    def existing_policy(self, arn: str) -> ManagedPolicy:
+        return self._existing_policy(arn)
+
+    def attachment_count(self, arn: str) -> int:
+        return sum(arn in r.attached_policies for r in self._state.roles.values())
+
+    def create_policy_version(self, arn: str, document: str, *, set_as_default: bool) -> PolicyVersion:
+        text = _normalized(document, "identity")
+        with self._lock:
+            policy = self._existing_policy(arn)
+            if len(policy.versions) >= MAX_POLICY_VERSIONS:
+                raise LimitExceeded(
+                    f"A managed policy can have up to {MAX_POLICY_VERSIONS} versions. Before you create a new "
+                    "version, you must delete an existing version."
+                )
+            version = PolicyVersion(f"v{policy.next_version}", text, self._clock())
+            self._put_policy(replace(
+                policy, versions=(*policy.versions, version), next_version=policy.next_version + 1,
+                default_version_id=version.version_id if set_as_default else policy.default_version_id,
+                update_date=self._clock(),
+            ))
+            return version
+
+    def set_default_policy_version(self, arn: str, version_id: str) -> None:
+        with self._lock:
+            policy = self._existing_policy(arn)
+            if policy.version(version_id) is None:
+                raise NoSuchEntity(f"Policy {arn} version {version_id} does not exist or is not attachable.")
+            self._put_policy(replace(policy, default_version_id=version_id, update_date=self._clock()))
+
+    def delete_policy_version(self, arn: str, version_id: str) -> None:
+        with self._lock:
+            policy = self._existing_policy(arn)
+            if policy.version(version_id) is None:
+                raise NoSuchEntity(f"Policy {arn} version {version_id} does not exist or is not attachable.")
+            if version_id == policy.default_version_id:
+                raise DeleteConflict("Cannot delete the default version of a policy.")
+            self._put_policy(replace(policy, versions=tuple(v for v in policy.versions if v.version_id != version_id)))
+
+    def delete_policy(self, arn: str) -> None:
+        with self._lock:
+            policy = self._existing_policy(arn)
+            if self.attachment_count(arn):
+                raise DeleteConflict("Cannot delete a policy attached to entities.")
+            if len(policy.versions) > 1:
+                raise DeleteConflict("Cannot delete a policy with multiple versions. Delete the non-default versions first.")
+            self._commit(replace(self._state, policies={k: v for k, v in self._state.policies.items() if k != arn}))
+
+    def _put_policy(self, policy: ManagedPolicy) -> None:
+        self._commit(replace(self._state, policies={**self._state.policies, policy.arn: policy}))
+
+    # Commit -------------------------------------------------------------------------------------
+
+    def _commit(self, state: _State) -> None:
+        """Persist ``state``, then publish it and drop every compiled policy."""
+        _write_atomic(self._dir / STATE_FILE, json.dumps(_dump(state), indent=1, sort_keys=True).encode())
+        self._state = state
+        self.generation += 1
+        self._identity_cache = {}
+        self._trust_cache = {}
+        self._managed_cache = {}
+
+
+# Validation ----------------------------------------------------------------------------------------
+
+
+def _normalized(document: str, kind: str, *, max_size: int | None = None) -> str:
+    """``document`` validated as a policy of ``kind``; stored as given (IAM keeps the text)."""
+    if not isinstance(document, str) or not document:
+        raise ValidationError("1 validation error detected: Value at 'policyDocument' failed to satisfy "
+                              "constraint: Member must have length greater than or equal to 1")
+    try:
+        Policy.parse(document, kind=kind, max_size=max_size)
+    except PolicyError as exc:
+        raise MalformedPolicyDocument(exc.message) from None
+    return document
+
+
+def _check_name(name: str, field_name: str, limit: int) -> None:
+    if not isinstance(name, str) or not 1 <= len(name) <= limit or not _NAME.fullmatch(name):
+        raise ValidationError(
+            f"1 validation error detected: Value '{name}' at '{field_name}' failed to satisfy constraint: "
+            f"Member must satisfy regular expression pattern: [\\w+=,.@-]+ and length 1-{limit}"
+        )
+
+
+def _check_path(path: str) -> None:
+    if not 1 <= len(path) <= 512 or not _PATH.fullmatch(path):
+        raise ValidationError(
+            f"1 validation error detected: Value '{path}' at 'path' failed to satisfy constraint: "
+            "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"
+        )
+
+
+def _check_duration(seconds: int) -> None:
+    if not 3600 <= seconds <= 43200:
+        raise ValidationError(
+            f"1 validation error detected: Value '{seconds}' at 'maxSessionDuration' failed to satisfy "
+            "constraint: Member must have value between 3600 and 43200"
+        )
+
+
+def _check_client_ids(client_ids: Sequence[str]) -> None:
+    if len(client_ids) > MAX_CLIENT_IDS:
+        raise LimitExceeded(f"Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: {MAX_CLIENT_IDS}")
+    for client_id in client_ids:
+        if not isinstance(client_id, str) or not 1 <= len(client_id) <= 255:
+            raise ValidationError(
+                "1 validation error detected: Value at 'clientIDList' failed to satisfy constraint: "
+                "Member must have length between 1 and 255"
+            )
+
+
+def _check_thumbprints(thumbprints: Sequence[str]) -> None:
+    if len(thumbprints) > MAX_THUMBPRINTS:
+        raise LimitExceeded(f"Cannot exceed quota for ThumbprintsPerOpenIdConnectProvider: {MAX_THUMBPRINTS}")
+    for thumbprint in thumbprints:
+        if not isinstance(thumbprint, str) or not _THUMBPRINT.fullmatch(thumbprint):
+            raise ValidationError(
+                "1 validation error detected: Value at 'thumbprintList' failed to satisfy constraint: "
+                "Member must have length 40 (hexadecimal SHA-1 fingerprint)"
+            )
+
+
+def _role_name(role_arn: str) -> str | None:
+    prefix, sep, resource = role_arn.partition(":role/")
+    if not sep or not prefix.startswith("arn:"):
+        return None
+    return resource.rsplit("/", 1)[-1]
+
+
+# Persistence ---------------------------------------------------------------------------------------
+
+
+def _dump(state: _State) -> dict[str, Any]:
+    return {
+        "format": 1,
+        "providers": [asdict(p) for p in state.providers.values()],
+        "roles": [{**asdict(r), "inline_policies": dict(r.inline_policies)} for r in state.roles.values()],
+        "policies": [asdict(p) for p in state.policies.values()],
+    }
+
+
+def _load(raw: Mapping[str, Any]) -> _State:
+    providers = {
+        p["arn"]: OidcProvider(p["url"], p["arn"], tuple(p["client_ids"]), tuple(p["thumbprints"]), p["create_date"])
+        for p in raw.get("providers", [])
+    }
+    roles = {
+        r["name"]: Role(
+            r["name"], r["path"], r["arn"], r["role_id"], r["trust_policy"], r["max_session_duration"],
+            r["description"], r["create_date"], dict(r["inline_policies"]), tuple(r["attached_policies"]),
+        )
+        for r in raw.get("roles", [])
+    }
+    policies = {
+        p["arn"]: ManagedPolicy(
+            p["name"], p["path"], p["arn"], p["policy_id"], p["default_version_id"],
+            tuple(PolicyVersion(v["version_id"], v["document"], v["create_date"]) for v in p["versions"]),
+            p["description"], p["create_date"], p["update_date"], p["next_version"],
+        )
+        for p in raw.get("policies", [])
+    }
+    return _State(providers, roles, policies)
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that a crash leaves either the old or the new file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    directory = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def template_params(settings: Settings) -> dict[str, str]:
+    """The template parameters of the local stack (same as ``DeploymentParams.template_params``)."""
+    return DeploymentParams(
+        account=settings.account_id, region=settings.region, issuer=settings.issuer,
+        client_ids=(settings.client_id,), table_prefix=settings.table_prefix,
+    ).template_params()

@@ -1,0 +1,261 @@
+"""``AssumeRoleWithWebIdentity``: parameters, token, trust policy, session policy, credentials.
+
+The steps, in the order STS takes them (STS API reference, AssumeRoleWithWebIdentity;
+fgac-semantics §C.9, §D.2-D.5):
+
+1. parameter constraints from the botocore model -> ``ValidationError`` worded like AWS ("1
+   validation error detected: Value ... at 'roleSessionName' failed to satisfy constraint: ...");
+2. the token (``tokens.validate_token``) -> ``InvalidIdentityToken`` / ``ExpiredTokenException``;
+3. the role and its trust policy (``iam_policies.evaluate.evaluate_trust`` with the provider keys
+   of ``iam_policies.web_identity``) -> ``AccessDenied`` 403 "Not authorized to perform
+   sts:AssumeRoleWithWebIdentity" (also for a role that does not exist: STS does not say which);
+4. ``DurationSeconds`` against the role's MaxSessionDuration, the session policy
+   (``MalformedPolicyDocument``, ``PackedPolicyTooLarge``) and ``PolicyArns``;
+5. credentials from ``CredentialAuthority.mint_session`` carrying the session keys that survive
+   (``aws:FederatedProvider`` and ``<provider>:amr/aud/id/sub``, IAM UG S17).
+
+Every decision, allowed or not, is handed to the audit callback (never the token itself).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import zlib
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from iam_policies.authorization import Authorization
+from iam_policies.errors import MalformedPolicyDocument as PolicyError
+from iam_policies.evaluate import evaluate_trust
+from iam_policies.policy import Policy
+from iam_policies.web_identity import provider_keys, session_keys
+from webapp.audit import now_iso
+from webapp.clock import Clock
+from webapp.credentials import CredentialAuthority, assumed_role_arn, role_id_for
+from webapp.iam.registry import IamRegistry
+from webapp.settings import Settings
+from webapp.sts.errors import (
+    AccessDenied,
+    ExpiredTokenException,
+    IDPCommunicationError,
+    InvalidIdentityToken,
+    MalformedPolicyDocument,
+    PackedPolicyTooLarge,
+    ValidationError,
+)
+from webapp.sts.jwks import JwksCache
+from webapp.sts.tokens import TokenPolicy, ValidatedToken, validate_token
+
+Audit = Callable[[Mapping[str, Any]], None]
+
+ACTION = "sts:AssumeRoleWithWebIdentity"
+NOT_AUTHORIZED = "Not authorized to perform sts:AssumeRoleWithWebIdentity"
+DURATION_TOO_LONG = "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
+#: Packed-size budget of the session policies (STS packs them into a compressed binary form whose
+#: limit AWS does not publish; ``PackedPolicySize`` is the percentage of it used).
+PACKED_LIMIT_BYTES = 2048
+_SESSION_NAME = re.compile(r"[\w+=,.@-]*")
+_POLICY_CHARS = re.compile(r"[\u0009\u000A\u000D\u0020-\u00FF]+")
+
+
+class AssumeRole:
+    """The operation, bound to its collaborators; call it with the request's parameters."""
+
+    def __init__(self, settings: Settings, registry: IamRegistry, credentials: CredentialAuthority,
+                 jwks: JwksCache, clock: Clock, audit: Audit | None = None) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.credentials = credentials
+        self.jwks = jwks
+        self.clock = clock
+        self.audit = audit
+        self.token_policy = TokenPolicy(settings.token_exp_grace_seconds, settings.token_max_age_seconds)
+
+    def __call__(self, params: Mapping[str, str], *, source_ip: str = "", request_id: str = "") -> dict[str, Any]:
+        entry: dict[str, Any] = {
+            "time": now_iso(self.clock()), "request_id": request_id, "service": "sts",
+            "operation": "AssumeRoleWithWebIdentity", "source_ip": source_ip,
+            "role_arn": params.get("RoleArn"), "session_name": params.get("RoleSessionName"),
+        }
+        try:
+            result = self._assume(params, entry)
+        except (ValidationError, InvalidIdentityToken, ExpiredTokenException, IDPCommunicationError,
+                AccessDenied, MalformedPolicyDocument, PackedPolicyTooLarge) as error:
+            entry.update(decision="Deny", error=error.code, message=error.message)
+            self._record(entry)
+            raise
+        entry.update(decision="Allow", principal=result["AssumedRoleUser"]["Arn"])
+        self._record(entry)
+        return result
+
+    def _record(self, entry: Mapping[str, Any]) -> None:
+        if self.audit is not None:
+            self.audit(entry)
+
+    def _assume(self, params: Mapping[str, str], entry: dict[str, Any]) -> dict[str, Any]:
+        request = parse_request(params)
+        token = validate_token(
+            request.token, provider_for=self.registry.oidc_provider_for_issuer, jwks=self.jwks,
+            now=self.clock(), policy=self.token_policy,
+        )
+        entry["subject"] = token.subject
+        entry["issuer"] = token.issuer
+        role = self.registry.role(request.role_arn)
+        trust = self.registry.trust_policy(request.role_arn) if role is not None else None
+        provider_arn = f"arn:aws:iam::{self.settings.account_id}:oidc-provider/{token.provider.url}"
+        keys = provider_keys(token.claims, provider=token.provider.url, audience=token.audience)
+        if role is None or trust is None:
+            entry["reason"] = "no such role"
+            raise AccessDenied(NOT_AUTHORIZED)
+        context: dict[str, Any] = {**keys, "sts:RoleSessionName": request.session_name,
+                                   "aws:FederatedProvider": provider_arn}
+        decision = evaluate_trust(trust, Authorization(ACTION, role.arn, context),
+                                  principal={"Federated": [provider_arn]})
+        entry["deny_type"] = decision.deny_type
+        if not decision.allowed:
+            raise AccessDenied(NOT_AUTHORIZED)
+        duration = request.duration_seconds
+        if duration > role.max_session_duration:
+            raise ValidationError(DURATION_TOO_LONG)
+        packed = self._session_policies(request)
+        variables: dict[str, str | list[str]] = {
+            "aws:FederatedProvider": provider_arn, **session_keys(keys),
+        }
+        minted = self.credentials.mint_session(
+            role_arn=role.arn, session_name=request.session_name, duration_seconds=duration,
+            variables=variables, session_policy=request.policy, session_policy_arns=request.policy_arns,
+        )
+        return _result(role.arn, request.session_name, token, minted, packed)
+
+    def _session_policies(self, request: AssumeRequest) -> int | None:
+        """Validate the session policies; the packed size in percent, or None when there are none."""
+        if request.policy is None and not request.policy_arns:
+            return None
+        compact = ""
+        if request.policy is not None:
+            try:
+                policy = Policy.parse(request.policy, kind="session")
+            except PolicyError as exc:
+                raise MalformedPolicyDocument(exc.message) from None
+            compact = json.dumps(policy.document, separators=(",", ":"))
+        for arn in request.policy_arns:
+            if self.registry.managed_policy(arn) is None:
+                raise ValidationError(f"The policy {arn} does not exist or is not attachable.")
+        packed_bytes = len(zlib.compress((compact + "".join(request.policy_arns)).encode(), 9))
+        percent = math.ceil(100 * packed_bytes / PACKED_LIMIT_BYTES)
+        if percent > 100:
+            raise PackedPolicyTooLarge(f"Packed policy consumes {percent}% of allotted space, please use smaller policy.")
+        return percent
+
+
+class AssumeRequest:
+    """The validated parameters of one call."""
+
+    def __init__(self, role_arn: str, session_name: str, token: str, duration_seconds: int,
+                 policy: str | None, policy_arns: tuple[str, ...]) -> None:
+        self.role_arn = role_arn
+        self.session_name = session_name
+        self.token = token
+        self.duration_seconds = duration_seconds
+        self.policy = policy
+        self.policy_arns = policy_arns
+
+
+def parse_request(params: Mapping[str, str]) -> AssumeRequest:
+    """Check every parameter constraint (botocore ``sts`` model); all violations in one error."""
+    problems: list[str] = []
+
+    def length(name: str, wire: str, low: int, high: int, *, echo: bool = True) -> str | None:
+        value = params.get(name)
+        if value is None:
+            problems.append(f"Value null at '{wire}' failed to satisfy constraint: Member must not be null")
+            return None
+        shown = f"Value '{value}' at" if echo else "Value at"
+        if len(value) < low:
+            problems.append(f"{shown} '{wire}' failed to satisfy constraint: "
+                            f"Member must have length greater than or equal to {low}")
+        elif len(value) > high:
+            problems.append(f"{shown} '{wire}' failed to satisfy constraint: "
+                            f"Member must have length less than or equal to {high}")
+        return value
+
+    role_arn = length("RoleArn", "roleArn", 20, 2048)
+    session_name = length("RoleSessionName", "roleSessionName", 2, 64)
+    if session_name is not None and not _SESSION_NAME.fullmatch(session_name):
+        problems.append(f"Value '{session_name}' at 'roleSessionName' failed to satisfy constraint: "
+                        "Member must satisfy regular expression pattern: [\\w+=,.@-]*")
+    token = length("WebIdentityToken", "webIdentityToken", 4, 20000, echo=False)
+
+    duration = 3600
+    raw_duration = params.get("DurationSeconds")
+    if raw_duration is not None:
+        try:
+            duration = int(raw_duration)
+        except ValueError:
+            problems.append(f"Value '{raw_duration}' at 'durationSeconds' failed to satisfy constraint: "
+                            "Member must be an integer")
+        else:
+            if duration < 900:
+                problems.append(f"Value '{duration}' at 'durationSeconds' failed to satisfy constraint: "
+                                "Member must have value greater than or equal to 900")
+            elif duration > 43200:
+                problems.append(f"Value '{duration}' at 'durationSeconds' failed to satisfy constraint: "
+                                "Member must have value less than or equal to 43200")
+
+    policy = params.get("Policy")
+    if policy is not None:
+        if not 1 <= len(policy) <= 2048:
+            problems.append("Value at 'policy' failed to satisfy constraint: Member must have length "
+                            + ("greater than or equal to 1" if not policy else "less than or equal to 2048"))
+        elif not _POLICY_CHARS.fullmatch(policy):
+            problems.append("Value at 'policy' failed to satisfy constraint: Member must satisfy regular "
+                            "expression pattern: [\\u0009\\u000A\\u000D\\u0020-\\u00FF]+")
+
+    arns: list[str] = []
+    index = 1
+    while f"PolicyArns.member.{index}.arn" in params:
+        arns.append(params[f"PolicyArns.member.{index}.arn"])
+        index += 1
+    if len(arns) > 10:
+        problems.append("Value at 'policyArns' failed to satisfy constraint: "
+                        "Member must have length less than or equal to 10")
+    for arn in arns:
+        if not 20 <= len(arn) <= 2048:
+            problems.append(f"Value '{arn}' at 'policyArns.member.arn' failed to satisfy constraint: "
+                            "Member must have length greater than or equal to 20")
+
+    if "ProviderId" in params:
+        problems.append("Value at 'providerId' failed to satisfy constraint: ProviderId is only for OAuth 2.0 "
+                        "access tokens from www.amazon.com or graph.facebook.com; do not specify it for "
+                        "OpenID Connect ID tokens")
+
+    if problems:
+        count = len(problems)
+        noun = "validation error" if count == 1 else "validation errors"
+        raise ValidationError(f"{count} {noun} detected: " + "; ".join(problems))
+    assert role_arn is not None and session_name is not None and token is not None
+    return AssumeRequest(role_arn, session_name, token, duration, policy, tuple(arns))
+
+
+def _result(role_arn: str, session_name: str, token: ValidatedToken, minted: Any,
+            packed: int | None) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "Credentials": {
+            "AccessKeyId": minted.access_key_id,
+            "SecretAccessKey": minted.secret_access_key,
+            "SessionToken": minted.session_token,
+            "Expiration": minted.expiration,
+        },
+        "SubjectFromWebIdentityToken": token.subject,
+        "AssumedRoleUser": {
+            "Arn": assumed_role_arn(role_arn, session_name),
+            "AssumedRoleId": f"{role_id_for(role_arn)}:{session_name}",
+        },
+        "Provider": token.issuer,
+        "Audience": token.audience,
+    }
+    if packed is not None:
+        result["PackedPolicySize"] = packed
+    return result
