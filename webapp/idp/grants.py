@@ -8,7 +8,10 @@
 - Access tokens (only good for ``/userinfo``) live in memory.
 - Refresh tokens are persisted in ``<data>/idp/refresh-tokens.json`` so that a restart keeps the
   host's sessions. Only their SHA-256 is stored. They rotate on every use; presenting a rotated
-  one again revokes the whole grant (RFC 9700 §4.14.2, refresh token rotation).
+  one again revokes the whole grant (RFC 9700 §4.14.2, refresh token rotation), except within
+  ``ROTATION_GRACE`` seconds of the rotation, where it is only refused: two requests of one
+  session racing to refresh are a client's accident, not a replay (the "reuse interval" of
+  commercial providers).
 
 Every code starts a *grant* (``grant_id``); the tokens issued from it, and from its refreshes,
 carry the same ``grant_id``, which is what revocation acts on.
@@ -32,6 +35,7 @@ from webapp.idp.jsonfile import Document, JsonFile
 CODE_LIFETIME = 600
 ACCESS_TOKEN_LIFETIME = 600
 REFRESH_TOKEN_LIFETIME = 30 * 24 * 3600
+ROTATION_GRACE = 10
 
 
 def digest(secret: str) -> str:
@@ -83,6 +87,8 @@ class IssuedToken(TokenMixin):  # type: ignore[misc]
     issued_at: float
     expires_at: float
     revoked: bool = False
+    #: When a refresh token was spent by rotation (not when its grant was revoked).
+    rotated_at: float | None = None
     clock: Clock | None = None
 
     def check_client(self, client: Any) -> bool:
@@ -179,7 +185,9 @@ class GrantStore:
                     continue
                 record = IssuedToken(**raw, clock=self._clock)
                 if record.revoked:
-                    self.revoke_grant(record.grant_id)
+                    racing = record.rotated_at is not None and self._clock() - record.rotated_at < ROTATION_GRACE
+                    if not racing:
+                        self.revoke_grant(record.grant_id)
                     return None
                 if record.is_expired():
                     return None
@@ -187,10 +195,14 @@ class GrantStore:
             return None
 
     def revoke_refresh_token(self, token_hash: str) -> None:
+        """Spend a refresh token that has just been rotated."""
+        now = self._clock()
+
         def change(doc: Document) -> None:
             for raw in doc["tokens"]:
-                if raw["token_hash"] == token_hash:
+                if raw["token_hash"] == token_hash and not raw["revoked"]:
                     raw["revoked"] = True
+                    raw["rotated_at"] = now
 
         with self._lock:
             self._refresh.update(change)

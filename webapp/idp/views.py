@@ -17,14 +17,14 @@ import hashlib
 import hmac
 import secrets
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6750 import BearerTokenValidator
-from flask import Blueprint, Response, jsonify, make_response, render_template, request
+from flask import Blueprint, Response, jsonify, make_response, render_template, request, url_for
 
-from webapp.idp.directory import InvalidUser, UserExists
+from webapp.idp.directory import InvalidUser, UnknownUser, UserExists
 from webapp.idp.provider import IdentityProvider
 from webapp.idp.server import Authentication, create_authorization_server
 
@@ -71,14 +71,19 @@ def create_idp_blueprint(provider: IdentityProvider) -> Blueprint:
             return _sign_in_page(provider, status=400, error=(
                 "This sign-in form has expired or did not come from this page. "
                 "Go back to the app and sign in again."))
-        if request.form.get("action") == "deny":
-            grant = server.get_consent_grant(end_user=None)
-            return server.create_authorization_response(grant_user=None, grant=grant)  # type: ignore[no-any-return]
+        who: Authentication | None = None
+        if request.form.get("action") != "deny":
+            try:
+                who = _chosen_user(provider)
+            except (InvalidUser, UserExists) as problem:
+                return _sign_in_page(provider, status=400, error=str(problem))
+            except UnknownUser as problem:
+                return _sign_in_page(provider, status=400, error=str(problem.args[0]))
         try:
-            who = _chosen_user(provider)
-        except (InvalidUser, UserExists, LookupError) as problem:
-            return _sign_in_page(provider, status=400, error=str(problem))
-        grant = server.get_consent_grant(end_user=who)
+            grant = server.get_consent_grant(end_user=who)
+        except OAuth2Error as error:
+            return _refused(server, error)
+        # With no user (cancel), authlib answers access_denied to the client (RFC 6749 §4.1.2.1).
         return server.create_authorization_response(grant_user=who, grant=grant)  # type: ignore[no-any-return]
 
     @bp.post("/token")
@@ -113,7 +118,7 @@ def _sign_in_page(provider: IdentityProvider, *, status: int = 200, error: str |
     fresh = len(cookie) < 32
     if fresh:
         cookie = secrets.token_urlsafe(32)
-    action = request.path + ("?" + request.query_string.decode() if request.query_string else "")
+    action = url_for(".authorize") + "?" + urlencode(list(request.args.items(multi=True)))
     html = render_template(
         "idp/signin.html", users=provider.users.all(), action=action, error=error,
         csrf_field=CSRF_FIELD, csrf_token=_csrf_token(provider, cookie),

@@ -27,11 +27,12 @@ def test_refresh_returns_a_fresh_id_token_and_rotates_the_refresh_token(idp: Idp
         assert refreshed[name] == original[name], name
     assert "nonce" not in refreshed
 
-    # The old refresh token is spent; presenting it again revokes the rotated one too.
+    # The old refresh token is spent. Presented again at once (two requests racing), it is only
+    # refused; later it counts as a replay and revokes the grant (test_grant_lifetimes).
     replay = idp.refresh(first["refresh_token"])
     assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
     assert "id_token" not in replay.json()
-    assert idp.refresh(second["refresh_token"]).json()["error"] == "invalid_grant"
+    assert "id_token" in idp.refresh(second["refresh_token"]).json()
 
 
 def test_a_refresh_token_is_bound_to_its_client(idp: IdpHttp) -> None:

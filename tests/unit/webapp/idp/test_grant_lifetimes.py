@@ -117,3 +117,21 @@ def test_refresh_tokens_expire_after_thirty_days(host: Host, clock: ManualClock)
     tokens = host.exchange(*host.code("alice"))
     clock.advance(30 * 24 * 3600)
     assert host.token(grant_type="refresh_token", refresh_token=tokens["refresh_token"])["error"] == "invalid_grant"
+
+
+def refresh(host: Host, token: str) -> dict:
+    return host.token(grant_type="refresh_token", refresh_token=token)
+
+
+@pytest.mark.parametrize(("wait", "grant_survives"), [
+    pytest.param(5, True, id="a racing second refresh within 10 s is only refused"),
+    pytest.param(10, False, id="a spent refresh token replayed later revokes the whole grant"),
+])
+def test_refresh_token_reuse(host: Host, clock: ManualClock, wait: int, grant_survives: bool) -> None:
+    first = host.exchange(*host.code("alice"))
+    second = refresh(host, first["refresh_token"])
+    clock.advance(wait)
+    assert refresh(host, first["refresh_token"])["error"] == "invalid_grant"
+    third = refresh(host, second["refresh_token"])
+    assert ("id_token" in third) is grant_survives
+    assert (host.userinfo(second["access_token"]) == 200) is grant_survives
