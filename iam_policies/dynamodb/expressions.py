@@ -161,10 +161,13 @@ class KeyCondition:
     values: tuple[str, ...]  # ``:placeholders``
 
 
-def syntax_error(kind: str, text: str, token: Token, previous: Token | None) -> ValidationException:
+def syntax_error(kind: str, text: str, token: Token, previous: Token | None,
+                 following: Token | None = None) -> ValidationException:
+    """DynamoDB's wording: the offending token, and the text around it (one token either side)."""
     shown = "<EOF>" if token.kind == "eof" else token.text
     start = previous.start if previous is not None else token.start
-    end = len(text) if token.kind == "eof" else token.start + len(token.text)
+    last = following if following is not None and following.kind != "eof" else token
+    end = len(text) if last.kind == "eof" else last.start + len(last.text)
     return invalid(f'Invalid {kind}: Syntax error; token: "{shown}", near: "{text[start:end]}"')
 
 
@@ -194,6 +197,9 @@ class _Parser:
         self.names: set[str] = set()
         self.values: set[str] = set()
         self.targets: list[Path] = []
+        #: The first bare reserved word; reported only once the text parses, as DynamoDB checks
+        #: syntax before names.
+        self.reserved: str | None = None
 
     # -- token helpers -------------------------------------------------------------------
     def peek(self, offset: int = 0) -> Token:
@@ -207,7 +213,13 @@ class _Parser:
     def error(self, token: Token | None = None) -> ValidationException:
         token = token or self.peek()
         index = self.tokens.index(token)
-        return syntax_error(self.kind, self.text, token, self.tokens[index - 1] if index > 0 else None)
+        return syntax_error(
+            self.kind,
+            self.text,
+            token,
+            self.tokens[index - 1] if index > 0 else None,
+            self.tokens[index + 1] if index + 1 < len(self.tokens) else None,
+        )
 
     def at_keyword(self, word: str) -> bool:
         token = self.peek()
@@ -236,8 +248,8 @@ class _Parser:
             self.names.add(token.text)
             return token.text
         if token.kind == "name":
-            if token.text.upper() in RESERVED_WORDS:
-                raise self.fail(f"Attribute name is a reserved keyword; reserved keyword: {token.text}")
+            if self.reserved is None and token.text.upper() in RESERVED_WORDS:
+                self.reserved = token.text
             return token.text
         raise self.error(token)
 
@@ -434,6 +446,8 @@ def _parse(kind: str, text: str) -> Parsed:
     else:
         condition = parser.condition()
     parser.expect_end()
+    if parser.reserved is not None:
+        raise parser.fail(f"Attribute name is a reserved keyword; reserved keyword: {parser.reserved}")
     return Parsed(
         tuple(parser.paths), frozenset(parser.names), frozenset(parser.values), condition, tuple(parser.targets)
     )

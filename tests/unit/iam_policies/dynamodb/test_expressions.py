@@ -1,0 +1,193 @@
+"""The expression grammars: which top-level names each expression touches, and what DynamoDB rejects.
+
+Rows read as rules; the names are what ``dynamodb:Attributes`` gets from one expression
+(fgac-semantics.md A.4: the first element of each document path, placeholders resolved).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from iam_policies.dynamodb.expressions import KeyCondition, key_conditions, parse
+from iam_policies.dynamodb.scope import ExpressionScope
+from iam_policies.errors import ValidationException
+
+NAMES = {"#n": "Name", "#d": "title.adminFlag", "#a": "Address", "#c": "City", "#k": "pk"}
+VALUES = {f":{v}": {"S": "x"} for v in ("v", "w", "lo", "hi", "one", "l", "s", "p")}
+
+
+def names_of(kind: str, text: str) -> list[str]:
+    scope = ExpressionScope(NAMES, VALUES)
+    return sorted(scope.attributes(kind, text))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "names"),
+    [
+        # projections: every path counts by its first element
+        ("ProjectionExpression", "Wins, Losses", ["Losses", "Wins"]),
+        ("ProjectionExpression", "Wins, Profile.Nickname", ["Profile", "Wins"]),
+        ("ProjectionExpression", "a.b[0].c, d[3][1]", ["a", "d"]),
+        ("ProjectionExpression", "#n, Email", ["Email", "Name"]),
+        ("ProjectionExpression", "#a.#c", ["Address"]),
+        ("ProjectionExpression", "#d", ["title.adminFlag"]),  # an aliased dotted name is one name
+        ("ProjectionExpression", "Wins,Wins", ["Wins"]),
+        # conditions and filters: every operand path, none of the values or function names
+        ("ConditionExpression", "attribute_not_exists(Banned)", ["Banned"]),
+        ("ConditionExpression", "attribute_exists(#a.#c) AND Wins > :v", ["Address", "Wins"]),
+        ("ConditionExpression", "a = :v OR NOT (b <> :w)", ["a", "b"]),
+        ("ConditionExpression", "a BETWEEN :lo AND :hi", ["a"]),
+        ("ConditionExpression", "a IN (:v, :w, b.c)", ["a", "b"]),
+        ("ConditionExpression", "size(tags) > :v", ["tags"]),
+        ("ConditionExpression", "begins_with(a, :p) and contains(b, c)", ["a", "b", "c"]),
+        ("ConditionExpression", "attribute_type(a, :s)", ["a"]),
+        ("ConditionExpression", "a = b", ["a", "b"]),
+        ("ConditionExpression", "((a = :v))", ["a"]),
+        ("FilterExpression", "SecretBonus > :v", ["SecretBonus"]),
+        # updates: targets and operands of every section
+        ("UpdateExpression", "SET Wins = Wins + :one", ["Wins"]),
+        ("UpdateExpression", "SET title = adminFlag", ["adminFlag", "title"]),
+        ("UpdateExpression", "REMOVE FreeGamesAvailable", ["FreeGamesAvailable"]),
+        ("UpdateExpression", "SET a = if_not_exists(b, :v), c = list_append(d, :l)", ["a", "b", "c", "d"]),
+        ("UpdateExpression", "SET a = :v REMOVE b ADD c :one DELETE d :s", ["a", "b", "c", "d"]),
+        ("UpdateExpression", "set a = :v remove b", ["a", "b"]),
+        ("UpdateExpression", "SET #a.#c = :v, scores[2] = :w", ["Address", "scores"]),
+        ("UpdateExpression", "SET a = b - :one", ["a", "b"]),
+        ("KeyConditionExpression", "UserId = :v AND begins_with(GameTitle, :p)", ["GameTitle", "UserId"]),
+    ],
+)
+def test_expression_touches_top_level_names(kind: str, text: str, names: list[str]) -> None:
+    assert names_of(kind, text) == names
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "message"),
+    [
+        ("ProjectionExpression", "", "Invalid ProjectionExpression: The expression can not be empty;"),
+        ("ProjectionExpression", "a,", 'Invalid ProjectionExpression: Syntax error; token: "<EOF>", near: ","'),
+        ("ProjectionExpression", "attribute-A", 'Invalid ProjectionExpression: Syntax error; token: "-", near: "attribute-A"'),
+        ("ProjectionExpression", "a[x]", 'Invalid ProjectionExpression: Syntax error; token: "x"'),
+        ("ProjectionExpression", "a..b", 'Invalid ProjectionExpression: Syntax error; token: "."'),
+        ("ProjectionExpression", "a;b", 'Invalid ProjectionExpression: Syntax error; token: ";"'),
+        ("ProjectionExpression", ":v", 'Invalid ProjectionExpression: Syntax error; token: ":v"'),
+        ("ProjectionExpression", "Name", "Attribute name is a reserved keyword; reserved keyword: Name"),
+        ("ProjectionExpression", "a, b.size", "Attribute name is a reserved keyword; reserved keyword: size"),
+        ("ProjectionExpression", "#", "Syntax error"),
+        ("ConditionExpression", "a = ", 'Invalid ConditionExpression: Syntax error; token: "<EOF>", near: "= "'),
+        ("ConditionExpression", "a == :v", 'Invalid ConditionExpression: Syntax error; token: "="'),
+        ("ConditionExpression", "(a = :v", 'Invalid ConditionExpression: Syntax error; token: "<EOF>"'),
+        ("ConditionExpression", "a = :v)", 'Invalid ConditionExpression: Syntax error; token: ")"'),
+        ("ConditionExpression", "a", 'Invalid ConditionExpression: Syntax error; token: "<EOF>"'),
+        ("ConditionExpression", "foo(a)", "Invalid ConditionExpression: Invalid function name; function: foo"),
+        ("ConditionExpression", "attribute_exists(:v)",
+         "Operator or function requires a document path; operator or function: attribute_exists"),
+        ("ConditionExpression", "begins_with(a)",
+         "Incorrect number of operands for operator or function; operator or function: begins_with, number of operands: 1"),
+        ("ConditionExpression", "if_not_exists(a, :v) = :w",
+         "The function is not allowed to be used this way in an expression; function: if_not_exists"),
+        ("ConditionExpression", "a BETWEEN :lo :hi", "Syntax error"),
+        ("ConditionExpression", "a IN ()", "Syntax error"),
+        ("ConditionExpression", "status = :v", "reserved keyword: status"),
+        ("FilterExpression", "a > :v OR", 'Invalid FilterExpression: Syntax error; token: "<EOF>"'),
+        ("UpdateExpression", "", "Invalid UpdateExpression: The expression can not be empty;"),
+        ("UpdateExpression", "SET a = :v SET b = :w",
+         'Invalid UpdateExpression: The "SET" section can only be used once in an update expression;'),
+        ("UpdateExpression", "SET a :v", 'Invalid UpdateExpression: Syntax error; token: ":v", near: "a :v"'),
+        ("UpdateExpression", "a = :v", 'Invalid UpdateExpression: Syntax error; token: "a"'),
+        ("UpdateExpression", "ADD a b", 'Invalid UpdateExpression: Syntax error; token: "b"'),
+        ("UpdateExpression", "SET a = size(b)", "function: size"),
+        ("UpdateExpression", "REMOVE a = :v", 'Invalid UpdateExpression: Syntax error; token: "="'),
+    ],
+)
+def test_expression_rejected_like_dynamodb(kind: str, text: str, message: str) -> None:
+    with pytest.raises(ValidationException) as raised:
+        parse(kind, text)  # type: ignore[arg-type]
+    assert message in raised.value.message
+
+
+def test_syntax_errors_win_over_reserved_words() -> None:
+    # DynamoDB checks the grammar before the names: a reserved word in a malformed text is a syntax error.
+    with pytest.raises(ValidationException, match="Syntax error"):
+        parse("ProjectionExpression", "name,")
+
+
+@pytest.mark.parametrize(
+    ("text", "conditions"),
+    [
+        ("pk = :v", [KeyCondition("pk", "=", (":v",))]),
+        (":v = pk", [KeyCondition("pk", "=", (":v",))]),
+        ("pk = :v AND sk < :w", [KeyCondition("pk", "=", (":v",)), KeyCondition("sk", "<", (":w",))]),
+        ("pk = :v AND :w < sk", [KeyCondition("pk", "=", (":v",)), KeyCondition("sk", ">", (":w",))]),
+        ("(pk = :v) AND (sk BETWEEN :lo AND :hi)",
+         [KeyCondition("pk", "=", (":v",)), KeyCondition("sk", "BETWEEN", (":lo", ":hi"))]),
+        ("begins_with(sk, :p) AND #k = :v", [KeyCondition("sk", "begins_with", (":p",)), KeyCondition("#k", "=", (":v",))]),
+    ],
+)
+def test_key_condition_shape(text: str, conditions: list[KeyCondition]) -> None:
+    assert list(key_conditions(text)[1]) == conditions
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("pk = :v OR sk = :w", "Invalid operator used in KeyConditionExpression: OR"),
+        ("NOT pk = :v", "Invalid operator used in KeyConditionExpression: NOT"),
+        ("pk IN (:v, :w)", "Invalid operator used in KeyConditionExpression: IN"),
+        ("attribute_exists(pk)", "Invalid operator used in KeyConditionExpression: attribute_exists"),
+        ("pk <> :v", "Unsupported operator on KeyConditionExpression: operator: <>"),
+        ("pk = sk", "Multiple attribute names used in one condition"),
+        ("pk.a = :v", "KeyConditionExpressions cannot contain nested attributes"),
+        ("pk = :v AND sk = :w AND x = :lo", "Conditions can be of length 1 or 2 only"),
+        ("size(pk) = :v", "not allowed in a key condition"),
+        ("pk = ", "Invalid KeyConditionExpression: Syntax error"),
+    ],
+)
+def test_key_condition_rejected(text: str, message: str) -> None:
+    with pytest.raises(ValidationException) as raised:
+        key_conditions(text)
+    assert message in raised.value.message
+
+
+def test_parses_are_cached_on_the_text() -> None:
+    first = parse("ProjectionExpression", "cached_a, cached_b.c")
+    assert parse("ProjectionExpression", "cached_a, cached_b.c") is first
+
+
+@pytest.mark.parametrize(
+    ("names", "values", "expressions", "message"),
+    [
+        ({"#x": "adminFlag"}, None, [("ProjectionExpression", "title")],
+         "Value provided in ExpressionAttributeNames unused in expressions: keys: {#x}"),
+        ({"#x": "a", "#y": "b"}, None, [("ProjectionExpression", "title")],
+         "Value provided in ExpressionAttributeNames unused in expressions: keys: {#x, #y}"),
+        (None, {":v": {"S": "x"}}, [("ProjectionExpression", "title")],
+         "Value provided in ExpressionAttributeValues unused in expressions: keys: {:v}"),
+        (None, None, [("ProjectionExpression", "#t")],
+         "Invalid ProjectionExpression: An expression attribute name used in the document path is not defined; "
+         "attribute name: #t"),
+        (None, None, [("ConditionExpression", "a = :v")],
+         "Invalid ConditionExpression: An expression attribute value used in expression is not defined; "
+         "attribute value: :v"),
+        ({}, None, [], "ExpressionAttributeNames must not be empty"),
+        (None, {}, [], "ExpressionAttributeValues must not be empty"),
+        ({"x": "a"}, None, [], 'ExpressionAttributeNames contains invalid key: Syntax error; key: "x"'),
+        (None, {"v": {"S": "x"}}, [], 'ExpressionAttributeValues contains invalid key: Syntax error; key: "v"'),
+        ({"#x": "a"}, None, [], "ExpressionAttributeNames can only be specified when using expressions"),
+    ],
+)
+def test_placeholders_must_be_defined_and_used(
+    names: dict[str, str] | None, values: dict[str, object] | None, expressions: list[tuple[str, str]], message: str
+) -> None:
+    with pytest.raises(ValidationException) as raised:
+        scope = ExpressionScope(names, values)
+        for kind, text in expressions:
+            scope.attributes(kind, text)  # type: ignore[arg-type]
+        scope.finish()
+    assert raised.value.message == message
+
+
+def test_a_placeholder_used_in_any_expression_of_the_request_counts_as_used() -> None:
+    scope = ExpressionScope({"#w": "Wins", "#b": "Banned"}, {":v": {"N": "1"}})
+    assert scope.attributes("ProjectionExpression", "#w") == {"Wins"}
+    assert scope.attributes("ConditionExpression", "attribute_not_exists(#b) AND #w > :v") == {"Banned", "Wins"}
+    scope.finish()
