@@ -102,7 +102,7 @@ class LocalBackend:
         after = 0
         if snapshot is not None:
             after = int(snapshot["seq"])
-            import_tables(self.engine.models, snapshot.get("tables", []))
+            import_tables(self.engine, snapshot.get("tables", []))
             self.tokens.load(snapshot.get("tokens", []))
         replayed = 0
         for record in self.journal.replay(after):

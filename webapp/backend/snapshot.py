@@ -13,10 +13,18 @@ records.
 
 from __future__ import annotations
 
+import base64
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from moto.dynamodb.models import DynamoDBBackend
+
+
+class Engine(Protocol):
+    models: DynamoDBBackend
+
+    def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]: ...
+
 
 _INDEX_FIELDS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput", "OnDemandThroughput")
 
@@ -39,14 +47,14 @@ def export_tables(models: DynamoDBBackend) -> list[dict[str, Any]]:
             "warm_throughput": table.warm_throughput,
             "ttl": table.ttl,
             "created_at": table.created_at.isoformat(),
-            "items": [item.to_json()["Attributes"] for item in table.all_items()],
+            "items": [_wire(item.to_json()["Attributes"]) for item in table.all_items()],
         })
     return tables
 
 
-def import_tables(models: DynamoDBBackend, tables: list[dict[str, Any]]) -> None:
+def import_tables(engine: Engine, tables: list[dict[str, Any]]) -> None:
     for spec in tables:
-        table = models.create_table(
+        table = engine.models.create_table(
             spec["name"],
             schema=spec["schema"],
             throughput=spec["throughput"],
@@ -62,9 +70,23 @@ def import_tables(models: DynamoDBBackend, tables: list[dict[str, Any]]) -> None
         )
         table.ttl = dict(spec["ttl"])
         table.created_at = datetime.fromisoformat(spec["created_at"])
-        for item in spec["items"]:
-            table.put_item(item)
+        items = spec["items"]
+        for start in range(0, len(items), 25):
+            engine.call("BatchWriteItem", {"RequestItems": {
+                spec["name"]: [{"PutRequest": {"Item": item}} for item in items[start : start + 25]],
+            }})
 
 
 def _index(description: dict[str, Any]) -> dict[str, Any]:
     return {name: description[name] for name in _INDEX_FIELDS if name in description}
+
+
+def _wire(value: Any) -> Any:
+    """moto keeps binaries as bytes; on the wire (and in the snapshot) they are base64 text."""
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, dict):
+        return {k: _wire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_wire(v) for v in value]
+    return value
