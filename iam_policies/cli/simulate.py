@@ -5,8 +5,9 @@ Input (spec ``README.md``, *The case format*): one case or an array, from a file
 request (``request.operation`` + ``request.api_params`` + ``tables``, region and account taken
 from ``request.resource``), or for ``AssumeRoleWithWebIdentity`` the provider keys from the token
 (``token_claims``, or for OAuth providers the keys the case states), then evaluates the policies
-exactly as the local stack does. The stated ``request.context`` is never used for DynamoDB
-requests: it is what the derivation is checked against.
+exactly as the local stack does. Of the stated ``request.context`` only the global ``aws:`` keys
+(time, source IP, token issue time: the endpoint's and the session's, which no request body
+carries) are used; the rest is what the derivation is checked against.
 
 Exit codes: 0 every case met its ``expected`` (or none had one), 1 a mismatch, 2 bad input.
 """
@@ -147,7 +148,31 @@ def _derive(case: Mapping[str, Any], request: Mapping[str, Any], region: str, ac
     params = request.get("api_params") or {}
     if not isinstance(params, Mapping):
         raise CaseError(f"{case.get('id')}: request.api_params must be an object")
-    return list(derive(request["operation"], params, schemas=schemas, region=region, account=account))
+    derived = derive(request["operation"], params, schemas=schemas, region=region, account=account)
+    environment = _environment(request)
+    if not environment:
+        return list(derived)
+    return [
+        Authorization(a.action, a.resource, {**a.context, **{k: v for k, v in environment.items() if k not in a.context}})
+        for a in derived
+    ]
+
+
+def _environment(request: Mapping[str, Any]) -> dict[str, Any]:
+    """Global ``aws:`` keys the case states (time, source IP, token issue time...).
+
+    They come from the endpoint and the caller's session, not from the request body, so the
+    derivation cannot produce them; the case's stated context is their only source.
+    """
+    contexts = [request.get("context") or {}]
+    contexts += [entry.get("context") or {} for entry in request.get("authorizations") or () if isinstance(entry, Mapping)]
+    return {
+        key: value
+        for context in contexts
+        if isinstance(context, Mapping)
+        for key, value in context.items()
+        if isinstance(key, str) and key.lower().startswith("aws:")
+    }
 
 
 def _decide_trust(case: Mapping[str, Any], request: Mapping[str, Any], common: dict[str, Any]) -> CaseOutcome:
