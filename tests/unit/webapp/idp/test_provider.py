@@ -144,3 +144,12 @@ def test_metadata_advertises_only_what_is_supported(provider: IdentityProvider) 
     assert doc["authorization_endpoint"] == "http://localhost:8123/idp/authorize"
     assert doc["grant_types_supported"] == ["authorization_code", "refresh_token"]
     assert doc["code_challenge_methods_supported"] == ["S256"]
+
+
+def test_a_rotation_by_another_process_is_seen_without_a_restart(settings: Settings, clock: ManualClock,
+                                                                 provider: IdentityProvider) -> None:
+    """The running stack keeps serving; an admin rotates the key on disk (another process)."""
+    admin = IdentityProvider.open(settings, clock)
+    new_kid = admin.keys.rotate()
+    assert provider.jwks()["keys"][0]["kid"] == new_kid
+    assert decode(provider, provider.mint_id_token("alice"))[0]["kid"] == new_kid
