@@ -100,15 +100,20 @@ _REASONS = {200: "OK", 400: "Bad Request", 405: "Method Not Allowed", 413: "Payl
             500: "Internal Server Error"}
 
 
-def respond(status: int, payload: Mapping[str, Any], request_id: str, now: float) -> Response:
+def respond(status: int, payload: Mapping[str, Any], request_id: str, now: float, *,
+            include_date: bool = False) -> Response:
+    """The response; ``Date`` (which the SDKs use to correct clock skew) is added by the HTTP
+    server (Werkzeug's and gunicorn's both send it), so the app adds it only when asked: two
+    ``Date`` headers would be joined into one the SDKs cannot parse."""
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     headers = [
         ("Content-Type", CONTENT_TYPE),
         ("Content-Length", str(len(body))),
         ("x-amzn-RequestId", request_id),
         ("x-amz-crc32", str(zlib.crc32(body) & 0xFFFFFFFF)),
-        ("Date", formatdate(now, usegmt=True)),
     ]
+    if include_date:
+        headers.append(("Date", formatdate(now, usegmt=True)))
     return Response(status, body, headers)
 
 

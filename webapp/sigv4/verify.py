@@ -169,6 +169,8 @@ def _headers(pairs: Sequence[tuple[str, str]]) -> dict[str, str]:
         # values can hold one legitimately.
         if "," in out.get(key, ""):
             raise IncompleteSignature(f"Header '{key}' must not be repeated.")
+    if out.get("authorization", "").count("Credential=") > 1:
+        raise IncompleteSignature("Header 'authorization' must not be repeated.")
     return out
 
 
