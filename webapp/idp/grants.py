@@ -20,6 +20,7 @@ carry the same ``grant_id``, which is what revocation acts on.
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import threading
 from dataclasses import asdict, dataclass, replace
@@ -36,6 +37,8 @@ CODE_LIFETIME = 600
 ACCESS_TOKEN_LIFETIME = 600
 REFRESH_TOKEN_LIFETIME = 30 * 24 * 3600
 ROTATION_GRACE = 10
+
+log = logging.getLogger(__name__)
 
 
 def digest(secret: str) -> str:
@@ -137,6 +140,8 @@ class GrantStore:
             if record is None or record.client_id != client_id:
                 return None
             if record.used:
+                log.warning("authorization code presented twice (client %s, sub %s): grant %s revoked",
+                            client_id, record.sub, record.grant_id)
                 self.revoke_grant(record.grant_id)
                 return None
             record.used = True
@@ -187,6 +192,8 @@ class GrantStore:
                 if record.revoked:
                     racing = record.rotated_at is not None and self._clock() - record.rotated_at < ROTATION_GRACE
                     if not racing:
+                        log.warning("spent refresh token replayed (client %s, sub %s): grant %s revoked",
+                                    record.client_id, record.sub, record.grant_id)
                         self.revoke_grant(record.grant_id)
                     return None
                 if record.is_expired():

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import secrets
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -27,6 +28,8 @@ from flask import Blueprint, Response, jsonify, make_response, render_template, 
 from webapp.idp.directory import InvalidUser, UnknownUser, UserExists
 from webapp.idp.provider import IdentityProvider
 from webapp.idp.server import Authentication, create_authorization_server
+
+log = logging.getLogger(__name__)
 
 CSRF_COOKIE = "idp_csrf"
 CSRF_FIELD = "csrf_token"
@@ -68,6 +71,7 @@ def create_idp_blueprint(provider: IdentityProvider) -> Blueprint:
             return _sign_in_page(provider)
 
         if not _csrf_ok(provider):
+            log.warning("sign-in form refused: missing or wrong CSRF token, or foreign Origin")
             return _sign_in_page(provider, status=400, error=(
                 "This sign-in form has expired or did not come from this page. "
                 "Go back to the app and sign in again."))
@@ -84,6 +88,8 @@ def create_idp_blueprint(provider: IdentityProvider) -> Blueprint:
         except OAuth2Error as error:
             return _refused(server, error)
         # With no user (cancel), authlib answers access_denied to the client (RFC 6749 §4.1.2.1).
+        log.info("sign-in as %s for client %s", who.user.name if who else "(cancelled)",
+                 request.args.get("client_id"))
         return server.create_authorization_response(grant_user=who, grant=grant)  # type: ignore[no-any-return]
 
     @bp.post("/token")

@@ -90,3 +90,21 @@ def test_users_add_refusals(data_dir: Path, name: str, message: str) -> None:
     out = command("users", "add", name, "--data-dir", str(data_dir))
     assert out.returncode == 1 and message in out.stderr and "Traceback" not in out.stderr
     assert command("users", "list", "--data-dir", str(data_dir)).stdout.count("\n") == 4
+
+
+def test_key_rotation_command_publishes_old_and_new_until_retired(data_dir: Path) -> None:
+    provider = IdentityProvider.open(Settings(data_dir=data_dir))
+    old_token = provider.mint_id_token("alice")
+    old_kid = provider.jwks()["keys"][0]["kid"]
+
+    rotated = json.loads(command("keycmd", "--data-dir", str(data_dir), "--format", "json", "rotate").stdout)
+    assert rotated["kids"] == [rotated["signing"], old_kid]
+    new_token = jwt.decode(provider.mint_id_token("bob"), KeySet.import_key_set(provider.jwks()), algorithms=["RS256"])
+    assert new_token.header["kid"] == rotated["signing"]
+    jwt.decode(old_token, KeySet.import_key_set(provider.jwks()), algorithms=["RS256"])
+
+    assert command("keycmd", "--data-dir", str(data_dir), "retire", "--keep", "0").returncode == 2
+    assert len(provider.jwks()["keys"]) == 2
+    retired = command("keycmd", "--data-dir", str(data_dir), "retire")
+    assert retired.stdout.split() == [rotated["signing"], "signing"]
+    assert [k["kid"] for k in provider.jwks()["keys"]] == [rotated["signing"]]
