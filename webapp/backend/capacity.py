@@ -17,7 +17,7 @@ filled at its RCU/WCU per second and holding at most 300 seconds of unused capac
 capacity", Developer Guide, "Best practices for designing partition keys": "DynamoDB currently
 retains up to 5 minutes (300 seconds) of unused read and write capacity"). A bucket starts with
 one second of capacity. A request is refused with ``ProvisionedThroughputExceededException``
-when the bucket it needs is empty; an admitted request is charged what it actually consumed,
+when the bucket it needs holds less than the smallest such request costs; an admitted request is charged what it actually consumed,
 which may take the bucket below zero (later requests wait for the debt to be repaid), as DynamoDB
 does for items whose size it learns only while reading.
 
@@ -129,9 +129,10 @@ class TokenBucket:
             self.tokens = min(self.limit, self.tokens + (now - self.updated) * self.rate)
             self.updated = now
 
-    def has_capacity(self, now: float) -> bool:
+    def has_capacity(self, now: float, needed: float = 1.0) -> bool:
+        """Enough for the smallest request of its kind (its actual cost is known only after)."""
         self.refill(now)
-        return self.tokens > 0
+        return self.tokens >= needed
 
     def consume(self, units: float, now: float) -> None:
         self.refill(now)
@@ -230,8 +231,12 @@ class CapacityMeter:
             return None
         for table in throttled:
             reads, writes = self._bucket(engine, table, now)  # type: ignore[misc]
-            bucket = writes if operation in WRITES else reads
-            if not bucket.has_capacity(now):
+            if operation in WRITES:
+                bucket, needed = writes, write_units(0, transactional=operation == "TransactWriteItems")
+            else:
+                bucket, needed = reads, read_units(0, consistent=bool(params.get("ConsistentRead")),
+                                                   transactional=operation == "TransactGetItems")
+            if not bucket.has_capacity(now, needed):
                 raise ProvisionedThroughputExceededException()
         plan = Plan(operation, params)
         if operation in WRITES:

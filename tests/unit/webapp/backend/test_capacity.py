@@ -71,13 +71,14 @@ def test_a_bucket_refills_at_its_rate_and_keeps_at_most_300_seconds() -> None:
     bucket = TokenBucket(rate=5, now=0)
     assert bucket.tokens == 5  # one second to start with
     bucket.consume(5, now=0)
-    assert not bucket.has_capacity(now=0)
+    assert not bucket.has_capacity(now=0, needed=0.5)
+    assert not bucket.has_capacity(now=0.05, needed=0.5), "a sliver of refill is not a unit"
     assert bucket.has_capacity(now=0.5) and bucket.tokens == pytest.approx(2.5)
     bucket.refill(now=10_000)
     assert bucket.tokens == 1500  # 300 s of unused capacity, no more
     bucket.consume(1510, now=10_000)
-    assert not bucket.has_capacity(now=10_001), "debt from a large read is repaid before more is admitted"
-    assert bucket.has_capacity(now=10_002.1)
+    assert not bucket.has_capacity(now=10_001, needed=0.5), "debt from a large read is repaid first"
+    assert bucket.has_capacity(now=10_002.1, needed=0.5)
 
 
 @pytest.mark.parametrize(("spec", "enabled", "tables"), [
