@@ -231,13 +231,18 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _client(endpoint_url: str | None, region: str, data_dir: Path) -> Any:
+    import configparser
+
     import boto3  # type: ignore[import-untyped]
 
     admin_profile = data_dir / "admin-credentials"
     if endpoint_url and admin_profile.exists():
-        # The local stack's admin key, as an ordinary AWS shared-credentials file.
-        os.environ.setdefault("AWS_SHARED_CREDENTIALS_FILE", str(admin_profile.resolve()))
-        session = boto3.Session(profile_name="default", region_name=region)
+        # The local stack's admin key, from the AWS shared-credentials file the stack writes.
+        profile = configparser.ConfigParser()
+        profile.read(admin_profile)
+        session = boto3.Session(region_name=region,
+                                aws_access_key_id=profile["default"]["aws_access_key_id"],
+                                aws_secret_access_key=profile["default"]["aws_secret_access_key"])
     else:
         session = boto3.Session(region_name=region)
     return session.client("dynamodb", endpoint_url=endpoint_url)
