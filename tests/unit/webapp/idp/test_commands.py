@@ -108,3 +108,17 @@ def test_key_rotation_command_publishes_old_and_new_until_retired(data_dir: Path
     retired = command("keycmd", "--data-dir", str(data_dir), "retire")
     assert retired.stdout.split() == [rotated["signing"], "signing"]
     assert [k["kid"] for k in provider.jwks()["keys"]] == [rotated["signing"]]
+
+
+def test_python_m_webapp_dispatches_to_both_commands(data_dir: Path) -> None:
+    def webapp(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "webapp", *args], cwd=ROOT, capture_output=True,
+                              text=True, timeout=60)
+
+    added = webapp("users", "add", "zoe", "--data-dir", str(data_dir))
+    assert added.returncode == 0, added.stderr
+    token = webapp("dev-token", "zoe", "--data-dir", str(data_dir), "--claim", "nonce=\"n\"")
+    assert token.returncode == 0, token.stderr
+    provider = IdentityProvider.open(Settings(data_dir=data_dir))
+    claims = jwt.decode(token.stdout.strip(), KeySet.import_key_set(provider.jwks()), algorithms=["RS256"]).claims
+    assert claims["sub"] == provider.users.get("zoe").sub and claims["nonce"] == "n"
