@@ -65,7 +65,7 @@ def condition_map(member: str, value: Any) -> set[str]:
         if not isinstance(entry, Mapping):
             raise invalid(f"Invalid {member} for attribute {name}: expected a map")
         operator = entry.get("ComparisonOperator")
-        if operator is not None and operator not in _OPERATORS:
+        if operator is not None and (not isinstance(operator, str) or operator not in _OPERATORS):
             raise invalid(
                 f"1 validation error detected: Value '{operator}' at '{member}.{name}.member.comparisonOperator' "
                 "failed to satisfy constraint: Member must satisfy enum value set: "
@@ -86,7 +86,7 @@ def key_conditions(value: Any) -> dict[str, tuple[str, list[Any]]]:
             raise invalid(f"Invalid KeyConditions for attribute {name}: expected a map")
         operator = entry.get("ComparisonOperator")
         values = entry.get("AttributeValueList") or []
-        if operator not in _KEY_OPERATORS:
+        if not isinstance(operator, str) or operator not in _KEY_OPERATORS:
             raise invalid("Attempted conditional constraint is not an indexable operation")
         expected = 2 if operator == "BETWEEN" else 1
         if not isinstance(values, list) or len(values) != expected:

@@ -57,13 +57,13 @@ class ExpressionScope:
 
     def attributes(self, kind: Kind, text: Any) -> set[str]:
         """The top-level attribute names one expression references."""
-        parsed = parse(kind, text)
+        parsed = parse(kind, _text(kind, text))
         self._use(kind, parsed)
         return {self.resolve(path[0]) for path in parsed.paths if path}
 
     def update(self, text: Any) -> tuple[set[str], set[str]]:
         """An UpdateExpression's top-level names, and those of the attributes it writes."""
-        parsed = parse("UpdateExpression", text)
+        parsed = parse("UpdateExpression", _text("UpdateExpression", text))
         self._use("UpdateExpression", parsed)
         every = {self.resolve(path[0]) for path in parsed.paths if path}
         return every, {self.resolve(path[0]) for path in parsed.targets if path}
@@ -101,6 +101,12 @@ class ExpressionScope:
                 + ", ".join(unused_values)
                 + "}"
             )
+
+
+def _text(kind: str, text: Any) -> str:
+    if not isinstance(text, str):
+        raise invalid(f"Invalid {kind}: the expression must be a string")
+    return text
 
 
 def _names(names: Any) -> Mapping[str, str]:
