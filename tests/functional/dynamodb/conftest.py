@@ -60,6 +60,10 @@ def p2(table_arn: str) -> dict[str, Any]:
          "Resource": table_arn, "Condition": own},
         {"Sid": "DescribeIt", "Effect": "Allow", "Action": "dynamodb:DescribeTable",
          "Resource": table_arn},
+        # The trap of F-36: ForAllValues over no leading keys is vacuously true, so this
+        # "own partition" Scan grant lets a Scan read every partition, on AWS and here.
+        {"Sid": "VacuousScan", "Effect": "Allow", "Action": "dynamodb:Scan", "Resource": table_arn,
+         "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": [f"${{{PROVIDER}:sub}}"]}}},
     ]}
 
 
