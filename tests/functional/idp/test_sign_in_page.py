@@ -96,6 +96,7 @@ def test_adding_a_user_on_the_page_signs_them_in_with_a_new_random_sub(idp: IdpH
 
 
 def test_an_invalid_or_taken_name_is_shown_on_the_page(idp: IdpHttp) -> None:
+    before = [(u.name, u.sub) for u in idp.provider.users.all()]
     for name, message in [("a", "invalid user name"), ("bad name!", "invalid user name"),
                           ("alice", "already exists")]:
         page = idp.open_authorize(idp.new_flow())
@@ -104,6 +105,7 @@ def test_an_invalid_or_taken_name_is_shown_on_the_page(idp: IdpHttp) -> None:
                                     allow_redirects=False, timeout=10)
         assert response.status_code == 400 and message in response.text, name
         assert "Location" not in response.headers
+    assert [(u.name, u.sub) for u in idp.provider.users.all()] == before
 
 
 def test_cancel_returns_access_denied_with_the_state(idp: IdpHttp) -> None:
