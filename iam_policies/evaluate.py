@@ -99,11 +99,11 @@ def _decide(
     allowed_by: set[str] = set()
     for group, policies in groups:
         for policy_index, policy in enumerate(policies):
-            for statement in policy.statements:
-                if not statement.targets(action, resource, lookup, principal):
+            for statement, dynamic in policy.candidates(action, resource):
+                if dynamic and not statement.targets_resource(resource, lookup, principal):
                     continue
                 match = MatchedStatement(group, policy_index, statement, policy.name)
-                if not statement.conditions_hold(lookup):
+                if statement.conditions and not statement.conditions_hold(lookup):
                     missed.append(match)
                     continue
                 matched.append(match)

@@ -87,6 +87,8 @@ class Statement:
     conditions: tuple[Condition, ...] = ()
     _actions: ActionMatcher = field(default=ActionMatcher(()), repr=False, compare=False)
     _resources: tuple[ArnPattern, ...] = field(default=(), repr=False, compare=False)
+    #: Resource or Principal must be checked per request (resource variables, principals).
+    _dynamic: bool = field(default=False, repr=False, compare=False)
 
     @property
     def label(self) -> str:
@@ -104,6 +106,10 @@ class Statement:
         """Do Action, Resource and Principal match (conditions aside)? ``action`` lower-cased."""
         if self._actions.matches(action) is self.not_action:
             return False
+        return self.targets_resource(resource, lookup, principal)
+
+    def targets_resource(self, resource: str, lookup: Lookup, principal: Principal | None = None) -> bool:
+        """Resource and Principal (the action already known to match)."""
         if self.resources is not None:
             hit = any(pattern.matches(resource, lookup) for pattern in self._resources)
             if hit is self.not_resource:
@@ -128,9 +134,49 @@ class Policy:
     name: str | None = None
     document: Mapping[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
+    _by_action: dict[str, tuple[Statement, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _by_target: dict[tuple[str, str], tuple[tuple[Statement, bool], ...]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
     @property
     def substitutes_variables(self) -> bool:
         return self.version == VERSION_2012
+
+    def statements_for(self, action: str) -> tuple[Statement, ...]:
+        """The statements whose Action/NotAction covers ``action`` (lower-cased), memoised.
+
+        Actions are a small closed set, so after warm-up evaluation skips the statements that
+        cannot apply without matching them again.
+        """
+        found = self._by_action.get(action)
+        if found is None:
+            found = tuple(s for s in self.statements if s._actions.matches(action) is not s.not_action)
+            if len(self._by_action) >= 1024:
+                self._by_action.clear()
+            self._by_action[action] = found
+        return found
+
+    def candidates(self, action: str, resource: str) -> tuple[tuple[Statement, bool], ...]:
+        """Statements that may apply to ``action`` on ``resource``, memoised per pair.
+
+        Each comes with ``True`` when its Resource (or Principal) still has to be checked per
+        request (policy variables in the resource part, or a Principal element); the others are
+        already known to target this action and resource.
+        """
+        key = (action, resource)
+        found = self._by_target.get(key)
+        if found is None:
+            no_vars: Lookup = _no_variables
+            found = tuple(
+                (s, s._dynamic)
+                for s in self.statements_for(action)
+                if s._dynamic or s.targets_resource(resource, no_vars)
+            )
+            if len(self._by_target) >= 4096:
+                self._by_target.clear()
+            self._by_target[key] = found
+        return found
 
     @classmethod
     def parse(
@@ -374,6 +420,7 @@ def _statement(entry: Any, index: int, path: str, kind: str, substitute: bool) -
         conditions=conditions,
         _actions=ActionMatcher(actions),
         _resources=patterns,
+        _dynamic=principal is not None or not_principal is not None or any(p.template.has_variables for p in patterns),
     )
 
 
@@ -412,6 +459,10 @@ def _principal(value: Any, path: str) -> Principal:
             raise MalformedPolicyDocument(f"Invalid principal type {kind!r} (expected {', '.join(PRINCIPAL_TYPES)})", f"{path}.{kind}")
         principal[kind] = _strings(names, f"{path}.{kind}")
     return principal
+
+
+def _no_variables(name: str) -> None:
+    return None
 
 
 def _principal_matches(pattern: Principal, principal: Principal | None) -> bool:

@@ -87,8 +87,9 @@ class Template:
 
     def render(self, lookup: Lookup) -> str | None:
         """The string with variables substituted, or ``None`` if a variable is null."""
-        if not self.has_variables and len(self.parts) == 1:
-            return self.parts[0].text  # type: ignore[union-attr]
+        if len(self.parts) == 1:
+            only = self.parts[0]
+            return variable_value(only, lookup) if isinstance(only, Variable) else only.text
         resolved = self.resolve(lookup)
         return None if resolved is None else "".join(text for text, _ in resolved)
 
