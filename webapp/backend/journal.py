@@ -117,7 +117,10 @@ class Journal:
     def append(self, body: dict[str, Any]) -> int:
         """Write one record durably; returns its sequence number."""
         if self._file is None:
+            created = not self.path.exists()
             self._file = open(self.path, "ab")  # noqa: SIM115 - held open until close()
+            if created:  # the new directory entry must be durable too
+                self._fsync_directory()
         self.last_seq += 1
         self._file.write(encode(self.last_seq, body))
         self._file.flush()

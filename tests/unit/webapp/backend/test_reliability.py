@@ -15,7 +15,7 @@ import pytest
 from webapp.backend.errors import DynamoDBError
 from webapp.backend.local import LocalBackend
 
-from .conftest import TABLE, item
+from .conftest import TABLE, abandon, create_table, item
 
 
 def run_threads(count: int, target: Callable[[int], None]) -> None:
@@ -152,3 +152,51 @@ def test_r6_second_of_three_conditions_false_cancels_with_ordered_reasons(backen
     codes = [reason.get("Code", "None") for reason in error.extra["CancellationReasons"]]
     assert codes == ["None", "ConditionalCheckFailed", "None"]
     assert [item(backend, pk)["v"]["N"] for pk in ("a", "b", "c")] == ["1", "1", "1"]  # type: ignore[index]
+
+
+def test_ttl_expired_items_stay_until_deleted(open_local: Callable[..., LocalBackend], clock: Any) -> None:
+    """DynamoDB deletes expired items in the background, "typically within a few days"; until then
+    they are read like any other. Replay must not depend on when it runs."""
+    first = open_local()
+    create_table(first)
+    first.call("UpdateTimeToLive", {
+        "TableName": TABLE, "TimeToLiveSpecification": {"Enabled": True, "AttributeName": "expires"},
+    })
+    first.call("PutItem", {"TableName": TABLE, "Item": {"pk": {"S": "old"}, "expires": {"N": str(int(clock()) - 60)}}})
+    clock.advance(86_400)
+    abandon(first)
+    assert item(open_local(), "old") is not None
+
+
+def test_r12_query_pages_return_each_item_once_under_concurrent_inserts(open_local: Callable[..., LocalBackend]) -> None:
+    backend = open_local()
+    backend.call("CreateTable", {
+        "TableName": "Pages", "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "N"}],
+    })
+    for n in range(0, 200, 2):
+        backend.call("PutItem", {"TableName": "Pages", "Item": {"pk": {"S": "p"}, "sk": {"N": str(n)}}})
+    seen: list[int] = []
+
+    def role(index: int) -> None:
+        if index == 0:
+            start: dict[str, Any] | None = None
+            for _ in range(1000):
+                page = backend.call("Query", {
+                    "TableName": "Pages", "KeyConditionExpression": "pk = :p", "Limit": 7,
+                    "ExpressionAttributeValues": {":p": {"S": "p"}},
+                    **({"ExclusiveStartKey": start} if start else {}),
+                })
+                seen.extend(int(i["sk"]["N"]) for i in page["Items"])
+                start = page.get("LastEvaluatedKey")
+                if start is None:
+                    return
+            raise AssertionError("pagination did not terminate")
+        for n in range(1, 200, 2):
+            backend.call("PutItem", {"TableName": "Pages", "Item": {"pk": {"S": "p"}, "sk": {"N": str(n)}}})
+
+    run_threads(2, role)
+    assert len(seen) == len(set(seen)), "an item came back twice"
+    assert set(range(0, 200, 2)) <= set(seen), "an item present throughout was skipped"
+    assert seen == sorted(seen)
