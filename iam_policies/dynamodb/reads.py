@@ -108,7 +108,11 @@ def query(env: Env, params: Mapping[str, Any]) -> list[Authorization]:
     select = _select(params, projected is not None, index)
     for name, found in conditions.items():
         if name not in (partition_key, sort_key):
-            raise invalid(f"Query condition missed key schema element: {partition_key if name != partition_key else sort_key}")
+            if partition_key in conditions and sort_key is not None:
+                raise invalid(f"Query condition missed key schema element: {sort_key}")
+            if partition_key in conditions:
+                raise invalid("Query key condition not supported")
+            raise invalid(f"Query condition missed key schema element: {partition_key}")
         if len(found) > 1:
             raise invalid("KeyConditionExpressions must only contain one condition per key")
     if partition_key not in conditions:
