@@ -351,13 +351,22 @@ def test_a_rotated_key_is_picked_up_and_a_removed_one_dropped() -> None:  # T-43
     idp, clock = CountingIdp(K1), ManualClock(NOW)
     cache = JwksCache(idp, clock, ttl=300, min_refetch_interval=30)
     assert validate_token(mint(claims(), K1), provider_for=lambda i: PROVIDER, jwks=cache, now=NOW)
-    clock.advance(60)
-    idp.keys = [K2]
+    idp.keys = [K2]  # rotated right after a fetch: still seen at once
     result = validate_token(mint(claims(), K2), provider_for=lambda i: PROVIDER, jwks=cache, now=NOW)
     assert result.header["kid"] == "k2" and idp.calls == 2
     clock.advance(300)
     with pytest.raises(InvalidIdentityToken):
         validate_token(mint(claims(), K1), provider_for=lambda i: PROVIDER, jwks=cache, now=NOW)
+
+
+def test_a_flood_of_made_up_kids_costs_the_provider_a_few_fetches() -> None:
+    idp, clock = CountingIdp(K1), ManualClock(NOW)
+    cache = JwksCache(idp, clock, burst=5, refill_seconds=10)
+    for index in range(50):
+        with pytest.raises(InvalidIdentityToken):
+            validate_token(mint(claims(), ATTACKER, {"alg": "RS256", "kid": f"made-up-{index}"}),
+                           provider_for=lambda i: PROVIDER, jwks=cache, now=NOW)
+    assert idp.calls == 1 + 5
 
 
 def test_an_unreachable_provider_is_a_retryable_communication_error() -> None:  # T-47
