@@ -187,8 +187,12 @@ def _decide_trust(case: Mapping[str, Any], request: Mapping[str, Any], common: d
         provider = case.get("token_provider") or claims.get("iss") or federated
         audience = None
         oidc = case.get("oidc_provider")
-        if isinstance(oidc, Mapping) and isinstance(claims.get("aud"), list):
-            audience = next((a for a in claims["aud"] if a in (oidc.get("client_ids") or ())), None)
+        if isinstance(oidc, Mapping):
+            refusal = _token_refusal(claims, oidc)
+            if refusal is not None:
+                return CaseOutcome(decision="Deny", deny_type=None, authorizations=(), error=refusal, **common)
+            audiences = claims["aud"] if isinstance(claims.get("aud"), list) else [claims.get("aud")]
+            audience = next((a for a in audiences if a in (oidc.get("client_ids") or ())), None)
         keys: dict[str, Any] = dict(provider_keys(claims, provider=str(provider), audience=audience))
     elif isinstance(case.get("token_provider"), str):
         # OAuth access tokens (Login with Amazon, Facebook): STS asks the provider; the case
@@ -213,6 +217,32 @@ def _decide_trust(case: Mapping[str, Any], request: Mapping[str, Any], common: d
         notes=tuple(notes),
         **common,
     )
+
+
+class InvalidIdentityToken(AwsError):
+    """STS's InvalidIdentityToken (spec D.3/D.4): the token does not fit the IAM OIDC provider."""
+
+    code = "InvalidIdentityToken"
+    status = 400
+
+
+def _token_refusal(claims: Mapping[str, Any], oidc: Mapping[str, Any]) -> AwsError | None:
+    """The provider checks STS makes before the trust policy (spec D.3): issuer and audience.
+
+    Signatures and expiry are not simulated: cases carry claims, not signed tokens.
+    """
+    url = oidc.get("url")
+    if isinstance(url, str) and claims.get("iss") is not None and claims.get("iss") != url:
+        return InvalidIdentityToken(f"No OpenIDConnect provider found in your account for {claims.get('iss')}")
+    client_ids = oidc.get("client_ids")
+    if isinstance(client_ids, list):
+        aud = claims.get("aud")
+        if aud is None:
+            return InvalidIdentityToken("Missing a required claim: aud")
+        audiences = aud if isinstance(aud, list) else [aud]
+        if not any(a in client_ids for a in audiences):
+            return InvalidIdentityToken("Incorrect token audience")
+    return None
 
 
 # -- command ---------------------------------------------------------------------------------------

@@ -89,3 +89,28 @@ def test_case_end_to_end(case: dict[str, Any]) -> None:
 def _plain(context: Any) -> dict[str, Any]:
     """Multivalued keys compare as sets (their order carries no meaning)."""
     return {k: sorted(v) if isinstance(v, (list, tuple)) else v for k, v in dict(context).items()}
+
+
+T08 = next(c for c in CASES if c["id"] == "FGAC-T08")
+
+
+@pytest.mark.parametrize(
+    ("rule", "claims", "message"),
+    [
+        ("audience not a registered client id", {**T08["token_claims"], "aud": "other-client"}, "Incorrect token audience"),
+        ("no audience", {k: v for k, v in T08["token_claims"].items() if k != "aud"}, "Missing a required claim: aud"),
+        ("issuer of another provider", {**T08["token_claims"], "iss": "https://evil.example.com"}, "No OpenIDConnect provider found"),
+    ],
+)
+def test_sts_refuses_a_token_that_does_not_fit_the_provider_before_the_trust_policy(
+    rule: str, claims: dict[str, Any], message: str
+) -> None:
+    outcome = decide_case({**T08, "token_claims": claims, "expected": "Deny"})
+    assert outcome.decision == "Deny" and outcome.result is None
+    assert outcome.error is not None and outcome.error.code == "InvalidIdentityToken" and message in outcome.error.message
+
+
+def test_array_audience_uses_the_registered_client_id() -> None:
+    outcome = decide_case({**T08, "token_claims": {**T08["token_claims"], "aud": ["other", "my-spa-client"]}})
+    assert outcome.decision == "Allow"
+    assert outcome.authorizations[0].context["auth.example.com:aud"] == "my-spa-client"
