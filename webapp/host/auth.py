@@ -16,6 +16,7 @@ import logging
 from typing import Any
 from urllib.parse import urlsplit
 
+from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 from flask import Blueprint, Flask, Response, jsonify, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 
@@ -84,8 +85,17 @@ def create_auth_blueprint(oidc: OidcClient, store: SessionStore, secret: bytes, 
         session[_NEXT] = safe_next(request.args.get("next"))
         return oidc.login_redirect(url_for("auth.callback", _external=True))
 
+    @auth.errorhandler(ClientError)
+    @auth.errorhandler(BotoCoreError)
+    def store_failed(error: Exception) -> Response:
+        log.error("Sessions table: %s", error)
+        return json_error("session_store_unavailable", "The session store (DynamoDB) could not be "
+                          "used; try again shortly.", 503)
+
     @auth.get("/callback")
     def callback() -> Any:
+        if request.args.get("error") == "access_denied":  # the user cancelled at the provider
+            return redirect(safe_next(session.pop(_NEXT, None)), code=303)
         tokens = oidc.complete()
         previous = session.pop(_SID, None)
         if previous:  # a new sign-in replaces the old session (no fixation)
@@ -154,6 +164,8 @@ def create_auth_blueprint(oidc: OidcClient, store: SessionStore, secret: bytes, 
                                   "csrfToken from GET /auth/token.", 403)
             store.delete(cookie_value)
         session.clear()
-        return Response(status=204)
+        done = Response(status=204)
+        del done.headers["Content-Type"]
+        return done
 
     return auth

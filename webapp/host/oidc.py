@@ -94,6 +94,7 @@ class OidcClient:
     def complete(self) -> Tokens:
         """Handle the callback: check ``state``, redeem the code (with the PKCE verifier), and
         validate the ID token (with the ``nonce``)."""
+        import requests
         from authlib.common.errors import AuthlibBaseError
 
         self.metadata()
@@ -101,6 +102,9 @@ class OidcClient:
             token = self.remote.authorize_access_token(claims_options=self._claims_options(), leeway=60)
         except AuthlibBaseError as error:
             raise OidcError("login_failed", f"Sign-in failed: {_describe(error)}") from error
+        except requests.RequestException as error:
+            raise OidcError("idp_unavailable", f"The identity provider's token endpoint could not be "
+                            f"reached: {error}", 502) from error
         except (ValueError, KeyError) as error:
             raise OidcError("login_failed", f"Sign-in failed: {error}") from error
         if "id_token" not in token or "userinfo" not in token or token["userinfo"] is None:

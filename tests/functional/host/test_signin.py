@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
 import requests
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from tests.functional.host.browser import sign_in
+from tests.functional.host.browser import sign_in, sign_in_form
 from webapp.host.sessions import session_key
 
 from .conftest import ServedHost, start_host
@@ -171,3 +171,22 @@ def test_security_headers_over_http_including_the_idp_pages(served: ServedHost, 
     assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["Cross-Origin-Opener-Policy"] == "same-origin"
     assert response.headers["X-Frame-Options"] == "DENY"
+
+
+def test_cancelling_at_the_provider_returns_to_the_page_signed_out(served: ServedHost) -> None:
+    browser = requests.Session()
+    page = browser.get(f"{served.url}/auth/login?next=/photos", timeout=10)
+    action, fields = sign_in_form(page.text)
+    back = browser.post(urljoin(page.url, action), data={**fields, "action": "deny"}, timeout=10,
+                        headers={"Origin": served.url})
+    callback = next(r for r in back.history if urlsplit(r.url).path == "/auth/callback")
+    assert parse_qs(urlsplit(callback.url).query)["error"] == ["access_denied"]
+    assert callback.status_code == 303 and callback.headers["Location"] == "/photos"
+    assert browser.get(f"{served.url}/auth/token", timeout=10).status_code == 401
+
+
+def test_logout_answers_204_with_no_body(served: ServedHost) -> None:
+    journey = sign_in(served.url, "bob")
+    csrf = journey.token(served.url).json()["csrfToken"]
+    done = journey.session.post(f"{served.url}/auth/logout", headers={"X-CSRF-Token": csrf}, timeout=10)
+    assert (done.status_code, done.content, done.headers.get("Content-Type")) == (204, b"", None)

@@ -88,3 +88,19 @@ def test_cookie_key_is_generated_once_and_kept(tmp_path: Path) -> None:
     assert len(first) == 64 and path.stat().st_mode & 0o777 == 0o600
     assert cookie_secret(settings) == first
     assert cookie_secret(settings.with_(secret_key="shared-by-all-hosts")) == b"shared-by-all-hosts"
+
+
+def test_a_session_store_outage_is_a_503_that_says_so(host: Host) -> None:
+    from botocore.exceptions import ClientError
+
+    host.sign_in()
+
+    def throttled(**_: object) -> None:
+        raise ClientError({"Error": {"Code": "ProvisionedThroughputExceededException",
+                                     "Message": "Rate exceeded for table Sessions"}}, "GetItem")
+
+    host.store.client.get_item = throttled
+    response = host.client.get("/auth/token")
+    assert response.status_code == 503
+    assert response.json == {"error": "session_store_unavailable",
+                             "message": "The session store (DynamoDB) could not be used; try again shortly."}
