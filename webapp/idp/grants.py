@@ -37,6 +37,9 @@ CODE_LIFETIME = 600
 ACCESS_TOKEN_LIFETIME = 600
 REFRESH_TOKEN_LIFETIME = 30 * 24 * 3600
 ROTATION_GRACE = 10
+#: Spent refresh tokens are remembered this long to detect their replay, then forgotten (a session
+#: refreshing every 10 minutes would otherwise add 144 records a day).
+SPENT_RETENTION = 24 * 3600
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +174,7 @@ class GrantStore:
                                  expires_at=now + REFRESH_TOKEN_LIFETIME, clock=None)
 
                 def add(doc: Document) -> None:
-                    doc["tokens"] = [t for t in doc["tokens"] if t["expires_at"] > now]
+                    doc["tokens"] = [t for t in doc["tokens"] if _worth_keeping(t, now)]
                     doc["tokens"].append(_persisted(record))
 
                 self._refresh.update(add)
@@ -231,6 +234,11 @@ class GrantStore:
         now = self._clock()
         for key in [k for k, t in self._access.items() if t.expires_at <= now]:
             del self._access[key]
+
+
+def _worth_keeping(raw: dict[str, Any], now: float) -> bool:
+    spent_at = raw.get("rotated_at")
+    return bool(raw["expires_at"] > now and (spent_at is None or now - spent_at < SPENT_RETENTION))
 
 
 def _persisted(record: IssuedToken) -> dict[str, Any]:

@@ -135,3 +135,15 @@ def test_refresh_token_reuse(host: Host, clock: ManualClock, wait: int, grant_su
     third = refresh(host, second["refresh_token"])
     assert ("id_token" in third) is grant_survives
     assert (host.userinfo(second["access_token"]) == 200) is grant_survives
+
+
+def test_spent_refresh_tokens_are_forgotten_after_a_day(tmp_path: Path, host: Host, clock: ManualClock) -> None:
+    path = tmp_path / "data" / "idp" / "refresh-tokens.json"
+    first = host.exchange(*host.code("alice"))
+    second = refresh(host, first["refresh_token"])
+    assert path.read_text().count("token_hash") == 2
+    clock.advance(24 * 3600)
+    refresh(host, second["refresh_token"])
+    records = path.read_text()
+    assert records.count("token_hash") == 2
+    assert hashlib.sha256(first["refresh_token"].encode()).hexdigest() not in records
