@@ -90,6 +90,9 @@ class Statement:
     #: Resource or Principal must be checked per request (resource variables, principals).
     _dynamic: bool = field(default=False, repr=False, compare=False)
 
+    def __hash__(self) -> int:  # the principal mappings are not hashable; equal statements hash alike
+        return hash((self.index, self.effect, self.sid, self.actions, self.resources, self.conditions))
+
     @property
     def label(self) -> str:
         """The Sid, or ``#<index>`` for a statement without one."""

@@ -125,3 +125,10 @@ def test_odd_input_is_a_malformed_document_not_a_traceback(document: Any) -> Non
 def test_unknown_kind_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="kind must be one of"):
         Policy.parse(doc(ALLOW), kind="boundary")
+
+
+def test_compiled_policies_are_values() -> None:
+    document = doc({**TRUST, "Condition": {"StringEquals": {"idp.localhost/dev:aud": "web-app"}}})
+    first, second = Policy.parse(document, kind="trust"), Policy.parse(json.dumps(document), kind="trust")
+    assert first == second and hash(first) == hash(second)
+    assert len({first, second}) == 1
