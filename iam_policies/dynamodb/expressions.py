@@ -69,6 +69,8 @@ _UPDATE_FUNCTIONS = {"if_not_exists": 2, "list_append": 2}
 _ALL_FUNCTIONS = {**_CONDITION_FUNCTIONS, **_UPDATE_FUNCTIONS, "size": 1}
 _COMPARATORS = frozenset({"=", "<>", "<", "<=", ">", ">="})
 _UPDATE_SECTIONS = ("SET", "REMOVE", "ADD", "DELETE")
+#: DynamoDB DG, *Service, account, and table quotas*: "The maximum length of any expression string is 4 KB".
+MAX_EXPRESSION_BYTES = 4096
 
 
 @dataclass(frozen=True)
@@ -432,6 +434,11 @@ class _Parser:
 def _parse(kind: str, text: str) -> Parsed:
     if not isinstance(text, str):
         raise invalid(f"Invalid {kind}: expected a string")
+    if len(text.encode("utf-8")) > MAX_EXPRESSION_BYTES:
+        raise invalid(
+            f"Invalid {kind}: Expression size has exceeded the maximum allowed size; "
+            f"expression size: {len(text.encode('utf-8'))}"
+        )
     parser = _Parser(kind, text)
     condition: Condition | None = None
     if parser.peek().kind == "eof":

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from iam_policies.dynamodb.errors import invalid
-from iam_policies.dynamodb.expressions import KeyCondition, Kind, Parsed, key_conditions, parse
+from iam_policies.dynamodb.expressions import KeyCondition, Kind, Parsed, Path, key_conditions, parse
 
 _NAME_KEY = re.compile(r"#[A-Za-z0-9_]+")
 _VALUE_KEY = re.compile(r":[A-Za-z0-9_]+")
@@ -51,6 +51,25 @@ class ExpressionScope:
         self.used_names |= parsed.names
         self.used_values |= parsed.values
 
+    def _no_overlap(self, kind: str, paths: tuple[Path, ...]) -> None:
+        """DynamoDB refuses a projection (or update targets) where one path contains another."""
+        resolved = [tuple(e if isinstance(e, int) else self.resolve(e) for e in path) for path in paths]
+        for i, first in enumerate(resolved):
+            for second in resolved[i + 1:]:
+                shared = 0
+                while shared < min(len(first), len(second)) and first[shared] == second[shared]:
+                    shared += 1
+                if shared == min(len(first), len(second)):
+                    what = "overlap"
+                elif shared and isinstance(first[shared], int) != isinstance(second[shared], int):
+                    what = "conflict"
+                else:
+                    continue
+                raise invalid(
+                    f"Invalid {kind}: Two document paths {what} with each other; must remove or rewrite one of "
+                    f"these paths; path one: {_show(first)}, path two: {_show(second)}"
+                )
+
     def resolve(self, element: str | int) -> str:
         text = str(element)
         return self.names[text] if text.startswith("#") else text
@@ -59,12 +78,16 @@ class ExpressionScope:
         """The top-level attribute names one expression references."""
         parsed = parse(kind, _text(kind, text))
         self._use(kind, parsed)
+        if kind == "ProjectionExpression" and len(parsed.paths) > 1:
+            self._no_overlap(kind, parsed.paths)
         return {self.resolve(path[0]) for path in parsed.paths if path}
 
     def update(self, text: Any) -> tuple[set[str], set[str]]:
         """An UpdateExpression's top-level names, and those of the attributes it writes."""
         parsed = parse("UpdateExpression", _text("UpdateExpression", text))
         self._use("UpdateExpression", parsed)
+        if len(parsed.targets) > 1:
+            self._no_overlap("UpdateExpression", parsed.targets)
         every = {self.resolve(path[0]) for path in parsed.paths if path}
         return every, {self.resolve(path[0]) for path in parsed.targets if path}
 
@@ -103,6 +126,10 @@ class ExpressionScope:
             )
 
 
+def _show(path: tuple[str | int, ...]) -> str:
+    return "[" + ", ".join(f"[{e}]" if isinstance(e, int) else e for e in path) + "]"
+
+
 def _text(kind: str, text: Any) -> str:
     if not isinstance(text, str):
         raise invalid(f"Invalid {kind}: the expression must be a string")
@@ -131,7 +158,12 @@ def _values(values: Any) -> Mapping[str, Any]:
         raise invalid("ExpressionAttributeValues must be a map")
     if not values:
         raise invalid("ExpressionAttributeValues must not be empty")
-    for key in values:
+    for key, value in values.items():
         if not isinstance(key, str) or not _VALUE_KEY.fullmatch(key):
             raise invalid(f'ExpressionAttributeValues contains invalid key: Syntax error; key: "{key}"')
+        if not isinstance(value, Mapping) or len(value) != 1:
+            raise invalid(
+                "ExpressionAttributeValues contains invalid value: Supplied AttributeValue is empty, must contain "
+                f"exactly one of the supported datatypes for key {key}"
+            )
     return values

@@ -31,7 +31,7 @@ def names_of(kind: str, text: str) -> list[str]:
         ("ProjectionExpression", "#n, Email", ["Email", "Name"]),
         ("ProjectionExpression", "#a.#c", ["Address"]),
         ("ProjectionExpression", "#d", ["title.adminFlag"]),  # an aliased dotted name is one name
-        ("ProjectionExpression", "Wins,Wins", ["Wins"]),
+        ("ProjectionExpression", "a.b, a.c.d, e[0].f, e[1]", ["a", "e"]),
         # conditions and filters: every operand path, none of the values or function names
         ("ConditionExpression", "attribute_not_exists(Banned)", ["Banned"]),
         ("ConditionExpression", "attribute_exists(#a.#c) AND Wins > :v", ["Address", "Wins"]),
@@ -97,11 +97,29 @@ def test_expression_touches_top_level_names(kind: str, text: str, names: list[st
         ("UpdateExpression", "ADD a b", 'Invalid UpdateExpression: Syntax error; token: "b"'),
         ("UpdateExpression", "SET a = size(b)", "function: size"),
         ("UpdateExpression", "REMOVE a = :v", 'Invalid UpdateExpression: Syntax error; token: "="'),
+        ("ProjectionExpression", "a" * 4097, "Expression size has exceeded the maximum allowed size; expression size: 4097"),
     ],
 )
 def test_expression_rejected_like_dynamodb(kind: str, text: str, message: str) -> None:
     with pytest.raises(ValidationException) as raised:
         parse(kind, text)  # type: ignore[arg-type]
+    assert message in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "message"),
+    [
+        ("ProjectionExpression", "Wins, Wins", "Two document paths overlap with each other; must remove or rewrite one "
+                                               "of these paths; path one: [Wins], path two: [Wins]"),
+        ("ProjectionExpression", "#a, Address.Street", "path one: [Address], path two: [Address, Street]"),
+        ("ProjectionExpression", "a[0], a.b", "Two document paths conflict with each other"),
+        ("UpdateExpression", "SET a.b = :v REMOVE a", "Invalid UpdateExpression: Two document paths overlap"),
+    ],
+)
+def test_overlapping_paths_are_rejected(kind: str, text: str, message: str) -> None:
+    scope = ExpressionScope(NAMES, VALUES)
+    with pytest.raises(ValidationException) as raised:
+        scope.attributes(kind, text) if kind != "UpdateExpression" else scope.update(text)  # type: ignore[arg-type]
     assert message in raised.value.message
 
 

@@ -65,10 +65,12 @@ def test_placeholders_resolve_to_the_literal_paths_top_level_name(first: str, re
 @given(outer=any_names, inner=any_names)
 def test_an_alias_never_leaks_into_attributes(outer: str, inner: str) -> None:
     scope = ExpressionScope({"#a": outer, "#b": inner}, None)
-    names = scope.attributes("ProjectionExpression", "#a.#b, #b")
+    projected = scope.attributes("ProjectionExpression", "#a.#b")
+    tested = scope.attributes("ConditionExpression", "attribute_exists(#b)")
     scope.finish()
     # The aliased values are taken literally (a dotted value is one name) and no '#a'/'#b' leaks.
-    assert names == {outer, inner}
+    assert projected == {outer}
+    assert tested == {inner}
 
 
 @FAST
