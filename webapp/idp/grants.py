@@ -54,7 +54,8 @@ def new_grant_id() -> str:
 
 @dataclass
 class AuthorizationCode(AuthorizationCodeMixin):  # type: ignore[misc]
-    code_hash: str
+    """An issued code (kept under the SHA-256 of the code itself)."""
+
     grant_id: str
     client_id: str
     redirect_uri: str
@@ -112,11 +113,6 @@ class IssuedToken(TokenMixin):  # type: ignore[misc]
 
     def is_revoked(self) -> bool:
         return self.revoked
-
-    # Used by authlib's resource protector for scope checks.
-    @property
-    def scope_list(self) -> list[str]:
-        return self.scope.split()
 
 
 class GrantStore:

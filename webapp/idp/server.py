@@ -114,7 +114,7 @@ def create_authorization_server(provider: IdentityProvider) -> AuthorizationServ
             who: Authentication = request.user
             data = request.payload.data
             store.save_code(code, AuthorizationCode(
-                code_hash="", grant_id=new_grant_id(), client_id=request.client.get_client_id(),
+                grant_id=new_grant_id(), client_id=request.client.get_client_id(),
                 redirect_uri=request.payload.redirect_uri, scope=request.scope, sub=who.user.sub,
                 auth_time=who.auth_time, expires_at=clock() + CODE_LIFETIME,
                 nonce=data.get("nonce"), code_challenge=data.get("code_challenge"),
