@@ -15,7 +15,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from iam_policies.errors import AwsError
+from iam_policies.errors import AwsError, ResourceNotFoundException, ValidationException
 
 DYNAMODB_NAMESPACE = "com.amazonaws.dynamodb.v20120810"
 VALIDATE_NAMESPACE = "com.amazon.coral.validate"
@@ -64,7 +64,8 @@ class DynamoDBError(AwsError):
         namespace, _, code = kind.rpartition("#")
         message_key = "message" if "message" in data or "Message" not in data else "Message"
         message = data.pop(message_key, "")
-        return cls(
+        kind_class = _BY_CODE.get(code, cls) if cls is DynamoDBError else cls
+        return kind_class(
             str(message),
             code=code or ("InternalServerError" if status >= 500 else "UnknownError"),
             status=status,
@@ -74,10 +75,18 @@ class DynamoDBError(AwsError):
         )
 
 
-class ValidationError(DynamoDBError):
+class ValidationError(DynamoDBError, ValidationException):
+    """Also an ``iam_policies`` ``ValidationException``, so one ``except`` catches both sources."""
+
     code = "ValidationException"
     status = 400
     namespace = VALIDATE_NAMESPACE
+
+
+class ResourceNotFoundError(DynamoDBError, ResourceNotFoundException):
+    code = "ResourceNotFoundException"
+    status = 400
+    namespace = DYNAMODB_NAMESPACE
 
 
 class IdempotentParameterMismatchException(DynamoDBError):
@@ -112,3 +121,9 @@ class InternalServerError(DynamoDBError):
 
     def __init__(self, message: str = "Internal server error") -> None:
         super().__init__(message)
+
+
+_BY_CODE: dict[str, type[DynamoDBError]] = {
+    "ValidationException": ValidationError,
+    "ResourceNotFoundException": ResourceNotFoundError,
+}

@@ -8,6 +8,12 @@ and errors are byte for byte what its server returns. The handler is bound to a 
 (tests, or an upstream peer) never share tables. No ``mock_aws``: nothing is patched.
 
 moto's models are not thread-safe (security-anchors §5.2); the caller serialises every call.
+
+One moto gap is closed here because it would leak data past IAM: moto 5.2.1's
+``TransactGetItems`` ignores each ``Get``'s ``ProjectionExpression`` and returns whole items, so a
+policy limiting ``dynamodb:Attributes`` would be bypassed. It is answered instead by one
+``GetItem`` per entry (atomic, since calls are serialised), which honours projections, and
+without moto's limit of 25 entries (DynamoDB allows 100).
 """
 
 from __future__ import annotations
@@ -59,6 +65,11 @@ class MotoEngine:
     def call(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """The response body of ``operation``; raises ``DynamoDBError`` as moto's server would."""
         check_request(operation, params)
+        if operation == "TransactGetItems":
+            return self._transact_get_items(params)
+        return self._dispatch(operation, params)
+
+    def _dispatch(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         body = json.dumps(params)
         headers: Any = {
             "Content-Type": "application/x-amz-json-1.0",
@@ -88,6 +99,27 @@ class MotoEngine:
             raise DynamoDBError.from_wire(int(status), text)
         result = json.loads(text or "{}")
         return result if isinstance(result, dict) else {}
+
+
+    def _transact_get_items(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        """API Reference, TransactGetItems: up to 100 ``Get``s, one item at most once, answered
+        in order with ``{"Item": ...}`` or ``{}`` for an absent item."""
+        gets = [entry["Get"] for entry in params["TransactItems"]]
+        seen: set[str] = set()
+        for get in gets:
+            identity = json.dumps([get["TableName"], get["Key"]], sort_keys=True)
+            if identity in seen:
+                raise ValidationError("Transaction request cannot include multiple operations on one item")
+            seen.add(identity)
+        responses = []
+        for get in gets:
+            request = {"TableName": get["TableName"], "Key": get["Key"], "ConsistentRead": True}
+            for name in ("ProjectionExpression", "ExpressionAttributeNames"):
+                if name in get:
+                    request[name] = get[name]
+            found = self._dispatch("GetItem", request)
+            responses.append({"Item": found["Item"]} if "Item" in found else {})
+        return {"Responses": responses}
 
 
 # Request checks ---------------------------------------------------------------------------------

@@ -200,3 +200,23 @@ def test_r12_query_pages_return_each_item_once_under_concurrent_inserts(open_loc
     assert len(seen) == len(set(seen)), "an item came back twice"
     assert set(range(0, 200, 2)) <= set(seen), "an item present throughout was skipped"
     assert seen == sorted(seen)
+
+
+def test_transact_get_items_honours_each_projection(backend: LocalBackend) -> None:
+    """moto returns whole items here; the backend must not (it would bypass dynamodb:Attributes)."""
+    backend.call("PutItem", {"TableName": TABLE, "Item": {"pk": {"S": "p"}, "a": {"S": "A"}, "secret": {"S": "X"}}})
+    response = backend.call("TransactGetItems", {"TransactItems": [
+        {"Get": {"TableName": TABLE, "Key": {"pk": {"S": "p"}}, "ProjectionExpression": "#a",
+                 "ExpressionAttributeNames": {"#a": "a"}}},
+        {"Get": {"TableName": TABLE, "Key": {"pk": {"S": "absent"}}}},
+    ]})
+    assert response == {"Responses": [{"Item": {"a": {"S": "A"}}}, {}]}
+
+
+def test_transact_get_items_allows_100_and_refuses_one_item_twice(backend: LocalBackend) -> None:
+    gets = [{"Get": {"TableName": TABLE, "Key": {"pk": {"S": str(n)}}}} for n in range(100)]
+    assert len(backend.call("TransactGetItems", {"TransactItems": gets})["Responses"]) == 100
+    with pytest.raises(DynamoDBError) as caught:
+        backend.call("TransactGetItems", {"TransactItems": gets[:2] + gets[:1]})
+    assert caught.value.code == "ValidationException"
+    assert caught.value.message == "Transaction request cannot include multiple operations on one item"

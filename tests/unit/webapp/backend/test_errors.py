@@ -1,0 +1,59 @@
+"""Errors keep everything the wire carried, and are the shared ``AwsError`` kinds."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from iam_policies.errors import AwsError, ResourceNotFoundException, ValidationException
+from webapp.backend.errors import DynamoDBError
+from webapp.backend.local import LocalBackend
+
+from .conftest import TABLE
+
+
+@pytest.mark.parametrize(("status", "body", "code", "namespace", "kind"), [
+    (400, {"__type": "com.amazon.coral.validate#ValidationException", "message": "bad"},
+     "ValidationException", "com.amazon.coral.validate", ValidationException),
+    (400, {"__type": "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException", "message": "gone"},
+     "ResourceNotFoundException", "com.amazonaws.dynamodb.v20120810", ResourceNotFoundException),
+    (400, {"__type": "com.amazonaws.dynamodb.v20120810#TransactionCanceledException", "Message": "x",
+           "CancellationReasons": [{"Code": "None"}]},
+     "TransactionCanceledException", "com.amazonaws.dynamodb.v20120810", DynamoDBError),
+    (500, {}, "InternalServerError", "com.amazonaws.dynamodb.v20120810", DynamoDBError),
+])
+def test_wire_errors_round_trip(status: int, body: dict[str, object], code: str, namespace: str,
+                                kind: type[AwsError]) -> None:
+    error = DynamoDBError.from_wire(status, json.dumps(body))
+    assert isinstance(error, kind) and isinstance(error, DynamoDBError)
+    assert (error.code, error.namespace, error.status) == (code, namespace, status)
+    if body:
+        assert error.body() == body, "the body goes back out exactly as it came in"
+
+
+def test_errors_from_the_backend_carry_their_extra_members(backend: LocalBackend) -> None:
+    backend.call("PutItem", {"TableName": TABLE, "Item": {"pk": {"S": "a"}, "v": {"N": "1"}}})
+    with pytest.raises(DynamoDBError) as caught:
+        backend.call("PutItem", {"TableName": TABLE, "Item": {"pk": {"S": "a"}},
+                                 "ConditionExpression": "attribute_not_exists(pk)",
+                                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD"})
+    assert caught.value.code == "ConditionalCheckFailedException"
+    assert caught.value.extra == {"Item": {"pk": {"S": "a"}, "v": {"N": "1"}}}
+
+
+@pytest.mark.parametrize(("operation", "params", "code", "text"), [
+    ("GetItem", {"TableName": TABLE}, "ValidationException",
+     "1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null"),
+    ("GetItem", {"TableName": "Nope", "Key": {"pk": {"S": "a"}}}, "ResourceNotFoundException",
+     "Requested resource not found"),
+    ("PutItem", {"TableName": TABLE, "Item": "not a map"}, "ValidationException", "One or more parameter values were invalid"),
+    ("MakeCoffee", {}, "UnknownOperationException", ""),
+])
+def test_bad_requests_get_dynamodb_errors_not_tracebacks(
+    backend: LocalBackend, operation: str, params: dict[str, object], code: str, text: str,
+) -> None:
+    with pytest.raises(DynamoDBError) as caught:
+        backend.call(operation, params)  # type: ignore[arg-type]
+    assert (caught.value.code, caught.value.status) == (code, 400)
+    assert caught.value.message.startswith(text)
