@@ -179,39 +179,35 @@ class GrantStore:
         with self._lock:
             return self._access.get(digest(token))
 
-    def refresh_token(self, token: str) -> IssuedToken | None:
-        """The live record of a refresh token. A revoked (rotated) one presented again revokes
-        its whole grant: someone is replaying an old token."""
+    def take_refresh_token(self, token: str, client_id: str) -> IssuedToken | None:
+        """The live record of a refresh token issued to ``client_id``, spent in the same step
+        (under the file lock, so two concurrent refreshes cannot both succeed). A spent one
+        presented again revokes its whole grant: someone is replaying an old token."""
         wanted = digest(token)
-        with self._lock:
-            for raw in self._refresh.read()["tokens"]:
-                if raw["token_hash"] != wanted:
-                    continue
-                record = IssuedToken(**raw, clock=self._clock)
-                if record.revoked:
-                    racing = record.rotated_at is not None and self._clock() - record.rotated_at < ROTATION_GRACE
-                    if not racing:
-                        log.warning("spent refresh token replayed (client %s, sub %s): grant %s revoked",
-                                    record.client_id, record.sub, record.grant_id)
-                        self.revoke_grant(record.grant_id)
-                    return None
-                if record.is_expired():
-                    return None
-                return record
-            return None
-
-    def revoke_refresh_token(self, token_hash: str) -> None:
-        """Spend a refresh token that has just been rotated."""
         now = self._clock()
+        found: list[IssuedToken] = []
 
-        def change(doc: Document) -> None:
+        def spend(doc: Document) -> None:
             for raw in doc["tokens"]:
-                if raw["token_hash"] == token_hash and not raw["revoked"]:
-                    raw["revoked"] = True
-                    raw["rotated_at"] = now
+                if raw["token_hash"] == wanted and raw["client_id"] == client_id:
+                    found.append(IssuedToken(**raw, clock=self._clock))
+                    if not raw["revoked"] and raw["expires_at"] > now:
+                        raw["revoked"] = True
+                        raw["rotated_at"] = now
 
         with self._lock:
-            self._refresh.update(change)
+            self._refresh.update(spend)
+            if not found:
+                return None
+            record = found[0]
+            if record.revoked:
+                racing = record.rotated_at is not None and now - record.rotated_at < ROTATION_GRACE
+                if not racing:
+                    log.warning("spent refresh token replayed (client %s, sub %s): grant %s revoked",
+                                record.client_id, record.sub, record.grant_id)
+                    self.revoke_grant(record.grant_id)
+                return None
+            return None if record.is_expired() else record
 
     def revoke_grant(self, grant_id: str) -> None:
         """Revoke every token issued from one authorization (its code and all its refreshes)."""

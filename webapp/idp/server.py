@@ -136,13 +136,15 @@ def create_authorization_server(provider: IdentityProvider) -> AuthorizationServ
         INCLUDE_NEW_REFRESH_TOKEN = True
 
         def authenticate_refresh_token(self, refresh_token: str) -> IssuedToken | None:
-            return store.refresh_token(refresh_token)
+            # The client is authenticated by now; the token is spent as it is read.
+            return store.take_refresh_token(refresh_token, self.request.client.get_client_id())
 
         def authenticate_user(self, refresh_token: IssuedToken) -> Authentication | None:
             return authentication_of(refresh_token.sub, refresh_token.auth_time)
 
         def revoke_old_credential(self, refresh_token: IssuedToken) -> None:
-            store.revoke_refresh_token(refresh_token.token_hash)
+            # Already spent by ``take_refresh_token``.
+            pass
 
     def save_token(token: dict[str, Any], request: Any) -> None:
         who: Authentication = request.user

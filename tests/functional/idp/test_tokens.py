@@ -3,6 +3,8 @@ refreshed ID token (OpenID Connect Core §12.2), userinfo (§5.3), and the JWKS.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import requests
 from joserfc import jwt
 from joserfc.jwk import KeySet
@@ -62,3 +64,14 @@ def test_the_jwks_is_public_rs256_signing_keys_only(idp: IdpHttp) -> None:
         assert key["kty"] == "RSA" and key["use"] == "sig" and key["alg"] == "RS256" and key["kid"]
         assert not {"d", "p", "q", "dp", "dq", "qi"} & set(key), "no private members"
         assert len(KeySet.import_key_set({"keys": [key]}).keys[0].as_dict()["n"]) >= 342  # 2048 bits
+
+
+def test_concurrent_refreshes_of_one_token_give_exactly_one_new_token(idp: IdpHttp) -> None:
+    _, tokens = idp.login("alice")
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda _: idp.refresh(tokens["refresh_token"]).json(), range(6)))
+    winners = [a for a in answers if "refresh_token" in a]
+    assert len(winners) == 1
+    assert all(a.get("error") == "invalid_grant" for a in answers if a not in winners)
+    # Within the grace period the losers did not revoke the winner's grant.
+    assert "id_token" in idp.refresh(winners[0]["refresh_token"]).json()
