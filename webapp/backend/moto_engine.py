@@ -13,7 +13,9 @@ One moto gap is closed here because it would leak data past IAM: moto 5.2.1's
 ``TransactGetItems`` ignores each ``Get``'s ``ProjectionExpression`` and returns whole items, so a
 policy limiting ``dynamodb:Attributes`` would be bypassed. It is answered instead by one
 ``GetItem`` per entry (atomic, since calls are serialised), which honours projections, and
-without moto's limit of 25 entries (DynamoDB allows 100).
+without moto's limit of 25 entries (DynamoDB allows 100). Likewise moto ignores the legacy
+``AttributesToGet`` of GetItem, Query and Scan (whole items again); it is rewritten into the
+equivalent ``ProjectionExpression``.
 """
 
 from __future__ import annotations
@@ -67,6 +69,8 @@ class MotoEngine:
         check_request(operation, params)
         if operation == "TransactGetItems":
             return self._transact_get_items(params)
+        if operation in ("GetItem", "Query", "Scan") and "AttributesToGet" in params:
+            params = legacy_projection(params)
         return self._dispatch(operation, params)
 
     def _dispatch(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -120,6 +124,34 @@ class MotoEngine:
             found = self._dispatch("GetItem", request)
             responses.append({"Item": found["Item"]} if "Item" in found else {})
         return {"Responses": responses}
+
+
+EXPRESSION_PARAMETERS = ("ProjectionExpression", "KeyConditionExpression", "FilterExpression",
+                         "ExpressionAttributeNames", "ExpressionAttributeValues")
+
+
+def legacy_projection(params: Mapping[str, Any]) -> dict[str, Any]:
+    """``AttributesToGet: [a, b]`` as ``ProjectionExpression: "#p0, #p1"`` (names go through
+    placeholders, so reserved words and dots stay literal attribute names). DynamoDB refuses to
+    mix the legacy and the expression parameters (Developer Guide, "Legacy conditional
+    parameters")."""
+    mixed = [name for name in EXPRESSION_PARAMETERS if name in params]
+    if mixed:
+        raise ValidationError(
+            "Can not use both expression and non-expression parameters in the same request: "
+            f"Non-expression parameters: {{AttributesToGet}} Expression parameters: {{{', '.join(mixed)}}}"
+        )
+    rewritten = {k: v for k, v in params.items() if k != "AttributesToGet"}
+    names = params["AttributesToGet"]
+    if not isinstance(names, list) or not names:
+        raise ValidationError(
+            "1 validation error detected: Value '[]' at 'attributesToGet' failed to satisfy "
+            "constraint: Member must have length greater than or equal to 1"
+        )
+    placeholders = {f"#p{i}": str(name) for i, name in enumerate(names)}
+    rewritten["ProjectionExpression"] = ", ".join(placeholders)
+    rewritten["ExpressionAttributeNames"] = placeholders
+    return rewritten
 
 
 # Request checks ---------------------------------------------------------------------------------

@@ -220,3 +220,28 @@ def test_transact_get_items_allows_100_and_refuses_one_item_twice(backend: Local
         backend.call("TransactGetItems", {"TransactItems": gets[:2] + gets[:1]})
     assert caught.value.code == "ValidationException"
     assert caught.value.message == "Transaction request cannot include multiple operations on one item"
+
+
+LEGACY_KEY_CONDITION = {"pk": {"AttributeValueList": [{"S": "p"}], "ComparisonOperator": "EQ"}}
+
+
+@pytest.mark.parametrize(("operation", "params"), [
+    ("GetItem", {"Key": {"pk": {"S": "p"}}}),
+    ("Query", {"KeyConditions": LEGACY_KEY_CONDITION}),
+    ("Query", {"KeyConditions": LEGACY_KEY_CONDITION, "Select": "SPECIFIC_ATTRIBUTES"}),
+    ("Scan", {}),
+])
+def test_legacy_attributes_to_get_is_honoured(backend: LocalBackend, operation: str, params: dict[str, Any]) -> None:
+    """moto ignores AttributesToGet (whole items would bypass dynamodb:Attributes)."""
+    backend.call("PutItem", {"TableName": TABLE, "Item": {"pk": {"S": "p"}, "name": {"S": "A"}, "secret": {"S": "X"}}})
+    response = backend.call(operation, {"TableName": TABLE, "AttributesToGet": ["name"], **params})
+    items = [response["Item"]] if "Item" in response else response["Items"]
+    assert items == [{"name": {"S": "A"}}]
+
+
+def test_legacy_and_expression_parameters_do_not_mix(backend: LocalBackend) -> None:
+    with pytest.raises(DynamoDBError) as caught:
+        backend.call("Query", {"TableName": TABLE, "AttributesToGet": ["name"], "KeyConditionExpression": "pk = :p",
+                               "ExpressionAttributeValues": {":p": {"S": "p"}}})
+    assert caught.value.code == "ValidationException"
+    assert caught.value.message.startswith("Can not use both expression and non-expression parameters")
