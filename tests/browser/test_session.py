@@ -66,3 +66,23 @@ def test_sign_out_ends_the_session(app: App) -> None:
     page.reload()
     expect(page.get_by_test_id("sign-in")).to_be_visible()
     screenshot(page, "signed-out")
+
+
+def test_a_session_ended_elsewhere_asks_to_sign_in_again(app: App) -> None:
+    """The credentials are refreshed on every request (margin 3599 s of 3600), so the first
+    request after the session ends elsewhere needs a new ID token and the host refuses it."""
+    page = app.sign_in("alice")
+    page.evaluate("localStorage.setItem('credentialRefreshMarginSeconds', '3599')")
+    page.reload()
+    app.wait_ready(page)
+    other = app.open(page.context)
+    other.get_by_test_id("sign-out").click()
+    expect(other.get_by_test_id("signed-out")).to_be_visible()
+
+    page.wait_for_timeout(1500)
+    page.get_by_test_id("filter-clear").click()
+    banner = page.get_by_test_id("banner")
+    expect(banner).to_have_attribute("data-kind", "session")
+    expect(banner).to_contain_text("Your session has expired. Please sign in again.")
+    expect(banner.get_by_role("link", name="Sign in again")).to_have_attribute("href", "/auth/login")
+    screenshot(page, "session-expired")
