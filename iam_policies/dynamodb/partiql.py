@@ -308,35 +308,49 @@ class _Parser:
         return _RETURNING[(which, when)]
 
     # -- statements -----------------------------------------------------------------------------
+    def select(self) -> Statement:
+        star = False
+        if self.op("*"):
+            self.advance()
+            star = True
+        else:
+            self.additive()
+            while self.op(","):
+                self.advance()
+                self.additive()
+        self.expect_keyword("FROM")
+        table, index = self.target()
+        where = self.where()
+        if self.keyword("ORDER"):
+            self.advance()
+            self.expect_keyword("BY")
+            self.path()
+            while self.op(",") or self.keyword("ASC", "DESC"):
+                self.advance()
+                if self.peek().kind in ("name", "quoted") and not self.keyword("ASC", "DESC"):
+                    self.path()
+        return Statement("SELECT", table, index, frozenset(), star=star, where=where)
+
     def statement(self) -> Statement:
         verb = self.advance().text.upper()
         if verb == "SELECT":
-            star = False
-            if self.op("*"):
-                self.advance()
-                star = True
-            else:
-                self.additive()
-                while self.op(","):
-                    self.advance()
-                    self.additive()
-            self.expect_keyword("FROM")
-            table, index = self.target()
-            where = self.where()
-            if self.keyword("ORDER"):
-                self.advance()
-                self.expect_keyword("BY")
-                self.path()
-                while self.op(",") or self.keyword("ASC", "DESC"):
-                    self.advance()
-                    if self.peek().kind in ("name", "quoted") and not self.keyword("ASC", "DESC"):
-                        self.path()
-            return self.done(Statement("SELECT", table, index, frozenset(), star=star, where=where))
+            return self.done(self.select())
+        if verb == "EXISTS":
+            # ExecuteTransaction's condition check: EXISTS(SELECT ...) reads like a SELECT.
+            self.expect_op("(")
+            self.expect_keyword("SELECT")
+            inner = self.select()
+            self.expect_op(")")
+            return self.done(inner)
         if verb == "INSERT":
             self.expect_keyword("INTO")
             table, index = self.target()
             self.expect_keyword("VALUE")
-            item = self.map_literal()
+            if self.op("?"):
+                # The whole item as one parameter (an M value).
+                item: dict[str, Any] = {"?": self.literal()}
+            else:
+                item = self.map_literal()
             return self.done(Statement("INSERT", table, index, frozenset(), item=item))
         if verb == "UPDATE":
             table, index = self.target()
@@ -448,15 +462,16 @@ def statement_authorization(env: Env, params: Mapping[str, Any], *, enclosing: s
         )
         return env.authorization(action, resource, context)
     if statement.verb == "INSERT":
+        item = _inserted_item(statement.item, parameters)
         for name in schema.key_names:
-            if name not in statement.item:
+            if name not in item:
                 raise invalid(f"One or more parameter values were invalid: Missing the key {name} in the item")
-        literal = statement.item[partition_key]
+        literal = item[partition_key]
         if not isinstance(literal, Lit):
             raise invalid("One or more parameter values were invalid: the partition key must be a string, number or "
                           "binary")
         leading = [_value(literal, parameters)]
-        context = item_context(leading, set(statement.item), enclosing=enclosing)
+        context = item_context(leading, set(item), enclosing=enclosing)
         return env.authorization(action, resource, context)
     # UPDATE and DELETE address exactly one item: every key attribute needs an equality.
     pins = {name: _pinned(statement.where, name) for name in schema.key_names}
@@ -469,6 +484,16 @@ def statement_authorization(env: Env, params: Mapping[str, Any], *, enclosing: s
         returned = "ALL_OLD"
     context = item_context([_value(literal_pk[0], parameters)], names, return_values=returned, enclosing=enclosing)
     return env.authorization(action, resource, context)
+
+
+def _inserted_item(item: Mapping[str, Any], parameters: list[Any]) -> Mapping[str, Any]:
+    """The INSERT's item; ``VALUE ?`` takes it from a map (``M``) parameter."""
+    if set(item) != {"?"} or not isinstance(item["?"], Lit):
+        return item
+    value = parameters[item["?"].value[1]]
+    if not isinstance(value, Mapping) or not isinstance(value.get("M"), Mapping):
+        raise invalid("One or more parameter values were invalid: the inserted item must be a map")
+    return {str(name): Lit(attribute) for name, attribute in value["M"].items()}
 
 
 def execute_statement(env: Env, params: Mapping[str, Any]) -> list[Authorization]:

@@ -271,6 +271,21 @@ def test_partiql_statement(statement: str, parameters: list[Any], action: str, r
     assert run("ExecuteStatement", params) == one(action, resource, context)
 
 
+def test_execute_transaction_exists_check_and_parameter_item() -> None:
+    got = run("ExecuteTransaction", {"TransactStatements": [
+        {"Statement": 'EXISTS(SELECT * FROM "Notes" WHERE "owner" = ? AND noteId = ?)',
+         "Parameters": [{"S": "bob"}, {"S": "b1"}]},
+        {"Statement": 'INSERT INTO "Notes" VALUE ?',
+         "Parameters": [{"M": {"owner": {"S": "alice"}, "noteId": {"S": "n2"}, "title": {"S": "t"}}}]},
+    ]})
+    assert got == [
+        Authorization("dynamodb:PartiQLSelect", f"{ARN}/Notes",
+                      ctx(["bob"], enclosing="ExecuteTransaction", scan="false")),
+        Authorization("dynamodb:PartiQLInsert", f"{ARN}/Notes",
+                      ctx(["alice"], ["noteId", "owner", "title"], enclosing="ExecuteTransaction")),
+    ]
+
+
 def test_execute_transaction_sets_enclosing_operation_and_batch_does_not() -> None:
     statements = [{"Statement": "SELECT * FROM \"Notes\" WHERE \"owner\" = 'alice'"},
                   {"Statement": "DELETE FROM \"Thread\" WHERE ID = 3"}]

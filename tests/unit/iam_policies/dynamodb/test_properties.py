@@ -84,6 +84,23 @@ def test_random_text_parses_or_raises_validation(text: str, kind: str) -> None:
         pass
 
 
+partiql_tokens = st.sampled_from(["SELECT", "*", "FROM", '"Notes"', "Notes", ".", '"byPublic"', "WHERE", '"owner"',
+                                  "=", "'a'", "?", "IN", "[", "]", ",", "AND", "OR", "NOT", "INSERT", "INTO", "VALUE",
+                                  "{", "}", ":", "UPDATE", "SET", "REMOVE", "DELETE", "RETURNING", "ALL", "OLD", "*",
+                                  "EXISTS", "(", ")", "1", "<<", ">>", "BETWEEN", "IS", "MISSING", "noteId"])
+
+
+@FAST
+@given(parts=st.lists(partiql_tokens, max_size=14), parameters=st.lists(st.just({"S": "p"}), max_size=2))
+def test_partiql_soup_derives_or_raises_an_aws_error(parts: list[str], parameters: list[Any]) -> None:
+    params: dict[str, Any] = {"Statement": " ".join(parts) or "x", "Parameters": parameters}
+    try:
+        result = derive("ExecuteStatement", params, schemas=SCHEMAS, region="us-east-1", account="000000000000")
+    except AwsError:
+        return
+    assert all(isinstance(a, Authorization) for a in result)
+
+
 tokens = st.sampled_from(["a", "b.c", "#n", ":v", "(", ")", ",", "=", "<>", "<", "AND", "OR", "NOT", "BETWEEN",
                           "IN", "SET", "REMOVE", "ADD", "DELETE", "+", "-", "[0]", "size", "begins_with",
                           "if_not_exists", "list_append", "attribute_exists", "."])
