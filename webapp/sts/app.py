@@ -30,7 +30,13 @@ from webapp.iam.registry import IamRegistry
 from webapp.settings import Settings
 from webapp.sigv4 import SignedRequest, SigV4Error, verify
 from webapp.sts.assume import AssumeRole, Audit
-from webapp.sts.errors import InternalFailure, InvalidAction, MissingAction
+from webapp.sts.errors import (
+    InternalFailure,
+    InvalidAction,
+    InvalidHttpRequest,
+    MissingAction,
+    RequestEntityTooLarge,
+)
 from webapp.sts.jwks import JwksCache
 
 VERSION = "2011-06-15"
@@ -66,7 +72,7 @@ def create_sts_app(
 
     def _handle(request: Request, request_id: str) -> Response:
         if request.method not in ("GET", "POST"):
-            raise MissingAction("Use POST (form-encoded) or GET with an Action parameter")
+            raise InvalidHttpRequest(f"{request.method} is not supported; use POST with a form-encoded body")
         params = _params(request)
         action = params.get("Action")
         if not action:
@@ -109,12 +115,12 @@ class _QueryAuthError(AwsError):
 
 def _params(request: Request) -> dict[str, str]:
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise MissingAction("The request is too large")
+        raise RequestEntityTooLarge(f"The request body exceeds {MAX_BODY_BYTES} bytes")
     params = dict(parse_qsl(request.query_string.decode("utf-8", "replace"), keep_blank_values=True))
     if request.method == "POST":
         body = request.get_data(cache=True)
         if len(body) > MAX_BODY_BYTES:
-            raise MissingAction("The request is too large")
+            raise RequestEntityTooLarge(f"The request body exceeds {MAX_BODY_BYTES} bytes")
         params.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
     return params
 

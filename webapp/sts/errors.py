@@ -87,6 +87,20 @@ class MissingAuthenticationToken(AwsError):
     status = 403
 
 
+class RequestEntityTooLarge(AwsError):
+    """The request body is larger than any valid call (a token is at most 20000 characters)."""
+
+    code = "RequestEntityTooLarge"
+    status = 413
+
+
+class InvalidHttpRequest(AwsError):
+    """Not a Query-protocol request (STS takes POST with a form body, or GET)."""
+
+    code = "InvalidHttpRequest"
+    status = 405
+
+
 class InternalFailure(AwsError):
     code = "InternalFailure"
     status = 500
