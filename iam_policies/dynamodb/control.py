@@ -31,9 +31,23 @@ def on_table(action: str) -> Derivation:
     return derive
 
 
-def on_resource_arn(action: str) -> Derivation:
+def on_resource_arn(action: str, parameter: str = "ResourceArn") -> Derivation:
+    """Actions on the DynamoDB ARN a parameter names (tags, resource policies, backups, exports)."""
+    member = parameter[0].lower() + parameter[1:]
+
     def derive(env: Env, params: Mapping[str, Any]) -> list[Authorization]:
-        return [env.authorization(action, resource_arn(params.get("ResourceArn"), member="resourceArn"), {})]
+        return [env.authorization(action, resource_arn(params.get(parameter), member=member), {})]
+
+    return derive
+
+
+def on_global_table(action: str) -> Derivation:
+    """Global tables (version 2017): ``arn:${Partition}:dynamodb::${Account}:global-table/${Name}``."""
+
+    def derive(env: Env, params: Mapping[str, Any]) -> list[Authorization]:
+        ref = env.table(require(params, "GlobalTableName", "globalTableName"), member="globalTableName")
+        arn = f"arn:{env.partition}:dynamodb::{env.account}:global-table/{ref.name}"
+        return [env.authorization(action, arn, {})]
 
     return derive
 
