@@ -3,6 +3,7 @@ passwords, and only accepts its own form (CSRF, security-anchors §3.3, OWASP CS
 
 from __future__ import annotations
 
+import pytest
 import requests
 
 from tests.functional.idp.conftest import IdpHttp, location_query, parse_page
@@ -70,12 +71,18 @@ def test_a_forged_sign_in_is_refused_without_a_code(idp: IdpHttp) -> None:
     assert idp.provider.users.names() == before
 
 
-def test_a_same_origin_post_with_its_token_signs_in(idp: IdpHttp) -> None:
+@pytest.mark.parametrize("origin", [
+    pytest.param("own", id="Origin is this provider's"),
+    pytest.param("null", id="Origin: null, as browsers send under Referrer-Policy no-referrer"),
+    pytest.param(None, id="no Origin header"),
+])
+def test_a_post_with_its_token_signs_in(idp: IdpHttp, origin: str | None) -> None:
     flow = idp.new_flow()
     page = idp.open_authorize(flow)
     form = parse_page(page.text).forms[0]
+    headers = {} if origin is None else {"Origin": idp.base if origin == "own" else origin}
     response = idp.browser.post(idp.base + form["action"], data={**form["hidden"], "user": "bob"},
-                                headers={"Origin": idp.base}, allow_redirects=False, timeout=10)
+                                headers=headers, allow_redirects=False, timeout=10)
     assert response.status_code == 302 and "code" in location_query(response)
 
 
