@@ -19,10 +19,11 @@ from typing import Any
 
 from iam_policies.authorization import Authorization
 from iam_policies.dynamodb.errors import invalid
-from iam_policies.dynamodb.keys import key_value
+from iam_policies.dynamodb.keys import BAD_KEY, key_value
 from iam_policies.dynamodb.legacy import attributes_to_get, check_not_mixed, condition_map, key_conditions
 from iam_policies.dynamodb.request import Env, consumed_capacity, enum, index_schema, item_context, require
 from iam_policies.dynamodb.scope import ExpressionScope
+from iam_policies.errors import ValidationException
 from iam_policies.schema import IndexSchema
 
 _SELECT = ("ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT")
@@ -120,7 +121,13 @@ def query(env: Env, params: Mapping[str, Any]) -> list[Authorization]:
     operator, values = conditions[partition_key][0]
     if operator != "EQ":
         raise invalid("Query key condition not supported")
-    leading = {key_value(values[0])}
+    try:
+        leading = {key_value(values[0])}
+    except ValidationException as error:
+        if error.message != BAD_KEY:
+            raise
+        raise invalid("One or more parameter values were invalid: Condition parameter type does not match schema "
+                      "type") from None
     start = params.get("ExclusiveStartKey")
     if start is not None:
         if not isinstance(start, Mapping) or partition_key not in start:

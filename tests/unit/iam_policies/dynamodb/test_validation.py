@@ -115,6 +115,8 @@ ROWS: list[Any] = [
     ("Query", {"TableName": "Notes", "KeyConditions": {"owner": {"ComparisonOperator": "NE", "AttributeValueList": [{"S": "a"}]}}},
      ValidationException, "Attempted conditional constraint is not an indexable operation"),
     ("Query", query(ExclusiveStartKey={"noteId": {"S": "x"}}), ValidationException, "The provided starting key is invalid"),
+    ("Query", query(ExpressionAttributeValues={":o": {"L": []}}), ValidationException,
+     "One or more parameter values were invalid: Condition parameter type does not match schema type"),
     # indexes and Select
     ("Query", query(IndexName="nope"), ValidationException, "The table does not have the specified index: nope"),
     ("Query", {"TableName": "Notes", "IndexName": "byPublic", "Select": "ALL_ATTRIBUTES",
