@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Union
 
 #: A condition-key value: single-valued keys hold a scalar, multivalued keys (``ArrayOf...`` in
 #: the Service Authorization Reference, e.g. ``dynamodb:LeadingKeys``) hold a sequence.
-ContextValue = Union[str, bool, int, float, Sequence[str]]
+ContextValue = str | bool | int | float | Sequence[str]
 
 #: Condition keys of a request, by their name as AWS spells it (matching is case-insensitive).
 Context = Mapping[str, ContextValue]

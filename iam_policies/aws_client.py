@@ -18,7 +18,7 @@ _SNAKE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def iam_client(endpoint_url: str | None = None, region: str | None = None) -> Any:
-    import boto3
+    import boto3  # type: ignore[import-untyped]
 
     return boto3.client("iam", endpoint_url=endpoint_url, region_name=region or "us-east-1")
 

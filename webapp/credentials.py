@@ -172,12 +172,13 @@ class CredentialAuthority:
         """Temporary credentials for ``session_name`` in ``role_arn``, valid ``duration_seconds``."""
         now = self._clock()
         access_key_id = "ASIA" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(16))
-        claims = {
+        expires = int(now) + duration_seconds
+        claims: dict[str, Any] = {
             "k": access_key_id,
             "r": role_arn,
             "s": session_name,
             "i": int(now),
-            "e": int(now) + duration_seconds,
+            "e": expires,
             "p": session_policy,
             "pa": list(session_policy_arns),
             "v": dict(variables or {}),
@@ -185,7 +186,7 @@ class CredentialAuthority:
         }
         payload = _b64(json.dumps(claims, separators=(",", ":")).encode())
         token = f"{_TOKEN_PREFIX}{payload}.{_b64(self._mac(b'token', payload.encode()))}"
-        return SessionCredentials(access_key_id, self._secret_for(access_key_id), token, claims["e"])
+        return SessionCredentials(access_key_id, self._secret_for(access_key_id), token, expires)
 
     def _mac(self, purpose: bytes, message: bytes) -> bytes:
         return hmac.new(self._key, purpose + b"\0" + message, hashlib.sha256).digest()
@@ -278,7 +279,7 @@ def _session_principal(claims: Mapping[str, Any]) -> Principal:
 def _iso(epoch: float) -> str:
     import datetime as dt
 
-    return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _write_private(path: Path, data: bytes) -> None:

@@ -73,7 +73,7 @@ class LocalStack:
             idp_blueprint=create_idp_blueprint(idp),
             credentials=(host_key.access_key_id, host_key.secret_access_key),
         )
-        apps = [
+        apps: list[tuple[int, Any]] = [
             (s.port, host_app),
             (s.sts_port, create_sts_app(s, registry, credentials, jwks_for, self.clock)),
             (s.dynamodb_port, create_dynamodb_app(s, registry, credentials, backend, audit, self.clock)),

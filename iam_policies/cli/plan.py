@@ -44,7 +44,7 @@ def _plan(args: argparse.Namespace) -> tuple[Plan, object]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
     from iam_policies.aws_client import apply
 

@@ -33,7 +33,7 @@ CASES = [
     ("Scan with LeadingKeys only leaks every partition",
      policy(allow(["dynamodb:GetItem", "dynamodb:Scan"], OWN)), ["FGAC001"]),
     ("a wildcard that covers Scan leaks too",
-     policy(allow("dynamodb:*", OWN)), ["FGAC001"]),
+     policy(allow("dynamodb:*", OWN)), ["FGAC001", "FGAC007"]),
     ("Null false guard closes the Scan hole",
      policy(allow(["dynamodb:Scan"], {**OWN, "Null": {"dynamodb:LeadingKeys": "false"}})), []),
     ("ForAnyValue on LeadingKeys lets batches mix foreign keys",
@@ -66,7 +66,7 @@ CASES = [
     ("policy variables without Version are literal text",
      policy(allow(["dynamodb:GetItem"], OWN), version=None), ["IAM002"]),
     ("Allow with NotAction",
-     policy({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}), ["FGAC001", "IAM003"]),
+     policy({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}), ["FGAC007", "IAM003", "IAM004"]),
     ("item actions on every table",
      policy(allow(["dynamodb:GetItem"], resource="*")), ["IAM004"]),
 ]
