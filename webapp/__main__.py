@@ -17,6 +17,7 @@ COMMANDS = {
     "tables": ("webapp.tables", "create or list the app's tables (locally or on AWS)"),
     "audit": ("webapp.audit", "follow and filter the authorization audit log"),
     "users": ("webapp.idp.users", "list or add users of the dev identity provider"),
+    "idp-keys": ("webapp.idp.keycmd", "list, rotate or retire the dev identity provider's signing keys"),
 }
 
 
