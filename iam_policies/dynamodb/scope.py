@@ -53,6 +53,10 @@ class ExpressionScope:
 
     def _no_overlap(self, kind: str, paths: tuple[Path, ...]) -> None:
         """DynamoDB refuses a projection (or update targets) where one path contains another."""
+        if all(len(path) == 1 for path in paths):
+            tops = [self.resolve(path[0]) for path in paths]
+            if len(set(tops)) == len(tops):
+                return
         resolved = [tuple(e if isinstance(e, int) else self.resolve(e) for e in path) for path in paths]
         for i, first in enumerate(resolved):
             for second in resolved[i + 1:]:
