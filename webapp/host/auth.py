@@ -13,6 +13,7 @@ origins).
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,6 +29,8 @@ from webapp.host.sessions import Session, SessionStore, csrf_token, csrf_valid
 log = logging.getLogger("webapp.host.auth")
 
 COOKIE_NAME = "webapp_session"
+#: How long a refused refresh waits for a concurrent one (another machine) to store its tokens.
+RACE_POLLS, RACE_POLL_SECONDS = 20, 0.1
 _SID = "sid"
 _NEXT = "next"
 
@@ -118,13 +121,7 @@ def create_auth_blueprint(oidc: OidcClient, store: SessionStore, secret: bytes, 
                 _forget()
             return login_required()
         if current.needs_refresh(clock()):
-            try:
-                refreshed = _refresh(current, cookie_value)
-            except OidcError as error:
-                if error.status == 401:
-                    store.delete(cookie_value)
-                    _forget()
-                raise
+            refreshed = _refresh(current, cookie_value)
             if refreshed is None:
                 _forget()
                 return login_required("The session ended; sign in again.")
@@ -140,6 +137,9 @@ def create_auth_blueprint(oidc: OidcClient, store: SessionStore, secret: bytes, 
         })
 
     def _refresh(current: Session, cookie_value: str) -> Session | None:
+        """The session with a fresh ID token, or ``None`` when it cannot be refreshed (then it is
+        deleted). One refresh at a time per session here; across machines the conditional update
+        decides, and a loser whose refresh token was already rotated takes the winner's token."""
         with store.lock(current.session_id):
             latest = store.get(cookie_value)  # another request may have refreshed meanwhile
             if latest is None:
@@ -149,11 +149,32 @@ def create_auth_blueprint(oidc: OidcClient, store: SessionStore, secret: bytes, 
             if not latest.refresh_token:
                 store.delete(cookie_value)
                 return None
-            tokens = oidc.refresh(latest.refresh_token, sub=latest.sub, issuer=latest.issuer)
-            if not store.replace_tokens(latest, id_token=tokens.id_token, id_token_exp=tokens.expires_at,
-                                        refresh_token=tokens.refresh_token):
-                return store.get(cookie_value)  # another host refreshed first: use its token
-            return store.get(cookie_value)
+            try:
+                tokens = oidc.refresh(latest.refresh_token, sub=latest.sub, issuer=latest.issuer)
+            except OidcError as error:
+                if error.status != 401:
+                    raise  # the provider is down: keep the session, say so
+                winner = _refreshed_elsewhere(cookie_value, latest)
+                if winner is not None:
+                    return winner
+                log.info("refresh refused, session ended: %s", error.message)
+                store.delete(cookie_value)
+                return None
+            store.replace_tokens(latest, id_token=tokens.id_token, id_token_exp=tokens.expires_at,
+                                 refresh_token=tokens.refresh_token)
+            return store.get(cookie_value)  # ours, or the one another machine stored first
+
+    def _refreshed_elsewhere(cookie_value: str, spent: Session) -> Session | None:
+        """When the provider refuses a refresh token, another machine may have just spent it
+        (rotation) and be about to store the new tokens: wait briefly for them."""
+        for _ in range(RACE_POLLS):
+            now = store.get(cookie_value)
+            if now is None:
+                return None
+            if now.id_token != spent.id_token:
+                return now
+            time.sleep(RACE_POLL_SECONDS)
+        return None
 
     @auth.post("/logout")
     def logout() -> Response:

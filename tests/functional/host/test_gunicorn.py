@@ -112,3 +112,32 @@ def test_the_deployed_host_points_the_page_at_its_configuration(machines: list[s
     assert response.json()["dynamodbEndpoint"].startswith("http://127.0.0.1:")
     csp = response.headers["Content-Security-Policy"]
     assert "form-action 'self' http://localhost:" in csp  # the provider's origin
+
+
+def test_two_machines_refreshing_the_same_session_at_once_keep_it(
+        machines: list[str], dynamodb_url: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import boto3
+
+    dynamodb = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=dynamodb_url,
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+    journey = sign_in(machines[0], "bob")
+    cookie = journey.session.cookies["webapp_session"]
+    for _ in range(3):
+        token = journey.token(machines[0]).json()
+        items = dynamodb.scan(TableName="Sessions", FilterExpression="IdToken = :t",
+                              ExpressionAttributeValues={":t": {"S": token["idToken"]}})["Items"]
+        [item] = items
+        dynamodb.update_item(TableName="Sessions", Key={"SessionId": item["SessionId"]},
+                             UpdateExpression="SET IdTokenExp = :soon",
+                             ExpressionAttributeValues={":soon": {"N": str(token["expiresAt"] - 580)}})
+
+        def ask(url: str) -> requests.Response:
+            return requests.get(f"{url}/auth/token", cookies={"webapp_session": cookie}, timeout=10)
+
+        with ThreadPoolExecutor(4) as pool:
+            answers = list(pool.map(ask, machines * 2))
+        assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
+        assert all(a.json()["idToken"] != token["idToken"] for a in answers)
+    assert journey.token(machines[1]).status_code == 200
