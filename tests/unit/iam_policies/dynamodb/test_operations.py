@@ -143,6 +143,11 @@ READS = [
                  one("Query", f"{ARN}/Notes/index/byOwnerUpdated",
                      ctx(["alice"], ["owner", "updatedAt"], select="ALL_ATTRIBUTES", rcc="NONE")),
                  id="Query on an LSI may ask for ALL_ATTRIBUTES"),
+    pytest.param("Query", {"TableName": "Notes", "IndexName": "byPublic", "KeyConditionExpression": "visibility = :v",
+                           "Select": "ALL_ATTRIBUTES", "ExpressionAttributeValues": {":v": {"S": "public"}}},
+                 one("Query", f"{ARN}/Notes/index/byPublic",
+                     ctx(["public"], ["visibility"], select="ALL_ATTRIBUTES", rcc="NONE")),
+                 id="Query asking a GSI for ALL_ATTRIBUTES is left to the policy (S1 Example 5)"),
     pytest.param("Query", {"TableName": "Notes", "KeyConditions": {
                                "owner": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "alice"}]}},
                            "AttributesToGet": ["title"],

@@ -119,9 +119,6 @@ ROWS: list[Any] = [
      "One or more parameter values were invalid: Condition parameter type does not match schema type"),
     # indexes and Select
     ("Query", query(IndexName="nope"), ValidationException, "The table does not have the specified index: nope"),
-    ("Query", {"TableName": "Notes", "IndexName": "byPublic", "Select": "ALL_ATTRIBUTES",
-               "KeyConditionExpression": "visibility = :v", "ExpressionAttributeValues": {":v": {"S": "x"}}},
-     ValidationException, "Select type ALL_ATTRIBUTES is not supported for global secondary index byPublic"),
     ("Query", query(Select="ALL_PROJECTED_ATTRIBUTES"), ValidationException,
      "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"),
     ("Query", query(Select="SPECIFIC_ATTRIBUTES"), ValidationException,
