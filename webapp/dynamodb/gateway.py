@@ -27,7 +27,7 @@ from urllib.parse import quote
 from iam_policies.errors import AwsError
 from webapp import audit as audit_module
 from webapp.clock import Clock
-from webapp.credentials import Principal
+from webapp.credentials import ExpiredCredentials, Principal
 from webapp.dynamodb import wire
 from webapp.settings import Settings
 from webapp.sigv4 import SignedRequest, SigV4Error, verify
@@ -58,6 +58,7 @@ class Gateway:
         self.enforce = enforce
         self.operations = _operations()
         self._session_policy = lru_cache(maxsize=256)(self._parse_session_policy)
+        self._known: dict[tuple[str, str | None], tuple[str, Principal]] = {}
 
     # WSGI ----------------------------------------------------------------------------------------
 
@@ -113,7 +114,7 @@ class Gateway:
             body=raw,
         )
         try:
-            verified = verify(request, lookup=self.credentials.secret_for, clock=self.clock,
+            verified = verify(request, lookup=self._lookup, clock=self.clock,
                               region=self.settings.region, service="dynamodb",
                               skew=self.settings.sigv4_skew_seconds)
         except SigV4Error as error:
@@ -122,6 +123,21 @@ class Gateway:
             raise
         principal: Principal = verified.principal
         return principal
+
+    def _lookup(self, access_key_id: str, session_token: str | None) -> tuple[str, Principal]:
+        """``credentials.secret_for``, remembered: a token's MAC and claims never change, only
+        whether it has expired, which is checked on every use (as ``secret_for`` does)."""
+        key = (access_key_id, session_token)
+        known = self._known.get(key)
+        if known is None:
+            known = self.credentials.secret_for(access_key_id, session_token)
+            if len(self._known) >= 4096:
+                self._known.clear()
+            self._known[key] = known
+        expiration = known[1].expiration
+        if expiration is not None and self.clock() >= expiration:
+            raise ExpiredCredentials("the session has expired")
+        return known
 
     def _authorize(self, environ: Mapping[str, Any], principal: Principal, operation: str,
                    params: Mapping[str, Any], request_id: str) -> None:

@@ -9,10 +9,9 @@ Sources: the botocore DynamoDB service model (``protocol: json``, ``jsonVersion:
 
 from __future__ import annotations
 
-import base64
 import json
+import os
 import re
-import secrets
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -88,8 +87,9 @@ class Response:
 
 
 def new_request_id() -> str:
-    """52 upper-case base32 characters, the shape DynamoDB's ``x-amzn-RequestId`` has."""
-    return base64.b32encode(secrets.token_bytes(35)).decode()[:52]
+    """52 upper-case characters of [0-9A-F], inside the alphabet of DynamoDB's
+    ``x-amzn-RequestId`` (52 of [0-9A-Z]); ``hex`` is C-fast where ``b32encode`` is not."""
+    return os.urandom(26).hex().upper()
 
 
 def status_line(status: int) -> str:

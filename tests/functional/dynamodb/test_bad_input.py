@@ -146,7 +146,7 @@ def test_every_decision_is_in_the_audit_log(f: Fgac) -> None:
     error = f.denied(lambda: db.get_item(TableName=f.table, Key=f.key(f.bob_sub, "b1"),
                                          ProjectionExpression="title"), "GetItem")
     denied_id = error["ResponseMetadata"]["RequestId"]
-    entries = {e["request_id"]: e for e in map(json.loads, (f.stack.data_dir / "audit.jsonl").read_text().splitlines())}
+    entries = audit_entries(f, {allowed_id, denied_id})
     allow, deny = entries[allowed_id], entries[denied_id]
     assert allow["decision"] == "Allow" and allow["subject"] == f.alice_sub
     assert allow["matched"][0]["sid"] == "OwnItemsAllowedAttrs"
@@ -155,6 +155,19 @@ def test_every_decision_is_in_the_audit_log(f: Fgac) -> None:
     assert deny["decision"] == "Deny" and deny["deny_type"] == "implicit"
     assert deny["authorizations"][0]["leading_keys"] == [f.bob_sub]
     assert deny["principal"].endswith("/alice") and deny["source_ip"] == "127.0.0.1"
+
+
+def audit_entries(f: Fgac, wanted: set[str]) -> dict[str, dict[str, Any]]:
+    """The audit entries of ``wanted`` request ids; the writer thread lags by microseconds."""
+    import time
+
+    deadline = time.monotonic() + 5
+    while True:
+        text = (f.stack.data_dir / "audit.jsonl").read_text()
+        entries = {e["request_id"]: e for e in map(json.loads, text.splitlines())}
+        if wanted <= entries.keys() or time.monotonic() > deadline:
+            return entries
+        time.sleep(0.05)
 
 
 def test_audit_command_on_the_stack(f: Fgac) -> None:

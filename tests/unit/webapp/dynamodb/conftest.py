@@ -53,6 +53,7 @@ class Endpoint:
     authority: CredentialAuthority
     audit_path: Path
     settings: Settings
+    log: AuditLog
 
     def session(self, name: str = "alice") -> SessionCredentials:
         return self.authority.mint_session(
@@ -84,6 +85,7 @@ class Endpoint:
             conn.close()
 
     def audit(self) -> list[dict[str, Any]]:
+        self.log.flush()
         if not self.audit_path.exists():
             return []
         return [json.loads(line) for line in self.audit_path.read_text().splitlines() if line]
@@ -111,7 +113,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     port = server.server_address[1]
-    yield Endpoint(f"http://127.0.0.1:{port}", port, backend, authority, tmp_path / "audit.jsonl", settings)
+    yield Endpoint(f"http://127.0.0.1:{port}", port, backend, authority, tmp_path / "audit.jsonl", settings, audit)
     server.shutdown()
     server.server_close()
     audit.close()
@@ -121,5 +123,6 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
 def endpoint(served: Endpoint) -> Endpoint:
     """The module's endpoint with an empty backend record and audit log."""
     served.backend.calls.clear()
+    served.log.flush()
     served.audit_path.write_text("")
     return served

@@ -48,6 +48,15 @@ def audit_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
+def test_flush_waits_for_queued_entries(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "audit.jsonl")
+    for n in range(100):
+        log.record({"n": n})
+    assert log.flush()
+    assert len((tmp_path / "audit.jsonl").read_text().splitlines()) == 100
+    log.close()
+
+
 def test_many_threads_write_whole_lines(tmp_path: Path) -> None:
     log = AuditLog(tmp_path / "audit.jsonl")
 
@@ -68,8 +77,10 @@ def test_many_threads_write_whole_lines(tmp_path: Path) -> None:
 
 
 def test_appends_across_reopen(tmp_path: Path) -> None:
-    AuditLog(tmp_path / "audit.jsonl").record({"n": 1})
-    AuditLog(tmp_path / "audit.jsonl").record({"n": 2})
+    for n in (1, 2):
+        log = AuditLog(tmp_path / "audit.jsonl")
+        log.record({"n": n})
+        log.close()
     assert [json.loads(x)["n"] for x in (tmp_path / "audit.jsonl").read_text().splitlines()] == [1, 2]
 
 

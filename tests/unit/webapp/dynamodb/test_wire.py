@@ -162,6 +162,6 @@ def test_error_response_headers(endpoint: Endpoint) -> None:
     status, headers, body = endpoint.raw("POST", b"{", signed_headers(endpoint, b"{"))
     assert status == 400
     assert int(headers["x-amz-crc32"]) == zlib.crc32(body)
-    assert headers["date"].endswith("GMT")
+    assert headers["date"].endswith("GMT") and headers["date"].count("GMT") == 1
     assert len(headers["x-amzn-requestid"]) == 52
     assert int(headers["content-length"]) == len(body)
