@@ -29,7 +29,11 @@ from .conftest import serve
 def start_gunicorn(port: int, env: dict[str, str], workers: int, log: Path) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--bind", f"127.0.0.1:{port}",
-         "--graceful-timeout", "2", "webapp.host.wsgi:app"],
+         "--graceful-timeout", "2",
+         # gunicorn would itself trust X-Forwarded-Proto from 127.0.0.1; trust nobody here, so
+         # that only the host's WEBAPP_PROXY_HOPS decides.
+         "--forwarded-allow-ips", "192.0.2.1",
+         "webapp.host.wsgi:app"],
         cwd=ROOT, env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 60
@@ -82,6 +86,8 @@ def machines(tmp_path_factory: pytest.TempPathFactory, dynamodb_url: str) -> Ite
     try:
         for n, port in enumerate(ports):
             machine_env = {**env, "WEBAPP_DATA_DIR": str(base / f"machine-{n}")}
+            if n == 1:  # the second machine sits behind one TLS-terminating proxy
+                machine_env["WEBAPP_PROXY_HOPS"] = "1"
             processes.append(start_gunicorn(port, machine_env, workers=2, log=base / f"gunicorn-{n}.log"))
         yield [f"http://localhost:{p}" for p in ports]
     finally:
@@ -141,3 +147,17 @@ def test_two_machines_refreshing_the_same_session_at_once_keep_it(
         assert [a.status_code for a in answers] == [200] * 4, [a.text for a in answers]
         assert all(a.json()["idToken"] != token["idToken"] for a in answers)
     assert journey.token(machines[1]).status_code == 200
+
+
+def test_forwarded_https_is_trusted_only_behind_a_configured_proxy(machines: list[str]) -> None:
+    forwarded = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "app.example"}
+    direct = requests.get(f"{machines[0]}/auth/login", headers=forwarded, allow_redirects=False, timeout=10)
+    proxied = requests.get(f"{machines[1]}/auth/login", headers=forwarded, allow_redirects=False, timeout=10)
+    assert "Strict-Transport-Security" not in direct.headers
+    assert "redirect_uri=http%3A%2F%2Flocalhost" in direct.headers["Location"] or \
+        "redirect_uri=http://localhost" in direct.headers["Location"]
+    assert proxied.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "Secure" in proxied.headers["Set-Cookie"] and "Secure" not in direct.headers["Set-Cookie"]
+    location = proxied.headers["Location"]
+    assert "redirect_uri=https%3A%2F%2Fapp.example%2Fauth%2Fcallback" in location or \
+        "redirect_uri=https://app.example/auth/callback" in location
