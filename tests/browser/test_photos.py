@@ -130,3 +130,25 @@ def test_delete_removes_tag_items_and_decrements_counters(
     assert counter(stack, sub, unique) == 0
     assert counter(stack, sub, f"{unique}-x") == 0
     expect(page.locator(f"[data-testid=cloud-tag][data-tag={unique}]")).to_have_count(0)
+
+
+def test_paging_with_load_more(app: App, unique: str, image_file: Callable[..., Path]) -> None:
+    page = app.sign_in("alice")
+    for n in range(3):
+        add_photo(page, image_file(f"{n}.png", n), f"{unique} page {n}", unique, f"2023-0{n + 1}-01")
+    page.evaluate("localStorage.setItem('photoPageSize', '2')")
+    page.reload()
+    App.wait_ready(page)
+
+    # My photos: newest first, two at a time (Limit 2, then ExclusiveStartKey = LastEvaluatedKey).
+    expect(page.get_by_test_id("photo-card-title")).to_have_text([f"{unique} page 2", f"{unique} page 1"])
+    page.get_by_test_id("load-more").click()
+    expect(page.get_by_test_id("photo-card-title").nth(2)).to_have_text(f"{unique} page 0")
+
+    # By tag: the same paging over the PhotoTags items, latest date first, until nothing is left.
+    page.get_by_test_id("filter-tag").fill(unique)
+    page.get_by_test_id("filter-apply").click()
+    expect(page.get_by_test_id("photo-card-title")).to_have_text([f"{unique} page 2", f"{unique} page 1"])
+    page.get_by_test_id("load-more").click()
+    expect(page.get_by_test_id("photo-card-title")).to_have_text([f"{unique} page {n}" for n in (2, 1, 0)])
+    expect(page.get_by_test_id("load-more")).to_be_hidden()

@@ -88,9 +88,25 @@ export function createGamesView({ root, games, profiles, store }) {
     return game.Turn === me() ? "Your turn" : `${other}'s turn`;
   }
 
+  // Current display names of the people I play with (BatchGetItem, UserId + DisplayName only),
+  // read once per visit: the names stored in a game are those at challenge time.
+  const currentNames = new Map();
+  async function resolveNames(all) {
+    const unknown = [...new Set(all.map(otherOf))].filter((sub) => !currentNames.has(sub));
+    if (!unknown.length) return;
+    const found = await profiles.displayNames(unknown);
+    for (const sub of unknown) currentNames.set(sub, found[sub] ?? null);
+  }
+
   async function refreshList() {
     try {
       const all = await games.list();
+      await resolveNames(all).catch(() => {});
+      for (const game of all) {
+        const other = otherOf(game);
+        const current = currentNames.get(other);
+        if (current) game[other === game.Host ? "HostName" : "OpponentName"] = current;
+      }
       profiles.rememberPeople(Object.fromEntries(all.map((g) => [otherOf(g), nameOf(g, otherOf(g))])));
       refreshPeople();
       clear(list).append(...(all.length ? all.map((game) => h("li", {

@@ -1,0 +1,45 @@
+"""The page on a phone-sized screen: every section fits the width (no sideways scrolling), and
+the page carries no inline script or style (the host's CSP forbids them, so they would not run).
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import App, screenshot
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+
+
+@pytest.mark.parametrize("tab", ["photos", "public", "games", "profile", "access"])
+def test_every_section_fits_a_phone_screen(app: App, tab: str) -> None:
+    page = app.sign_in("alice", app.context(**PHONE))
+    page.get_by_test_id(f"tab-{tab}").click()
+    expect(page.locator(f"[data-view={tab}]")).to_be_visible()
+    overflow = page.evaluate("document.scrollingElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the {tab} section is {overflow}px wider than the phone"
+    screenshot(page, f"phone-{tab}")
+
+
+def test_no_inline_scripts_styles_or_csp_violations(app: App) -> None:
+    context = app.context()
+    violations: list[str] = []
+    page = context.new_page()
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(app.stack.host_url + "/")
+    page.get_by_test_id("sign-in").click()
+    page.get_by_test_id("signin-as-alice").click()
+    app.wait_ready(page)
+    for tab in ["public", "games", "profile", "access", "photos"]:
+        page.get_by_test_id(f"tab-{tab}").click()
+    inline = page.evaluate("""() => ({
+        scripts: [...document.scripts].filter((s) => !s.src).length,
+        styleElements: document.querySelectorAll('style').length,
+        styleAttributes: document.querySelectorAll('[style]').length,
+        handlers: [...document.querySelectorAll('*')].filter((e) => [...e.attributes].some((a) => a.name.startsWith('on'))).length,
+    })""")
+    assert inline == {"scripts": 0, "styleElements": 0, "styleAttributes": 0, "handlers": 0}
+    assert violations == []
