@@ -33,6 +33,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from webapp.backend.errors import DynamoDBError, ValidationError
+from webapp.backend.moto_models import SerialDynamoDBBackend
 
 log = logging.getLogger(__name__)
 
@@ -50,16 +51,16 @@ def service_model() -> ServiceModel:
 class MotoEngine:
     """One private moto DynamoDB backend and the handler that speaks its wire protocol."""
 
-    def __init__(self, region: str, account_id: str) -> None:
+    def __init__(self, region: str, account_id: str, models: DynamoDBBackend | None = None) -> None:
         self.region = region
         self.account_id = account_id
-        self.models = DynamoDBBackend(region, account_id)
-        models = self.models
+        self.models: DynamoDBBackend = models or SerialDynamoDBBackend(region, account_id)
+        private = self.models
 
         class _Handler(DynamoHandler):
             @property
             def dynamodb_backend(self) -> DynamoDBBackend:
-                return models
+                return private
 
         self._handler = _Handler
         self._url = f"https://dynamodb.{region}.amazonaws.com/"
