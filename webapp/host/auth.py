@@ -154,7 +154,7 @@ def create_auth_blueprint(oidc: OidcClient, store: SessionStore, secret: bytes, 
             except OidcError as error:
                 if error.status != 401:
                     raise  # the provider is down: keep the session, say so
-                winner = _refreshed_elsewhere(cookie_value, latest)
+                winner = _refreshed_elsewhere(cookie_value, latest) if error.grant_refused else None
                 if winner is not None:
                     return winner
                 log.info("refresh refused, session ended: %s", error.message)

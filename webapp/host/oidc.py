@@ -27,11 +27,13 @@ from webapp.settings import Settings
 class OidcError(Exception):
     """Signing in or refreshing failed; ``error`` is an OAuth-style code for the JSON body."""
 
-    def __init__(self, error: str, message: str, status: int = 400) -> None:
+    def __init__(self, error: str, message: str, status: int = 400, *, grant_refused: bool = False) -> None:
         super().__init__(message)
         self.error = error
         self.message = message
         self.status = status
+        #: The provider refused the refresh token (spent, revoked or expired).
+        self.grant_refused = grant_refused
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,7 @@ class OidcClient:
                                                      claims_options=self._claims_options(), leeway=60))
         except AuthlibBaseError as error:
             raise OidcError("login_required", f"The session could not be refreshed: {_describe(error)}",
-                            401) from error
+                            401, grant_refused=True) from error
         except requests.RequestException as error:
             raise OidcError("idp_unavailable", f"The identity provider could not be reached: {error}",
                             502) from error

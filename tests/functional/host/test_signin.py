@@ -190,3 +190,21 @@ def test_logout_answers_204_with_no_body(served: ServedHost) -> None:
     csrf = journey.token(served.url).json()["csrfToken"]
     done = journey.session.post(f"{served.url}/auth/logout", headers={"X-CSRF-Token": csrf}, timeout=10)
     assert (done.status_code, done.content, done.headers.get("Content-Type")) == (204, b"", None)
+
+
+@pytest.mark.parametrize(("attribute", "value"), [("Sub", "someone-else"), ("Issuer", "https://evil.example")])
+def test_a_refreshed_id_token_for_another_subject_or_issuer_is_refused(
+        served: ServedHost, attribute: str, value: str) -> None:
+    """OIDC Core §12.2: the refreshed ID token's ``iss`` and ``sub`` must be the session's."""
+    journey = sign_in(served.url, "alice")
+    item = session_item(served, journey.session)
+    assert item is not None
+    served.sessions.update_item(TableName=served.sessions_table, Key={"SessionId": item["SessionId"]},
+                                UpdateExpression="SET #a = :v, IdTokenExp = :past",
+                                ExpressionAttributeNames={"#a": attribute},
+                                ExpressionAttributeValues={":v": {"S": value}, ":past": {"N": "0"}})
+    response = journey.token(served.url)
+    assert response.status_code == 401 and response.json()["error"] == "login_required"
+    assert "idToken" not in response.json()
+    assert served.sessions.get_item(TableName=served.sessions_table,
+                                    Key={"SessionId": item["SessionId"]}).get("Item") is None
