@@ -1,0 +1,122 @@
+// The requests the page sends, checked against docs/data-model.md with a recording `db`
+// (the same plain-object interface src/aws.js gives the feature modules).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { createGames } from "../src/games.js";
+import { createPhotos } from "../src/photos.js";
+import { createProfiles } from "../src/profile.js";
+
+const tables = { photos: "Photos", photoTags: "PhotoTags", profiles: "Profiles", games: "Games" };
+const me = () => ({ sub: "alice-sub", displayName: "Alice" });
+
+function recorder(answers = {}) {
+  const calls = [];
+  const db = new Proxy({}, {
+    get: (_, op) => async (params) => {
+      calls.push({ op, params });
+      return answers[op]?.(params) ?? {};
+    },
+  });
+  return { db, calls };
+}
+
+const thumb = new Uint8Array([0xff, 0xd8, 0xff]);
+const photo = {
+  UserId: "alice-sub", PhotoId: "2024-01-01T00:00:00.000Z#00aa00bb", TakenOn: "2024-01-01", Title: "Old",
+  Tags: new Set(["sea", "sun"]), Visibility: "public", Thumb: thumb, Version: 3,
+};
+
+test("add: one transaction with the photo (must be new), a tag item per tag and +1 per counter", async () => {
+  const { db, calls } = recorder();
+  const added = await createPhotos({ db, tables, me }).add(
+    { thumb, title: "Pier", tags: ["sea", "sun"], takenOn: "2024-05-01", visibility: "public" },
+    new Date("2024-06-01T10:00:00Z"),
+  );
+  assert.equal(calls.length, 1);
+  assert.equal(calls[0].op, "transactWrite");
+  const [put, ...rest] = calls[0].params.TransactItems;
+  assert.equal(put.Put.TableName, "Photos");
+  assert.equal(put.Put.ConditionExpression, "attribute_not_exists(#PhotoId)");
+  assert.match(put.Put.Item.PhotoId, /^2024-06-01T10:00:00\.000Z#[0-9a-f]{8}$/);
+  assert.equal(put.Put.Item.Version, 1);
+  assert.deepEqual([...put.Put.Item.Tags], ["sea", "sun"]);
+  const tagItems = rest.filter((i) => i.Put).map((i) => i.Put.Item);
+  assert.deepEqual(tagItems.map((i) => i.TagKey), ["sea", "sun"].map((t) => `TAG#${t}#2024-05-01#${added.PhotoId}`));
+  assert.deepEqual(tagItems.map((i) => [i.PublicTag, i.OwnerName]), [["sea", "Alice"], ["sun", "Alice"]]);
+  const counters = rest.filter((i) => i.Update).map((i) => i.Update);
+  assert.deepEqual(counters.map((u) => [u.Key.TagKey, u.ExpressionAttributeValues[":delta"]]), [["COUNT#sea", 1], ["COUNT#sun", 1]]);
+  assert.ok(counters.every((u) => u.UpdateExpression.includes("ADD #PhotoCount :delta")));
+});
+
+test("private photos' tag items carry no PublicTag, so the sparse PublicByTag index never holds them", async () => {
+  const { db, calls } = recorder();
+  await createPhotos({ db, tables, me }).add({ thumb, title: "Diary", tags: ["me"], takenOn: "2024-05-01", visibility: "private" });
+  const tagItem = calls[0].params.TransactItems[1].Put.Item;
+  assert.equal(tagItem.PublicTag, undefined);
+  assert.equal(tagItem.OwnerName, undefined);
+});
+
+test("edit: version condition and increment, removed tag items deleted, counters moved only for changed tags", async () => {
+  const { db, calls } = recorder();
+  const saved = await createPhotos({ db, tables, me }).edit(photo, { title: "New", tags: ["sun", "sky"], takenOn: "2024-01-01", visibility: "private" });
+  const items = calls[0].params.TransactItems;
+  const update = items[0].Update;
+  assert.equal(update.ConditionExpression, "#Version = :expected");
+  assert.equal(update.ExpressionAttributeValues[":expected"], 3);
+  assert.match(update.UpdateExpression, /#Version = #Version \+ :one/);
+  assert.deepEqual(items.filter((i) => i.Delete).map((i) => i.Delete.Key.TagKey), [`TAG#sea#2024-01-01#${photo.PhotoId}`]);
+  assert.deepEqual(items.filter((i) => i.Put).map((i) => [i.Put.Item.Tag, i.Put.Item.Title, i.Put.Item.PublicTag]), [["sun", "New", undefined], ["sky", "New", undefined]]);
+  assert.deepEqual(items.filter((i) => i.Update && i !== items[0]).map((i) => [i.Update.Key.TagKey, i.Update.ExpressionAttributeValues[":delta"]]), [["COUNT#sky", 1], ["COUNT#sea", -1]]);
+  assert.equal(saved.Version, 4);
+});
+
+test("delete: photo with the version condition, every tag item, -1 per counter, in one transaction", async () => {
+  const { db, calls } = recorder();
+  await createPhotos({ db, tables, me }).remove(photo);
+  const items = calls[0].params.TransactItems;
+  assert.equal(items[0].Delete.ConditionExpression, "#Version = :expected");
+  assert.equal(items.filter((i) => i.Delete).length, 3);
+  assert.deepEqual(items.filter((i) => i.Update).map((i) => i.Update.ExpressionAttributeValues[":delta"]), [-1, -1]);
+});
+
+test("public search asks PublicByTag for the public attributes only, with Select SPECIFIC_ATTRIBUTES", async () => {
+  const { db, calls } = recorder();
+  await createPhotos({ db, tables, me }).findPublic("sea");
+  const q = calls[0].params;
+  assert.equal(q.IndexName, "PublicByTag");
+  assert.equal(q.Select, "SPECIFIC_ATTRIBUTES");
+  assert.deepEqual(Object.values(q.ExpressionAttributeNames).sort(),
+    ["OwnerName", "PhotoId", "PublicTag", "TagKey", "TakenOn", "Thumb", "Title", "UserId"]);
+});
+
+test("profile: the update names only DisplayName, Bio, UpdatedAt; others' names are read with a projection", async () => {
+  const { db, calls } = recorder({ batchGet: () => ({ Responses: { Profiles: [{ UserId: "bob", DisplayName: "Bob" }] } }) });
+  const profiles = createProfiles({ db, tables, me, storage: null });
+  await profiles.saveMine({ displayName: " Alice ", bio: "hi" });
+  assert.deepEqual(Object.values(calls[0].params.ExpressionAttributeNames).sort(), ["Bio", "DisplayName", "UpdatedAt"]);
+  assert.equal(calls[0].params.ReturnValues, "UPDATED_NEW");
+  assert.deepEqual(await profiles.displayNames(["bob", "bob"]), { bob: "Bob" });
+  assert.equal(calls[1].params.RequestItems.Profiles.ProjectionExpression, "#UserId, #DisplayName");
+  assert.equal(calls[1].params.RequestItems.Profiles.Keys.length, 1);
+});
+
+test("a move is one UpdateItem conditioned on status, turn, move count and the old board", async () => {
+  const { db, calls } = recorder({ update: (p) => ({ Attributes: { ok: p } }) });
+  const game = { GameId: "alice-sub~bob-sub~0123456789ab", Host: "alice-sub", Opponent: "bob-sub", Board: "XX-OO----", Turn: "alice-sub", MoveCount: 4, GameStatus: "ACTIVE" };
+  await createGames({ db, tables, me }).move(game, 2, new Date("2024-01-01T00:00:00Z"));
+  assert.equal(calls.length, 1);
+  const p = calls[0].params;
+  assert.equal(p.ConditionExpression, "#GameStatus = :active AND #Turn = :me AND #MoveCount = :n AND #Board = :oldBoard");
+  assert.deepEqual([p.ExpressionAttributeValues[":n"], p.ExpressionAttributeValues[":oldBoard"], p.ExpressionAttributeValues[":newBoard"]], [4, "XX-OO----", "XXXOO----"]);
+  assert.match(p.UpdateExpression, /#GameStatus = :done, #Winner = :w$/);
+  assert.equal(p.ExpressionAttributeValues[":w"], "alice-sub");
+});
+
+test("a challenge is created by its host with a GameId that starts with the host's sub", async () => {
+  const { db, calls } = recorder();
+  const game = await createGames({ db, tables, me }).challenge("bob-sub", "Bob");
+  assert.match(game.GameId, /^alice-sub~bob-sub~[0-9a-f]{12}$/);
+  assert.deepEqual([game.GameStatus, game.Turn, game.Board, game.MoveCount], ["PENDING", "alice-sub", "---------", 0]);
+  assert.equal(calls[0].params.ConditionExpression, "attribute_not_exists(#GameId)");
+  await assert.rejects(createGames({ db, tables, me }).challenge("alice-sub"), /someone else/);
+});
