@@ -24,18 +24,71 @@ from functools import lru_cache
 from iam_policies.variables import Literal, Lookup, Template, Text, Variable, parse_template, variable_value
 
 
-def glob_regex(text: str, *, star: str = ".*", one: str = ".") -> str:
-    """Regex source for glob text: escape everything, then expand ``*`` and ``?``."""
+def glob_regex(text: str, *, star: str = ".", one: str = ".") -> str:
+    """Regex source for glob text: escape everything, then expand ``*`` and ``?``.
+
+    ``star`` is the character class a ``*`` repeats, ``one`` what a ``?`` matches.
+
+    Stars are emitted so that matching cannot backtrack catastrophically (see ``_emit``).
+    """
     if "*" not in text and "?" not in text:
         return re.escape(text)
-    out: list[str] = []
+    return _emit(_glob_tokens(text, star, one))
+
+
+# A pattern is a list of tokens: ("lit", regex), ("star", class), or ("sep", regex) for a
+# boundary that stars cannot cross (the colons between ARN parts).
+Token = tuple[str, str]
+
+
+def _glob_tokens(text: str, star: str, one: str) -> list[Token]:
+    tokens: list[Token] = []
     for char in text:
         if char == "*":
-            out.append(star)
+            if not tokens or tokens[-1] != ("star", star):  # "**" is "*"
+                tokens.append(("star", star))
         elif char == "?":
-            out.append(one)
+            tokens.append(("lit", one))
         else:
-            out.append(re.escape(char))
+            tokens.append(("lit", re.escape(char)))
+    return tokens
+
+
+def _emit(tokens: list[Token]) -> str:
+    """Regex source without catastrophic backtracking.
+
+    A naive ``.*a.*a.*b`` backtracks polynomially in the number of stars (minutes for a 40
+    character value), and policies come from callers too (session policies). Between two stars of
+    one segment, the literal run is matched at its leftmost place and committed, with an atomic
+    group ``(?>.*?run)``: for globs, the leftmost placement of each middle run is always a correct
+    choice (the classic two-pointer wildcard algorithm rests on it), so this is exact, and linear
+    per run. The last star of a segment stays greedy so that the segment's tail can anchor.
+    """
+    out: list[str] = []
+    segment: list[Token] = []
+
+    def flush() -> None:
+        stars = [i for i, (kind, _) in enumerate(segment) if kind == "star"]
+        if not stars:
+            out.extend(value for _, value in segment)
+            return
+        out.extend(value for _, value in segment[: stars[0]])
+        for number, index in enumerate(stars):
+            end = stars[number + 1] if number + 1 < len(stars) else len(segment)
+            run = "".join(value for _, value in segment[index + 1 : end])
+            if number + 1 < len(stars):
+                out.append(f"(?>{segment[index][1]}*?{run})")
+            else:
+                out.append(f"{segment[index][1]}*{run}")
+
+    for token in tokens:
+        if token[0] == "sep":
+            flush()
+            segment.clear()
+            out.append(token[1])
+        else:
+            segment.append(token)
+    flush()
     return "".join(out)
 
 
@@ -138,23 +191,31 @@ def _split_resource(source: str) -> tuple[str, str, str]:
 
 def _arn_regex(parts: Iterable[tuple[str, bool]]) -> str:
     """Regex for an ARN pattern: ``*``/``?`` stay inside their part in parts 1-5."""
-    out: list[str] = []
+    tokens: list[Token] = []
     colons = 0
     for text, is_wildcard_text in parts:
         if not is_wildcard_text:
-            out.append(re.escape(text))
+            tokens.append(("lit", re.escape(text)))
             continue
         for char in text:
-            if char == ":":
+            if char == ":" and colons < 5:
                 colons += 1
-                out.append(":")
-            elif char == "*":
-                out.append(".*" if colons >= 5 else "[^:]*")
-            elif char == "?":
-                out.append("." if colons >= 5 else "[^:]")
+                tokens.append(("sep", ":"))
+            elif char in "*?":
+                star, one = (".", ".") if colons >= 5 else ("[^:]", "[^:]")
+                tokens += _glob_tokens(char, star, one)
             else:
-                out.append(re.escape(char))
-    return "(?s:" + "".join(out) + r")\Z"
+                tokens.append(("lit", re.escape(char)))
+    return "(?s:" + _emit(_dedupe_stars(tokens)) + r")\Z"
+
+
+def _dedupe_stars(tokens: list[Token]) -> list[Token]:
+    out: list[Token] = []
+    for token in tokens:
+        if token[0] == "star" and out and out[-1] == token:
+            continue
+        out.append(token)
+    return out
 
 
 # -- StringLike ------------------------------------------------------------------------------------
@@ -181,8 +242,10 @@ class GlobPattern:
 
 
 def _glob_parts_regex(parts: Iterable[tuple[str, bool]]) -> str:
-    body = "".join(glob_regex(text) if wild else re.escape(text) for text, wild in parts)
-    return "(?s:" + body + r")\Z"
+    tokens: list[Token] = []
+    for text, wild in parts:
+        tokens += _glob_tokens(text, ".", ".") if wild else [("lit", re.escape(text))]
+    return "(?s:" + _emit(_dedupe_stars(tokens)) + r")\Z"
 
 
 def glob_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:

@@ -96,3 +96,28 @@ def test_resource_variables_outside_the_resource_part_are_not_substituted() -> N
 )
 def test_glob_match(pattern: str, value: str, ignore_case: bool, matches: bool) -> None:
     assert glob_match(pattern, value, ignore_case=ignore_case) is matches
+
+
+STARRY = "*a" * 15 + "*b"
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize(
+    ("pattern", "value", "matches"),
+    [
+        (STARRY, "a" * 20000, False),
+        (STARRY, "a" * 20000 + "b", True),
+        ("*a*b*c*d*e*f*g*h*i*j*k*", "abcdefghij" * 2000, False),
+    ],
+    ids=["no b", "b at the end", "missing last run"],
+)
+def test_many_stars_against_long_values_do_not_backtrack(pattern: str, value: str, matches: bool) -> None:
+    # a naive ".*a.*a...b" regex takes minutes on 40 characters; session policies come from callers
+    assert glob_match(pattern, value) is matches
+
+
+@pytest.mark.timeout(10)
+def test_many_stars_in_arn_parts_do_not_backtrack() -> None:
+    pattern = ArnPattern.parse(f"arn:aws:dynamodb:{STARRY}:*:table/{STARRY}", substitute=True)
+    assert not pattern.matches(f"arn:aws:dynamodb:{'a' * 5000}:1:table/{'a' * 5000}", NO_VARS)
+    assert pattern.matches(f"arn:aws:dynamodb:{'a' * 5000}b:1:table/{'a' * 5000}b", NO_VARS)
