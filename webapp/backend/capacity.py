@@ -247,6 +247,53 @@ class CapacityMeter:
                     plan.puts[slot] = item_size(new_item)
         return plan
 
+    def split_batch(self, engine: Engine, operation: str, params: dict[str, Any],
+                    now: float) -> tuple[dict[str, Any], dict[str, Any]]:
+        """BatchWriteItem / BatchGetItem on throttled tables: the part the buckets admit now, and
+        the rest as ``UnprocessedItems`` / ``UnprocessedKeys`` (API Reference: "If DynamoDB
+        returns any unprocessed items, you should retry the batch operation on those items";
+        only when *none* can be processed is the whole call refused with
+        ``ProvisionedThroughputExceededException``). A request is admitted while its table's
+        bucket holds the smallest unit; its estimated cost is then set aside."""
+        if operation not in ("BatchWriteItem", "BatchGetItem") or not self.throttling:
+            return params, {}
+        admitted: dict[str, Any] = {}
+        unprocessed: dict[str, Any] = {}
+        for table, requests in (params.get("RequestItems") or {}).items():
+            buckets = self._bucket(engine, table, now)
+            if operation == "BatchWriteItem":
+                entries = list(requests)
+                costs = [write_units(item_size((r.get("PutRequest") or {}).get("Item"))) for r in entries]
+                needed = write_units(0)
+            else:
+                entries = list(requests.get("Keys") or ())
+                consistent = bool(requests.get("ConsistentRead"))
+                costs = [read_units(0, consistent=consistent)] * len(entries)
+                needed = read_units(0, consistent=consistent)
+            if buckets is None:
+                taken, left = entries, []
+            else:
+                bucket = buckets[1] if operation == "BatchWriteItem" else buckets[0]
+                bucket.refill(now)
+                budget = bucket.tokens
+                taken, left = [], []
+                for entry, cost in zip(entries, costs, strict=True):
+                    if not left and budget >= needed:
+                        taken.append(entry)
+                        budget -= cost
+                    else:
+                        left.append(entry)
+            for target, part in ((admitted, taken), (unprocessed, left)):
+                if not part:
+                    continue
+                if operation == "BatchWriteItem":
+                    target[table] = part
+                else:
+                    target[table] = {**{k: v for k, v in requests.items() if k != "Keys"}, "Keys": part}
+        if not admitted:
+            raise ProvisionedThroughputExceededException()
+        return {**params, "RequestItems": admitted}, unprocessed
+
     def settle(self, engine: Engine, plan: Plan, response: dict[str, Any], now: float) -> dict[str, Any]:
         charges = self._charges(engine, plan, response)
         self._consume(charges, now)

@@ -148,6 +148,7 @@ class LocalBackend:
         else:
             token = None
         mutating = is_mutating(operation, params)
+        params, unprocessed = self.capacity.split_batch(self.engine, operation, params, now)
         plan = self.capacity.admit(self.engine, operation, params, now)
         try:
             response = self.engine.call(operation, params)
@@ -162,6 +163,8 @@ class LocalBackend:
             response = self.capacity.settle(self.engine, plan, response, now)
         else:
             response = tidy(operation, params, response)
+        if unprocessed:
+            response["UnprocessedItems" if operation == "BatchWriteItem" else "UnprocessedKeys"] = unprocessed
         if mutating:
             record: dict[str, Any] = {"op": operation, "params": params, "t": now}
             if token:

@@ -199,3 +199,71 @@ def test_multi_table_operations_report_a_list_and_transactions_count_double(back
     assert response["ConsumedCapacity"] == [
         {"TableName": TABLE, "CapacityUnits": 6.0, "Table": {"CapacityUnits": 6.0}},
     ]
+
+
+def test_r11_a_throttled_batch_write_returns_what_it_could_not_process(
+    open_local: Callable[..., LocalBackend], clock: ManualClock,
+) -> None:
+    backend = open_local(capacity=CapacityMeter.from_spec(f"{TABLE}=10:3"))
+    create_table(backend)
+    requests = [{"PutRequest": {"Item": {"pk": {"S": f"k{i}"}}}} for i in range(5)]
+    first = backend.call("BatchWriteItem", {"RequestItems": {TABLE: requests}})
+    assert first["UnprocessedItems"] == {TABLE: requests[3:]}
+    assert [item(backend, f"k{i}") is not None for i in range(5)] == [True, True, True, False, False]
+    with pytest.raises(DynamoDBError) as caught:  # nothing at all can be processed
+        backend.call("BatchWriteItem", {"RequestItems": first["UnprocessedItems"]})
+    assert caught.value.code == "ProvisionedThroughputExceededException"
+    clock.advance(1)
+    second = backend.call("BatchWriteItem", {"RequestItems": first["UnprocessedItems"]})
+    assert second["UnprocessedItems"] == {}
+    assert all(item(backend, f"k{i}") is not None for i in range(5))
+
+
+def test_r11_a_throttled_batch_get_returns_unprocessed_keys_with_their_options(
+    open_local: Callable[..., LocalBackend],
+) -> None:
+    backend = open_local(capacity=CapacityMeter.from_spec(f"{TABLE}=1:100"))
+    create_table(backend)
+    keys = [{"pk": {"S": f"k{i}"}} for i in range(4)]
+    for key in keys:
+        backend.call("PutItem", {"TableName": TABLE, "Item": {**key, "v": {"S": "x"}}})
+    response = backend.call("BatchGetItem", {"RequestItems": {TABLE: {"Keys": keys, "ProjectionExpression": "pk"}}})
+    assert response["Responses"][TABLE] == [{"pk": {"S": "k0"}}, {"pk": {"S": "k1"}}]  # 2 x 0.5 RCU
+    assert response["UnprocessedKeys"] == {TABLE: {"Keys": keys[2:], "ProjectionExpression": "pk"}}
+
+
+def test_consumed_capacity_of_batches_is_a_list_per_table(backend: LocalBackend) -> None:
+    create_table(backend, "Second")
+    written = backend.call("BatchWriteItem", {"ReturnConsumedCapacity": "TOTAL", "RequestItems": {
+        TABLE: [{"PutRequest": {"Item": {"pk": {"S": "a"}, "d": {"S": "x" * 1500}}}}],
+        "Second": [{"PutRequest": {"Item": {"pk": {"S": "b"}}}}, {"PutRequest": {"Item": {"pk": {"S": "c"}}}}],
+    }})
+    assert written["ConsumedCapacity"] == [
+        {"TableName": TABLE, "CapacityUnits": 2.0}, {"TableName": "Second", "CapacityUnits": 2.0},
+    ]
+    read = backend.call("BatchGetItem", {"ReturnConsumedCapacity": "TOTAL", "RequestItems": {
+        TABLE: {"Keys": [{"pk": {"S": "a"}}], "ConsistentRead": True},
+        "Second": {"Keys": [{"pk": {"S": "b"}}, {"pk": {"S": "c"}}]},
+    }})
+    assert read["ConsumedCapacity"] == [
+        {"TableName": TABLE, "CapacityUnits": 1.0}, {"TableName": "Second", "CapacityUnits": 1.0},
+    ]
+
+
+def test_index_reads_are_reported_per_index_with_indexes(backend: LocalBackend) -> None:
+    backend.call("CreateTable", {
+        "TableName": "Indexed", "BillingMode": "PAY_PER_REQUEST",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "g", "AttributeType": "S"}],
+        "GlobalSecondaryIndexes": [{"IndexName": "byG", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                    "Projection": {"ProjectionType": "ALL"}}],
+    })
+    backend.call("PutItem", {"TableName": "Indexed", "Item": {"pk": {"S": "a"}, "g": {"S": "G"}}})
+    response = backend.call("Query", {
+        "TableName": "Indexed", "IndexName": "byG", "KeyConditionExpression": "g = :g",
+        "ExpressionAttributeValues": {":g": {"S": "G"}}, "ReturnConsumedCapacity": "INDEXES",
+    })
+    assert response["ConsumedCapacity"] == {
+        "TableName": "Indexed", "CapacityUnits": 0.5, "Table": {"CapacityUnits": 0.0},
+        "GlobalSecondaryIndexes": {"byG": {"CapacityUnits": 0.5}},
+    }
