@@ -95,12 +95,15 @@ def _decide(
     resource = auth.resource
     matched: list[MatchedStatement] = []
     missed: list[MatchedStatement] = []
+    wrong_principal: list[MatchedStatement] = []
     deny_by: str | None = None
     allowed_by: set[str] = set()
     for group, policies in groups:
         for policy_index, policy in enumerate(policies):
             for statement, dynamic in policy.candidates(action, resource):
                 if dynamic and not statement.targets_resource(resource, lookup, principal):
+                    if statement.covers_resource(resource, lookup):  # for explanations: wrong principal
+                        wrong_principal.append(MatchedStatement(group, policy_index, statement, policy.name))
                     continue
                 match = MatchedStatement(group, policy_index, statement, policy.name)
                 if statement.conditions and not statement.conditions_hold(lookup):
@@ -116,5 +119,12 @@ def _decide(
     for group, _ in groups:
         if group not in allowed_by:
             near = tuple(NearMiss(m, tuple(c.describe() for c in m.statement.failed_conditions(lookup))) for m in missed)
+            near += tuple(NearMiss(m, (f"Principal {_show(m.statement.principal)} does not name the caller",)) for m in wrong_principal)
             return AuthorizationResult(auth, Effect.IMPLICIT_DENY, tuple(matched), group, near)
     return AuthorizationResult(auth, Effect.ALLOW, tuple(matched), None)
+
+
+def _show(principal: Principal | None) -> str:
+    if not principal:
+        return "{}"
+    return ", ".join(f"{kind}: {' '.join(names)}" for kind, names in principal.items())

@@ -113,10 +113,17 @@ class Statement:
 
     def targets_resource(self, resource: str, lookup: Lookup, principal: Principal | None = None) -> bool:
         """Resource and Principal (the action already known to match)."""
-        if self.resources is not None:
-            hit = any(pattern.matches(resource, lookup) for pattern in self._resources)
-            if hit is self.not_resource:
-                return False
+        return self.covers_resource(resource, lookup) and self.names_principal(principal)
+
+    def covers_resource(self, resource: str, lookup: Lookup) -> bool:
+        """Resource/NotResource match (a statement without either covers every resource)."""
+        if self.resources is None:
+            return True
+        hit = any(pattern.matches(resource, lookup) for pattern in self._resources)
+        return hit is not self.not_resource
+
+    def names_principal(self, principal: Principal | None) -> bool:
+        """Principal/NotPrincipal match (identity-policy statements have neither)."""
         if self.principal is not None and not _principal_matches(self.principal, principal):
             return False
         return self.not_principal is None or not _principal_matches(self.not_principal, principal)

@@ -140,3 +140,10 @@ def test_trust_policy(rule: str, statements: list[dict[str, Any]], federated: st
     assert decision.effect is effect
     if not decision.allowed:
         assert "resource-based policy" in decision.access_denied_message("arn:aws:sts::123456789012:assumed-role/x/y")
+
+
+def test_a_trust_refusal_for_another_provider_says_so() -> None:
+    trust = policy(TRUST, kind="trust")
+    decision = evaluate_trust(trust, Authorization(ASSUME, ROLE, {"idp.localhost/dev:aud": "web-app"}), principal={"Federated": ["accounts.google.com"]})
+    assert decision.denied is not None
+    assert [n.failed for n in decision.denied.near_misses] == [(f"Principal Federated: {PROVIDER} does not name the caller",)]
