@@ -270,13 +270,13 @@ class CapacityMeter:
                 consistent = bool(requests.get("ConsistentRead"))
                 costs = [read_units(0, consistent=consistent)] * len(entries)
                 needed = read_units(0, consistent=consistent)
-            if buckets is None:
-                taken, left = entries, []
-            else:
+            taken: list[Any] = entries
+            left: list[Any] = []
+            if buckets is not None:
                 bucket = buckets[1] if operation == "BatchWriteItem" else buckets[0]
                 bucket.refill(now)
                 budget = bucket.tokens
-                taken, left = [], []
+                taken = []
                 for entry, cost in zip(entries, costs, strict=True):
                     if not left and budget >= needed:
                         taken.append(entry)
