@@ -11,6 +11,12 @@ multiple context keys or values* (S12); spec ``fgac-semantics.md`` C.4-C.6 and G
 - ``ForAllValues:op``: every request value satisfies ``op`` against some policy value (for a
   negated ``op``: against none). ``ForAnyValue:op``: some request value does.
 - A multivalued key under a plain operator: "any value matches" (G-11).
+- An empty multivalued key counts as absent everywhere, ``Null`` included (G-5: S12 calls an
+  empty set a "null data set"; reading it as absent is also the fail-closed choice for the
+  ``"Null": {"dynamodb:LeadingKeys": "false"}`` guard).
+- ``...IfExists`` with a set operator: an absent key makes it true (G-11, undocumented).
+- Operator names are matched exactly as AWS spells them (``StringEquals``); values of Numeric,
+  Date, IP, Binary, Bool and Null operators must parse, or the policy is malformed.
 - A policy variable that resolves to nothing (null) never matches a value; under a negated
   operator it therefore leaves the condition true (S14).
 """
