@@ -9,7 +9,8 @@ IAM User Guide, *Policy evaluation logic* (S15; spec C.1, C.8, C.9):
    policy allows"); with session policies the request must also be allowed by one of them
    (effective permissions are the intersection; else: "no session policy allows").
 4. A role trust policy must itself allow ``sts:AssumeRoleWithWebIdentity`` for the caller's
-   ``Federated`` principal (``evaluate_trust``).
+   ``Federated`` principal (``evaluate_trust``); for Cognito the allowing statement must test
+   ``cognito-identity.amazonaws.com:aud`` (STS API reference).
 
 Condition keys are looked up case-insensitively: the request context first, then the principal
 and session keys (``variables``), which are also the sources of ``${...}`` values.
@@ -74,8 +75,26 @@ def evaluate_trust(
     ``authorization.context`` holds the provider keys STS derived from the token
     (``web_identity.provider_keys``) and request keys such as ``sts:RoleSessionName``.
     """
-    result = _decide(authorization, [("trust", (trust,))], {}, _principal(principal))
+    caller = _principal(principal)
+    result = _decide(authorization, [("trust", (trust,))], {}, caller)
+    if result.allowed and COGNITO in (caller or {}).get("Federated", ()):
+        result = _cognito_needs_audience(result)
     return Decision.of([result])
+
+
+COGNITO = "cognito-identity.amazonaws.com"
+COGNITO_AUD = "cognito-identity.amazonaws.com:aud"
+
+
+def _cognito_needs_audience(result: AuthorizationResult) -> AuthorizationResult:
+    """STS API reference (AssumeRoleWithWebIdentity; spec D.2): a trust policy that accepts
+    ``cognito-identity.amazonaws.com`` "must contain the cognito-identity.amazonaws.com:aud
+    condition key". An allowing statement without it does not count."""
+    allowing = [m for m in result.matched if m.effect == "Allow"]
+    if any(c.key.lower() == COGNITO_AUD for m in allowing for c in m.statement.conditions):
+        return result
+    near = tuple(NearMiss(m, (f"a Cognito trust statement must have a {COGNITO_AUD} condition",)) for m in allowing)
+    return AuthorizationResult(result.authorization, Effect.IMPLICIT_DENY, result.matched, "trust", near)
 
 
 def _principal(principal: Mapping[str, Sequence[str]] | None) -> Principal | None:

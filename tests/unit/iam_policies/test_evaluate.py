@@ -147,3 +147,26 @@ def test_a_trust_refusal_for_another_provider_says_so() -> None:
     decision = evaluate_trust(trust, Authorization(ASSUME, ROLE, {"idp.localhost/dev:aud": "web-app"}), principal={"Federated": ["accounts.google.com"]})
     assert decision.denied is not None
     assert [n.failed for n in decision.denied.near_misses] == [(f"Principal Federated: {PROVIDER} does not name the caller",)]
+
+
+COGNITO_TRUST = {
+    "Effect": "Allow",
+    "Principal": {"Federated": "cognito-identity.amazonaws.com"},
+    "Action": "sts:AssumeRoleWithWebIdentity",
+}
+COGNITO_KEYS = {"cognito-identity.amazonaws.com:aud": "us-east-2:pool", "cognito-identity.amazonaws.com:amr": ["authenticated"]}
+
+
+@pytest.mark.parametrize(
+    ("rule", "condition", "effect"),
+    [
+        ("with an aud condition: allowed", {"StringEquals": {"cognito-identity.amazonaws.com:aud": "us-east-2:pool"}}, Effect.ALLOW),
+        ("aud key name in any case", {"StringEquals": {"Cognito-Identity.amazonaws.com:AUD": "us-east-2:pool"}}, Effect.ALLOW),
+        ("only amr: refused", {"ForAnyValue:StringLike": {"cognito-identity.amazonaws.com:amr": "authenticated"}}, Effect.IMPLICIT_DENY),
+        ("no condition at all: refused", None, Effect.IMPLICIT_DENY),
+    ],
+)
+def test_cognito_trust_must_test_the_audience(rule: str, condition: dict[str, Any] | None, effect: Effect) -> None:
+    statement = COGNITO_TRUST if condition is None else {**COGNITO_TRUST, "Condition": condition}
+    decision = evaluate_trust(policy(statement, kind="trust"), Authorization(ASSUME, ROLE, COGNITO_KEYS), principal={"Federated": ["cognito-identity.amazonaws.com"]})
+    assert decision.effect is effect
