@@ -30,6 +30,7 @@ from iam_policies.authorization import Authorization
 from iam_policies.errors import AwsError
 from iam_policies.evaluate import evaluate
 from iam_policies.policy import Policy
+from webapp.audit import AuditLog, now_iso
 from webapp.clock import Clock
 from webapp.credentials import CredentialAuthority, Principal
 from webapp.iam.errors import (
@@ -54,9 +55,13 @@ Handler = Callable[[IamRegistry, dict[str, Any]], Mapping[str, Any] | None]
 
 
 def create_iam_app(settings: Settings, registry: IamRegistry, credentials: CredentialAuthority,
-                   clock: Clock) -> Callable[..., Iterable[bytes]]:
-    """The IAM WSGI app (port P+3)."""
+                   clock: Clock, *, audit: Callable[[Mapping[str, Any]], None] | None = None,
+                   ) -> Callable[..., Iterable[bytes]]:
+    """The IAM WSGI app (port P+3). Every authorization decision goes to ``audit`` (by default the
+    stack's ``<data>/audit.jsonl``), so "who changed the user role?" has an answer."""
     account = settings.account_id
+    if audit is None:
+        audit = _default_audit(settings)
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         request = Request(environ)
@@ -100,7 +105,7 @@ def create_iam_app(settings: Settings, registry: IamRegistry, credentials: Crede
                     f"1 validation error detected: Value null at '{name[0].lower() + name[1:]}' failed to "
                     "satisfy constraint: Member must not be null"
                 )
-        _authorize(principal, action, _resource(account, registry, action, params))
+        _authorize(principal, action, _resource(account, registry, action, params), request, request_id)
         result = handler(registry, params)
         return Response(response_xml("iam", action, result, request_id), 200,
                         {"Content-Type": "text/xml", "x-amzn-RequestId": request_id})
@@ -121,7 +126,7 @@ def create_iam_app(settings: Settings, registry: IamRegistry, credentials: Crede
         principal: Principal = verified.principal
         return principal
 
-    def _authorize(principal: Principal, action: str, resource: str) -> None:
+    def _authorize(principal: Principal, action: str, resource: str, request: Request, request_id: str) -> None:
         session: list[Policy] | None = None
         if principal.session_policy or principal.session_policy_arns:
             session = []
@@ -137,10 +142,25 @@ def create_iam_app(settings: Settings, registry: IamRegistry, credentials: Crede
             session=session,
             variables=principal.variables,
         )
+        result = decision.results[0]
+        if audit is not None:
+            audit({
+                "time": now_iso(clock()), "request_id": request_id, "service": "iam", "operation": action,
+                "principal": principal.arn, "source_ip": request.remote_addr or "",
+                "authorizations": [{"action": f"iam:{action}", "resource": resource,
+                                    "decision": "Allow" if result.allowed else "Deny",
+                                    "deny_type": result.deny_type}],
+                "decision": "Allow" if decision.allowed else "Deny", "deny_type": decision.deny_type,
+                "matched": [m.to_dict() for m in result.deciding],
+            })
         if not decision.allowed:
             raise AccessDenied(decision.access_denied_message(principal.arn))
 
     return app
+
+
+def _default_audit(settings: Settings) -> Callable[[Mapping[str, Any]], None]:
+    return AuditLog(settings.data_dir / "audit.jsonl").record
 
 
 class _QueryAuthError(AwsError):

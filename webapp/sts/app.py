@@ -22,6 +22,7 @@ from urllib.parse import parse_qsl
 from werkzeug.wrappers import Request, Response
 
 from iam_policies.errors import AwsError
+from webapp.audit import AuditLog
 from webapp.clock import Clock
 from webapp.cors import Cors
 from webapp.credentials import CredentialAuthority
@@ -133,10 +134,5 @@ def _error(error: AwsError, request_id: str) -> Response:
     return Response(error_xml("sts", error, request_id), error.status, _headers(request_id))
 
 
-def _default_audit(settings: Settings) -> Audit | None:
-    try:
-        from webapp.audit import AuditLog
-    except ImportError:  # the audit log is optional for STS
-        return None
-    log_file = AuditLog(settings.data_dir / "audit.jsonl")
-    return log_file.record
+def _default_audit(settings: Settings) -> Audit:
+    return AuditLog(settings.data_dir / "audit.jsonl").record

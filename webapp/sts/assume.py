@@ -107,14 +107,20 @@ class AssumeRole:
         provider_arn = f"arn:aws:iam::{self.settings.account_id}:oidc-provider/{token.provider.url}"
         keys = provider_keys(token.claims, provider=token.provider.url, audience=token.audience)
         if role is None or trust is None:
-            entry["reason"] = "no such role"
+            entry["authorizations"] = [{"action": ACTION, "resource": request.role_arn, "decision": "Deny",
+                                        "deny_type": "implicit", "reason": "the role does not exist"}]
             raise AccessDenied(NOT_AUTHORIZED)
         context: dict[str, Any] = {**keys, "sts:RoleSessionName": request.session_name,
                                    "aws:FederatedProvider": provider_arn}
         decision = evaluate_trust(trust, Authorization(ACTION, role.arn, context),
                                   principal={"Federated": [provider_arn]})
-        entry["deny_type"] = decision.deny_type
+        result = decision.results[0]
+        entry["authorizations"] = [{"action": ACTION, "resource": role.arn, "decision": "Allow" if result.allowed
+                                    else "Deny", "deny_type": result.deny_type, "reason": result.reason()}]
+        entry["matched"] = [m.to_dict() for m in result.deciding]
         if not decision.allowed:
+            entry["deny_type"] = decision.deny_type
+            entry["denied_by"] = "trust"
             raise AccessDenied(NOT_AUTHORIZED)
         duration = request.duration_seconds
         if duration > role.max_session_duration:

@@ -204,3 +204,16 @@ def test_unknown_actions_and_bad_requests_are_clean_errors(iam: LocalIam) -> Non
     assert error(lambda: iam.admin().list_users())[:2] == (400, "InvalidAction")
     response = requests.put(iam.url, data=b"x", timeout=10)
     assert response.status_code == 405 and b"<ErrorResponse" in response.content
+
+
+def test_every_iam_decision_is_audited(iam: LocalIam) -> None:
+    iam.admin().put_role_policy(RoleName="WebUser", PolicyName="extra", PolicyDocument=json.dumps(ALLOW_GET))
+    with pytest.raises(ClientError):
+        iam.user().delete_role_policy(RoleName="WebUser", PolicyName="extra")
+    entries = [json.loads(line) for line in (iam.settings.data_dir / "audit.jsonl").read_text().splitlines()]
+    allowed, denied = entries[-2:]
+    assert (allowed["service"], allowed["operation"], allowed["decision"]) == ("iam", "PutRolePolicy", "Allow")
+    assert allowed["principal"] == f"arn:aws:sts::{ACCOUNT}:assumed-role/Admin/admin"
+    assert allowed["authorizations"][0]["resource"] == f"arn:aws:iam::{ACCOUNT}:role/WebUser"
+    assert (denied["operation"], denied["decision"], denied["deny_type"]) == ("DeleteRolePolicy", "Deny", "implicit")
+    assert "extra" in iam.registry.role(iam.settings.user_role_arn).inline_policies  # type: ignore[union-attr]

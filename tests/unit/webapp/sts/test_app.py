@@ -252,9 +252,22 @@ def test_every_decision_is_audited_without_the_token(sts: LocalSts) -> None:
         assume(sts, sts.token(aud="other"))
     allowed, denied = sts.audit[-2:]
     assert allowed["decision"] == "Allow" and allowed["subject"] == "alice-sub"
+    [authorization] = allowed["authorizations"]
+    assert {k: authorization[k] for k in ("action", "resource", "decision", "deny_type")} == {
+        "action": "sts:AssumeRoleWithWebIdentity", "resource": USER_ROLE, "decision": "Allow", "deny_type": None}
+    assert authorization["reason"].startswith("allowed by ")
+    assert [m["sid"] for m in allowed["matched"]] == ["WebIdentityFromOurProvider"]
     assert allowed["principal"] == "arn:aws:sts::000000000000:assumed-role/WebUser/s1"
     assert denied["decision"] == "Deny" and denied["error"] == "InvalidIdentityToken"
     assert token not in json.dumps(sts.audit)
+
+
+def test_a_trust_refusal_is_audited_with_its_reason(sts: LocalSts) -> None:
+    with pytest.raises(ClientError):
+        assume(sts, sts.token(), RoleArn="arn:aws:iam::000000000000:role/WebHost")
+    entry = sts.audit[-1]
+    assert (entry["decision"], entry["deny_type"], entry["denied_by"]) == ("Deny", "implicit", "trust")
+    assert entry["authorizations"][0]["resource"] == "arn:aws:iam::000000000000:role/WebHost"
 
 
 def test_an_oversized_body_or_an_other_method_is_a_clean_error(sts: LocalSts) -> None:
