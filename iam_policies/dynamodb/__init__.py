@@ -85,6 +85,6 @@ def derive(
     function = OPERATIONS.get(operation)
     if function is None:
         raise UnknownOperation(operation)
-    if not isinstance(params, Mapping):
+    if not (type(params) is dict or isinstance(params, Mapping)):
         raise invalid("The request body must be a JSON object")
     return function(Env(schemas, region, account, partition), params)

@@ -28,7 +28,7 @@ _SAME_ITEM = "Transaction request cannot include multiple operations on one item
 
 def _request_items(params: Mapping[str, Any]) -> Mapping[str, Any]:
     items = require(params, "RequestItems", "requestItems")
-    if not isinstance(items, Mapping) or not items:
+    if not (type(items) is dict or isinstance(items, Mapping)) or not items:
         raise constraint("{}", "requestItems", "Member must have length greater than or equal to 1")
     return items
 
@@ -40,7 +40,7 @@ def batch_get_item(env: Env, params: Mapping[str, Any]) -> list[Authorization]:
     total = 0
     for table, entry in items.items():
         ref = env.table(table, member="requestItems.key")
-        if not isinstance(entry, Mapping):
+        if not (type(entry) is dict or isinstance(entry, Mapping)):
             raise invalid(f"Invalid RequestItems entry for table {table}: expected a map")
         keys = entry.get("Keys")
         if not isinstance(keys, list) or not keys:
@@ -93,7 +93,7 @@ def batch_write_item(env: Env, params: Mapping[str, Any]) -> list[Authorization]
         names: set[str] = set(schema.key_names)
         seen: set[tuple[str, ...]] = set()
         for request in requests:
-            if not isinstance(request, Mapping) or len([k for k in request if request[k] is not None]) != 1:
+            if not (type(request) is dict or isinstance(request, Mapping)) or len([k for k in request if request[k] is not None]) != 1:
                 raise invalid("Invalid BatchWriteItem request: a WriteRequest must contain exactly one of "
                               "PutRequest or DeleteRequest")
             key: Mapping[str, Any]
@@ -117,7 +117,7 @@ def batch_write_item(env: Env, params: Mapping[str, Any]) -> list[Authorization]
 
 
 def _map(value: Any, member: str) -> Mapping[str, Any]:
-    if not isinstance(value, Mapping):
+    if not (type(value) is dict or isinstance(value, Mapping)):
         raise invalid(f"Invalid {member}: expected a map")
     return value
 
@@ -132,13 +132,13 @@ def _transact_items(params: Mapping[str, Any]) -> list[Any]:
 
 
 def _member(entry: Any, allowed: tuple[str, ...]) -> tuple[str, Mapping[str, Any]]:
-    if not isinstance(entry, Mapping):
+    if not (type(entry) is dict or isinstance(entry, Mapping)):
         raise invalid("Invalid TransactItems member: expected a map")
     present = [name for name in allowed if entry.get(name) is not None]
     if len(present) != 1 or len([k for k in entry if entry[k] is not None]) != 1:
         raise invalid(f"TransactItems can only contain one of {', '.join(allowed)}")
     body = entry[present[0]]
-    if not isinstance(body, Mapping):
+    if not (type(body) is dict or isinstance(body, Mapping)):
         raise invalid(f"Invalid {present[0]}: expected a map")
     return present[0], body
 

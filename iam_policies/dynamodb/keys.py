@@ -27,7 +27,7 @@ BAD_KEY = "The provided key element does not match the schema"
 
 def scalar_type(value: Any) -> tuple[str, Any]:
     """The ``(type, payload)`` of a wire AttributeValue, rejecting malformed ones."""
-    if not isinstance(value, Mapping) or len(value) != 1:
+    if not (type(value) is dict or isinstance(value, Mapping)) or len(value) != 1:
         raise invalid("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
     ((kind, payload),) = value.items()
     if kind not in _ALL_TYPES:
@@ -86,7 +86,7 @@ def key_value(value: Any) -> str:
 
 def check_key(key: Any, key_names: tuple[str, ...]) -> str:
     """Validate a ``Key`` map against the key schema; return its partition-key value."""
-    if not isinstance(key, Mapping) or len(key) != len(key_names):
+    if not (type(key) is dict or isinstance(key, Mapping)) or len(key) != len(key_names):
         raise invalid(BAD_KEY)
     for name in key_names:
         if name not in key:
@@ -98,7 +98,7 @@ def check_key(key: Any, key_names: tuple[str, ...]) -> str:
 
 def check_item(item: Any, key_names: tuple[str, ...]) -> str:
     """Validate an ``Item`` (it must hold every key attribute); return its partition-key value."""
-    if not isinstance(item, Mapping) or not item:
+    if not (type(item) is dict or isinstance(item, Mapping)) or not item:
         raise invalid("One or more parameter values were invalid: Missing the key " + key_names[0] + " in the item")
     for name in key_names:
         if name not in item:

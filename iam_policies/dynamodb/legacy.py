@@ -57,12 +57,12 @@ def attributes_to_get(value: Any) -> set[str]:
 
 def condition_map(member: str, value: Any) -> set[str]:
     """Names of a QueryFilter/ScanFilter/Expected/AttributeUpdates map (its keys)."""
-    if not isinstance(value, Mapping):
+    if not (type(value) is dict or isinstance(value, Mapping)):
         raise invalid(f"Invalid {member}: expected a map of attribute names")
     for name, entry in value.items():
         if not isinstance(name, str) or name == "":
             raise invalid("One or more parameter values were invalid: An attribute name may not be empty")
-        if not isinstance(entry, Mapping):
+        if not (type(entry) is dict or isinstance(entry, Mapping)):
             raise invalid(f"Invalid {member} for attribute {name}: expected a map")
         operator = entry.get("ComparisonOperator")
         if operator is not None and (not isinstance(operator, str) or operator not in _OPERATORS):
@@ -76,13 +76,13 @@ def condition_map(member: str, value: Any) -> set[str]:
 
 def key_conditions(value: Any) -> dict[str, tuple[str, list[Any]]]:
     """``KeyConditions`` as ``{name: (operator, values)}``, checked like DynamoDB does."""
-    if not isinstance(value, Mapping) or not value:
+    if not (type(value) is dict or isinstance(value, Mapping)) or not value:
         raise invalid("Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.")
     if len(value) > 2:
         raise invalid("Conditions can be of length 1 or 2 only")
     result: dict[str, tuple[str, list[Any]]] = {}
     for name, entry in value.items():
-        if not isinstance(entry, Mapping):
+        if not (type(entry) is dict or isinstance(entry, Mapping)):
             raise invalid(f"Invalid KeyConditions for attribute {name}: expected a map")
         operator = entry.get("ComparisonOperator")
         values = entry.get("AttributeValueList") or []

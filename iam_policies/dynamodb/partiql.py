@@ -491,7 +491,7 @@ def _inserted_item(item: Mapping[str, Any], parameters: list[Any]) -> Mapping[st
     if set(item) != {"?"} or not isinstance(item["?"], Lit):
         return item
     value = parameters[item["?"].value[1]]
-    if not isinstance(value, Mapping) or not isinstance(value.get("M"), Mapping):
+    if not (type(value) is dict or isinstance(value, Mapping)) or not isinstance(value.get("M"), Mapping):
         raise invalid("One or more parameter values were invalid: the inserted item must be a map")
     return {str(name): Lit(attribute) for name, attribute in value["M"].items()}
 
@@ -519,6 +519,6 @@ def execute_transaction(env: Env, params: Mapping[str, Any]) -> list[Authorizati
 
 
 def _map(entry: Any) -> Mapping[str, Any]:
-    if not isinstance(entry, Mapping):
+    if not (type(entry) is dict or isinstance(entry, Mapping)):
         raise invalid("Each statement must be a map with a Statement")
     return entry

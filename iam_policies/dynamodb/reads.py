@@ -129,7 +129,7 @@ def query(env: Env, params: Mapping[str, Any]) -> list[Authorization]:
                       "type") from None
     start = params.get("ExclusiveStartKey")
     if start is not None:
-        if not isinstance(start, Mapping) or partition_key not in start:
+        if not (type(start) is dict or isinstance(start, Mapping)) or partition_key not in start:
             raise invalid("The provided starting key is invalid: The provided key element does not match the schema")
         leading.add(key_value(start[partition_key]))
     context = item_context(leading, names | (projected or set()), select=select, capacity=capacity)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from iam_policies.dynamodb.errors import invalid
@@ -114,6 +115,9 @@ class ExpressionScope:
         if (self.names or self.values) and self.expressions == 0:
             which = "ExpressionAttributeNames" if self.names else "ExpressionAttributeValues"
             raise invalid(f"{which} can only be specified when using expressions")
+        # _use refuses undefined placeholders, so "all used" is a size comparison.
+        if len(self.used_names) == len(self.names) and len(self.used_values) == len(self.values):
+            return
         unused_names = sorted(set(self.names) - self.used_names)
         if unused_names:
             raise invalid(
@@ -130,6 +134,11 @@ class ExpressionScope:
             )
 
 
+@lru_cache(maxsize=4096)
+def _placeholder(pattern: re.Pattern[str], key: str) -> bool:
+    return pattern.fullmatch(key) is not None
+
+
 def _show(path: tuple[str | int, ...]) -> str:
     return "[" + ", ".join(f"[{e}]" if isinstance(e, int) else e for e in path) + "]"
 
@@ -143,12 +152,12 @@ def _text(kind: str, text: Any) -> str:
 def _names(names: Any) -> Mapping[str, str]:
     if names is None:
         return {}
-    if not isinstance(names, Mapping):
+    if not (type(names) is dict or isinstance(names, Mapping)):
         raise invalid("ExpressionAttributeNames must be a map")
     if not names:
         raise invalid("ExpressionAttributeNames must not be empty")
     for key, value in names.items():
-        if not isinstance(key, str) or not _NAME_KEY.fullmatch(key):
+        if not isinstance(key, str) or not _placeholder(_NAME_KEY, key):
             raise invalid(f'ExpressionAttributeNames contains invalid key: Syntax error; key: "{key}"')
         if not isinstance(value, str) or value == "":
             raise invalid(f"ExpressionAttributeNames contains invalid value: Empty attribute name; for key: {key}")
@@ -158,14 +167,14 @@ def _names(names: Any) -> Mapping[str, str]:
 def _values(values: Any) -> Mapping[str, Any]:
     if values is None:
         return {}
-    if not isinstance(values, Mapping):
+    if not (type(values) is dict or isinstance(values, Mapping)):
         raise invalid("ExpressionAttributeValues must be a map")
     if not values:
         raise invalid("ExpressionAttributeValues must not be empty")
     for key, value in values.items():
-        if not isinstance(key, str) or not _VALUE_KEY.fullmatch(key):
+        if not isinstance(key, str) or not _placeholder(_VALUE_KEY, key):
             raise invalid(f'ExpressionAttributeValues contains invalid key: Syntax error; key: "{key}"')
-        if not isinstance(value, Mapping) or len(value) != 1:
+        if not (type(value) is dict or isinstance(value, Mapping)) or len(value) != 1:
             raise invalid(
                 "ExpressionAttributeValues contains invalid value: Supplied AttributeValue is empty, must contain "
                 f"exactly one of the supported datatypes for key {key}"
