@@ -19,9 +19,12 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, redirect, session
 
 from webapp.settings import Settings
+
+#: Unfinished sign-ins remembered per browser (one per tab that started one).
+MAX_PENDING_FLOWS = 3
 
 
 class OidcError(Exception):
@@ -88,10 +91,22 @@ class OidcClient:
         return metadata
 
     def login_redirect(self, redirect_uri: str) -> Response:
+        """Redirect to the provider; the flow's ``state``, ``nonce`` and PKCE verifier go into the
+        signed session cookie. Only the newest ``MAX_PENDING_FLOWS`` unfinished sign-ins are kept
+        (each tab may start one), so abandoned ones cannot grow the cookie past the 4 KB
+        browsers keep (RFC 6265 §6.1)."""
         self.metadata()
-        response: Response = self.remote.authorize_redirect(
-            redirect_uri, nonce=secrets.token_urlsafe(32))
-        return response
+        flow = self.remote.create_authorization_url(redirect_uri, nonce=secrets.token_urlsafe(32))
+        prefix = "_state_idp_"
+        pending = sorted((k for k in session if k.startswith(prefix)),
+                         key=lambda k: session[k].get("exp", 0) if isinstance(session[k], dict) else 0)
+        for stale in pending[: max(0, len(pending) - (MAX_PENDING_FLOWS - 1))]:
+            session.pop(stale, None)
+        self.remote.save_authorize_data(
+            redirect_uri=redirect_uri, state=flow["state"],
+            **{k: flow[k] for k in ("code_verifier", "nonce") if k in flow},
+        )
+        return redirect(flow["url"])
 
     def complete(self) -> Tokens:
         """Handle the callback: check ``state``, redeem the code (with the PKCE verifier), and

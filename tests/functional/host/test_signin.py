@@ -208,3 +208,14 @@ def test_a_refreshed_id_token_for_another_subject_or_issuer_is_refused(
     assert "idToken" not in response.json()
     assert served.sessions.get_item(TableName=served.sessions_table,
                                     Key={"SessionId": item["SessionId"]}).get("Item") is None
+
+
+def test_abandoned_sign_ins_do_not_grow_the_cookie(served: ServedHost) -> None:
+    browser = requests.Session()
+    for _ in range(12):  # twelve tabs that never finish signing in
+        started = browser.get(f"{served.url}/auth/login", allow_redirects=False, timeout=10)
+        assert started.status_code == 302
+    assert len(browser.cookies["webapp_session"]) < 2000
+    journey = sign_in(served.url, "carol", session=browser)  # and a thirteenth that does
+    assert journey.token(served.url).status_code == 200
+    assert len(browser.cookies["webapp_session"]) < 2000
