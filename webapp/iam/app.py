@@ -60,6 +60,7 @@ def create_iam_app(settings: Settings, registry: IamRegistry, credentials: Crede
     """The IAM WSGI app (port P+3). Every authorization decision goes to ``audit`` (by default the
     stack's ``<data>/audit.jsonl``), so "who changed the user role?" has an answer."""
     account = settings.account_id
+    service_model("iam")  # load botocore's model now, not on the first request
     if audit is None:
         audit = _default_audit(settings)
 

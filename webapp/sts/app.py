@@ -26,7 +26,7 @@ from webapp.audit import AuditLog
 from webapp.clock import Clock
 from webapp.cors import Cors
 from webapp.credentials import CredentialAuthority
-from webapp.iam.query import error_xml, response_xml
+from webapp.iam.query import error_xml, response_xml, service_model
 from webapp.iam.registry import IamRegistry
 from webapp.settings import Settings
 from webapp.sigv4 import SignedRequest, SigV4Error, verify
@@ -57,6 +57,7 @@ def create_sts_app(
     """The STS WSGI app (port P+1)."""
     if audit is None:
         audit = _default_audit(settings)
+    service_model("sts")  # load botocore's model now, not on the first request
     assume = AssumeRole(settings, registry, credentials, JwksCache(jwks_for, clock), clock, audit)
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
