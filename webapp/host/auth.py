@@ -84,7 +84,7 @@ def create_auth_blueprint(oidc: OidcClient, store: SessionStore, secret: bytes, 
         return json_error(error.error, error.message, error.status)
 
     @auth.get("/login")
-    def login() -> Response:
+    def login() -> Any:
         session[_NEXT] = safe_next(request.args.get("next"))
         return oidc.login_redirect(url_for("auth.callback", _external=True))
 

@@ -19,7 +19,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Flask, Response, redirect, session
+from flask import Flask, redirect, session
+from werkzeug.wrappers import Response as BaseResponse
 
 from webapp.settings import Settings
 
@@ -90,7 +91,7 @@ class OidcClient:
                 self._on_metadata(metadata)
         return metadata
 
-    def login_redirect(self, redirect_uri: str) -> Response:
+    def login_redirect(self, redirect_uri: str) -> BaseResponse:
         """Redirect to the provider; the flow's ``state``, ``nonce`` and PKCE verifier go into the
         signed session cookie. Only the newest ``MAX_PENDING_FLOWS`` unfinished sign-ins are kept
         (each tab may start one), so abandoned ones cannot grow the cookie past the 4 KB
