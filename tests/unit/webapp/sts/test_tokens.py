@@ -376,3 +376,32 @@ def test_an_unreachable_provider_is_a_retryable_communication_error() -> None:  
     cache = JwksCache(down, ManualClock(NOW))
     with pytest.raises(IDPCommunicationError):
         validate_token(good(), provider_for=lambda i: PROVIDER, jwks=cache, now=NOW)
+
+
+def test_kid_injection_opens_no_file_and_runs_nothing(monkeypatch: pytest.MonkeyPatch) -> None:  # T-10
+    import builtins
+    import os
+    import subprocess
+
+    calls: list[str] = []
+
+    def forbidden(name: str) -> Callable[..., Any]:
+        def record(*args: Any, **kwargs: Any) -> Any:
+            calls.append(name)
+            raise AssertionError(f"{name} called while validating a token")
+        return record
+
+    tokens = [mint_hmac(claims(), secret, {"alg": "HS256", "kid": kid}) for kid, secret in (
+        ("../../../../../../dev/null", b""), ("/dev/null", b""), ("x' UNION SELECT '1';--", b"1"),
+        ("|sleep 10", b""), ("", b""))]
+    tokens += [mint(claims(), ATTACKER, {"alg": "RS256", "kid": kid}) for kid in ("/dev/null", "|sleep 10")]
+    monkeypatch.setattr(builtins, "open", forbidden("open"))
+    monkeypatch.setattr(os, "open", forbidden("os.open"))
+    monkeypatch.setattr(subprocess, "Popen", forbidden("Popen"))
+    monkeypatch.setattr(os, "system", forbidden("os.system"))
+    for token in tokens:
+        started = time.monotonic()
+        with pytest.raises(InvalidIdentityToken):
+            validate(token)
+        assert time.monotonic() - started < 1.0
+    assert calls == []
