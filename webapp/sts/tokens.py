@@ -321,11 +321,11 @@ def _check_subject(claims: Mapping[str, Any]) -> None:
 
 
 def _int_claim(claims: Mapping[str, Any], name: str, *, required: bool) -> int | None:
-    value = claims.get(name)
-    if value is None:
-        if required or name in claims:
+    if name not in claims:
+        if required:
             raise InvalidIdentityToken(f"Missing a required claim: {name}")
         return None
+    value = claims[name]
     if type(value) is not int:  # not bool (a subclass of int), not float, not string
         raise InvalidIdentityToken(
             f"The {name} claim must be an integer number of seconds since the epoch"
