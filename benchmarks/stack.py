@@ -173,7 +173,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     work = Path(tempfile.mkdtemp(prefix="bench-stack-"))
-    port, moto_port = _free_port_block(5), _free_port_block(1)
+    port = _free_port_block(6)
+    moto_port = port + 5
     processes = []
     try:
         processes.append(_spawn(["--serve-ours", str(work / "data"), str(port), str(work / "ours.ready")],
