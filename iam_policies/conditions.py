@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -336,9 +337,36 @@ class Condition:
             return all(satisfied(value) for value in request_values)
         return any(satisfied(value) for value in request_values)
 
+    def explain(self, lookup: Lookup) -> str:
+        """Why the condition is false here: the test, and the request values that fail it."""
+        raw = lookup(self._name)
+        if raw is None or (isinstance(raw, (list, tuple)) and not raw):
+            return f"{self.describe()}: the key is absent"
+        if self._op is None:
+            return f"{self.describe()}: the key is present"
+        values = raw if isinstance(raw, (list, tuple)) else (raw,)
+        if self.set_operator == FOR_ALL:
+            failing = [v for v in values if not self.value_holds(v, lookup)]
+            return f"{self.describe()}: fails for " + ", ".join(_shown(v) for v in failing)
+        return f"{self.describe()}: the request has " + ", ".join(_shown(v) for v in values)
+
+    def value_holds(self, value: Any, lookup: Lookup) -> bool:
+        """The per-value test: one request value against the policy values (NOR if negated)."""
+        op = self._op
+        if op is None:
+            return False
+        comparable = op.request(value)
+        policy_values = [v.resolve(lookup) for v in self._values]
+        hit = comparable is not None and any(p is not None and op.test(comparable, p) for p in policy_values)
+        return not hit if op.negated else hit
+
     def describe(self) -> str:
         shown = self.values[0] if len(self.values) == 1 else list(self.values)
         return f"{self.operator} {self.key} {shown!r}".replace("'", '"')
+
+
+def _shown(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, (str, bool, int, float)) else repr(value)
 
 
 def compile_block(block: Any, *, substitute: bool, path: str) -> tuple[Condition, ...]:

@@ -137,7 +137,7 @@ def _decide(
         return AuthorizationResult(auth, Effect.EXPLICIT_DENY, tuple(matched), deny_by)
     for group, _ in groups:
         if group not in allowed_by:
-            near = tuple(NearMiss(m, tuple(c.describe() for c in m.statement.failed_conditions(lookup))) for m in missed)
+            near = tuple(NearMiss(m, tuple(c.explain(lookup) for c in m.statement.failed_conditions(lookup))) for m in missed)
             near += tuple(NearMiss(m, (f"Principal {_show(m.statement.principal)} does not name the caller",)) for m in wrong_principal)
             return AuthorizationResult(auth, Effect.IMPLICIT_DENY, tuple(matched), group, near)
     return AuthorizationResult(auth, Effect.ALLOW, tuple(matched), None)

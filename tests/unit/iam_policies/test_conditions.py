@@ -160,3 +160,18 @@ def test_malformed_conditions_name_the_path(rule: str, block: Any, path: str, re
         compile_block(block, substitute=True, path="$.Condition")
     assert caught.value.path == path
     assert reason in caught.value.reason
+
+
+@pytest.mark.parametrize(
+    ("block", "context", "explanation"),
+    [
+        ({"ForAllValues:StringEquals": {ATTRS: ["a", "b"]}}, {ATTRS: ["a", "x", "y"]}, 'ForAllValues:StringEquals dynamodb:Attributes ["a", "b"]: fails for "x", "y"'),
+        ({"StringEquals": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES"}}, {"dynamodb:Select": "COUNT"}, 'StringEquals dynamodb:Select "SPECIFIC_ATTRIBUTES": the request has "COUNT"'),
+        ({"Null": {LK: "false"}}, {}, 'Null dynamodb:LeadingKeys "false": the key is absent'),
+        ({"StringEquals": {"k": "v"}}, {}, 'StringEquals k "v": the key is absent'),
+    ],
+)
+def test_a_false_condition_explains_itself(block: dict[str, Any], context: dict[str, Any], explanation: str) -> None:
+    lowered = {k.lower(): v for k, v in context.items()}
+    (condition,) = compile_block(block, substitute=True, path="$")
+    assert condition.explain(lambda name: lowered.get(name)) == explanation

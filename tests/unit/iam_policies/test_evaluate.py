@@ -85,7 +85,7 @@ def test_implicit_deny_reports_the_near_misses() -> None:
     refused = evaluate([GET], identity=identity, variables={"idp.localhost/dev:sub": "u2"}).denied
     assert refused is not None
     assert [(n.matched.statement.sid, n.failed) for n in refused.near_misses] == [
-        ("OwnItems", ('ForAllValues:StringEquals dynamodb:LeadingKeys "${idp.localhost/dev:sub}"',))
+        ("OwnItems", ('ForAllValues:StringEquals dynamodb:LeadingKeys "${idp.localhost/dev:sub}": fails for "u1"',))
     ]
 
 
