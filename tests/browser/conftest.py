@@ -98,7 +98,7 @@ def png_bytes(width: int = 160, height: int = 120, seed: int = 0) -> bytes:
     for y in range(height):
         rows.append(0)  # filter type None
         for x in range(width):
-            rows += bytes(((x * 255 // width + seed) % 256, (y * 255 // height) % 256, (seed * 7) % 256))
+            rows += bytes(((x * 255 // width + seed * 90) % 256, (y * 255 // height + seed * 40) % 256, (seed * 70) % 256))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
