@@ -161,8 +161,10 @@ export function createGamesView({ root, games, profiles, store }) {
     status.dataset.winner = game.GameStatus === "DONE" ? (shownWinner(game) === me() ? "me" : shownWinner(game) === "DRAW" ? "draw" : "other") : "";
   }
 
+  let polling = false;
   async function poll() {
-    if (!open || moving) return;
+    if (!open || moving || polling) return;
+    polling = true;
     try {
       const fresh = await games.get(open.GameId);
       if (fresh && open && fresh.GameId === open.GameId && !moving) {
@@ -172,6 +174,8 @@ export function createGamesView({ root, games, profiles, store }) {
       }
     } catch (error) {
       reportError(error);
+    } finally {
+      polling = false;
     }
   }
 
