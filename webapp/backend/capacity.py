@@ -391,10 +391,13 @@ class CapacityMeter:
 
 
 def tidy(operation: str, params: Mapping[str, Any], response: dict[str, Any]) -> dict[str, Any]:
-    """Drop the capacity figures moto adds unasked (DynamoDB omits them unless requested)."""
+    """Drop the figures moto adds unasked (DynamoDB omits them unless requested): capacity,
+    and the empty ``ItemCollectionMetrics`` of batch and transactional writes."""
     if operation in METERED and params.get("ReturnConsumedCapacity") not in ("TOTAL", "INDEXES"):
         response.pop("ConsumedCapacity", None)
         response.pop("ConsumedCapacityUnits", None)
+    if params.get("ReturnItemCollectionMetrics") != "SIZE" and response.get("ItemCollectionMetrics") == {}:
+        del response["ItemCollectionMetrics"]
     return response
 
 

@@ -8,8 +8,12 @@ Why each part (security-anchors §5):
   ``deepcopy`` with "dictionary changed size during iteration" (HTTP 500). Serialising every
   call gives DynamoDB's guarantees: single-item writes and transactions serializable with each
   other, no lost updates (R-1, R-2, R-3).
+* **All or nothing per call** (``moto_models.py``): a call moto answers with an error leaves
+  no trace (moto can half-apply a failed UpdateItem, BatchWriteItem or PartiQL transaction),
+  so only successful calls change state.
 * **A write-ahead journal** (``journal.py``) so that a restart or ``kill -9`` loses no
-  acknowledged write: a state-changing call is synced to disk before ``call`` returns.
+  acknowledged write: every successful state-changing call is synced to disk before ``call``
+  returns, and replayed in order at start-up.
 * **ClientRequestToken** (``idempotency.py``), which moto ignores (R-4).
 * **Provisioned throughput** (``capacity.py``), off unless configured, so that SDK retry and
   backoff paths can be exercised locally (R-7).
@@ -42,16 +46,6 @@ SCHEMA_CHANGES = frozenset({
     "CreateTable", "UpdateTable", "DeleteTable", "RestoreTableFromBackup",
     "RestoreTableToPointInTime", "ImportTable",
 })
-#: Errors raised before moto changed anything (a cancelled transaction is rolled back), so a
-#: failed call with one of these need not be journaled. Any other failure of a state-changing
-#: call is journaled too: moto may have half-applied it (e.g. a BatchWriteItem or a PartiQL
-#: batch failing midway), and replay must reproduce that.
-NO_EFFECT_ERRORS = frozenset({
-    "ConditionalCheckFailedException", "TransactionCanceledException", "ResourceNotFoundException",
-    "ResourceInUseException", "UnknownOperationException", "ProvisionedThroughputExceededException",
-    "IdempotentParameterMismatchException", "TableNotFoundException",
-})
-
 DEFAULT_COMPACT_EVERY = 5000
 
 
@@ -110,11 +104,8 @@ class LocalBackend:
             try:
                 response = self.engine.call(body["op"], body["params"])
             except DynamoDBError as error:
-                if body.get("failed") != error.code:
-                    log.warning("replay of record %d (%s) diverged: %s", record.seq, body["op"], error)
+                log.warning("replay of record %d (%s) diverged: %s", record.seq, body["op"], error)
                 continue
-            if body.get("failed"):
-                log.warning("replay of record %d (%s) succeeded but had failed", record.seq, body["op"])
             if body["op"] == "CreateTable" and "t" in body:
                 self._set_created_at(body["params"].get("TableName"), float(body["t"]))
             token = body.get("token")
@@ -152,17 +143,13 @@ class LocalBackend:
         plan = self.capacity.admit(self.engine, operation, params, now)
         try:
             response = self.engine.call(operation, params)
-        except DynamoDBError as error:
+        except DynamoDBError as error:  # the engine has undone whatever moto began: journal nothing
             if plan is not None:
                 self.capacity.settle_failure(self.engine, plan, error, now)
-            if mutating and error.code not in NO_EFFECT_ERRORS:
-                self._journal({"op": operation, "params": params, "t": now, "failed": error.code})
-                self._after_change(operation)
             raise
         if plan is not None:
             response = self.capacity.settle(self.engine, plan, response, now)
-        else:
-            response = tidy(operation, params, response)
+        response = tidy(operation, params, response)
         if unprocessed:
             response["UnprocessedItems" if operation == "BatchWriteItem" else "UnprocessedKeys"] = unprocessed
         if mutating:

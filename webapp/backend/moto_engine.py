@@ -68,10 +68,10 @@ class MotoEngine:
     def call(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """The response body of ``operation``; raises ``DynamoDBError`` as moto's server would."""
         check_request(operation, params)
-        if operation == "TransactGetItems":
-            return self._transact_get_items(params)
         if operation in ("GetItem", "Query", "Scan") and "AttributesToGet" in params:
             params = legacy_projection(params)
+        if operation == "TransactGetItems":
+            return self._transact_get_items(params)
         return self._dispatch(operation, params)
 
     def _dispatch(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -89,6 +89,26 @@ class MotoEngine:
             headers=headers,
         ).get_environ()
         request = Request(environ)
+        undo = self.models if isinstance(self.models, SerialDynamoDBBackend) else None
+        if undo is not None:
+            undo.begin()
+        try:
+            status, text = self._run(operation, request)
+        except BaseException:
+            if undo is not None:
+                undo.rollback()
+            raise
+        if undo is not None:  # a failed call changes nothing, as in DynamoDB
+            if status >= 300:
+                undo.rollback()
+            else:
+                undo.commit()
+        if status >= 300:
+            raise DynamoDBError.from_wire(status, text)
+        result = json.loads(text or "{}")
+        return result if isinstance(result, dict) else {}
+
+    def _run(self, operation: str, request: Request) -> tuple[int, str]:
         try:
             status, _headers, text = self._handler.dispatch(request, self._url, request.headers)
         except DynamoDBError:
@@ -100,11 +120,7 @@ class MotoEngine:
             raise ValidationError(
                 f"One or more parameter values were invalid: {type(error).__name__}: {error}"
             ) from error
-        if int(status) >= 300:
-            raise DynamoDBError.from_wire(int(status), text)
-        result = json.loads(text or "{}")
-        return result if isinstance(result, dict) else {}
-
+        return int(status), str(text)
 
     def _transact_get_items(self, params: Mapping[str, Any]) -> dict[str, Any]:
         """API Reference, TransactGetItems: up to 100 ``Get``s, one item at most once, answered

@@ -168,3 +168,45 @@ def test_every_attribute_type_survives_compaction(open_local: Callable[..., Loca
     first.close()  # compacts into the snapshot
     assert first.journal.path.stat().st_size == 0
     assert item(open_local(), "all") == before
+
+
+def test_failed_calls_are_not_journaled(open_local: Callable[..., LocalBackend]) -> None:
+    backend = open_local()
+    create_table(backend)
+    size = backend.journal.path.stat().st_size
+    with pytest.raises(DynamoDBError):
+        backend.call("PutItem", {"TableName": TABLE})  # Item missing
+    with pytest.raises(DynamoDBError):
+        backend.call("TransactWriteItems", {"TransactItems": [], "ClientRequestToken": "x" * 40})
+    with pytest.raises(DynamoDBError):
+        backend.call("BatchWriteItem", {"RequestItems": {TABLE: [
+            {"PutRequest": {"Item": {"pk": {"S": "a"}}}}, {"PutRequest": {"Item": {"pk": {"N": "1"}}}},
+        ]}})
+    assert backend.journal.path.stat().st_size == size
+
+
+@pytest.mark.parametrize(("operation", "params"), [
+    # moto creates the missing item, then fails on the expression, and keeps the item
+    ("UpdateItem", {"TableName": TABLE, "Key": {"pk": {"S": "half"}}, "UpdateExpression": "ADD w :one",
+                    "ExpressionAttributeValues": {":one": {"S": "not a number"}}}),
+    ("UpdateItem", {"TableName": TABLE, "Key": {"pk": {"S": "half"}}, "UpdateExpression": "SET a = b"}),
+    # moto writes the first put, then fails on the second's key type
+    ("BatchWriteItem", {"RequestItems": {TABLE: [
+        {"PutRequest": {"Item": {"pk": {"S": "half"}}}}, {"PutRequest": {"Item": {"pk": {"N": "1"}}}},
+    ]}}),
+    # moto runs PartiQL transactions statement by statement
+    ("ExecuteTransaction", {"TransactStatements": [
+        {"Statement": f"INSERT INTO \"{TABLE}\" VALUE {{'pk': 'half'}}"},
+        {"Statement": f"INSERT INTO \"{TABLE}\" VALUE {{'pk': 1}}"},
+    ]}),
+])
+def test_a_failed_call_leaves_no_trace(open_local: Callable[..., LocalBackend], operation: str,
+                                       params: dict[str, object]) -> None:
+    """DynamoDB applies a failed request not at all; moto half-applies these."""
+    first = open_local()
+    create_table(first)
+    with pytest.raises(DynamoDBError):
+        first.call(operation, params)  # type: ignore[arg-type]
+    assert item(first, "half") is None
+    abandon(first)
+    assert item(open_local(), "half") is None

@@ -1,5 +1,8 @@
 """Per-item transaction rollback gives exactly the state moto's whole-table rollback gives.
 
+(That a failed *non*-transactional call leaves no trace, where moto keeps half of it, is
+tested in ``test_journal.py``.)
+
 Differential: the same calls go to moto's stock ``DynamoDBBackend`` and to
 ``SerialDynamoDBBackend``; after every call both hold the same items and answered the same.
 """
