@@ -167,3 +167,22 @@ def test_role_lifecycle(registry: IamRegistry) -> None:
     assert registry.role(f"arn:aws:iam::{ACCOUNT}:role/Extra") is None  # the path is part of the ARN
     registry.delete_role("Extra")
     assert registry.role(role.arn) is None and registry.identity_policies(role.arn) == ()
+
+
+def test_concurrent_changes_are_serialized_and_all_persisted(settings: Settings, registry: IamRegistry) -> None:
+    import threading
+
+    def put(index: int) -> None:
+        registry.put_role_policy("WebHost", f"p{index}", ALLOW_GET)
+        registry.identity_policies(settings.host_role_arn)
+
+    threads = [threading.Thread(target=put, args=(i,)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    expected = {f"p{i}" for i in range(12)} | {"host-access"}
+    assert set(registry.role(settings.host_role_arn).inline_policies) == expected  # type: ignore[union-attr]
+    assert len(registry.identity_policies(settings.host_role_arn)) == len(expected)
+    reopened = IamRegistry.open(settings, ManualClock())
+    assert set(reopened.role(settings.host_role_arn).inline_policies) == expected  # type: ignore[union-attr]
