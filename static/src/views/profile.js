@@ -14,7 +14,7 @@ export function createProfileView({ root, profiles, store }) {
   const role = h("dd", { testid: "profile-role" });
   const message = h("p", { class: "form-status", testid: "profile-message" });
   const save = h("button", { type: "submit", class: "button primary", testid: "profile-save" }, "Save profile");
-  const form = h("form", { class: "card narrow", testid: "profile-form" },
+  const form = h("form", { class: "card narrow stack", testid: "profile-form" },
     h("h2", {}, "Your profile"),
     h("label", {}, "Display name", name),
     h("label", {}, "Bio", bio),
