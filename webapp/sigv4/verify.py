@@ -47,10 +47,6 @@ from webapp.sigv4.errors import (
 
 P = TypeVar("P")
 
-#: ``lookup(access_key_id, session_token) -> (secret, principal)``; raises
-#: ``UnknownCredentials`` or ``ExpiredCredentials`` (``CredentialAuthority.secret_for``).
-Lookup = Callable[[str, "str | None"], "tuple[str, P]"]
-
 #: Headers whose repetition would let a router read one copy while the verifier reads another.
 SINGLE_HEADERS = ("authorization", "host", "x-amz-date", "x-amz-security-token", "x-amz-target",
                   "x-amz-content-sha256")
@@ -107,7 +103,11 @@ def verify(
     service: str,
     skew: int = 300,
 ) -> VerifiedRequest[P]:
-    """Return who signed ``request``, or raise the ``SigV4Error`` AWS would answer with."""
+    """Return who signed ``request``, or raise the ``SigV4Error`` AWS would answer with.
+
+    ``lookup(access_key_id, session_token) -> (secret, principal)`` raises ``UnknownCredentials``
+    or ``ExpiredCredentials`` (``CredentialAuthority.secret_for``); ``skew`` is the replay window
+    in seconds either side of ``clock()``."""
     headers = _headers(request.headers)
     auth = _parse(request, headers)
     now = clock()

@@ -123,3 +123,21 @@ def test_bad_since_is_a_usage_error(data_dir: Path) -> None:
 def test_missing_log(tmp_path: Path) -> None:
     out = audit_cli(tmp_path)
     assert out.returncode == 1 and "No audit log" in out.stderr
+
+
+def test_follow_prints_new_decisions(data_dir: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webapp", "audit", "--data-dir", str(data_dir), "--follow",
+         "--decision", "Deny", "--format", "json"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        assert json.loads(process.stdout.readline())["request_id"] == "R2"
+        log = AuditLog(data_dir / "audit.jsonl")
+        log.record({**ENTRIES[0], "request_id": "R3"})
+        log.record({**ENTRIES[1], "request_id": "R4"})
+        log.close()
+        assert json.loads(process.stdout.readline())["request_id"] == "R4"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
