@@ -206,14 +206,15 @@ class IamRegistry:
 
     def managed_policy(self, arn: str) -> Policy | None:
         """The compiled default version of managed policy ``arn``."""
-        compiled = self._managed_cache.get(arn)
+        cache = self._managed_cache  # taken before the state: a concurrent change discards it
+        compiled = cache.get(arn)
         if compiled is not None:
             return compiled
         record = self._state.policies.get(arn)
         if record is None:
             return None
         compiled = Policy.parse(record.default_version.document, kind="identity", name=record.name)
-        self._managed_cache[arn] = compiled
+        cache[arn] = compiled
         return compiled
 
     def identity_policies(self, role_arn: str) -> tuple[Policy, ...]:
@@ -238,14 +239,15 @@ class IamRegistry:
             return result
 
     def trust_policy(self, role_arn: str) -> Policy | None:
-        cached = self._trust_cache.get(role_arn)
+        cache = self._trust_cache  # taken before the state: a concurrent change discards it
+        cached = cache.get(role_arn)
         if cached is not None:
             return cached
         role = self.role(role_arn)
         if role is None:
             return None
         compiled = Policy.parse(role.trust_policy, kind="trust", name="trust")
-        self._trust_cache[role_arn] = compiled
+        cache[role_arn] = compiled
         return compiled
 
     # OIDC providers ---------------------------------------------------------------------------
@@ -486,6 +488,8 @@ class IamRegistry:
     def _commit(self, state: _State) -> None:
         """Persist ``state``, then publish it and drop every compiled policy."""
         _write_atomic(self._dir / STATE_FILE, json.dumps(_dump(state), indent=1, sort_keys=True).encode())
+        # The state first, then fresh caches: a reader takes its cache dict before it reads the
+        # state, so whatever it compiles from an old state lands in a dict already discarded.
         self._state = state
         self.generation += 1
         self._identity_cache = {}
