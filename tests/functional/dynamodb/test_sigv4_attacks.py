@@ -233,3 +233,77 @@ def test_s25_signature_comparison_is_constant_time() -> None:
     from webapp.sigv4 import verify as module
 
     assert "hmac.compare_digest(expected.encode(), auth.signature.encode())" in inspect.getsource(module)
+
+
+def _swap(headers: dict[str, str], name: str, value: str | None) -> dict[str, str]:
+    kept = {k: v for k, v in headers.items() if k.lower() != name.lower()}
+    return kept if value is None else {**kept, name: value}
+
+
+#: More of the same kind (security-anchors §2.1 steps 1-7): (rule, edit of signed headers of a
+#: DeleteItem of alice/n1, expected code, message fragment)
+MORE: list[tuple[str, Any, str, str]] = [
+    ("target swapped after signing (S-10)", lambda h: _swap(h, "X-Amz-Target", "DynamoDB_20120810.GetItem"),
+     "InvalidSignatureException", "does not match"),
+    ("no X-Amz-Date (S-08)", lambda h: _swap(h, "X-Amz-Date", None),
+     "IncompleteSignatureException", "'X-Amz-Date' or a 'Date' header"),
+    ("X-Amz-Date not basic ISO-8601 (S-08)", lambda h: _swap(h, "X-Amz-Date", "2026-01-01T00:00:00Z"),
+     "IncompleteSignatureException", "ISO-8601 'basic format'"),
+    ("session token left unsigned (S-22)", lambda h: _swap(
+        h, "Authorization", h["Authorization"].replace(";x-amz-security-token", "")),
+     "InvalidSignatureException", "'X-Amz-Security-Token' must be a 'SignedHeader'"),
+    ("scope terminator (S-18)", lambda h: _swap(
+        h, "Authorization", h["Authorization"].replace("/aws4_request", "/aws4_requesx")),
+     "InvalidSignatureException", "valid terminator: 'aws4_request'"),
+    ("credential of 4 parts", lambda h: _swap(
+        h, "Authorization", h["Authorization"].replace("/us-east-1/", "/")),
+     "IncompleteSignatureException", "exactly 5 slash-delimited elements"),
+    ("an extra unsigned x-amz header", lambda h: _swap(h, "X-Amz-Meta-Note", "x"),
+     "InvalidSignatureException", "'X-Amz-Meta-Note' must be a 'SignedHeader'"),
+    ("a 40 KB Authorization header (S-26)", lambda h: _swap(
+        h, "Authorization", h["Authorization"] + ", Junk=" + "a" * 40_000),
+     "IncompleteSignatureException", "not a valid key=value pair"),
+]
+
+
+@pytest.mark.parametrize("rule, edit, code, fragment", MORE, ids=[m[0] for m in MORE])
+def test_more_forgeries(rule: str, edit: Any, code: str, fragment: str, f: Fgac) -> None:
+    url, body = f.stack.dynamodb_url, delete_body(f)
+    raw = send(url, edit(signed(f.alice, url, "DeleteItem", body)), body)
+    assert (raw.status, raw.code) == (400, code), raw.body[:300]
+    assert fragment in raw.message
+    assert len(raw.body) < 4096  # a huge header is not echoed back
+    assert f.item(f.alice_sub, "n1") is not None
+
+
+def test_header_and_query_auth_at_once(f: Fgac) -> None:
+    """S-21: Authorization in the header and X-Amz-Algorithm in the query is ambiguous."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    url, body = f.stack.dynamodb_url, delete_body(f)
+    headers = signed(f.alice, url, "DeleteItem", body)
+    parts = urlsplit(url)
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    conn.request("POST", "/?X-Amz-Algorithm=AWS4-HMAC-SHA256", body=body,
+                 headers={**headers, "Host": parts.netloc})
+    response = conn.getresponse()
+    data = json.loads(response.read())
+    conn.close()
+    assert response.status == 400 and data["__type"].endswith("#InvalidSignatureException")
+    assert data["message"] == ("Found both 'X-Amz-Algorithm' as a query-string param and "
+                               "'Authorization' as HTTP header.")
+    assert f.item(f.alice_sub, "n1") is not None
+
+
+def test_declared_payload_hash_must_match(f: Fgac) -> None:
+    """S-13: ``x-amz-content-sha256`` signed for one body, another body sent."""
+    url, body = f.stack.dynamodb_url, delete_body(f)
+    import hashlib
+
+    other = get_body(f)
+    headers = signed(f.alice, url, "DeleteItem", body,
+                     extra={"X-Amz-Content-SHA256": hashlib.sha256(body).hexdigest()})
+    raw = send(url, headers, other)
+    assert (raw.status, raw.code) == (400, "InvalidSignatureException")
+    assert f.item(f.alice_sub, "n1") is not None
