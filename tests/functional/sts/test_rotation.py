@@ -1,4 +1,4 @@
-"""T-43: the IdP rotates its signing key while the stack runs; STS picks up the new key at once
+"""T-43 (and T-09): the IdP rotates its signing key while the stack runs; STS picks up the new key at once
 and stops accepting the old one once it is retired and the cached JWKS expires."""
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conftest import ROOT, RunningStack
+from tests.functional.sts.test_attacks import claims, idp_key, refused
+from tests.unit.webapp.sts.forge import mint
 
 
 def keys(stack: RunningStack, *args: str) -> None:
@@ -25,6 +27,9 @@ def test_t43_a_rotated_key_is_accepted_after_one_refetch(fresh_stack: RunningSta
     after = stack.dev_token("alice")
     assert after.split(".")[0] != before.split(".")[0]  # a new kid in the header
     assert stack.assume(after).access_key_id.startswith("ASIA")
+    # T-09: two keys published now, so a token without a kid is ambiguous and refused
+    no_kid = mint(claims(), idp_key(stack), {"alg": "RS256", "typ": "JWT"})
+    assert refused(stack, no_kid)[:2] == (400, "InvalidIdentityToken")
     keys(stack, "retire", "--keep", "1")
     stack.stop()
     stack.start()  # a restart empties the JWKS cache, as its expiry would
