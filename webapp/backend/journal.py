@@ -28,10 +28,15 @@ from typing import Any, BinaryIO
 
 JOURNAL_NAME = "journal.jsonl"
 SNAPSHOT_NAME = "snapshot.json"
+LOCK_NAME = "lock"
 
 
 class JournalCorrupted(RuntimeError):
     """A damaged record in the middle of the journal: refuse to start rather than lose data."""
+
+
+class JournalInUse(RuntimeError):
+    """Another process holds the journal: two writers would interleave and diverge."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,7 @@ class Journal:
         self.directory = directory
         self.sync = sync
         directory.mkdir(parents=True, exist_ok=True)
+        self._lock: BinaryIO | None = _exclusive_lock(directory / LOCK_NAME)
         self.path = directory / JOURNAL_NAME
         self.snapshot_path = directory / SNAPSHOT_NAME
         self._file: BinaryIO | None = None
@@ -152,6 +158,9 @@ class Journal:
         if self._file is not None:
             self._file.close()
             self._file = None
+        if self._lock is not None:
+            self._lock.close()  # releases the flock
+            self._lock = None
 
     def _fsync(self, handle: BinaryIO) -> None:
         if self.sync:
@@ -165,3 +174,20 @@ class Journal:
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def _exclusive_lock(path: Path) -> BinaryIO:
+    """``flock`` the directory's lock file for this process (the kernel drops it on exit, even
+    on ``kill -9``)."""
+    import fcntl
+
+    handle = open(path, "ab")  # noqa: SIM115 - held for the journal's lifetime
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise JournalInUse(
+            f"{path.parent} is in use by another process (is another local stack running on this "
+            "data directory?)"
+        ) from None
+    return handle

@@ -87,7 +87,11 @@ class LocalBackend:
         self._lock = threading.Lock()
         self._schemas: dict[str, TableSchema | None] = {}
         self._closed = False
-        self._recover()
+        try:
+            self._recover()
+        except BaseException:
+            self.journal.close()
+            raise
 
     # Start-up -----------------------------------------------------------------------------------
 

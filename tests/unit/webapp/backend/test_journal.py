@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from webapp.backend.errors import DynamoDBError
-from webapp.backend.journal import Journal, JournalCorrupted, decode, encode
+from webapp.backend.journal import Journal, JournalCorrupted, JournalInUse, decode, encode
 from webapp.backend.local import LocalBackend
 
 from .conftest import TABLE, abandon, create_table, item
@@ -210,3 +210,11 @@ def test_a_failed_call_leaves_no_trace(open_local: Callable[..., LocalBackend], 
     assert item(first, "half") is None
     abandon(first)
     assert item(open_local(), "half") is None
+
+
+def test_a_second_writer_on_the_same_directory_is_refused(open_local: Callable[..., LocalBackend]) -> None:
+    first = open_local()
+    with pytest.raises(JournalInUse, match="in use by another process"):
+        open_local()
+    first.close()
+    open_local()  # the lock goes with its holder
