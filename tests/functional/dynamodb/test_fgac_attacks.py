@@ -124,6 +124,34 @@ DENIED: list[tuple[str, Call, str]] = [
         TableName=f.table, KeyConditionExpression="#o = :o", ExpressionAttributeNames={"#o": "owner"},
         ExpressionAttributeValues={":o": {"S": f.alice_sub}}, ProjectionExpression="title",
         Select="SPECIFIC_ATTRIBUTES", ExclusiveStartKey=f.key(f.bob_sub, "b1")), "Query"),
+    ("F-06 nested path into a hidden attribute", _get("alice", "n1", ProjectionExpression="title, adminFlag.x"),
+     "GetItem"),
+    ("F-06 dotted literal name is one attribute", _get("alice", "n1", ProjectionExpression="#n",
+                                                       ExpressionAttributeNames={"#n": "title.adminFlag"}),
+     "GetItem"),
+    ("F-08 Select COUNT", lambda f, db: db.query(
+        TableName=f.table, KeyConditionExpression="#o = :o", ExpressionAttributeNames={"#o": "owner"},
+        ExpressionAttributeValues={":o": {"S": f.alice_sub}}, Select="COUNT"), "Query"),
+    ("F-26 filter probing a hidden attribute", lambda f, db: db.query(
+        TableName=f.table, KeyConditionExpression="#o = :o", FilterExpression="internalScore > :n",
+        ExpressionAttributeNames={"#o": "owner"}, ProjectionExpression="title", Select="SPECIFIC_ATTRIBUTES",
+        ExpressionAttributeValues={":o": {"S": f.alice_sub}, ":n": {"N": "1"}}), "Query"),
+    ("F-10 legacy AttributesToGet on GetItem", _get("alice", "n1", AttributesToGet=["title", "adminFlag"]),
+     "GetItem"),
+    ("F-14 ALL_PROJECTED_ATTRIBUTES on the listed index", lambda f, db: db.query(
+        TableName=f.table, IndexName="byOwnerUpdated", KeyConditionExpression="#o = :o",
+        ExpressionAttributeNames={"#o": "owner"}, ExpressionAttributeValues={":o": {"S": f.alice_sub}},
+        Select="ALL_PROJECTED_ATTRIBUTES"), "Query"),
+    ("F-16 Scan filtered on the own key", lambda f, db: db.scan(
+        TableName=f.table, FilterExpression="#o = :o", ExpressionAttributeNames={"#o": "owner"},
+        ExpressionAttributeValues={":o": {"S": f.alice_sub}}, ProjectionExpression="title"), "Scan"),
+    ("F-35 PartiQL UPDATE of the own item", lambda f, db: db.execute_statement(
+        Statement=f'UPDATE "{f.table}" SET title = \'x\' WHERE "owner" = \'{f.alice_sub}\' AND noteId = \'n1\''),
+     "PartiQLUpdate"),
+    ("F-41 the sub in upper case", lambda f, db: db.get_item(
+        TableName=f.table, Key=f.key(f.alice_sub.upper(), "n1"), ProjectionExpression="title"), "GetItem"),
+    ("F-41 the sub with a trailing space", lambda f, db: db.get_item(
+        TableName=f.table, Key=f.key(f.alice_sub + " ", "n1"), ProjectionExpression="title"), "GetItem"),
     ("delete another user's item", lambda f, db: db.delete_item(TableName=f.table, Key=f.key(f.bob_sub, "b1")),
      "DeleteItem"),
 ]
@@ -202,6 +230,9 @@ ALLOWED: list[tuple[str, Call]] = [
         TableName=f.table, IndexName="byOwnerUpdated", KeyConditionExpression="#o = :o",
         ExpressionAttributeNames={"#o": "owner"}, ExpressionAttributeValues={":o": {"S": f.alice_sub}},
         ProjectionExpression="title", Select="SPECIFIC_ATTRIBUTES")),
+    ("the table named by its own ARN", lambda f, db: db.get_item(
+        TableName=f"arn:aws:dynamodb:us-east-1:000000000000:table/{f.table}", Key=f.key(f.alice_sub, "n1"),
+        ProjectionExpression="title")),
     ("F-25 UPDATED_NEW", _update("alice", "n1", UpdateExpression="SET title = :t",
                                   ReturnValues="UPDATED_NEW", **TITLE)),
 ]
@@ -233,6 +264,12 @@ INVALID: list[tuple[str, Call, tuple[str, ...]]] = [
     ("F-40 trailing space", lambda f, db: db.get_item(TableName=f.table + " ", Key=f.key(f.alice_sub, "n1"),
                                                       ProjectionExpression="title"),
      ("ResourceNotFoundException", "ValidationException")),
+    ("F-39 the table's ARN in another account", lambda f, db: db.get_item(
+        TableName=f"arn:aws:dynamodb:us-east-1:111111111111:table/{f.table}", Key=f.key(f.alice_sub, "n1"),
+        ProjectionExpression="title"), ("ValidationException", "ResourceNotFoundException", "AccessDeniedException")),
+    ("F-39 the table's ARN in another region", lambda f, db: db.get_item(
+        TableName=f"arn:aws:dynamodb:eu-west-1:000000000000:table/{f.table}", Key=f.key(f.alice_sub, "n1"),
+        ProjectionExpression="title"), ("ValidationException", "ResourceNotFoundException", "AccessDeniedException")),
     ("F-43 legacy and expression parameters mixed", lambda f, db: db.query(
         TableName=f.table, KeyConditionExpression="#o = :o", ExpressionAttributeNames={"#o": "owner"},
         ExpressionAttributeValues={":o": {"S": f.alice_sub}},
