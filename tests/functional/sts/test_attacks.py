@@ -167,10 +167,13 @@ def test_every_token_case_in_the_shared_file_is_covered() -> None:
 @pytest.mark.parametrize("case_id", sorted(ATTACKS))
 def test_hostile_tokens_are_refused(stack: RunningStack, case_id: str) -> None:
     build, code = ATTACKS[case_id]
-    for token in build(idp_key(stack)):
+    tokens = build(idp_key(stack))
+    for token in tokens:
         status, got, message = refused(stack, token)
         assert (status, got) == (400, code), (case_id, message)
         assert "Traceback" not in message
+    log = stack.log()
+    assert not any(token in log for token in tokens), "a token reached the stack's log"
 
 
 def test_a_dev_token_buys_credentials_that_work_on_dynamodb(stack: RunningStack) -> None:
