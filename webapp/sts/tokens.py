@@ -22,8 +22,8 @@ What is checked, and why (security-anchors §1.1, §1.2 rows 1-31; fgac-semantic
   (OIDC Core §3.1.3.7 rules 3-5, decision §6.1); ``sub`` a 1-255 character string; ``exp`` and
   ``iat`` required integers (STS: "Timestamps ... must be formatted as either an integer or a long
   integer"; a JSON ``true`` is not one, row 24); ``exp`` with AWS's five-minute grace (IAM UG,
-  "OIDC federation"); ``iat`` not in the future, not older than the maximum age ("Token too
-  old", decision §6.2); ``nbf`` honoured with the same skew.
+  "OIDC federation"); ``iat`` not in the future beyond that same clock skew, and not older than
+  the maximum age ("Token too old", decision §6.2); ``nbf`` honoured with the same skew.
 """
 
 from __future__ import annotations
