@@ -107,3 +107,9 @@ def iter_templates(params: Mapping[str, str]) -> Iterator[tuple[str, dict[str, A
     """Every template rendered with ``params``: ``(name, document)``."""
     for name in template_names():
         yield name, render(name, params)
+
+
+def render_value(value: Any, params: Mapping[str, str], *, name: str) -> Any:
+    """Any JSON value (not only a shipped template) with its ``{{Name}}`` parameters replaced;
+    ``name`` says where the value came from in errors (e.g. a scenario of ``verify``)."""
+    return _substitute(value, name, params)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from iam_policies.authorization import Authorization
-from iam_policies.cli.simulate import decide_case
+from iam_policies.simulation import decide_case
 from iam_policies.dynamodb import as_case_context
 from iam_policies.evaluate import evaluate, evaluate_trust
 from iam_policies.policy import Policy

@@ -1,0 +1,36 @@
+"""``verify``: run scenarios (the shipped ones by default) against the rendered templates."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from iam_policies.cli.params import add_deployment_arguments, deployment_params
+from iam_policies.cli.simulate import render_text
+from iam_policies.simulation import CaseError
+from iam_policies.verify import shipped_scenarios, verify
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("scenarios", nargs="?", type=Path,
+                        help="scenario file (case format; policies may be {\"template\": NAME}); default: the app's")
+    parser.add_argument("--format", choices=["text", "json"], default="text")
+    add_deployment_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        text = args.scenarios.read_text() if args.scenarios else shipped_scenarios()
+        data = json.loads(text)
+        cases = data if isinstance(data, list) else [data]
+        outcomes = verify(cases, deployment_params(args))
+    except (OSError, ValueError, CaseError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps([o.to_dict() for o in outcomes], indent=2))
+    else:
+        print(render_text(outcomes))
+    return 1 if any(o.matches is False for o in outcomes) else 0
