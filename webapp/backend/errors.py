@@ -56,8 +56,9 @@ class DynamoDBError(AwsError):
         """Rebuild an error from a DynamoDB-compatible server's response (moto, AWS, ...)."""
         try:
             data = json.loads(body or "{}")
-        except ValueError:
-            data = {}
+        except ValueError:  # e.g. a proxy's HTML error page in front of the upstream
+            text = body.decode("utf-8", "replace") if isinstance(body, bytes) else body
+            data = {"message": f"HTTP {status} from the DynamoDB upstream: {' '.join(text.split())[:200]}"}
         if not isinstance(data, dict):
             data = {}
         kind = str(data.pop("__type", "") or "")

@@ -57,3 +57,9 @@ def test_bad_requests_get_dynamodb_errors_not_tracebacks(
         backend.call(operation, params)  # type: ignore[arg-type]
     assert (caught.value.code, caught.value.status) == (code, 400)
     assert caught.value.message.startswith(text)
+
+
+def test_a_non_json_error_page_keeps_its_status_and_some_text() -> None:
+    error = DynamoDBError.from_wire(502, b"<html><body>Bad Gateway</body></html>")
+    assert (error.code, error.status) == ("InternalServerError", 502)
+    assert "Bad Gateway" in error.message
