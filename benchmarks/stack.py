@@ -224,6 +224,12 @@ def main(argv: list[str] | None = None) -> int:
             results[name] = med
             print(f"{name:<20}{med['ours']:>10.2f}{med['bypass']:>11.2f}{med['moto']:>10.2f}"
                   f"{med['moto'] / med['ours']:>10.1f}x{(med['ours'] / med['bypass'] - 1) * 100:>9.0f}%")
+        targets = {"Query (100 items)": 5.0, "GetItem": 2.0}
+        for name, med in results.items():
+            speedup, overhead = med["moto"] / med["ours"], med["ours"] / med["bypass"] - 1
+            print(f"{name}: {speedup:.1f}x moto's server (target >= {targets[name]:g}x: "
+                  f"{'met' if speedup >= targets[name] else 'MISSED'}); security overhead "
+                  f"{overhead * 100:.0f}% (target <= 20%: {'met' if overhead <= 0.2 else 'MISSED'})")
         print(json.dumps({"rounds": args.rounds, "median_ms": results}))
     finally:
         for process in processes:
