@@ -211,6 +211,11 @@ def test_f36_vacuous_for_all_values_scan_is_allowed_as_on_aws(f: Fgac) -> None:
     must flag such a policy."""
     items = f.client("alice").scan(TableName=f.writes, ProjectionExpression="title")["Items"]
     assert {"S": "title of b1"} in [i["title"] for i in items]
+    from iam_policies.lint import lint
+    from tests.functional.dynamodb.conftest import p2
+
+    findings = lint(p2(f"arn:aws:dynamodb:us-east-1:000000000000:table/{f.writes}"))
+    assert any(x.code == "FGAC001" and x.path == "$.Statement[2]" for x in findings)
 
 
 def test_f37_full_table_partiql_select_needs_leading_keys_when_null_is_checked(f: Fgac) -> None:
