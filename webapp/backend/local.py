@@ -107,9 +107,10 @@ class LocalBackend:
             body = record.body
             try:
                 response = self.engine.call(body["op"], body["params"])
-            except DynamoDBError as error:
-                log.warning("replay of record %d (%s) diverged: %s", record.seq, body["op"], error)
+            except DynamoDBError as error:  # moto state that replay cannot rebuild (e.g. backup ARNs)
+                log.error("replay of record %d (%s) diverged: %s", record.seq, body["op"], error)
                 continue
+            response = tidy(body["op"], body["params"], response)
             if body["op"] == "CreateTable" and "t" in body:
                 self._set_created_at(body["params"].get("TableName"), float(body["t"]))
             token = body.get("token")
@@ -160,8 +161,9 @@ class LocalBackend:
             record: dict[str, Any] = {"op": operation, "params": params, "t": now}
             if token:
                 record["token"] = token
-                self.tokens.remember(token, fingerprint(params), now, response)
             self._journal(record)
+            if token:  # only once durable: a repeat must never stand for a lost write
+                self.tokens.remember(token, fingerprint(params), now, response)
             self._after_change(operation)
         return response
 
