@@ -100,11 +100,11 @@ def test_the_token_cache_survives_a_restart(
     first = open_local(compact_every=compact_every)
     create_table(first)
     first.call("PutItem", {"TableName": TABLE, "Item": {"pk": {"S": "n"}, "v": {"N": "0"}}})
-    first.call("TransactWriteItems", increment(TOKEN))
+    original = first.call("TransactWriteItems", increment(TOKEN))
     abandon(first)
     clock.advance(60)
     second = open_local()
-    second.call("TransactWriteItems", increment(TOKEN))
+    assert second.call("TransactWriteItems", increment(TOKEN)) == original
     assert counter(second) == "1"
     with pytest.raises(DynamoDBError) as caught:
         second.call("TransactWriteItems", increment(TOKEN, amount="2"))
