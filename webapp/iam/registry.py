@@ -52,7 +52,7 @@ MAX_CLIENT_IDS = 100
 MAX_THUMBPRINTS = 5
 INLINE_ROLE_POLICY_CHARS = 10240
 _KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-_NAME = re.compile(r"[\w+=,.@-]+")
+_NAME = re.compile(r"[\w+=,.@-]+", re.ASCII)  # AWS's \w is ASCII
 _PATH = re.compile(r"/|/[\x21-\x7e]*/")
 _THUMBPRINT = re.compile(r"[0-9A-Fa-f]{40}")
 

@@ -56,7 +56,9 @@ DURATION_TOO_LONG = "The requested DurationSeconds exceeds the MaxSessionDuratio
 #: Packed-size budget of the session policies (STS packs them into a compressed binary form whose
 #: limit AWS does not publish; ``PackedPolicySize`` is the percentage of it used).
 PACKED_LIMIT_BYTES = 2048
-_SESSION_NAME = re.compile(r"[\w+=,.@-]*")
+#: ``\w`` as AWS's (Java) patterns mean it: ASCII letters, digits and underscore only.
+_SESSION_NAME = re.compile(r"[\w+=,.@-]*", re.ASCII)
+_ARN_CHARS = re.compile("[\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7FF\uE000-\uFFFD\U00010000-\U0010FFFF]+")
 _POLICY_CHARS = re.compile(r"[\u0009\u000A\u000D\u0020-\u00FF]+")
 
 
@@ -188,6 +190,10 @@ def parse_request(params: Mapping[str, str]) -> AssumeRequest:
         return value
 
     role_arn = length("RoleArn", "roleArn", 20, 2048)
+    if role_arn is not None and 20 <= len(role_arn) <= 2048 and not _ARN_CHARS.fullmatch(role_arn):
+        problems.append("Value at 'roleArn' failed to satisfy constraint: Member must satisfy regular expression "
+                        "pattern: [\\u0009\\u000A\\u000D\\u0020-\\u007E\\u0085\\u00A0-\\uD7FF\\uE000-\\uFFFD"
+                        "\\u10000-\\u10FFFF]+")
     session_name = length("RoleSessionName", "roleSessionName", 2, 64)
     if session_name is not None and not _SESSION_NAME.fullmatch(session_name):
         problems.append(f"Value '{session_name}' at 'roleSessionName' failed to satisfy constraint: "

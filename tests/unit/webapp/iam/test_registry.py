@@ -127,6 +127,7 @@ BAD = [
     ("unknown-policy", lambda r: r.attach_role_policy("WebUser", f"arn:aws:iam::{ACCOUNT}:policy/None"), NoSuchEntity),
     ("duplicate-role", lambda r: r.create_role("webuser", TRUST), EntityAlreadyExists),
     ("bad-role-name", lambda r: r.create_role("bad name", TRUST), ValidationError),
+    ("non-ascii-role-name", lambda r: r.create_role("R\u00f4le", TRUST), ValidationError),
     ("session-too-long", lambda r: r.update_role("WebUser", max_session_duration=43201), ValidationError),
     ("session-too-short", lambda r: r.update_role("WebUser", max_session_duration=3599), ValidationError),
     ("http-provider", lambda r: r.create_oidc_provider("http://idp.example.com", ["a"]), InvalidInput),

@@ -74,7 +74,10 @@ VALIDATION = [
     ("session-name-long", {"RoleSessionName": "a" * 65}, "Member must have length less than or equal to 64"),
     ("session-name-pattern", {"RoleSessionName": "bad name!"}, "Value 'bad name!' at 'roleSessionName' failed to "
      "satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"),
+    ("session-name-non-ascii", {"RoleSessionName": "ali\u00e7e"}, "Member must satisfy regular expression pattern"),
     ("role-arn-short", {"RoleArn": "arn:aws:iam::1:r"}, "at 'roleArn' failed to satisfy constraint"),
+    ("role-arn-control-char", {"RoleArn": "arn:aws:iam::000000000000:role/Web\u0001User"},
+     "at 'roleArn' failed to satisfy constraint: Member must satisfy regular expression pattern"),
     ("duration-low", {"DurationSeconds": "899"}, "Member must have value greater than or equal to 900"),
     ("duration-high", {"DurationSeconds": "43201"}, "Member must have value less than or equal to 43200"),
     ("duration-not-int", {"DurationSeconds": "1h"}, "at 'durationSeconds'"),
