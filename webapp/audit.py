@@ -191,7 +191,7 @@ def format_text(entries: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
     return rows_seen
 
 
-_WIDTHS = (24, 8, 28, 16, 18, 40, 0)
+_WIDTHS = (24, 8, 28, 36, 28, 40, 0)
 
 
 def _row(entry: Mapping[str, Any]) -> str:
