@@ -13,6 +13,19 @@ Two implementations, chosen by ``Settings.backend_url``:
   idempotency and optional provisioned-throughput throttling.
 * ``UpstreamBackend``: forwards to any DynamoDB-compatible URL (AWS, DynamoDB Local, ScyllaDB
   Alternator), re-signed with SigV4, answering with its responses and errors unchanged.
+
+Configuration:
+
+* ``WEBAPP_BACKEND_URL`` / ``--backend-url``: upstream mode; its credentials come from
+  ``WEBAPP_BACKEND_ACCESS_KEY_ID`` / ``WEBAPP_BACKEND_SECRET_ACCESS_KEY`` (and
+  ``WEBAPP_BACKEND_SESSION_TOKEN``) or botocore's default chain.
+* ``WEBAPP_THROTTLE`` (or ``settings.extras["throttle"]``): off when unset; ``on`` enforces the
+  provisioned throughput tables were created with; ``Photos=5:5,Sessions=10:2`` sets RCU:WCU
+  per table (both may be combined).
+* ``python -m webapp.backend.bench``: what the fsync before each answer costs on this disk.
+
+Files in ``<data_dir>/dynamodb``: ``journal.jsonl`` (write-ahead log), ``snapshot.json`` (the
+state at the last compaction), ``lock`` (held by the running process).
 """
 
 from __future__ import annotations
