@@ -267,3 +267,20 @@ def test_index_reads_are_reported_per_index_with_indexes(backend: LocalBackend) 
         "TableName": "Indexed", "CapacityUnits": 0.5, "Table": {"CapacityUnits": 0.0},
         "GlobalSecondaryIndexes": {"byG": {"CapacityUnits": 0.5}},
     }
+
+
+def test_update_table_changes_the_enforced_throughput(open_local: Callable[..., LocalBackend], clock: ManualClock) -> None:
+    backend = open_local(capacity=CapacityMeter.from_spec("on"))
+    create_table(backend, BillingMode="PROVISIONED", ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1})
+    put(backend, "a")
+    with pytest.raises(DynamoDBError):
+        put(backend, "b")
+    backend.call("UpdateTable", {"TableName": TABLE, "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 10}})
+    clock.advance(0.2)  # 0.2 s at 10 WCU/s: two writes' worth
+    put(backend, "b")
+    put(backend, "c")
+    with pytest.raises(DynamoDBError):
+        put(backend, "d")
+    backend.call("UpdateTable", {"TableName": TABLE, "BillingMode": "PAY_PER_REQUEST"})
+    for pk in "defgh":
+        put(backend, pk)
