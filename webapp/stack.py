@@ -20,6 +20,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from webapp.clock import Clock, system_clock
 from webapp.credentials import CredentialAuthority
+from webapp.serving import RedactingRequestHandler
 from webapp.settings import Settings
 
 ADMIN_ROLE_NAME = "Admin"
@@ -75,16 +76,16 @@ class LocalStack:
         )
         apps: list[tuple[int, Any]] = [
             (s.port, host_app),
-            (s.sts_port, create_sts_app(s, registry, credentials, jwks_for, self.clock)),
+            (s.sts_port, create_sts_app(s, registry, credentials, jwks_for, self.clock, audit=audit.record)),
             (s.dynamodb_port, create_dynamodb_app(s, registry, credentials, backend, audit, self.clock)),
-            (s.iam_port, create_iam_app(s, registry, credentials, self.clock)),
+            (s.iam_port, create_iam_app(s, registry, credentials, self.clock, audit=audit.record)),
         ]
         self.components = {
             "credentials": credentials, "idp": idp, "registry": registry,
             "backend": backend, "audit": audit,
         }
         for port, app in apps:
-            server = make_server(s.bind, port, app, threaded=True)
+            server = make_server(s.bind, port, app, threaded=True, request_handler=RedactingRequestHandler)
             self.servers.append(server)
             threading.Thread(target=server.serve_forever, name=f"serve:{port}", daemon=True).start()
         return self

@@ -309,7 +309,7 @@ def test_the_access_log_never_holds_a_token_sent_in_a_query(tmp_path: Any, caplo
 
     from werkzeug.serving import make_server
 
-    from webapp.sts.serving import RedactingRequestHandler
+    from webapp.serving import RedactingRequestHandler
 
     def echo(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         start_response("200 OK", [("Content-Type", "text/plain")])
