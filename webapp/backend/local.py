@@ -47,6 +47,8 @@ SCHEMA_CHANGES = frozenset({
     "RestoreTableToPointInTime", "ImportTable",
 })
 DEFAULT_COMPACT_EVERY = 5000
+#: Version of ``snapshot.json``'s layout (``snapshot.py``).
+SNAPSHOT_FORMAT = 1
 
 
 def is_mutating(operation: str, params: Mapping[str, Any]) -> bool:
@@ -99,6 +101,11 @@ class LocalBackend:
         snapshot = self.journal.load_snapshot()
         after = 0
         if snapshot is not None:
+            if snapshot.get("format", SNAPSHOT_FORMAT) != SNAPSHOT_FORMAT:
+                raise RuntimeError(
+                    f"{self.journal.snapshot_path} has format {snapshot.get('format')!r}; this version "
+                    f"reads format {SNAPSHOT_FORMAT}"
+                )
             after = int(snapshot["seq"])
             import_tables(self.engine, snapshot.get("tables", []))
             self.tokens.load(snapshot.get("tokens", []))
@@ -183,6 +190,7 @@ class LocalBackend:
 
     def _compact(self) -> None:
         self.journal.compact({
+            "format": SNAPSHOT_FORMAT,
             "tables": export_tables(self.engine.models),
             "tokens": self.tokens.export(self.clock()),
         })
