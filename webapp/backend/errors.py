@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from iam_policies.errors import AwsError, ResourceNotFoundException, ValidationException
@@ -34,7 +35,7 @@ class DynamoDBError(AwsError):
         status: int | None = None,
         namespace: str | None = None,
         extra: Mapping[str, Any] | None = None,
-        message_key: str = "message",
+        message_key: str | None = None,
     ) -> None:
         super().__init__(message)
         if code is not None:
@@ -45,7 +46,7 @@ class DynamoDBError(AwsError):
             self.namespace = namespace
         self.extra: dict[str, Any] = dict(extra or {})
         #: DynamoDB spells it ``message`` for most errors, ``Message`` for some (transactions).
-        self.message_key = message_key
+        self.message_key = message_key or message_member(self.code)
 
     def body(self) -> dict[str, Any]:
         """The JSON body DynamoDB sends for this error."""
@@ -63,8 +64,8 @@ class DynamoDBError(AwsError):
             data = {}
         kind = str(data.pop("__type", "") or "")
         namespace, _, code = kind.rpartition("#")
-        message_key = "message" if "message" in data or "Message" not in data else "Message"
-        message = data.pop(message_key, "")
+        spelled = "message" if "message" in data or "Message" not in data else "Message"
+        message = data.pop(spelled, "")
         kind_class = _BY_CODE.get(code, cls) if cls is DynamoDBError else cls
         return kind_class(
             str(message),
@@ -72,8 +73,24 @@ class DynamoDBError(AwsError):
             status=status,
             namespace=namespace or DYNAMODB_NAMESPACE,
             extra=data,
-            message_key=message_key,
         )
+
+
+@cache
+def message_member(code: str) -> str:
+    """How DynamoDB spells an error's message member: the error shape's own member in the service
+    model (``Message`` for TransactionCanceled, IdempotentParameterMismatch and
+    TransactionInProgress; ``message`` elsewhere, and for the common errors not in the model).
+    moto spells some differently (``Message`` for ConditionalCheckFailed); the wire follows
+    DynamoDB."""
+    import botocore.session  # type: ignore[import-untyped]
+
+    model = botocore.session.get_session().get_service_model("dynamodb")
+    try:
+        members = model.shape_for(code).members
+    except Exception:  # not a modelled error (ValidationException, AccessDenied, ...)
+        return "message"
+    return "Message" if "Message" in members else "message"
 
 
 class ValidationError(DynamoDBError, ValidationException):

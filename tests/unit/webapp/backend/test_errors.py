@@ -7,7 +7,7 @@ import json
 import pytest
 
 from iam_policies.errors import AwsError, ResourceNotFoundException, ValidationException
-from webapp.backend.errors import DynamoDBError
+from webapp.backend.errors import DynamoDBError, message_member
 from webapp.backend.local import LocalBackend
 
 from .conftest import TABLE
@@ -40,6 +40,22 @@ def test_errors_from_the_backend_carry_their_extra_members(backend: LocalBackend
                                  "ReturnValuesOnConditionCheckFailure": "ALL_OLD"})
     assert caught.value.code == "ConditionalCheckFailedException"
     assert caught.value.extra == {"Item": {"pk": {"S": "a"}, "v": {"N": "1"}}}
+    assert caught.value.body() == {  # DynamoDB's spelling ("message"), not moto's ("Message")
+        "__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+        "message": "The conditional request failed",
+        "Item": {"pk": {"S": "a"}, "v": {"N": "1"}},
+    }
+
+
+@pytest.mark.parametrize(("code", "member"), [
+    ("ConditionalCheckFailedException", "message"),
+    ("TransactionCanceledException", "Message"),
+    ("IdempotentParameterMismatchException", "Message"),
+    ("ProvisionedThroughputExceededException", "message"),
+    ("ValidationException", "message"),  # a common error, not in the service model
+])
+def test_the_message_member_is_spelled_as_the_service_model_spells_it(code: str, member: str) -> None:
+    assert message_member(code) == member
 
 
 @pytest.mark.parametrize(("operation", "params", "code", "text"), [
