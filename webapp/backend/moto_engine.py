@@ -1,21 +1,28 @@
-"""moto's DynamoDB, in process, answering exactly as ``moto_server`` would.
+"""moto's DynamoDB, in process, answering as ``moto_server`` would.
 
 Each call is turned into the HTTP request an SDK sends (``POST /``, ``X-Amz-Target:
 DynamoDB_20120810.<Operation>``, a JSON 1.0 body) and handed to moto's own ``DynamoHandler``,
 so moto's parameter parsing, validation and response serialisation all run, and the bodies
-and errors are byte for byte what its server returns. The handler is bound to a *private*
-``DynamoDBBackend`` instead of moto's process-wide registry, so two backends in one process
-(tests, or an upstream peer) never share tables. No ``mock_aws``: nothing is patched.
+and errors are the ones its server returns. The handler is bound to a *private* backend
+instead of moto's process-wide registry, so two backends in one process (tests, or an upstream
+peer) never share tables. No ``mock_aws``: nothing is patched.
 
 moto's models are not thread-safe (security-anchors §5.2); the caller serialises every call.
 
-One moto gap is closed here because it would leak data past IAM: moto 5.2.1's
-``TransactGetItems`` ignores each ``Get``'s ``ProjectionExpression`` and returns whole items, so a
-policy limiting ``dynamodb:Attributes`` would be bypassed. It is answered instead by one
-``GetItem`` per entry (atomic, since calls are serialised), which honours projections, and
-without moto's limit of 25 entries (DynamoDB allows 100). Likewise moto ignores the legacy
-``AttributesToGet`` of GetItem, Query and Scan (whole items again); it is rewritten into the
-equivalent ``ProjectionExpression``.
+Where moto differs from DynamoDB in a way that matters, DynamoDB wins:
+
+* **Leaks past IAM.** moto 5.2.1's ``TransactGetItems`` ignores each ``Get``'s
+  ``ProjectionExpression`` and returns whole items, so a policy limiting ``dynamodb:Attributes``
+  would be bypassed; it is answered instead by one ``GetItem`` per entry (atomic, since calls
+  are serialised), which honours projections, and without moto's limit of 25 entries (DynamoDB
+  allows 100). moto also ignores the legacy ``AttributesToGet`` of GetItem, Query and Scan
+  (whole items again); it is rewritten into the equivalent ``ProjectionExpression``.
+* **Half-applied failures.** A call moto answers with an error is undone item by item
+  (``moto_models.py``).
+* **Request checks** moto lacks (missing required members, length limits) are made first, from
+  the botocore service model, with DynamoDB's texts.
+* Unrequested ``ConsumedCapacity`` / ``ItemCollectionMetrics`` are dropped (``capacity.py``),
+  and error messages use the service model's member spelling (``errors.py``).
 """
 
 from __future__ import annotations
