@@ -94,9 +94,10 @@ class LocalStack:
         for server in self.servers:
             server.shutdown()
             server.server_close()
-        backend = self.components.get("backend")
-        if backend is not None:
-            backend.close()
+        for name in ("backend", "audit"):
+            component = self.components.get(name)
+            if component is not None:
+                component.close()
 
     def banner(self) -> str:
         s = self.settings
