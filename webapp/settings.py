@@ -153,9 +153,18 @@ class Settings:
                 values[name] = tuple(o.strip() for o in raw.split(",") if o.strip())
             else:
                 values[name] = raw
+        extras = {name: env[var] for name, var in _ENV_EXTRAS.items() if env.get(var)}
+        if extras:
+            values["extras"] = extras
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
+
+#: Settings that belong to one component, carried in ``Settings.extras`` under these names.
+_ENV_EXTRAS = {
+    #: Throttling on demand: ``on`` and/or ``Table=RCU:WCU,...`` (webapp.backend.capacity).
+    "throttle": "WEBAPP_THROTTLE",
+}
 
 _ENV_FIELDS: dict[str, type] = {
     "data_dir": Path,
