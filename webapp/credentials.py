@@ -17,7 +17,6 @@ import base64
 import hashlib
 import hmac
 import json
-import os
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from webapp.clock import Clock, system_clock
+from webapp.files import write_private
 
 _TOKEN_PREFIX = "LoCaL"
 _KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -130,7 +130,7 @@ class CredentialAuthority:
         keys_dir.mkdir(parents=True, exist_ok=True)
         key_file = keys_dir / "credentials.key"
         if not key_file.exists():
-            _write_private(key_file, secrets.token_bytes(32))
+            write_private(key_file, secrets.token_bytes(32))
         authority = cls(key_file.read_bytes(), clock)
         service_file = keys_dir / "service-keys.json"
         if service_file.exists():
@@ -140,7 +140,7 @@ class CredentialAuthority:
 
     def save_service_keys(self, data_dir: Path) -> None:
         raw = {k: v.__dict__ for k, v in self._service_keys.items()}
-        _write_private(data_dir / "keys" / "service-keys.json", json.dumps(raw, indent=2).encode())
+        write_private(data_dir / "keys" / "service-keys.json", json.dumps(raw, indent=2).encode())
 
     def ensure_service_key(self, role_arn: str, session_name: str) -> ServiceKey:
         """The static key of the service principal ``session_name`` acting as ``role_arn``."""
@@ -281,13 +281,3 @@ def _iso(epoch: float) -> str:
 
     return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
-
-def _write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` readable by the owner only, atomically."""
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)

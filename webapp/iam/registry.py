@@ -18,7 +18,6 @@ State is held in immutable records replaced wholesale under a lock, so readers n
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 import threading
@@ -32,6 +31,7 @@ from iam_policies.errors import MalformedPolicyDocument as PolicyError
 from iam_policies.policy import Policy
 from webapp.clock import Clock, system_clock
 from webapp.credentials import role_id_for
+from webapp.files import write_private
 from webapp.iam.errors import (
     DeleteConflict,
     EntityAlreadyExists,
@@ -487,7 +487,7 @@ class IamRegistry:
 
     def _commit(self, state: _State) -> None:
         """Persist ``state``, then publish it and drop every compiled policy."""
-        _write_atomic(self._dir / STATE_FILE, json.dumps(_dump(state), indent=1, sort_keys=True).encode())
+        write_private(self._dir / STATE_FILE, json.dumps(_dump(state), indent=1, sort_keys=True).encode())
         # The state first, then fresh caches: a reader takes its cache dict before it reads the
         # state, so whatever it compiles from an old state lands in a dict already discarded.
         self._state = state
@@ -598,23 +598,6 @@ def _load(raw: Mapping[str, Any]) -> _State:
         for p in raw.get("policies", [])
     }
     return _State(providers, roles, policies)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that a crash leaves either the old or the new file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
-    directory = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
 
 
 def template_params(settings: Settings) -> dict[str, str]:

@@ -3,8 +3,8 @@
 ``python -m webapp dev-token`` and ``python -m webapp users add`` run in their own processes while
 the stack may be serving, so every file the provider keeps is read fresh when it changed on disk
 (a new inode, ``mtime`` or size) and written under an advisory lock (``fcntl.flock`` on a ``.lock``
-sibling) as a read-modify-write, then atomically replaced (write a temporary file, ``fsync``,
-``os.replace``). Files are created ``0600``: they hold private keys and client secrets.
+sibling) as a read-modify-write, then replaced with ``webapp.files.write_private`` (atomic,
+``0600``, fsync-ed): they hold private keys and client secrets.
 """
 
 from __future__ import annotations
@@ -17,6 +17,8 @@ import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from webapp.files import write_private
 
 Document = dict[str, Any]
 
@@ -49,7 +51,7 @@ class JsonFile:
             doc = json.loads(self.path.read_text()) if stamp is not None else self._initial()
             changed = change(doc)
             doc = doc if changed is None else changed
-            _write_private(self.path, json.dumps(doc, indent=2, sort_keys=True).encode() + b"\n")
+            write_private(self.path, json.dumps(doc, indent=2, sort_keys=True).encode() + b"\n")
             self._cache = doc
             self._stamp = self._stat()
             return doc
@@ -73,13 +75,3 @@ class JsonFile:
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
-
-def _write_private(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
