@@ -114,11 +114,12 @@ class OidcClient:
         validate the ID token (with the ``nonce``)."""
         import requests
         from authlib.common.errors import AuthlibBaseError
+        from joserfc.errors import JoseError
 
         self.metadata()
         try:
             token = self.remote.authorize_access_token(claims_options=self._claims_options(), leeway=60)
-        except AuthlibBaseError as error:
+        except (AuthlibBaseError, JoseError) as error:  # state, code, or the ID token's claims
             raise OidcError("login_failed", f"Sign-in failed: {_describe(error)}") from error
         except requests.RequestException as error:
             raise OidcError("idp_unavailable", f"The identity provider's token endpoint could not be "
@@ -134,6 +135,7 @@ class OidcClient:
         """A new ID token with the refresh token; same ``iss`` and ``sub`` or it is refused."""
         import requests
         from authlib.common.errors import AuthlibBaseError
+        from joserfc.errors import JoseError
 
         self.metadata()
         try:
@@ -146,6 +148,9 @@ class OidcClient:
         except AuthlibBaseError as error:
             raise OidcError("login_required", f"The session could not be refreshed: {_describe(error)}",
                             401, grant_refused=True) from error
+        except JoseError as error:  # the refreshed ID token's signature or claims
+            raise OidcError("login_required", f"The provider's refreshed ID token is not valid: "
+                            f"{_describe(error)}; signing out.", 401) from error
         except requests.RequestException as error:
             raise OidcError("idp_unavailable", f"The identity provider could not be reached: {error}",
                             502) from error
