@@ -65,7 +65,8 @@ class FastReads:
             return None
         model = self._models[operation]
         try:
-            parsed = JSONParser(model, map_type=dict)._parse_shape(model.input_shape, params)
+            parser: Any = JSONParser(model, map_type=dict)
+            parsed = parser._parse_shape(model.input_shape, params)
             handler = self._handler_class()
             handler.params = parsed
             handler.body = parsed
