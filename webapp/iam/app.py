@@ -4,7 +4,7 @@ So the admin tooling applies the templates to the local stack exactly as it does
 ``iam`` client, ``endpoint_url`` = port P+3). Each request is:
 
 1. read: form POST (or GET query), ``Action`` + ``Version=2010-05-08``, parameters parsed with the
-   botocore model of the action (``query.parse_params``);
+   botocore model of the action (``webapp.query_protocol.wire.parse_params``);
 2. authenticated: ``webapp.sigv4.verify`` with service ``iam`` -> the caller's ``Principal``; a
    failure answers in the Query protocol's words (``SignatureDoesNotMatch``, ``InvalidClientTokenId``,
    403);
@@ -12,40 +12,30 @@ So the admin tooling applies the templates to the local stack exactly as it does
    session policies) -> ``AccessDenied`` 403 with AWS's text; only the Admin role is allowed;
 4. executed on the ``IamRegistry`` (validation with ``Policy.parse`` -> ``MalformedPolicyDocument``;
    every change persisted and the compiled-policy cache dropped);
-5. answered with the XML botocore expects (``query.response_xml``); policy documents URL-encoded as
+5. answered with the XML botocore expects (``webapp.query_protocol.wire.response_xml``); policy documents URL-encoded as
    IAM returns them (IAM API reference, GetRolePolicy: "URL-encoded compliant with RFC 3986").
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 from werkzeug.wrappers import Request, Response
 
 from iam_policies.authorization import Authorization
-from iam_policies.errors import AwsError
 from iam_policies.evaluate import evaluate
 from iam_policies.policy import Policy
 from webapp.audit import AuditLog, now_iso
 from webapp.clock import Clock
 from webapp.credentials import CredentialAuthority, Principal
-from webapp.iam.errors import (
-    AccessDenied,
-    InvalidAction,
-    MethodNotAllowed,
-    MissingAction,
-    NoSuchEntity,
-    ServiceFailure,
-    ValidationError,
-)
-from webapp.iam.query import ParameterError, error_xml, parse_params, response_xml, service_model
+from webapp.iam.errors import AccessDenied, NoSuchEntity, ServiceFailure, ValidationError
 from webapp.iam.registry import IamRegistry, ManagedPolicy, OidcProvider, PolicyVersion, Role
+from webapp.query_protocol.endpoint import action_of, authenticate, query_endpoint, read_params, xml_response
+from webapp.query_protocol.wire import ParameterError, parse_params, service_model
 from webapp.settings import Settings
-from webapp.sigv4 import SignedRequest, SigV4Error, verify
 
 VERSION = "2010-05-08"
 MAX_BODY_BYTES = 256 * 1024
@@ -64,34 +54,10 @@ def create_iam_app(settings: Settings, registry: IamRegistry, credentials: Crede
     if audit is None:
         audit = _default_audit(settings)
 
-    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        request = Request(environ)
-        request_id = str(uuid.uuid4())
-        try:
-            response = handle(request, request_id)
-        except AwsError as error:
-            response = _error(error, request_id)
-        except Exception:
-            log.exception("IAM request %s failed", request_id)
-            response = _error(ServiceFailure(f"An internal error occurred; request id {request_id}"), request_id)
-        return response(environ, start_response)
-
     def handle(request: Request, request_id: str) -> Response:
-        if request.method not in ("POST", "GET"):
-            raise MethodNotAllowed("Use POST with a form-encoded body")
-        body = request.get_data(cache=True)
-        if len(body) > MAX_BODY_BYTES:
-            raise ValidationError("The request body is too large")
-        form = dict(parse_qsl(request.query_string.decode("utf-8", "replace"), keep_blank_values=True))
-        if request.method == "POST":
-            form.update(parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True))
-        principal = _authenticate(request, body)
-        action = form.get("Action")
-        if not action:
-            raise MissingAction("Missing Action")
-        handler = HANDLERS.get(action)
-        if form.get("Version") != VERSION or handler is None:
-            raise InvalidAction(f"Could not find operation {action} for version {form.get('Version', 'NO_VERSION')}")
+        form = read_params(request, MAX_BODY_BYTES, _too_large)
+        principal = authenticate(request, "iam", credentials, clock, settings)
+        action = action_of(form, VERSION, HANDLERS)
         operation = service_model("iam").operation_model(action)
         try:
             params = parse_params(operation, form)
@@ -107,25 +73,8 @@ def create_iam_app(settings: Settings, registry: IamRegistry, credentials: Crede
                     "satisfy constraint: Member must not be null"
                 )
         _authorize(principal, action, _resource(account, registry, action, params), request, request_id)
-        result = handler(registry, params)
-        return Response(response_xml("iam", action, result, request_id), 200,
-                        {"Content-Type": "text/xml", "x-amzn-RequestId": request_id})
-
-    def _authenticate(request: Request, body: bytes) -> Principal:
-        signed = SignedRequest(
-            method=request.method,
-            path=request.environ.get("RAW_URI", request.path).split("?", 1)[0] or "/",
-            query=request.query_string.decode("latin-1"),
-            headers=[(k, v) for k, v in request.headers.items()],
-            body=body,
-        )
-        try:
-            verified = verify(signed, lookup=credentials.secret_for, clock=clock, region=settings.region,
-                              service="iam", skew=settings.sigv4_skew_seconds)
-        except SigV4Error as error:
-            raise _QueryAuthError(error) from None
-        principal: Principal = verified.principal
-        return principal
+        result = HANDLERS[action](registry, params)
+        return xml_response("iam", action, result, request_id)
 
     def _authorize(principal: Principal, action: str, resource: str, request: Request, request_id: str) -> None:
         session: list[Policy] | None = None
@@ -157,25 +106,15 @@ def create_iam_app(settings: Settings, registry: IamRegistry, credentials: Crede
         if not decision.allowed:
             raise AccessDenied(decision.access_denied_message(principal.arn))
 
-    return app
+    return query_endpoint("iam", handle, ServiceFailure, log)
 
 
 def _default_audit(settings: Settings) -> Callable[[Mapping[str, Any]], None]:
     return AuditLog(settings.data_dir / "audit.jsonl").record
 
 
-class _QueryAuthError(AwsError):
-    """A SigV4 failure in the Query protocol's words (IAM answers these with 403)."""
-
-    def __init__(self, error: SigV4Error) -> None:
-        super().__init__(error.message)
-        self.code = error.query_code
-        self.status = 403
-
-
-def _error(error: AwsError, request_id: str) -> Response:
-    return Response(error_xml("iam", error, request_id), error.status,
-                    {"Content-Type": "text/xml", "x-amzn-RequestId": request_id})
+def _too_large() -> ValidationError:
+    return ValidationError("The request body is too large")
 
 
 # The entity each action is about (its ARN is the Resource IAM authorizes) ----------------------------

@@ -8,6 +8,12 @@ IAM API reference "Common Errors"; they render as ``<ErrorResponse>`` XML.
 from __future__ import annotations
 
 from iam_policies.errors import AwsError
+from webapp.query_protocol.errors import AccessDenied as AccessDenied
+from webapp.query_protocol.errors import InvalidAction as InvalidAction
+from webapp.query_protocol.errors import InvalidHttpRequest as InvalidHttpRequest
+from webapp.query_protocol.errors import MalformedPolicyDocument as MalformedPolicyDocument
+from webapp.query_protocol.errors import MissingAction as MissingAction
+from webapp.query_protocol.errors import ValidationError as ValidationError
 
 
 class NoSuchEntity(AwsError):
@@ -33,41 +39,6 @@ class LimitExceeded(AwsError):
 class InvalidInput(AwsError):
     code = "InvalidInput"
     status = 400
-
-
-class ValidationError(AwsError):
-    code = "ValidationError"
-    status = 400
-
-
-class MalformedPolicyDocument(AwsError):
-    code = "MalformedPolicyDocument"
-    status = 400
-
-
-class AccessDenied(AwsError):
-    code = "AccessDenied"
-    status = 403
-
-
-class InvalidAction(AwsError):
-    code = "InvalidAction"
-    status = 400
-
-
-class MissingAction(AwsError):
-    code = "MissingAction"
-    status = 400
-
-
-class MissingParameter(AwsError):
-    code = "MissingParameter"
-    status = 400
-
-
-class MethodNotAllowed(AwsError):
-    code = "InvalidHttpRequest"
-    status = 405
 
 
 class ServiceFailure(AwsError):

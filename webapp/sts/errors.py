@@ -9,6 +9,13 @@ responses carry where they are known (security-anchors §1.1). They render as th
 from __future__ import annotations
 
 from iam_policies.errors import AwsError
+from webapp.query_protocol.errors import AccessDenied as AccessDenied
+from webapp.query_protocol.errors import InternalFailure as InternalFailure
+from webapp.query_protocol.errors import InvalidAction as InvalidAction
+from webapp.query_protocol.errors import InvalidHttpRequest as InvalidHttpRequest
+from webapp.query_protocol.errors import MalformedPolicyDocument as MalformedPolicyDocument
+from webapp.query_protocol.errors import MissingAction as MissingAction
+from webapp.query_protocol.errors import ValidationError as ValidationError
 
 
 class InvalidIdentityToken(AwsError):
@@ -32,27 +39,6 @@ class IDPCommunicationError(AwsError):
     status = 400
 
 
-class AccessDenied(AwsError):
-    """The role's trust policy does not allow this caller."""
-
-    code = "AccessDenied"
-    status = 403
-
-
-class ValidationError(AwsError):
-    """A request parameter violates its constraint."""
-
-    code = "ValidationError"
-    status = 400
-
-
-class MalformedPolicyDocument(AwsError):
-    """The session policy (``Policy``) is not a valid policy."""
-
-    code = "MalformedPolicyDocument"
-    status = 400
-
-
 class PackedPolicyTooLarge(AwsError):
     """The session policies together exceed the packed size limit."""
 
@@ -60,48 +46,8 @@ class PackedPolicyTooLarge(AwsError):
     status = 400
 
 
-class InvalidAction(AwsError):
-    """The ``Action`` is not one this endpoint implements."""
-
-    code = "InvalidAction"
-    status = 400
-
-
-class MissingAction(AwsError):
-    code = "MissingAction"
-    status = 400
-
-
-class MissingParameter(AwsError):
-    code = "MissingParameter"
-    status = 400
-
-
-class InvalidParameterValue(AwsError):
-    code = "InvalidParameterValue"
-    status = 400
-
-
-class MissingAuthenticationToken(AwsError):
-    code = "MissingAuthenticationToken"
-    status = 403
-
-
 class RequestEntityTooLarge(AwsError):
     """The request body is larger than any valid call (a token is at most 20000 characters)."""
 
     code = "RequestEntityTooLarge"
     status = 413
-
-
-class InvalidHttpRequest(AwsError):
-    """Not a Query-protocol request (STS takes POST with a form body, or GET)."""
-
-    code = "InvalidHttpRequest"
-    status = 405
-
-
-class InternalFailure(AwsError):
-    code = "InternalFailure"
-    status = 500
-    fault = "Receiver"
