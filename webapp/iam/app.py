@@ -180,10 +180,6 @@ def _provider(provider: OidcProvider) -> dict[str, Any]:
     }
 
 
-def _bool(value: Any) -> bool:
-    return bool(value)
-
-
 # Handlers ----------------------------------------------------------------------------------------------
 
 
@@ -193,10 +189,7 @@ def _create_oidc(r: IamRegistry, p: dict[str, Any]) -> Mapping[str, Any]:
 
 
 def _get_oidc(r: IamRegistry, p: dict[str, Any]) -> Mapping[str, Any]:
-    provider = r.oidc_provider(p["OpenIDConnectProviderArn"])
-    if provider is None:
-        raise NoSuchEntity(f"OpenIDConnect Provider not found for arn {p['OpenIDConnectProviderArn']}")
-    return _provider(provider)
+    return _provider(r.existing_provider(p["OpenIDConnectProviderArn"]))
 
 
 def _list_oidc(r: IamRegistry, p: dict[str, Any]) -> Mapping[str, Any]:
@@ -290,7 +283,7 @@ def _get_policy_version(r: IamRegistry, p: dict[str, Any]) -> Mapping[str, Any]:
 
 def _create_policy_version(r: IamRegistry, p: dict[str, Any]) -> Mapping[str, Any]:
     version = r.create_policy_version(p["PolicyArn"], p["PolicyDocument"],
-                                      set_as_default=_bool(p.get("SetAsDefault", False)))
+                                      set_as_default=p.get("SetAsDefault", False))
     policy = r.existing_policy(p["PolicyArn"])
     return {"PolicyVersion": _version(policy, version, with_document=False)}
 

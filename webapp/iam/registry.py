@@ -273,7 +273,8 @@ class IamRegistry:
             self._commit(replace(self._state, providers={**self._state.providers, arn: provider}))
             return provider
 
-    def _existing_provider(self, arn: str) -> OidcProvider:
+    def existing_provider(self, arn: str) -> OidcProvider:
+        """The OIDC provider ``arn``, or ``NoSuchEntity`` worded as IAM words it."""
         provider = self._state.providers.get(arn)
         if provider is None:
             raise NoSuchEntity(f"OpenIDConnect Provider not found for arn {arn}")
@@ -282,12 +283,12 @@ class IamRegistry:
     def update_oidc_thumbprints(self, arn: str, thumbprints: Sequence[str]) -> None:
         _check_thumbprints(thumbprints)
         with self._lock:
-            provider = self._existing_provider(arn)
+            provider = self.existing_provider(arn)
             self._put_provider(replace(provider, thumbprints=tuple(t.lower() for t in thumbprints)))
 
     def add_client_id(self, arn: str, client_id: str) -> None:
         with self._lock:
-            provider = self._existing_provider(arn)
+            provider = self.existing_provider(arn)
             if client_id in provider.client_ids:
                 return
             _check_client_ids((*provider.client_ids, client_id))
@@ -295,12 +296,12 @@ class IamRegistry:
 
     def remove_client_id(self, arn: str, client_id: str) -> None:
         with self._lock:
-            provider = self._existing_provider(arn)
+            provider = self.existing_provider(arn)
             self._put_provider(replace(provider, client_ids=tuple(c for c in provider.client_ids if c != client_id)))
 
     def delete_oidc_provider(self, arn: str) -> None:
         with self._lock:
-            self._existing_provider(arn)
+            self.existing_provider(arn)
             self._commit(replace(self._state, providers={k: v for k, v in self._state.providers.items() if k != arn}))
 
     def _put_provider(self, provider: OidcProvider) -> None:
@@ -330,6 +331,7 @@ class IamRegistry:
         return next((r for r in self._state.roles.values() if r.name.lower() == name.lower()), None)
 
     def existing_role(self, name: str) -> Role:
+        """The role ``name``, or ``NoSuchEntity`` worded as IAM words it."""
         role = self._state.roles.get(name)
         if role is None:
             raise NoSuchEntity(f"The role with name {name} cannot be found.")
@@ -390,7 +392,7 @@ class IamRegistry:
     def attach_role_policy(self, role_name: str, policy_arn: str) -> None:
         with self._lock:
             role = self.existing_role(role_name)
-            self._existing_policy(policy_arn)
+            self.existing_policy(policy_arn)
             if policy_arn in role.attached_policies:
                 return
             if len(role.attached_policies) >= MAX_ATTACHED_POLICIES:
@@ -426,14 +428,12 @@ class IamRegistry:
             self._put_policy(policy)
             return policy
 
-    def _existing_policy(self, arn: str) -> ManagedPolicy:
+    def existing_policy(self, arn: str) -> ManagedPolicy:
+        """The managed policy ``arn``, or ``NoSuchEntity`` worded as IAM words it."""
         policy = self._state.policies.get(arn)
         if policy is None:
             raise NoSuchEntity(f"Policy {arn} does not exist or is not attachable.")
         return policy
-
-    def existing_policy(self, arn: str) -> ManagedPolicy:
-        return self._existing_policy(arn)
 
     def attachment_count(self, arn: str) -> int:
         return sum(arn in r.attached_policies for r in self._state.roles.values())
@@ -441,7 +441,7 @@ class IamRegistry:
     def create_policy_version(self, arn: str, document: str, *, set_as_default: bool) -> PolicyVersion:
         text = _normalized(document, "identity")
         with self._lock:
-            policy = self._existing_policy(arn)
+            policy = self.existing_policy(arn)
             if len(policy.versions) >= MAX_POLICY_VERSIONS:
                 raise LimitExceeded(
                     f"A managed policy can have up to {MAX_POLICY_VERSIONS} versions. Before you create a new "
@@ -457,14 +457,14 @@ class IamRegistry:
 
     def set_default_policy_version(self, arn: str, version_id: str) -> None:
         with self._lock:
-            policy = self._existing_policy(arn)
+            policy = self.existing_policy(arn)
             if policy.version(version_id) is None:
                 raise NoSuchEntity(f"Policy {arn} version {version_id} does not exist or is not attachable.")
             self._put_policy(replace(policy, default_version_id=version_id, update_date=self._clock()))
 
     def delete_policy_version(self, arn: str, version_id: str) -> None:
         with self._lock:
-            policy = self._existing_policy(arn)
+            policy = self.existing_policy(arn)
             if policy.version(version_id) is None:
                 raise NoSuchEntity(f"Policy {arn} version {version_id} does not exist or is not attachable.")
             if version_id == policy.default_version_id:
@@ -473,7 +473,7 @@ class IamRegistry:
 
     def delete_policy(self, arn: str) -> None:
         with self._lock:
-            policy = self._existing_policy(arn)
+            policy = self.existing_policy(arn)
             if self.attachment_count(arn):
                 raise DeleteConflict("Cannot delete a policy attached to entities.")
             if len(policy.versions) > 1:
