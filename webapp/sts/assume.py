@@ -24,6 +24,7 @@ import math
 import re
 import zlib
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from iam_policies.authorization import Authorization
@@ -33,7 +34,7 @@ from iam_policies.policy import Policy
 from iam_policies.web_identity import provider_keys, session_keys
 from webapp.audit import now_iso
 from webapp.clock import Clock
-from webapp.credentials import CredentialAuthority, assumed_role_arn, role_id_for
+from webapp.credentials import CredentialAuthority, SessionCredentials, assumed_role_arn, role_id_for
 from webapp.iam.registry import IamRegistry
 from webapp.settings import Settings
 from webapp.sts.errors import (
@@ -158,17 +159,16 @@ class AssumeRole:
         return percent
 
 
+@dataclass(frozen=True)
 class AssumeRequest:
     """The validated parameters of one call."""
 
-    def __init__(self, role_arn: str, session_name: str, token: str, duration_seconds: int,
-                 policy: str | None, policy_arns: tuple[str, ...]) -> None:
-        self.role_arn = role_arn
-        self.session_name = session_name
-        self.token = token
-        self.duration_seconds = duration_seconds
-        self.policy = policy
-        self.policy_arns = policy_arns
+    role_arn: str
+    session_name: str
+    token: str
+    duration_seconds: int
+    policy: str | None
+    policy_arns: tuple[str, ...]
 
 
 def parse_request(params: Mapping[str, str]) -> AssumeRequest:
@@ -251,7 +251,7 @@ def parse_request(params: Mapping[str, str]) -> AssumeRequest:
     return AssumeRequest(role_arn, session_name, token, duration, policy, tuple(arns))
 
 
-def _result(role_arn: str, session_name: str, token: ValidatedToken, minted: Any,
+def _result(role_arn: str, session_name: str, token: ValidatedToken, minted: SessionCredentials,
             packed: int | None) -> dict[str, Any]:
     result: dict[str, Any] = {
         "Credentials": {
