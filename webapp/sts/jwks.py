@@ -17,6 +17,7 @@ from typing import Any
 
 from webapp.clock import Clock
 from webapp.sts.errors import IDPCommunicationError
+from webapp.sts.tokens import NO_KEY
 
 JwksFetcher = Callable[[str], Mapping[str, Any]]
 
@@ -84,10 +85,7 @@ class JwksCache:
         try:
             jwks = self._fetch(issuer)
         except Exception as exc:  # the provider is unreachable or broken: STS says so, retryably
-            raise IDPCommunicationError(
-                "Couldn't retrieve verification key from your identity provider, "
-                "please reference AssumeRoleWithWebIdentity documentation for requirements"
-            ) from exc
+            raise IDPCommunicationError(NO_KEY) from exc
         entry = _Entry(jwks=dict(jwks), fetched_at=now)
         self._entries[issuer] = entry
         return entry

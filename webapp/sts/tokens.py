@@ -53,6 +53,8 @@ MAX_SUB_CHARS = 255
 MIN_RSA_BITS = 2048
 
 NOT_A_JWT = "The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)"
+#: STS's text when a token's key cannot be had: no usable key (``InvalidIdentityToken``) or the
+#: provider unreachable (``IDPCommunicationError``, ``jwks``).
 NO_KEY = (
     "Couldn't retrieve verification key from your identity provider, "
     "please reference AssumeRoleWithWebIdentity documentation for requirements"
