@@ -14,6 +14,7 @@ a role whose policies apply to them, and are stored in ``<data>/keys/service-key
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -241,12 +242,7 @@ def _service_principal(key: ServiceKey) -> Principal:
         session_name=key.session_name,
         access_key_id=key.access_key_id,
         temporary=False,
-        variables={
-            "aws:userid": f"{role_id}:{key.session_name}",
-            "aws:PrincipalArn": key.role_arn,
-            "aws:PrincipalType": "AssumedRole",
-            "aws:PrincipalAccount": key.role_arn.split(":")[4],
-        },
+        variables=_assumed_role_keys(key.role_arn, role_id, key.session_name),
     )
 
 
@@ -254,10 +250,7 @@ def _session_principal(claims: Mapping[str, Any]) -> Principal:
     role_arn: str = claims["r"]
     role_id = role_id_for(role_arn)
     variables: dict[str, PrincipalValue] = {
-        "aws:userid": f"{role_id}:{claims['s']}",
-        "aws:PrincipalArn": role_arn,
-        "aws:PrincipalType": "AssumedRole",
-        "aws:PrincipalAccount": role_arn.split(":")[4],
+        **_assumed_role_keys(role_arn, role_id, claims["s"]),
         "aws:TokenIssueTime": _iso(claims["i"]),
         **claims.get("v", {}),
     }
@@ -276,8 +269,17 @@ def _session_principal(claims: Mapping[str, Any]) -> Principal:
     )
 
 
-def _iso(epoch: float) -> str:
-    import datetime as dt
+def _assumed_role_keys(role_arn: str, role_id: str, session_name: str) -> dict[str, PrincipalValue]:
+    """The principal keys of an assumed-role session (IAM UG, "AWS global condition context keys":
+    ``aws:userid`` is ``role-id:caller-specified-role-name`` for an assumed role)."""
+    return {
+        "aws:userid": f"{role_id}:{session_name}",
+        "aws:PrincipalArn": role_arn,
+        "aws:PrincipalType": "AssumedRole",
+        "aws:PrincipalAccount": role_arn.split(":")[4],
+    }
 
+
+def _iso(epoch: float) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
