@@ -50,6 +50,9 @@ def create_app(settings: Settings, *, idp_blueprint: Blueprint | None = None,
     metadata_url = settings.oidc_metadata_url or f"{settings.idp_url}/.well-known/openid-configuration"
 
     app = Flask("webapp.host", static_folder=None)
+    # No 308 "merge slashes" redirects: ``/dist//x`` is a 404 like any other path outside the
+    # whitelist, and no redirect is ever built from a request's path and Host header.
+    app.url_map.merge_slashes = False
     secret = cookie_secret(settings)
     app.secret_key = secret
     lifetime = int(settings.extras.get("session_lifetime_seconds", DEFAULT_LIFETIME_SECONDS))
