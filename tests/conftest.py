@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -35,13 +36,16 @@ os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 
 def free_port_block(count: int = 4) -> int:
-    """A base port P such that P .. P+count-1 are all free on 127.0.0.1."""
-    for _ in range(200):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            base = probe.getsockname()[1]
-        if base + count >= 65535:
-            continue
+    """A base port P such that P .. P+count-1 are free on 127.0.0.1.
+
+    Chosen below Linux's ephemeral range (32768-60999), from which the kernel hands out ports for
+    ``bind(0)`` servers and outgoing connections, so nothing else grabs them between this check
+    and the stack binding them. ``RunningStack.start`` still retries on another block if one was
+    taken meanwhile.
+    """
+    rng = random.Random()
+    for _ in range(500):
+        base = rng.randrange(20000, 32000 - count)
         sockets = []
         try:
             for port in range(base, base + count):
@@ -55,6 +59,10 @@ def free_port_block(count: int = 4) -> int:
             for sock in sockets:
                 sock.close()
     raise RuntimeError("no block of free ports")
+
+
+class PortTaken(Exception):
+    """Another process bound one of the stack's ports between the check and the start."""
 
 
 @dataclass
@@ -72,21 +80,33 @@ class RunningStack:
 
     def __init__(self, data_dir: Path, port: int, extra_env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
-        self.port = port
-        self.host_url = f"http://localhost:{port}"
-        self.sts_url = f"http://localhost:{port + 1}"
-        self.dynamodb_url = f"http://localhost:{port + 2}"
-        self.iam_url = f"http://localhost:{port + 3}"
+        self._use_port(port)
         self.region = "us-east-1"
         self.account_id = "000000000000"
         self.user_role_arn = f"arn:aws:iam::{self.account_id}:role/WebUser"
         self._extra_env = extra_env or {}
         self.process: subprocess.Popen[str] | None = None
-        self.log_path = data_dir.parent / f"stack-{port}.log"
+
+    def _use_port(self, port: int) -> None:
+        self.port = port
+        self.host_url = f"http://localhost:{port}"
+        self.sts_url = f"http://localhost:{port + 1}"
+        self.dynamodb_url = f"http://localhost:{port + 2}"
+        self.iam_url = f"http://localhost:{port + 3}"
+        self.log_path = self.data_dir.parent / f"stack-{port}.log"
 
     # Lifecycle -------------------------------------------------------------------------------
 
     def start(self, timeout: float = 60.0) -> RunningStack:
+        """Start the stack; if one of its ports was taken meanwhile, try another block."""
+        for _ in range(3):
+            try:
+                return self._start_once(timeout)
+            except PortTaken:
+                self._use_port(free_port_block())
+        return self._start_once(timeout)
+
+    def _start_once(self, timeout: float) -> RunningStack:
         ready = self.data_dir.parent / f"ready-{self.port}.json"
         ready.unlink(missing_ok=True)
         env = {**os.environ, **self._extra_env, "PYTHONUNBUFFERED": "1"}
@@ -105,7 +125,10 @@ class RunningStack:
                 break
             time.sleep(0.05)
         self.stop()
-        raise RuntimeError(f"the stack did not start; its log:\n{self.log_path.read_text()[-5000:]}")
+        log = self.log_path.read_text()
+        if "Address already in use" in log:
+            raise PortTaken(self.port)
+        raise RuntimeError(f"the stack did not start; its log:\n{log[-5000:]}")
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process and self.process.poll() is None:

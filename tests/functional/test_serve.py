@@ -1,0 +1,61 @@
+"""``python -m webapp serve`` as a user runs it: the banner, the four ports, a clean stop, and a
+restart on the same data directory that keeps users, keys and credentials."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+
+import requests
+
+from tests.conftest import RunningStack, free_port_block
+
+
+def test_banner_names_every_endpoint_and_config_points_at_them(fresh_stack: RunningStack) -> None:
+    stack = fresh_stack.start()
+    log = stack.log()
+    for url in (f"{stack.host_url}/", stack.sts_url, stack.dynamodb_url, stack.iam_url):
+        assert url in log
+    assert "alice, bob, carol" in log
+    config = requests.get(f"{stack.host_url}/config.json", timeout=10).json()
+    assert (config["stsEndpoint"], config["dynamodbEndpoint"]) == (stack.sts_url, stack.dynamodb_url)
+    assert set(config["tables"]) == {"photos", "photoTags", "profiles", "games", "sessions"}
+
+
+def test_sigterm_stops_cleanly_and_a_restart_keeps_identities_and_credentials(fresh_stack: RunningStack) -> None:
+    stack = fresh_stack.start()
+    alice = stack.login("alice")
+    db = stack.dynamodb(alice)
+    db.put_item(TableName="Photos", Item={"UserId": {"S": alice.subject}, "PhotoId": {"S": "2026#keep"}})
+    stack.stop()
+    assert stack.process is not None and stack.process.returncode == 0
+    assert "Traceback" not in stack.log()
+
+    stack.start()
+    again = stack.login("alice")
+    assert again.subject == alice.subject
+    # credentials minted before the restart still work after it
+    item = stack.dynamodb(alice).get_item(TableName="Photos", Key={"UserId": {"S": alice.subject}, "PhotoId": {"S": "2026#keep"}})
+    assert item["Item"]["PhotoId"] == {"S": "2026#keep"}
+
+
+def test_a_taken_port_moves_the_stack_to_free_ones(tmp_path: Path) -> None:
+    base = free_port_block()
+    blocker = socket.socket()
+    blocker.bind(("127.0.0.1", base + 2))
+    blocker.listen()
+    stack = RunningStack(tmp_path / "data", base)
+    try:
+        stack.start()
+        assert stack.port != base
+        assert requests.get(f"{stack.host_url}/healthz", timeout=10).ok
+    finally:
+        stack.stop()
+        blocker.close()
+
+
+def test_ready_file_is_written_only_when_serving(fresh_stack: RunningStack) -> None:
+    stack = fresh_stack.start()
+    ready = json.loads((stack.data_dir.parent / f"ready-{stack.port}.json").read_text())
+    assert ready["url"] == stack.host_url
