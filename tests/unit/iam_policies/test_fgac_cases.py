@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 
 from iam_policies.authorization import Authorization
-from iam_policies.simulation import decide_case
 from iam_policies.dynamodb import as_case_context
 from iam_policies.evaluate import evaluate, evaluate_trust
 from iam_policies.policy import Policy
+from iam_policies.simulation import decide_case
 
 SPEC = Path(__file__).resolve().parents[3].parent / "shared" / "spec"
 CASES: list[dict[str, Any]] = json.loads((SPEC / "fgac-cases.json").read_text())
