@@ -32,7 +32,8 @@ from webapp.audit import AuditLog, now_iso
 from webapp.clock import Clock
 from webapp.credentials import CredentialAuthority, Principal
 from webapp.iam.errors import AccessDenied, NoSuchEntity, ServiceFailure, ValidationError
-from webapp.iam.registry import IamRegistry, ManagedPolicy, OidcProvider, PolicyVersion, Role
+from webapp.iam.records import ManagedPolicy, OidcProvider, PolicyVersion, Role
+from webapp.iam.registry import IamRegistry
 from webapp.query_protocol.endpoint import action_of, authenticate, query_endpoint, read_params, xml_response
 from webapp.query_protocol.wire import ParameterError, parse_params, service_model
 from webapp.settings import Settings

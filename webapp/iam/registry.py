@@ -12,7 +12,8 @@ the same templates the admin tooling applies to AWS: the dev OIDC provider, the 
 the provider, ``<provider>:aud`` = the client id), the host role (Sessions table only) and the
 Admin role (full access, the admin's static key).
 
-State is held in immutable records replaced wholesale under a lock, so readers never lock.
+State is held in immutable records (``records``) replaced wholesale under a lock, so readers
+never lock; the input rules and quotas are ``validation``.
 """
 
 from __future__ import annotations
@@ -21,13 +22,11 @@ import json
 import re
 import secrets
 import threading
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from iam_policies.deployment import DeploymentParams, desired_state
-from iam_policies.errors import MalformedPolicyDocument as PolicyError
 from iam_policies.policy import Policy
 from webapp.clock import Clock, system_clock
 from webapp.credentials import role_id_for
@@ -37,92 +36,34 @@ from webapp.iam.errors import (
     EntityAlreadyExists,
     InvalidInput,
     LimitExceeded,
-    MalformedPolicyDocument,
     NoSuchEntity,
     ValidationError,
+)
+from webapp.iam.records import (
+    ManagedPolicy,
+    OidcProvider,
+    PolicyVersion,
+    RegistryState,
+    Role,
+    dump_state,
+    load_state,
+)
+from webapp.iam.validation import (
+    INLINE_ROLE_POLICY_CHARS,
+    MAX_ATTACHED_POLICIES,
+    MAX_POLICY_VERSIONS,
+    check_client_ids,
+    check_duration,
+    check_name,
+    check_path,
+    check_thumbprints,
+    policy_document,
 )
 from webapp.settings import Settings
 
 ADMIN_ROLE_NAME = "Admin"
 STATE_FILE = "registry.json"
-#: IAM quotas (IAM UG, "IAM and AWS STS quotas").
-MAX_POLICY_VERSIONS = 5
-MAX_ATTACHED_POLICIES = 10
-MAX_CLIENT_IDS = 100
-MAX_THUMBPRINTS = 5
-INLINE_ROLE_POLICY_CHARS = 10240
 _KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-_NAME = re.compile(r"[\w+=,.@-]+", re.ASCII)  # AWS's \w is ASCII
-_PATH = re.compile(r"/|/[\x21-\x7e]*/")
-_THUMBPRINT = re.compile(r"[0-9A-Fa-f]{40}")
-
-
-@dataclass(frozen=True)
-class OidcProvider:
-    """An IAM OIDC identity provider; ``url`` is the issuer without ``https://``."""
-
-    url: str
-    arn: str
-    client_ids: tuple[str, ...]
-    thumbprints: tuple[str, ...] = ()
-    create_date: float = 0.0
-
-    @property
-    def issuer(self) -> str:
-        return "https://" + self.url
-
-
-@dataclass(frozen=True)
-class Role:
-    name: str
-    path: str
-    arn: str
-    role_id: str
-    trust_policy: str
-    max_session_duration: int = 3600
-    description: str = ""
-    create_date: float = 0.0
-    #: Inline policies: name -> JSON text.
-    inline_policies: Mapping[str, str] = field(default_factory=dict)
-    #: ARNs of attached managed policies, in attachment order.
-    attached_policies: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class PolicyVersion:
-    version_id: str
-    document: str
-    create_date: float
-
-
-@dataclass(frozen=True)
-class ManagedPolicy:
-    name: str
-    path: str
-    arn: str
-    policy_id: str
-    default_version_id: str
-    versions: tuple[PolicyVersion, ...]
-    description: str = ""
-    create_date: float = 0.0
-    update_date: float = 0.0
-    next_version: int = 2
-
-    def version(self, version_id: str) -> PolicyVersion | None:
-        return next((v for v in self.versions if v.version_id == version_id), None)
-
-    @property
-    def default_version(self) -> PolicyVersion:
-        found = self.version(self.default_version_id)
-        assert found is not None
-        return found
-
-
-@dataclass(frozen=True)
-class _State:
-    providers: Mapping[str, OidcProvider] = field(default_factory=dict)  # by ARN
-    roles: Mapping[str, Role] = field(default_factory=dict)  # by name
-    policies: Mapping[str, ManagedPolicy] = field(default_factory=dict)  # by ARN
 
 
 class IamRegistry:
@@ -132,7 +73,7 @@ class IamRegistry:
         self.settings = settings
         self._clock = clock
         self._dir = directory if directory is not None else settings.data_dir / "iam"
-        self._state = _State()
+        self._state = RegistryState()
         self._lock = threading.RLock()
         self._identity_cache: dict[str, tuple[Policy, ...]] = {}
         self._trust_cache: dict[str, Policy] = {}
@@ -148,7 +89,7 @@ class IamRegistry:
         registry = cls(settings, clock)
         path = registry._dir / STATE_FILE
         if path.exists():
-            registry._state = _load(json.loads(path.read_text()))
+            registry._state = load_state(json.loads(path.read_text()))
         else:
             registry.provision()
         return registry
@@ -262,8 +203,8 @@ class IamRegistry:
         host = url[len("https://"):].rstrip("/")
         if ":" in host.split("/", 1)[0] or "?" in host or "#" in host:
             raise InvalidInput("Invalid Url: the provider URL must not contain a port, a query or a fragment")
-        _check_client_ids(client_ids)
-        _check_thumbprints(thumbprints)
+        check_client_ids(client_ids)
+        check_thumbprints(thumbprints)
         with self._lock:
             arn = self._provider_arn(host)
             if arn in self._state.providers:
@@ -281,7 +222,7 @@ class IamRegistry:
         return provider
 
     def update_oidc_thumbprints(self, arn: str, thumbprints: Sequence[str]) -> None:
-        _check_thumbprints(thumbprints)
+        check_thumbprints(thumbprints)
         with self._lock:
             provider = self.existing_provider(arn)
             self._put_provider(replace(provider, thumbprints=tuple(t.lower() for t in thumbprints)))
@@ -291,7 +232,7 @@ class IamRegistry:
             provider = self.existing_provider(arn)
             if client_id in provider.client_ids:
                 return
-            _check_client_ids((*provider.client_ids, client_id))
+            check_client_ids((*provider.client_ids, client_id))
             self._put_provider(replace(provider, client_ids=(*provider.client_ids, client_id)))
 
     def remove_client_id(self, arn: str, client_id: str) -> None:
@@ -311,13 +252,13 @@ class IamRegistry:
 
     def create_role(self, name: str, trust_policy: str, *, path: str = "/", description: str = "",
                     max_session_duration: int = 3600) -> Role:
-        _check_name(name, "roleName", 64)
-        _check_path(path)
-        _check_duration(max_session_duration)
+        check_name(name, "roleName", 64)
+        check_path(path)
+        check_duration(max_session_duration)
         if len(description) > 1000:
             raise ValidationError("1 validation error detected: Value at 'description' failed to satisfy "
                                   "constraint: Member must have length less than or equal to 1000")
-        trust = _normalized(trust_policy, "trust")
+        trust = policy_document(trust_policy, "trust")
         with self._lock:
             if self._find_role_ci(name) is not None:
                 raise EntityAlreadyExists(f"Role with name {name} already exists.")
@@ -340,7 +281,7 @@ class IamRegistry:
     def update_role(self, name: str, *, max_session_duration: int | None = None,
                     description: str | None = None) -> None:
         if max_session_duration is not None:
-            _check_duration(max_session_duration)
+            check_duration(max_session_duration)
         with self._lock:
             role = self.existing_role(name)
             self._put_role(replace(
@@ -350,7 +291,7 @@ class IamRegistry:
             ))
 
     def update_assume_role_policy(self, name: str, document: str) -> None:
-        trust = _normalized(document, "trust")
+        trust = policy_document(document, "trust")
         with self._lock:
             self._put_role(replace(self.existing_role(name), trust_policy=trust))
 
@@ -364,8 +305,8 @@ class IamRegistry:
             self._commit(replace(self._state, roles={k: v for k, v in self._state.roles.items() if k != name}))
 
     def put_role_policy(self, role_name: str, policy_name: str, document: str) -> None:
-        _check_name(policy_name, "policyName", 128)
-        text = _normalized(document, "identity", max_size=INLINE_ROLE_POLICY_CHARS)
+        check_name(policy_name, "policyName", 128)
+        text = policy_document(document, "identity", max_size=INLINE_ROLE_POLICY_CHARS)
         with self._lock:
             role = self.existing_role(role_name)
             policies = {**role.inline_policies, policy_name: text}
@@ -413,9 +354,9 @@ class IamRegistry:
     # Managed policies ---------------------------------------------------------------------------
 
     def create_policy(self, name: str, document: str, *, path: str = "/", description: str = "") -> ManagedPolicy:
-        _check_name(name, "policyName", 128)
-        _check_path(path)
-        text = _normalized(document, "identity")
+        check_name(name, "policyName", 128)
+        check_path(path)
+        text = policy_document(document, "identity")
         with self._lock:
             arn = f"arn:aws:iam::{self.settings.account_id}:policy{path}{name}"
             if any(p.name.lower() == name.lower() and p.path == path for p in self._state.policies.values()):
@@ -439,7 +380,7 @@ class IamRegistry:
         return sum(arn in r.attached_policies for r in self._state.roles.values())
 
     def create_policy_version(self, arn: str, document: str, *, set_as_default: bool) -> PolicyVersion:
-        text = _normalized(document, "identity")
+        text = policy_document(document, "identity")
         with self._lock:
             policy = self.existing_policy(arn)
             if len(policy.versions) >= MAX_POLICY_VERSIONS:
@@ -485,9 +426,9 @@ class IamRegistry:
 
     # Commit -------------------------------------------------------------------------------------
 
-    def _commit(self, state: _State) -> None:
+    def _commit(self, state: RegistryState) -> None:
         """Persist ``state``, then publish it and drop every compiled policy."""
-        write_private(self._dir / STATE_FILE, json.dumps(_dump(state), indent=1, sort_keys=True).encode())
+        write_private(self._dir / STATE_FILE, json.dumps(dump_state(state), indent=1, sort_keys=True).encode())
         # The state first, then fresh caches: a reader takes its cache dict before it reads the
         # state, so whatever it compiles from an old state lands in a dict already discarded.
         self._state = state
@@ -497,112 +438,8 @@ class IamRegistry:
         self._managed_cache = {}
 
 
-# Validation ----------------------------------------------------------------------------------------
-
-
-def _normalized(document: str, kind: str, *, max_size: int | None = None) -> str:
-    """``document`` validated as a policy of ``kind``; stored as given (IAM keeps the text)."""
-    if not isinstance(document, str) or not document:
-        raise ValidationError("1 validation error detected: Value at 'policyDocument' failed to satisfy "
-                              "constraint: Member must have length greater than or equal to 1")
-    try:
-        Policy.parse(document, kind=kind, max_size=max_size)
-    except PolicyError as exc:
-        raise MalformedPolicyDocument(exc.message) from None
-    return document
-
-
-def _check_name(name: str, field_name: str, limit: int) -> None:
-    if not isinstance(name, str) or not 1 <= len(name) <= limit or not _NAME.fullmatch(name):
-        raise ValidationError(
-            f"1 validation error detected: Value '{name}' at '{field_name}' failed to satisfy constraint: "
-            f"Member must satisfy regular expression pattern: [\\w+=,.@-]+ and length 1-{limit}"
-        )
-
-
-def _check_path(path: str) -> None:
-    if not 1 <= len(path) <= 512 or not _PATH.fullmatch(path):
-        raise ValidationError(
-            f"1 validation error detected: Value '{path}' at 'path' failed to satisfy constraint: "
-            "Member must satisfy regular expression pattern: (\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)"
-        )
-
-
-def _check_duration(seconds: int) -> None:
-    if not 3600 <= seconds <= 43200:
-        raise ValidationError(
-            f"1 validation error detected: Value '{seconds}' at 'maxSessionDuration' failed to satisfy "
-            "constraint: Member must have value between 3600 and 43200"
-        )
-
-
-def _check_client_ids(client_ids: Sequence[str]) -> None:
-    if len(client_ids) > MAX_CLIENT_IDS:
-        raise LimitExceeded(f"Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: {MAX_CLIENT_IDS}")
-    for client_id in client_ids:
-        if not isinstance(client_id, str) or not 1 <= len(client_id) <= 255:
-            raise ValidationError(
-                "1 validation error detected: Value at 'clientIDList' failed to satisfy constraint: "
-                "Member must have length between 1 and 255"
-            )
-
-
-def _check_thumbprints(thumbprints: Sequence[str]) -> None:
-    if len(thumbprints) > MAX_THUMBPRINTS:
-        raise LimitExceeded(f"Cannot exceed quota for ThumbprintsPerOpenIdConnectProvider: {MAX_THUMBPRINTS}")
-    for thumbprint in thumbprints:
-        if not isinstance(thumbprint, str) or not _THUMBPRINT.fullmatch(thumbprint):
-            raise ValidationError(
-                "1 validation error detected: Value at 'thumbprintList' failed to satisfy constraint: "
-                "Member must have length 40 (hexadecimal SHA-1 fingerprint)"
-            )
-
-
 def _role_name(role_arn: str) -> str | None:
     prefix, sep, resource = role_arn.partition(":role/")
     if not sep or not prefix.startswith("arn:"):
         return None
     return resource.rsplit("/", 1)[-1]
-
-
-# Persistence ---------------------------------------------------------------------------------------
-
-
-def _dump(state: _State) -> dict[str, Any]:
-    return {
-        "format": 1,
-        "providers": [asdict(p) for p in state.providers.values()],
-        "roles": [{**asdict(r), "inline_policies": dict(r.inline_policies)} for r in state.roles.values()],
-        "policies": [asdict(p) for p in state.policies.values()],
-    }
-
-
-def _load(raw: Mapping[str, Any]) -> _State:
-    providers = {
-        p["arn"]: OidcProvider(p["url"], p["arn"], tuple(p["client_ids"]), tuple(p["thumbprints"]), p["create_date"])
-        for p in raw.get("providers", [])
-    }
-    roles = {
-        r["name"]: Role(
-            r["name"], r["path"], r["arn"], r["role_id"], r["trust_policy"], r["max_session_duration"],
-            r["description"], r["create_date"], dict(r["inline_policies"]), tuple(r["attached_policies"]),
-        )
-        for r in raw.get("roles", [])
-    }
-    policies = {
-        p["arn"]: ManagedPolicy(
-            p["name"], p["path"], p["arn"], p["policy_id"], p["default_version_id"],
-            tuple(PolicyVersion(v["version_id"], v["document"], v["create_date"]) for v in p["versions"]),
-            p["description"], p["create_date"], p["update_date"], p["next_version"],
-        )
-        for p in raw.get("policies", [])
-    }
-    return _State(providers, roles, policies)
-
-
-def template_params(settings: Settings) -> dict[str, str]:
-    """The template parameters of the local stack (same as ``DeploymentParams.template_params``)."""
-    return DeploymentParams(
-        account=settings.account_id, region=settings.region, issuer=settings.issuer,
-        client_ids=(settings.client_id,), table_prefix=settings.table_prefix,
-    ).template_params()
