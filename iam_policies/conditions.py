@@ -36,7 +36,7 @@ from typing import Any
 
 from iam_policies.errors import MalformedPolicyDocument
 from iam_policies.matching import ArnPattern, GlobPattern
-from iam_policies.variables import Lookup, Template, parse_template, scalar_text
+from iam_policies.variables import Lookup, Template, Variable, parse_template, scalar_text
 
 FOR_ALL = "ForAllValues"
 FOR_ANY = "ForAnyValue"
@@ -274,17 +274,19 @@ _PolicyValue = _Static | _Text | _Glob | _Arn
 
 
 def _prepare(op: Operator, text: str, substitute: bool) -> _PolicyValue:
+    # A template without variables may still hold the escapes ${*}, ${?}, ${$} (S14): the static
+    # value is the rendered text, never the source.
     if op.kind == "text":
         template = parse_template(text, substitute=substitute)
-        return _Static(text) if not template.has_variables else _Text(template, False)
+        return _Static(_static_text(template)) if not template.has_variables else _Text(template, False)
     if op.kind == "text_ci":
         template = parse_template(text, substitute=substitute)
-        return _Static(text.casefold()) if not template.has_variables else _Text(template, True)
+        return _Static(_static_text(template).casefold()) if not template.has_variables else _Text(template, True)
     if op.kind == "bool":
         template = parse_template(text, substitute=substitute)
         if template.has_variables:  # G-10: variables allowed with Bool
             return _Text(template, True)
-        return _Static(_bool_text(text))
+        return _Static(_bool_text(_static_text(template)))
     if op.kind == "glob":
         glob = GlobPattern(parse_template(text, substitute=substitute))
         static = glob.resolve(lambda _: None) if not glob.template.has_variables else None
@@ -293,6 +295,11 @@ def _prepare(op: Operator, text: str, substitute: bool) -> _PolicyValue:
         arn = ArnPattern.parse(text, substitute=substitute, variables_anywhere=True)
         return _Arn(arn)
     return _Static(op.policy(text))
+
+
+def _static_text(template: Template) -> str:
+    """The text of a template that has no variables (escapes rendered)."""
+    return "".join(part.text for part in template.parts if not isinstance(part, Variable))
 
 
 # -- conditions ------------------------------------------------------------------------------------

@@ -144,6 +144,25 @@ def test_version_2008_compares_variables_as_text() -> None:
     assert not holds(block, {"k": "x", "v": "x"}, substitute=False)
 
 
+
+@pytest.mark.parametrize(
+    ("rule", "block", "context", "outcome"),
+    [
+        ("${?} and ${$} alone render as text", {"StringEquals": {"k": "a${?}b${$}"}}, {"k": "a?b$"}, True),
+        ("the source spelling is not the value", {"StringEquals": {"k": "a${?}b${$}"}}, {"k": "a${?}b${$}"}, False),
+        ("IgnoreCase renders escapes too", {"StringEqualsIgnoreCase": {"k": "A${$}"}}, {"k": "a$"}, True),
+        ("a star from ${*} is literal under StringLike", {"StringLike": {"k": "team-${*}"}}, {"k": "team-7"}, False),
+        ("and matches a literal star", {"StringLike": {"k": "team-${*}"}}, {"k": "team-*"}, True),
+    ],
+)
+def test_escapes_without_variables(rule: str, block: dict[str, Any], context: dict[str, Any], outcome: bool) -> None:
+    """S14: ``${*}``, ``${?}``, ``${$}`` are literal characters even when a value holds no variable.
+
+    Found by FGAC-K33 of tests/corpus/fgac-extra-cases.json: a value with only escapes used to be
+    compared in its source spelling.
+    """
+    assert holds(block, context) is outcome
+
 BAD = [
     ("unknown operator", {"StringEqual": {"k": "v"}}, "$.Condition.StringEqual", "Invalid Condition type"),
     ("unknown set prefix", {"ForSomeValues:StringEquals": {"k": "v"}}, "$.Condition.ForSomeValues:StringEquals", "Invalid Condition type"),
