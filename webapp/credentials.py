@@ -97,6 +97,13 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
+def random_id(prefix: str, length: int) -> str:
+    """An AWS-style unique id: a prefix naming its kind (``AKIA`` long-term key, ``ASIA``
+    temporary key, ``ANPA`` managed policy) and ``length`` random base32 characters (IAM UG, "IAM
+    identifiers", "Understand unique ID prefixes")."""
+    return prefix + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(length))
+
+
 def role_id_for(role_arn: str) -> str:
     """A stable, AWS-looking role id (``AROA`` + 17 characters) for a role ARN."""
     digest = hashlib.sha256(role_arn.encode()).digest()
@@ -149,7 +156,7 @@ class CredentialAuthority:
             if key.role_arn == role_arn and key.session_name == session_name:
                 return key
         key = ServiceKey(
-            access_key_id="AKIA" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(16)),
+            access_key_id=random_id("AKIA", 16),
             secret_access_key=secrets.token_urlsafe(30)[:40],
             role_arn=role_arn,
             session_name=session_name,
@@ -172,7 +179,7 @@ class CredentialAuthority:
     ) -> SessionCredentials:
         """Temporary credentials for ``session_name`` in ``role_arn``, valid ``duration_seconds``."""
         now = self._clock()
-        access_key_id = "ASIA" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(16))
+        access_key_id = random_id("ASIA", 16)
         expires = int(now) + duration_seconds
         claims: dict[str, Any] = {
             "k": access_key_id,

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import threading
 from collections.abc import Sequence
 from dataclasses import replace
@@ -29,7 +28,7 @@ from pathlib import Path
 from iam_policies.deployment import DeploymentParams, desired_state
 from iam_policies.policy import Policy
 from webapp.clock import Clock, system_clock
-from webapp.credentials import role_id_for
+from webapp.credentials import random_id, role_id_for
 from webapp.files import write_private
 from webapp.iam.errors import (
     DeleteConflict,
@@ -63,7 +62,6 @@ from webapp.settings import Settings
 
 ADMIN_ROLE_NAME = "Admin"
 STATE_FILE = "registry.json"
-_KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 
 
 class IamRegistry:
@@ -363,7 +361,7 @@ class IamRegistry:
                 raise EntityAlreadyExists(f"A policy called {name} already exists. Duplicate names are not allowed.")
             now = self._clock()
             policy = ManagedPolicy(
-                name, path, arn, "ANPA" + "".join(secrets.choice(_KEY_ALPHABET) for _ in range(17)),
+                name, path, arn, random_id("ANPA", 17),
                 "v1", (PolicyVersion("v1", text, now),), description, now, now,
             )
             self._put_policy(policy)

@@ -12,6 +12,7 @@ from webapp.credentials import (
     ExpiredCredentials,
     UnknownCredentials,
     assumed_role_arn,
+    random_id,
 )
 
 ROLE = "arn:aws:iam::000000000000:role/WebUser"
@@ -100,3 +101,12 @@ def test_service_keys_persist_and_resolve(tmp_path: Path, clock: ManualClock) ->
 def test_assumed_role_arn_drops_the_role_path() -> None:
     assert (assumed_role_arn("arn:aws:iam::123456789012:role/app/WebUser", "s1")
             == "arn:aws:sts::123456789012:assumed-role/WebUser/s1")
+
+
+@pytest.mark.parametrize(("prefix", "length"), [("AKIA", 16), ("ASIA", 16), ("ANPA", 17)])
+def test_random_ids_look_like_aws_unique_ids(prefix: str, length: int) -> None:
+    ids = {random_id(prefix, length) for _ in range(50)}
+    assert len(ids) == 50
+    for value in ids:
+        assert value.startswith(prefix) and len(value) == len(prefix) + length
+        assert set(value[len(prefix):]) <= set("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567")
