@@ -26,7 +26,6 @@ from werkzeug.wrappers import Request, Response
 
 from iam_policies.authorization import Authorization
 from iam_policies.evaluate import evaluate
-from iam_policies.policy import Policy
 from webapp.audit import AuditLog, now_iso
 from webapp.clock import Clock
 from webapp.credentials import CredentialAuthority, Principal
@@ -75,19 +74,10 @@ def create_iam_app(settings: Settings, registry: IamRegistry, credentials: Crede
         return xml_response("iam", action, result, request_id)
 
     def _authorize(principal: Principal, action: str, resource: str, request: Request, request_id: str) -> None:
-        session: list[Policy] | None = None
-        if principal.session_policy or principal.session_policy_arns:
-            session = []
-            if principal.session_policy:
-                session.append(Policy.parse(principal.session_policy, kind="session"))
-            for arn in principal.session_policy_arns:
-                managed = registry.managed_policy(arn)
-                if managed is not None:
-                    session.append(managed)
         decision = evaluate(
             [Authorization(f"iam:{action}", resource, {})],
             identity=registry.identity_policies(principal.role_arn),
-            session=session,
+            session=registry.session_policies(principal.session_policy, principal.session_policy_arns),
             variables=principal.variables,
         )
         result = decision.results[0]
