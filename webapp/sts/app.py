@@ -2,8 +2,9 @@
 
 The view only translates HTTP: it reads the Query-protocol parameters (form POST or GET query,
 ``Version=2011-06-15``), hands them to ``assume.AssumeRole`` (parameters, token, trust policy,
-session policy, minting) and writes AWS's XML, or an ``<ErrorResponse>`` with the error's status (fgac-semantics §D.5, §E.2), with ``x-amzn-RequestId``. The operation is unsigned
-(botocore marks it ``noAuth``), so a browser calls it directly; CORS admits the app's origins only
+session policy, minting) and writes AWS's XML, or an ``<ErrorResponse>`` with the error's status
+(fgac-semantics §D.5, §E.2), with ``x-amzn-RequestId``. The operation is unsigned (botocore marks
+it ``noAuth``), so a browser calls it directly; CORS admits the app's origins only
 (security-anchors §3.4). ``GetCallerIdentity`` is SigV4-signed (service ``sts``).
 
 The Query-protocol plumbing (parameters, ``Action``, SigV4, XML, no tracebacks: an unexpected
