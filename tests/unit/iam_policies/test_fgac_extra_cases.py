@@ -85,3 +85,11 @@ def test_case_end_to_end(case: dict[str, Any]) -> None:
 def _plain(context: Any) -> dict[str, Any]:
     """Multivalued keys compare as sets (their order carries no meaning)."""
     return {k: sorted(v) if isinstance(v, (list, tuple)) else v for k, v in dict(context).items()}
+
+
+def test_simulate_command_matches_every_case(capsys: pytest.CaptureFixture[str]) -> None:
+    """``python -m iam_policies simulate tests/corpus/fgac-extra-cases.json`` exits 0 (all match)."""
+    from iam_policies.__main__ import main
+
+    assert main(["simulate", str(CORPUS)]) == 0
+    assert capsys.readouterr().out.rstrip().endswith(f"{len(CASES)}/{len(CASES)} matched expectations")
