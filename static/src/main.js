@@ -21,6 +21,13 @@ import { bindStatus, reportError, showScreen, showSignedOut, startRouting, toast
 
 performance.mark("app-start");
 
+// A page restored from the back/forward cache would show what it showed before, perhaps a
+// signed-out user's photos (attack case W-21; ASVS 5.0 14.3.1): start it again from the host,
+// which knows whether the session still exists. (The host also sends the page with no-store.)
+window.addEventListener("pageshow", (event) => {
+  if (event.persisted) window.location.reload();
+});
+
 async function start() {
   const store = new Store({ requests: 0, attempts: 0, throttled: 0, assumeCount: 0 });
   let config;

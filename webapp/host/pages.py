@@ -1,4 +1,11 @@
-"""The page, its static files, ``/config.json`` and ``/healthz``: views over ``assets``/``config``."""
+"""The page, its static files, ``/config.json`` and ``/healthz``: views over ``assets``/``config``.
+
+The page itself (``/``) is ``Cache-Control: no-store`` (ASVS 5.0 14.3.2; security-anchors §3.3,
+attack case W-21): a signed-in page that a browser kept, in its HTTP cache or its back/forward
+cache, must not come back with someone's photos after sign-out. Browsers keep no-store documents
+out of the back/forward cache once the page's cookies change (sign-out deletes the session
+cookie), and reload them on Back. Its assets hold no user data and stay ``no-cache``.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +19,14 @@ from webapp.host.assets import AssetStore
 def create_pages_blueprint(assets: AssetStore, config: dict[str, Any]) -> Blueprint:
     pages = Blueprint("pages", __name__)
 
-    def serve(relative: str) -> Response:
+    def serve(relative: str, cache: str = "no-cache") -> Response:
         asset = assets.get(relative)
         if asset is None:
             abort(404, description=f"No such file: /{relative}")
         accepts_gzip = request.accept_encodings["gzip"] > 0 and asset.gzip is not None
         chosen = asset.representation(accepts_gzip)
         headers = {"Content-Type": asset.content_type, "ETag": chosen.etag,
-                   "Cache-Control": "no-cache", "Vary": "Accept-Encoding"}
+                   "Cache-Control": cache, "Vary": "Accept-Encoding"}
         if chosen.encoding:
             headers["Content-Encoding"] = chosen.encoding
         if request.if_none_match.contains_weak(chosen.etag.strip('"')):
@@ -28,7 +35,7 @@ def create_pages_blueprint(assets: AssetStore, config: dict[str, Any]) -> Bluepr
 
     @pages.get("/")
     def index() -> Response:
-        return serve("index.html")
+        return serve("index.html", cache="no-store")
 
     @pages.get("/styles.css")
     def styles() -> Response:

@@ -55,7 +55,7 @@ def _callback_error(stack: RunningStack, idp: StackIdp) -> requests.Response:
 
 #: (name, how to fetch it, expected status, must be no-store)
 RESPONSES: list[tuple[str, Fetch, int, bool]] = [
-    ("page", _get("/"), 200, False),
+    ("page", _get("/"), 200, True),  # W-21: a kept signed-in page must not come back
     ("script", _get("/dist/app.js"), 200, False),
     ("stylesheet", _get("/styles.css"), 200, False),
     ("config-json", _get("/config.json"), 200, False),
