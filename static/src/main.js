@@ -9,7 +9,7 @@ import { loadConfig } from "./config.js";
 import { isSessionError } from "./errors.js";
 import { createGames } from "./games.js";
 import { createPhotos } from "./photos.js";
-import { createProfiles } from "./profile.js";
+import { createProfiles, forgetPeople } from "./profile.js";
 import { Store } from "./store.js";
 import { createAccessView } from "./views/access.js";
 import { byTestId } from "./views/dom.js";
@@ -35,7 +35,10 @@ async function start() {
   try {
     [config, token] = await Promise.all([loadConfig(), fetchToken()]);
   } catch (error) {
-    if (error instanceof LoginRequired) return showSignedOut();
+    if (error instanceof LoginRequired) {
+      forgetPeople(); // the session ended (sign-out elsewhere, expiry): keep nothing of it
+      return showSignedOut();
+    }
     return showSignedOut(error.message);
   }
   store.set({ token, config });
@@ -79,6 +82,7 @@ async function start() {
   byTestId("sign-out").addEventListener("click", async () => {
     try {
       await logout(store.get("token").csrfToken);
+      forgetPeople();
       window.location.assign("/");
     } catch (error) {
       toast(error.message, "error");

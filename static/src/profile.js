@@ -6,12 +6,28 @@
  * write naming them (the Access panel tries it to show the message).
  *
  * The page cannot list users (no Scan), so it remembers the people it has met (games, public
- * photos, pasted IDs) in localStorage and resolves their names with BatchGetItem.
+ * photos, pasted IDs) in localStorage and resolves their names with BatchGetItem. The list is
+ * kept per signed-in user and removed at sign-out (`forgetPeople`; ASVS 5.0 14.3.1: data of an
+ * authenticated user is cleared from the browser when the session ends), so the next person on
+ * the same browser never sees whom the previous one met.
  */
 
 import { MAX_BIO, MAX_DISPLAY_NAME, isoNow, names, projection } from "./keys.js";
 
 const PEOPLE_KEY = "knownPeople";
+
+/** Remove every remembered-people list from `storage` (at sign-out). */
+export function forgetPeople(storage = globalThis.localStorage) {
+  try {
+    const keys = [];
+    for (let i = 0; i < (storage?.length ?? 0); i += 1) keys.push(storage.key(i));
+    for (const key of keys) {
+      if (key === PEOPLE_KEY || key?.startsWith(`${PEOPLE_KEY}:`)) storage.removeItem(key);
+    }
+  } catch {
+    // storage unavailable (privacy mode): nothing was kept either
+  }
+}
 
 export function validateProfile({ displayName, bio }) {
   const problems = [];
@@ -23,10 +39,11 @@ export function validateProfile({ displayName, bio }) {
 
 export function createProfiles({ db, tables, me, storage = globalThis.localStorage }) {
   const T = tables.profiles;
+  const peopleKey = () => `${PEOPLE_KEY}:${me().sub}`;
 
   function loadPeople() {
     try {
-      const raw = JSON.parse(storage?.getItem(PEOPLE_KEY) ?? "{}");
+      const raw = JSON.parse(storage?.getItem(peopleKey()) ?? "{}");
       return raw && typeof raw === "object" ? raw : {};
     } catch {
       return {};
@@ -101,7 +118,7 @@ export function createProfiles({ db, tables, me, storage = globalThis.localStora
           changed = true;
         }
       }
-      if (changed) storage?.setItem(PEOPLE_KEY, JSON.stringify(people));
+      if (changed) storage?.setItem(peopleKey(), JSON.stringify(people));
       return people;
     },
   };

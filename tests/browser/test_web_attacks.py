@@ -271,3 +271,26 @@ def test_w21_a_page_restored_from_the_back_forward_cache_starts_again(
         page.evaluate("window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))")
     expect(page.get_by_test_id("signed-out")).to_be_visible()
     expect(page.get_by_text(title)).to_have_count(0)
+
+
+def test_the_people_a_user_met_are_forgotten_at_sign_out(
+        app: App, unique: str, image_file: Callable[..., Path]) -> None:
+    """ASVS 5.0 14.3.1: bob meets alice on Discover (the page remembers her in localStorage, since
+    it cannot list users); after bob signs out, nothing of that list is left for the next person
+    on this browser, and carol's challenge form does not offer alice."""
+    alice = app.sign_in("alice")
+    alice_sub = app.sub(alice)
+    add_photo(alice, image_file("met.png", 2), f"{unique} met", unique, "2024-02-04", "public")
+    context = app.context()
+    bob = app.sign_in("bob", context)
+    bob.get_by_test_id("tab-public").click()
+    bob.get_by_test_id("public-tag").fill(unique)
+    bob.get_by_test_id("public-search").click()
+    expect(bob.get_by_test_id("public-card")).to_have_attribute("data-owner", alice_sub)
+    assert alice_sub in bob.evaluate("JSON.stringify(Object.entries(localStorage))")
+    bob.get_by_test_id("sign-out").click()
+    expect(bob.get_by_test_id("signed-out")).to_be_visible()
+    assert alice_sub not in bob.evaluate("JSON.stringify(Object.entries(localStorage))")
+    carol = app.sign_in("carol", context)
+    carol.get_by_test_id("tab-games").click()
+    assert carol.locator(f"#known-people option[value='{alice_sub}']").count() == 0
