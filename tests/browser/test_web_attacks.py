@@ -73,7 +73,7 @@ def test_hostile_display_name_from_the_idp_is_text(app: App, stack: RunningStack
     assert_inert(other)
 
 
-@pytest.mark.parametrize("hostile", HOSTILE[:3])
+@pytest.mark.parametrize("hostile", HOSTILE)
 def test_hostile_profile_and_photo_fields_are_text(app: App, stack: RunningStack, unique: str,
                                                    image_file: Callable[..., Path], hostile: str) -> None:
     page = app.sign_in("carol")
@@ -103,6 +103,32 @@ def test_hostile_profile_and_photo_fields_are_text(app: App, stack: RunningStack
     app.wait_ready(page)
     expect(page.get_by_test_id("photo-card-title").filter(has_text=title)).to_have_count(1)
     assert_inert(page)
+
+
+# CSP enforced by the browser (reconstructed W-10) ---------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/idp/authorize?client_id=nobody"])
+def test_the_csp_stops_injected_inline_script_eval_and_foreign_script(app: App, stack: RunningStack,
+                                                                       path: str) -> None:
+    """Should markup ever slip through, the policy still refuses to run it: an inline
+    ``<script>``, an inline event handler, ``eval`` and a script from another origin."""
+    page = app.context().new_page()
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(stack.host_url + path)
+    page.evaluate("""() => {
+        const s = document.createElement('script'); s.textContent = 'window.__pwned = 1';
+        document.body.append(s);
+        const i = document.createElement('img'); i.setAttribute('onerror', 'window.__pwned = 2'); i.src = 'x:';
+        document.body.append(i);
+        const f = document.createElement('script'); f.src = 'http://evil.localhost:8081/x.js';
+        document.body.append(f);
+        setTimeout('window.__pwned = 3', 0);  // string timers are eval: 'unsafe-eval' is absent
+    }""")
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__pwned") is None
+    assert len(violations) >= 4, violations
 
 
 # Token storage ---------------------------------------------------------------------------------
