@@ -1,7 +1,7 @@
 """moto's DynamoDB model, made all-or-nothing per call and cheap to roll back.
 
 Two moto 5.2.1 behaviours (``moto/dynamodb/models/__init__.py``) are changed here, by
-subclassing, under the backend's single lock:
+subclassing, under the backend's single lock (and one of its costs, see *Reads* below):
 
 * **A failed call can leave changes behind.** ``update_item`` creates a missing item before it
   evaluates the update expression and keeps it when the expression then fails (e.g. ``ADD`` of a
@@ -18,6 +18,14 @@ backend's ``put_item`` / ``update_item`` / ``delete_item`` or the table's own ``
 items back in reverse order. During a transaction a table's deep copy is the table itself, so
 moto's own whole-table restore costs nothing and changes nothing. Outside transactions tables
 deep-copy as usual (backups rely on it).
+
+**Reads.** ``Table.query`` deep-copies every matching item (so that index and attribute
+projections and filters work on copies) and computes each item's size twice (the 1 MB page
+limit); for a plain key query - no index, no range condition, no filter, no projection, no
+start key - that was two thirds of a 100-item Query. Its only caller, ``DynamoHandler.query``,
+only reads the items it gets, so that case returns the stored items themselves, with the same
+order, page limits, ``ScannedCount`` and ``LastEvaluatedKey`` as moto's loop
+(``tests/unit/webapp/backend/test_fast_reads.py`` compares it with a stock moto backend).
 """
 
 from __future__ import annotations
@@ -25,9 +33,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from moto.dynamodb.comparisons import OpDefault
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
-from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, Table
 
 #: Per-table flags that must never be copied along with a table.
 _FLAGS = ("_in_transaction", "_undo_owner")
@@ -45,6 +54,39 @@ class _UndoableTable(Table):
             if name not in _FLAGS:
                 setattr(clone, name, copy.deepcopy(value, memo))
         return clone
+
+    def query(self, hash_key: DynamoType | None, range_comparison: str | None, range_objs: list[DynamoType],
+              limit: int, exclusive_start_key: dict[str, Any] | None, scan_index_forward: bool,
+              projection_expressions: list[list[str]] | None, index_name: str | None = None,
+              consistent_read: bool = False, filter_expression: Any = None,
+              hash_key_conditions: list[tuple[str, DynamoType]] | None = None,
+              range_key_conditions: list[tuple[str, str, list[DynamoType]]] | None = None,
+              **filter_kwargs: Any) -> tuple[list[Item], int, dict[str, Any] | None]:
+        no_filter = filter_expression is None or type(filter_expression) is OpDefault  # "always true"
+        plain = no_filter and not (index_name or range_comparison or range_key_conditions or projection_expressions
+                                   or exclusive_start_key is not None or filter_kwargs)
+        if not plain:
+            return super().query(  # type: ignore[no-any-return]
+                hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward,
+                projection_expressions, index_name, consistent_read, filter_expression,
+                hash_key_conditions=hash_key_conditions, range_key_conditions=range_key_conditions,
+                **filter_kwargs)
+        # moto's loop for this case, each size computed once and no copies (see the module doc)
+        matches = [item for item in self.all_items() if isinstance(item, Item) and item.hash_key == hash_key]
+        matches.sort(key=lambda item: item.range_key)  # type: ignore[arg-type, return-value]
+        if scan_index_forward is False:
+            matches.reverse()
+        results: list[Item] = []
+        total = 0
+        last_evaluated_key = None
+        for item in matches:
+            size = item.size()
+            if len(results) == limit or total + size > RESULT_SIZE_LIMIT:
+                last_evaluated_key = self._get_last_evaluated_key(results[-1], index_name)
+                break
+            results.append(item)
+            total += size
+        return results, len(results), last_evaluated_key
 
     def put_item(self, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Item:
         owner = self.__dict__.get("_undo_owner")

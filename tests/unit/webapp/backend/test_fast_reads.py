@@ -2,7 +2,9 @@
 
 Differential: two engines share one moto backend; one answers GetItem, Query, Scan,
 BatchGetItem and TransactGetItems by the direct path, the other (``_fast = None``) always by
-moto's ``DynamoHandler`` and generic serialiser. Seeded generated requests (projections,
+moto's ``DynamoHandler`` and generic serialiser. A third engine over moto's stock
+``DynamoDBBackend`` (no ``moto_models.py`` subclass, so moto's own ``Table.query``) holds the
+same items and must answer the same too. Seeded generated requests (projections,
 filters, key conditions, limits, pagination, LSI/GSI, Select COUNT, consistent reads, capacity,
 legacy parameters, missing tables, bad keys) go to both; the bodies must be equal as JSON, or
 both must fail with the same code, status and message.
@@ -16,6 +18,7 @@ import random
 from typing import Any
 
 import pytest
+from moto.dynamodb.models import DynamoDBBackend
 
 from webapp.backend.errors import DynamoDBError
 from webapp.backend.fast_reads import FastReads, serializer
@@ -91,6 +94,19 @@ def engines() -> tuple[MotoEngine, MotoEngine]:
             for index in range(rng.randint(3, 9)):
                 fast.call("PutItem", {"TableName": name, "Item": _item(rng, name, pk, index)})
     return fast, slow
+
+
+@pytest.fixture(scope="module")
+def stock(engines: tuple[MotoEngine, MotoEngine]) -> MotoEngine:
+    """moto's own backend with the same tables and items, always on the handler path."""
+    engine = MotoEngine(REGION, ACCOUNT, models=DynamoDBBackend(REGION, ACCOUNT))
+    engine._fast = None
+    source = engines[0]
+    for name, spec in TABLES.items():
+        engine.call("CreateTable", {"TableName": name, "BillingMode": "PAY_PER_REQUEST", **spec})
+        for item in source.call("Scan", {"TableName": name})["Items"]:
+            engine.call("PutItem", {"TableName": name, "Item": item})
+    return engine
 
 
 # Request generator ---------------------------------------------------------------------------------
@@ -282,7 +298,8 @@ def answer(engine: MotoEngine, operation: str, request: dict[str, Any]) -> tuple
 
 
 @pytest.mark.parametrize("seed", range(6))
-def test_generated_reads_answer_as_moto_server_does(engines: tuple[MotoEngine, MotoEngine], seed: int) -> None:
+def test_generated_reads_answer_as_moto_server_does(engines: tuple[MotoEngine, MotoEngine], stock: MotoEngine,
+                                                    seed: int) -> None:
     fast, slow = engines
     assert fast._fast is not None
     rng = random.Random(seed)
@@ -293,6 +310,7 @@ def test_generated_reads_answer_as_moto_server_does(engines: tuple[MotoEngine, M
         expected = answer(slow, operation, request)
         got = answer(fast, operation, request)
         assert got == expected, (operation, request)
+        assert answer(stock, operation, request) == expected, (operation, request)
         outcomes.add(expected[0])
         if operation in ("GetItem", "Query", "Scan", "BatchGetItem") and expected[0] == "ok":
             reads += 1
@@ -304,8 +322,8 @@ def test_generated_reads_answer_as_moto_server_does(engines: tuple[MotoEngine, M
 @pytest.mark.parametrize("table, index", [("Range", None), ("Range", "ByLsi"), ("Range", "ByGsi"),
                                           ("Hash", None), ("Binary", None)])
 @pytest.mark.parametrize("operation", ["Query", "Scan"])
-def test_every_page_of_a_paginated_read_is_the_same(engines: tuple[MotoEngine, MotoEngine], table: str,
-                                                     index: str | None, operation: str) -> None:
+def test_every_page_of_a_paginated_read_is_the_same(engines: tuple[MotoEngine, MotoEngine], stock: MotoEngine,
+                                                     table: str, index: str | None, operation: str) -> None:
     """Following ``LastEvaluatedKey`` page by page (binary and numeric keys included)."""
     fast, slow = engines
     request: dict[str, Any] = {"TableName": table, "Limit": 2}
@@ -318,13 +336,31 @@ def test_every_page_of_a_paginated_read_is_the_same(engines: tuple[MotoEngine, M
     pages = 0
     while True:
         expected, got = answer(slow, operation, request), answer(fast, operation, request)
-        assert got == expected
+        assert got == expected == answer(stock, operation, request)
         pages += 1
         last = expected[1].get("LastEvaluatedKey")
         if last is None:
             break
         request["ExclusiveStartKey"] = last
     assert pages >= (1 if (operation, table) == ("Query", "Hash") else 2)  # one item per hash key
+
+
+@pytest.mark.parametrize("forward", [True, False])
+@pytest.mark.parametrize("limit", [None, 1, 3, 100])
+@pytest.mark.parametrize("table, pk", [("Range", "a"), ("Range", "zz"), ("Binary", "b"), ("Hash", "c")])
+def test_a_plain_key_query_matches_moto_own_table_query(engines: tuple[MotoEngine, MotoEngine], stock: MotoEngine,
+                                                        table: str, pk: str, limit: int | None,
+                                                        forward: bool) -> None:
+    """The copy-free ``Table.query`` of ``moto_models.py``: order, Count, ScannedCount, the key
+    of the last item of a full page, and capacity when asked."""
+    request: dict[str, Any] = {"TableName": table, "KeyConditionExpression": "pk = :h",
+                               "ExpressionAttributeValues": {":h": {"S": pk}}, "ScanIndexForward": forward,
+                               "ReturnConsumedCapacity": "TOTAL"}
+    if limit is not None:
+        request["Limit"] = limit
+    expected = answer(stock, "Query", request)
+    assert expected[0] == "ok"
+    assert answer(engines[0], "Query", request) == expected
 
 
 @pytest.mark.parametrize("value, expected", [
