@@ -66,8 +66,9 @@ class _UndoableTable(Table):
         plain = no_filter and not (index_name or range_comparison or range_key_conditions or projection_expressions
                                    or exclusive_start_key is not None or filter_kwargs)
         if not plain:
-            return super().query(  # type: ignore[no-any-return]
-                hash_key, range_comparison, range_objs, limit, exclusive_start_key, scan_index_forward,
+            return super().query(
+                hash_key, range_comparison, range_objs, limit, exclusive_start_key,  # type: ignore[arg-type]
+                scan_index_forward,
                 projection_expressions, index_name, consistent_read, filter_expression,
                 hash_key_conditions=hash_key_conditions, range_key_conditions=range_key_conditions,
                 **filter_kwargs)
