@@ -229,3 +229,15 @@ def test_w08_a_code_exchanged_after_its_lifetime_is_invalid_grant(idp_at: Clocke
         assert response.status_code == 200 and "id_token" in response.json()
     else:
         assert_invalid_grant(response)
+
+
+@pytest.mark.parametrize("param", ["redirect_uri", "client_id", "scope", "state", "response_type"])
+def test_the_idp_pages_escape_what_they_echo(idp: StackIdp, param: str) -> None:
+    """Reflected input on the IdP's own pages (error and sign-in pages) is HTML-escaped."""
+    hostile = '"><script>window.__pwned=1</script><img src=x onerror=alert(1)>'
+    _, challenge = pkce_pair()
+    response = requests.get(idp.authorize_url(challenge, **{param: hostile}), allow_redirects=False, timeout=10)
+    if response.status_code == 302:  # refused back to the registered client: the value is URL-encoded
+        assert "<" not in response.headers["Location"] and '"' not in response.headers["Location"]
+    else:
+        assert "<script>window.__pwned" not in response.text and "<img src=x" not in response.text
