@@ -9,6 +9,11 @@ peer) never share tables. No ``mock_aws``: nothing is patched.
 
 moto's models are not thread-safe (security-anchors §5.2); the caller serialises every call.
 
+**Hot reads.** GetItem, Query, Scan and BatchGetItem (and TransactGetItems' per-item reads)
+first try ``fast_reads.py``: the same ``DynamoHandler`` method on the same parameters, without
+the werkzeug request and moto's generic response serialiser (90% of a 100-item Query); whatever
+it does not answer - errors included - takes the path above, so answers are the same.
+
 Where moto differs from DynamoDB in a way that matters, DynamoDB wins:
 
 * **Leaks past IAM.** moto 5.2.1's ``TransactGetItems`` ignores each ``Get``'s
