@@ -7,7 +7,7 @@ The browser's only credential towards the host is the session cookie: signed (Fl
 SHA-256 keys the Sessions item) and, during a sign-in, authlib's ``state``/``nonce``/PKCE
 verifier. ``POST /auth/logout`` also needs ``X-CSRF-Token``, which only the page can read from
 ``/auth/token`` (a cross-site form cannot set a header, and CORS keeps the token from other
-origins).
+origins). Sign-out deletes the server-side session and revokes its refresh token at the provider.
 """
 
 from __future__ import annotations
@@ -176,6 +176,15 @@ def create_auth_blueprint(oidc: OidcClient, store: SessionStore, secret: bytes, 
             time.sleep(RACE_POLL_SECONDS)
         return None
 
+    def _revoke(refresh_token: str) -> None:
+        """End the grant at the provider too (RFC 7009). Best effort: the session is already gone
+        here, so a provider that is down only leaves a refresh token nobody holds any more."""
+        try:
+            if not oidc.revoke(refresh_token):
+                log.warning("sign-out: the provider did not revoke the refresh token")
+        except OidcError as error:
+            log.warning("sign-out: %s", error.message)
+
     @auth.post("/logout")
     def logout() -> Response:
         cookie_value = session.get(_SID)
@@ -183,7 +192,10 @@ def create_auth_blueprint(oidc: OidcClient, store: SessionStore, secret: bytes, 
             if not csrf_valid(secret, cookie_value, request.headers.get("X-CSRF-Token")):
                 return json_error("csrf_failed", "Sign-out needs the X-CSRF-Token header with the "
                                   "csrfToken from GET /auth/token.", 403)
+            ended = store.get(cookie_value)
             store.delete(cookie_value)
+            if ended is not None and ended.refresh_token:
+                _revoke(ended.refresh_token)
         session.clear()
         done = Response(status=204)
         del done.headers["Content-Type"]

@@ -11,6 +11,9 @@ configured one exactly (§4.3, ASVS 5.0 10.5.3), or the host refuses to sign any
 
 A refresh (OIDC Core §12) must give an ID token for the same ``iss`` and ``sub`` (§12.2, and the
 conformance suite's ``refresh-token-invalid-issuer``/``-invalid-sub`` tests), else it is refused.
+
+At sign-out the refresh token is revoked at the provider (RFC 7009), when its discovery document
+names a ``revocation_endpoint``: the grant ends at the provider too, not only in the Sessions table.
 """
 
 from __future__ import annotations
@@ -59,6 +62,7 @@ class OidcClient:
         from authlib.integrations.flask_client import OAuth
 
         self.settings = settings
+        self._client_secret = client_secret
         self.metadata_url = metadata_url
         self._on_metadata = on_metadata
         self._checked = False
@@ -158,6 +162,23 @@ class OidcClient:
             raise OidcError("login_required", "The refreshed ID token names another issuer or "
                             "subject than the session; signing out.", 401)
         return Tokens(token["id_token"], claims, token.get("refresh_token") or refresh_token)
+
+    def revoke(self, refresh_token: str) -> bool:
+        """Revoke a refresh token (and so its grant) at the provider, RFC 7009 §2.1, authenticated
+        as at the token endpoint (``client_secret_basic``). ``False`` when the provider has no
+        revocation endpoint or refused; raises ``OidcError`` when it cannot be reached."""
+        import requests
+
+        endpoint = self.metadata().get("revocation_endpoint")
+        if not endpoint:
+            return False
+        try:
+            answer = requests.post(endpoint, data={"token": refresh_token, "token_type_hint": "refresh_token"},
+                                   auth=(self.settings.client_id, self._client_secret or ""), timeout=5)
+        except requests.RequestException as error:
+            raise OidcError("idp_unavailable", f"The identity provider's revocation endpoint could not "
+                            f"be reached: {error}", 502) from error
+        return answer.status_code == 200
 
     def _claims_options(self) -> dict[str, Any]:
         return {"iss": {"essential": True, "values": [self.settings.issuer]},

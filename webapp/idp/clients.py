@@ -52,7 +52,8 @@ class Client(ClientMixin):  # type: ignore[misc]
         return hmac.compare_digest(client_secret.encode(), self.client_secret.encode())
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
-        return endpoint == "token" and method in TOKEN_ENDPOINT_AUTH_METHODS
+        # The revocation endpoint (RFC 7009 §2.1) authenticates the client as the token endpoint does.
+        return endpoint in ("token", "revocation") and method in TOKEN_ENDPOINT_AUTH_METHODS
 
     def check_response_type(self, response_type: str) -> bool:
         return response_type == "code"

@@ -14,7 +14,8 @@
   commercial providers).
 
 Every code starts a *grant* (``grant_id``); the tokens issued from it, and from its refreshes,
-carry the same ``grant_id``, which is what revocation acts on.
+carry the same ``grant_id``, which is what revocation acts on: a reused code, a replayed refresh
+token, and a client's RFC 7009 revocation request (the host's sign-out) all revoke the grant.
 """
 
 from __future__ import annotations
@@ -208,6 +209,15 @@ class GrantStore:
                     self.revoke_grant(record.grant_id)
                 return None
             return None if record.is_expired() else record
+
+    def refresh_token_record(self, token: str) -> IssuedToken | None:
+        """The record of a refresh token, without spending it (RFC 7009 revocation looks it up)."""
+        wanted = digest(token)
+        with self._lock:
+            for raw in self._refresh.read()["tokens"]:
+                if raw["token_hash"] == wanted:
+                    return IssuedToken(**raw, clock=self._clock)
+        return None
 
     def revoke_grant(self, grant_id: str) -> None:
         """Revoke every token issued from one authorization (its code and all its refreshes)."""

@@ -84,6 +84,8 @@ class IdentityProvider:
             "authorization_endpoint": f"{base}/authorize",
             "token_endpoint": f"{base}/token",
             "userinfo_endpoint": f"{base}/userinfo",
+            "revocation_endpoint": f"{base}/revoke",
+            "revocation_endpoint_auth_methods_supported": list(TOKEN_ENDPOINT_AUTH_METHODS),
             "jwks_uri": f"{base}/jwks.json",
             "scopes_supported": list(SCOPES),
             "response_types_supported": ["code"],

@@ -8,6 +8,10 @@
   the old one, and returns a fresh ID token (OpenID Connect Core §12.2: same ``sub``, ``iss``,
   ``aud`` and the original ``auth_time``).
 - No implicit or password grants (ASVS 5.0 10.4.4).
+- Token revocation (RFC 7009) for the registered client: revoking a refresh or access token
+  revokes its whole grant (§2.1: "SHOULD also invalidate all access tokens based on the same
+  authorization grant"); the host calls it at sign-out, so a copy of its Sessions table holds no
+  usable refresh token of a signed-out session.
 
 The user travels through authlib as an ``Authentication`` (the user and when they signed in), so
 that ``auth_time`` survives from the sign-in page to the code and on to every refresh.
@@ -20,6 +24,7 @@ from typing import Any
 
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import InvalidRequestError, grants
+from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import OpenIDCode, OpenIDToken
 
@@ -152,6 +157,17 @@ def create_authorization_server(provider: IdentityProvider) -> AuthorizationServ
         store.save_tokens(token, grant_id=origin.grant_id, client_id=request.client.get_client_id(),
                           sub=who.user.sub, scope=token.get("scope", ""), auth_time=who.auth_time)
 
+    class Revocation(RevocationEndpoint):  # type: ignore[misc]
+        CLIENT_AUTH_METHODS = list(TOKEN_ENDPOINT_AUTH_METHODS)
+
+        def query_token(self, token_string: str, token_type_hint: str | None) -> IssuedToken | None:
+            if token_type_hint == "access_token":
+                return store.access_token(token_string) or store.refresh_token_record(token_string)
+            return store.refresh_token_record(token_string) or store.access_token(token_string)
+
+        def revoke_token(self, token: IssuedToken, request: Any) -> None:
+            store.revoke_grant(token.grant_id)
+
     server = AuthorizationServer(query_client=provider.clients.get, save_token=save_token)
     server.load_config({
         "OAUTH2_REFRESH_TOKEN_GENERATOR": True,
@@ -161,4 +177,5 @@ def create_authorization_server(provider: IdentityProvider) -> AuthorizationServ
     })
     server.register_grant(CodeGrant, [S256CodeChallenge(required=True), ProviderOpenIDCode(provider)])
     server.register_grant(RefreshGrant, [ProviderOpenIDRefresh(provider)])
+    server.register_endpoint(Revocation)
     return server

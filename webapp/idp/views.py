@@ -8,7 +8,8 @@
   protected against CSRF with a signed double-submit cookie (OWASP CSRF Prevention Cheat Sheet)
   plus an ``Origin`` check. The page has no inline script or style, so a strict CSP holds.
   Errors before the redirect URI is known are shown here and never redirected (RFC 6749 §4.1.2.1).
-- ``POST /token`` (RFC 6749 §3.2) and ``GET|POST /userinfo`` (OpenID Connect Core §5.3).
+- ``POST /token`` (RFC 6749 §3.2), ``POST /revoke`` (RFC 7009) and ``GET|POST /userinfo``
+  (OpenID Connect Core §5.3).
 """
 
 from __future__ import annotations
@@ -95,6 +96,10 @@ def create_idp_blueprint(provider: IdentityProvider) -> Blueprint:
     @bp.post("/token")
     def token() -> Response:
         return server.create_token_response()  # type: ignore[no-any-return]
+
+    @bp.post("/revoke")
+    def revoke() -> Response:
+        return server.create_endpoint_response("revocation")  # type: ignore[no-any-return]
 
     @bp.route("/userinfo", methods=["GET", "POST"])
     def userinfo() -> Response:

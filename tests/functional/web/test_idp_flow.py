@@ -144,6 +144,32 @@ def test_w07_the_token_endpoint_wants_the_same_redirect_uri(idp: StackIdp) -> No
     assert "id_token" not in response.json()
 
 
+# RFC 7009 revocation (what the host's sign-out uses) ------------------------------------------
+
+
+def test_revoking_a_refresh_token_ends_its_grant(idp: StackIdp) -> None:
+    code, verifier = idp.code()
+    tokens = idp.exchange(code, verifier).json()
+    revoke = f"{idp.base}/revoke"
+    anonymous = requests.post(revoke, data={"token": tokens["refresh_token"]}, timeout=10)
+    assert anonymous.status_code == 401 and anonymous.json()["error"] == "invalid_client"
+    assert requests.post(revoke, data={"token": tokens["refresh_token"], "token_type_hint": "refresh_token"},
+                         auth=(idp.client_id, idp.client_secret), timeout=10).status_code == 200
+    assert_invalid_grant(idp.token({"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}))
+    bearer = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert requests.get(f"{idp.base}/userinfo", headers=bearer, timeout=10).status_code == 401
+
+
+def test_revoking_an_unknown_token_is_200_and_changes_nothing(idp: StackIdp) -> None:
+    """RFC 7009 §2.2: an invalid token is answered 200 (the client has nothing else to do)."""
+    code, verifier = idp.code()
+    tokens = idp.exchange(code, verifier).json()
+    answer = requests.post(f"{idp.base}/revoke", data={"token": "no-such-token"},
+                           auth=(idp.client_id, idp.client_secret), timeout=10)
+    assert answer.status_code == 200
+    assert idp.token({"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}).status_code == 200
+
+
 # W-09: no implicit or hybrid flow --------------------------------------------------------------
 
 

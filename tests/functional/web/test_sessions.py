@@ -18,7 +18,7 @@ import pytest
 import requests
 
 from tests.conftest import RunningStack
-from tests.functional.web.conftest import Browser
+from tests.functional.web.conftest import Browser, StackIdp
 
 
 def set_cookie_attributes(response: requests.Response, name: str) -> dict[str, str]:
@@ -115,6 +115,20 @@ def test_logout_ends_the_server_side_session(stack: RunningStack, browser: Brows
     assert "idToken" not in answer.text
     assert sessions_item(stack, token["sub"]) == [] or all(
         i["IdToken"]["S"] != token["idToken"] for i in sessions_item(stack, token["sub"]))
+
+
+def test_logout_revokes_the_refresh_token_at_the_idp(stack: RunningStack, browser: Browser, idp: StackIdp) -> None:
+    """ASVS 5.0 7.4.1 / RFC 7009: the grant ends at the provider too, so a copy of the Sessions
+    item (a backup, a leaked table) holds no usable refresh token once the user signed out."""
+    browser.sign_in("alice")
+    token = browser.token().json()
+    mine = [i for i in sessions_item(stack, token["sub"]) if i["IdToken"]["S"] == token["idToken"]]
+    assert len(mine) == 1
+    refresh_token = mine[0]["RefreshToken"]["S"]
+    assert browser.logout(token["csrfToken"]).status_code == 204
+    refused = idp.token({"grant_type": "refresh_token", "refresh_token": refresh_token})
+    assert refused.status_code == 400 and refused.json()["error"] == "invalid_grant"
+    assert "id_token" not in refused.json()
 
 
 @pytest.mark.parametrize("csrf", [None, "", "0" * 64, "wrong"])
