@@ -67,7 +67,9 @@ def create_sts_app(
         return xml_response("sts", action, result, request_id)
 
     app = query_endpoint("sts", handle, InternalFailure, log)
-    return Cors(app, settings.allowed_origins, methods=("POST", "GET"))
+    # Browsers reach STS with POST only (the SDK's Query protocol); the Query API's GET stays
+    # available to non-browser clients, but no origin is offered it (security-anchors §3.4).
+    return Cors(app, settings.allowed_origins, methods=("POST",))
 
 
 def _too_large() -> RequestEntityTooLarge:

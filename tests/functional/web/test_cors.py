@@ -61,10 +61,9 @@ def test_w13_the_app_origin_gets_exactly_itself_and_the_sdk_headers(stack: Runni
     assert pre.headers["Access-Control-Allow-Origin"] == app
     assert "Access-Control-Allow-Credentials" not in pre.headers
     methods = {m.strip() for m in pre.headers["Access-Control-Allow-Methods"].split(",")}
-    assert "POST" in methods
-    # DynamoDB is POST-only; STS also takes the Query API's GET (AWS STS API Reference, "Making
-    # Query requests"), which carries no body and the same unsigned-or-SigV4 authentication.
-    assert methods <= ({"POST"} if which == "dynamodb" else {"POST", "GET"})
+    # Browsers POST to both (security-anchors §3.4 "Methods: POST"); STS's Query-API GET is for
+    # non-browser clients and is offered to no origin.
+    assert methods == {"POST"}
     allowed = {h.strip() for h in pre.headers["Access-Control-Allow-Headers"].split(",")}
     assert SDK_HEADERS <= allowed
     assert not ({"cookie", "origin", "host", "*"} & allowed)
