@@ -144,6 +144,7 @@ def _derive(case: Mapping[str, Any], request: Mapping[str, Any], region: str, ac
     params = request.get("api_params") or {}
     if not isinstance(params, Mapping):
         raise CaseError(f"{case.get('id')}: request.api_params must be an object")
+    params = _named_stream(request["operation"], params, resource)
     derived = derive(request["operation"], params, schemas=schemas, region=region, account=account)
     environment = _environment(request)
     if not environment:
@@ -152,6 +153,22 @@ def _derive(case: Mapping[str, Any], request: Mapping[str, Any], region: str, ac
         Authorization(a.action, a.resource, {**a.context, **{k: v for k, v in environment.items() if k not in a.context}})
         for a in derived
     ]
+
+
+def _named_stream(operation: str, params: Mapping[str, Any], resource: Any) -> Mapping[str, Any]:
+    """A case's GetRecords names its stream in ``request.resource``.
+
+    Shard iterators are opaque to callers (DynamoDB Streams API, GetShardIterator: "the shard
+    iterator ... an opaque string"); AWS knows the stream one belongs to, and so does our endpoint
+    for the iterators it hands out (``<stream-arn>|n|token``). A case cannot carry a real one (the
+    shared FGAC-K06 elides it), so its stated stream ARN stands in for what AWS would know.
+    """
+    if operation != "GetRecords" or not isinstance(resource, str) or "/stream/" not in resource:
+        return params
+    iterator = str(params.get("ShardIterator", ""))
+    if iterator.startswith(resource + "|"):
+        return params
+    return {**params, "ShardIterator": f"{resource}|0|{iterator}"}
 
 
 def _environment(request: Mapping[str, Any]) -> dict[str, Any]:
