@@ -12,7 +12,9 @@ Three servers, each in its own process so none shares the client's GIL:
 
 The client is boto3 with the page's own credentials (a dev-IdP ID token traded at our STS), on
 the app's ``Photos`` table under the real ``WebUser`` policy. Rounds interleave the endpoints
-(ours, bypass, moto, ours, ...) so drift hits them alike; medians are reported. All three are
+in a rotating order (ours, bypass, moto; then bypass, moto, ours; ...) so drift, and whatever a
+server still does after it has answered (moto's garbage collection, Werkzeug's 10 ms drain of
+the closed connection), hits each of them alike; medians are reported. All three are
 reached at ``127.0.0.1`` with the same client settings, after checking that they give the same
 answers, and the connection handling each server announces is printed.
 Targets: Query of 100 items >= 5x faster than moto's server, GetItem >= 2x, security overhead
@@ -225,9 +227,11 @@ def main(argv: list[str] | None = None) -> int:
         results: dict[str, dict[str, float]] = {}
         for name, request in requests.items():
             samples: dict[str, list[float]] = {k: [] for k in clients}
+            labels = list(clients)
             for round_ in range(args.warmup + args.rounds):
-                for label, client in clients.items():
-                    elapsed = _time(lambda c=client, r=request: r(c))
+                shift = round_ % len(labels)  # each endpoint follows each other one equally often
+                for label in labels[shift:] + labels[:shift]:
+                    elapsed = _time(lambda c=clients[label], r=request: r(c))
                     if round_ >= args.warmup:
                         samples[label].append(elapsed)
             med = {k: statistics.median(v) * 1000 for k, v in samples.items()}
