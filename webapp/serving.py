@@ -1,28 +1,67 @@
-"""A request logger that never writes query strings.
+"""Serving the stack's WSGI apps over HTTP/1.1 with keep-alive (waitress).
 
-The Query protocol allows ``GET /?Action=AssumeRoleWithWebIdentity&WebIdentityToken=...``, and
-Werkzeug's development server logs each request line, query included, at INFO: the ID token (a
-bearer credential) would land in the stack's log (attack T-01: "nothing logged at INFO that
-contains the token"; OWASP ASVS 5.0 16.2.5, no credentials in logs). Serving with this handler
-logs the method, the path and the status only. The same holds for OAuth ``code`` and ``state`` in
-the host's redirects, so the composition root can use it for every server.
+Every AWS SDK (boto3, the browser's JavaScript SDK) keeps its connections open between calls.
+Werkzeug's development server closes each connection after one response and then drains it
+for up to 10 ms, so every call paid a new TCP connection and a new thread: about a quarter of a
+GetItem's time through the whole stack (benchmarks/stack.py). waitress keeps connections alive,
+reads whole bodies before the app sees them (chunked and ``Expect: 100-continue`` included), runs
+a fixed pool of worker threads, and writes no access log, so no query string (an ID token sent to
+STS by GET, an OAuth ``code`` on the host's callback) ever reaches a log.
 """
 
 from __future__ import annotations
 
-from werkzeug.serving import WSGIRequestHandler
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from waitress.server import create_server  # type: ignore[import-untyped]
+
+WSGIApp = Callable[..., Iterable[bytes]]
+
+#: Bodies past this are cut off by the server itself (a plain 413, connection closed).
+MAX_BODY_BYTES = 64 * 1024 * 1024
 
 
-class RedactingRequestHandler(WSGIRequestHandler):
-    """``make_server(..., request_handler=RedactingRequestHandler)``: access log without queries."""
+class PortInUse(OSError):
+    """The port is taken; the message says which, in the words the stack's users grep for."""
 
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        path = getattr(self, "path", None)
-        if isinstance(path, str) and "?" in path:
-            self.path = path.split("?", 1)[0] + "?[redacted]"
-            try:
-                super().log_request(code, size)
-            finally:
-                self.path = path
-            return
-        super().log_request(code, size)
+
+class Server:
+    """One app on one port, served by a background thread until ``stop()``."""
+
+    def __init__(self, app: WSGIApp, host: str, port: int, *, threads: int = 8, name: str = "") -> None:
+        self.name = name or f"serve:{port}"
+        try:
+            self._server: Any = create_server(
+                app, host=host, port=port, threads=threads,
+                ident="Server",  # what AWS endpoints send; no implementation details
+                expose_tracebacks=False, clear_untrusted_proxy_headers=True,
+                # The apps answer oversized requests in their service's words (DynamoDB's JSON 413
+                # past 16 MB, from Content-Length, before parsing or hashing); waitress only stops
+                # bodies no client of ours could mean, and spools large ones to disk meanwhile.
+                max_request_body_size=MAX_BODY_BYTES,
+            )
+        except OSError as exc:
+            raise PortInUse(
+                exc.errno, f"Address already in use: port {port} ({self.name}) is taken by another program; "
+                           "choose another --port or stop that program"
+            ) from exc
+        self._thread = threading.Thread(target=self._server.run, name=self.name, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)
+
+    def start(self) -> Server:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stop listening, close kept-alive connections, and let the worker threads finish."""
+        server = self._server
+        server.close()
+        for channel in list(server._map.values()):
+            channel.close()
+        server.task_dispatcher.shutdown(timeout=timeout)
+        self._thread.join(timeout)

@@ -16,11 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, make_server
-
 from webapp.clock import Clock, system_clock
 from webapp.credentials import CredentialAuthority
-from webapp.serving import RedactingRequestHandler
+from webapp.serving import PortInUse, Server
 from webapp.settings import Settings
 
 ADMIN_ROLE_NAME = "Admin"
@@ -32,7 +30,7 @@ class LocalStack:
 
     settings: Settings
     clock: Clock = system_clock
-    servers: list[BaseWSGIServer] = field(default_factory=list)
+    servers: list[Server] = field(default_factory=list)
     components: dict[str, Any] = field(default_factory=dict)
 
     def start(self) -> LocalStack:
@@ -74,26 +72,29 @@ class LocalStack:
             idp_blueprint=create_idp_blueprint(idp),
             credentials=(host_key.access_key_id, host_key.secret_access_key),
         )
-        apps: list[tuple[int, Any]] = [
-            (s.port, host_app),
-            (s.sts_port, create_sts_app(s, registry, credentials, jwks_for, self.clock, audit=audit.record)),
-            (s.dynamodb_port, create_dynamodb_app(s, registry, credentials, backend, audit, self.clock)),
-            (s.iam_port, create_iam_app(s, registry, credentials, self.clock, audit=audit.record)),
+        apps: list[tuple[str, int, Any]] = [
+            ("host", s.port, host_app),
+            ("sts", s.sts_port, create_sts_app(s, registry, credentials, jwks_for, self.clock, audit=audit.record)),
+            ("dynamodb", s.dynamodb_port, create_dynamodb_app(s, registry, credentials, backend, audit, self.clock)),
+            ("iam", s.iam_port, create_iam_app(s, registry, credentials, self.clock, audit=audit.record)),
         ]
         self.components = {
             "credentials": credentials, "idp": idp, "registry": registry,
             "backend": backend, "audit": audit,
         }
-        for port, app in apps:
-            server = make_server(s.bind, port, app, threaded=True, request_handler=RedactingRequestHandler)
-            self.servers.append(server)
-            threading.Thread(target=server.serve_forever, name=f"serve:{port}", daemon=True).start()
+        try:
+            for name, port, app in apps:
+                self.servers.append(Server(app, s.bind, port, threads=16, name=name))
+        except OSError:
+            self.stop()
+            raise
+        for server in self.servers:
+            server.start()
         return self
 
     def stop(self) -> None:
         for server in self.servers:
-            server.shutdown()
-            server.server_close()
+            server.stop()
         for name in ("backend", "audit"):
             component = self.components.get(name)
             if component is not None:
@@ -146,7 +147,11 @@ def run(args: argparse.Namespace) -> int:
         port=args.port, data_dir=args.data_dir, bind=args.bind,
         public_host=args.public_host, backend_url=args.backend_url,
     )
-    stack = LocalStack(settings).start()
+    try:
+        stack = LocalStack(settings).start()
+    except PortInUse as exc:
+        print(exc.strerror, file=sys.stderr, flush=True)
+        return 1
     print(stack.banner(), flush=True)
     if args.ready_file:
         args.ready_file.write_text(json.dumps({"pid": os.getpid(), "url": settings.host_url}))
