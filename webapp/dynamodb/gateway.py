@@ -292,10 +292,14 @@ def _raw_path(environ: Mapping[str, Any]) -> str:
 
 
 def _header_pairs(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
-    pairs: list[tuple[str, str]] = []
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            pairs.append((key[5:].replace("_", "-").lower(), value))
-        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-            pairs.append((key.replace("_", "-").lower(), value))
+    pairs = [(_header_name(key), value) for key, value in environ.items() if key[:5] == "HTTP_"]
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            pairs.append((key.replace("_", "-").lower(), environ[key]))
     return pairs
+
+
+@lru_cache(maxsize=512)
+def _header_name(environ_key: str) -> str:
+    """``HTTP_X_AMZ_DATE`` -> ``x-amz-date`` (the same few dozen names on every request)."""
+    return environ_key[5:].replace("_", "-").lower()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import re
@@ -300,6 +301,7 @@ def _valid_amz_date(text: str) -> bool:
     return True
 
 
+@functools.lru_cache(maxsize=256)
 def _epoch(amz_date: str) -> float:
     """``YYYYMMDDTHHMMSSZ`` -> seconds since the epoch (``strptime`` is slow on the hot path)."""
     return calendar.timegm(dt.datetime(
