@@ -18,34 +18,18 @@ from typing import Any
 
 import pytest
 
-from iam_policies.authorization import Authorization
 from iam_policies.dynamodb import as_case_context
-from iam_policies.evaluate import evaluate, evaluate_trust
-from iam_policies.policy import Policy
 from iam_policies.simulation import decide_case
+from tests.unit.iam_policies.cases import decide_on_given_context, plain
 
 SPEC = Path(__file__).resolve().parents[3].parent / "shared" / "spec"
 CASES: list[dict[str, Any]] = json.loads((SPEC / "fgac-cases.json").read_text())
 
 
-def _given(case: dict[str, Any]) -> list[Authorization]:
-    request = case["request"]
-    entries = request.get("authorizations") or [request]
-    return [Authorization(e["action"], e["resource"], e["context"]) for e in entries]
-
 
 @pytest.mark.parametrize("case", CASES, ids=[c["id"] for c in CASES])
 def test_evaluator_on_the_given_context(case: dict[str, Any]) -> None:
-    request = case["request"]
-    if request["operation"] == "AssumeRoleWithWebIdentity":
-        trust = Policy.parse(case["policy"], kind="trust")
-        decision = evaluate_trust(trust, _given(case)[0], principal={"Federated": [case["federated_principal"]]})
-    else:
-        session = [Policy.parse(case["session_policy"], kind="session")] if "session_policy" in case else None
-        decision = evaluate(
-            _given(case), identity=[Policy.parse(case["policy"])], session=session, variables=case["principal_vars"]
-        )
-    assert ("Allow" if decision.allowed else "Deny", decision.deny_type) == (case["expected"], case.get("deny_type"))
+    assert decide_on_given_context(case) == (case["expected"], case.get("deny_type"))
 
 
 #: Where the derivation knowingly differs from a case (see tests/unit/iam_policies/dynamodb/
@@ -62,25 +46,22 @@ def test_case_end_to_end(case: dict[str, Any]) -> None:
         case["request"]["context"]["dynamodb:Attributes"] = ATTRIBUTES_DIFFER[case["id"]]
     assert (outcome.decision, outcome.deny_type) == (case["expected"], case.get("deny_type"))
     if case["confidence"] == "documented":
-        derived = [_plain(as_case_context(a.context)) for a in outcome.authorizations]
+        derived = [plain(as_case_context(a.context)) for a in outcome.authorizations]
         request = case["request"]
         if "authorizations" in request:
             assert [(a.action, a.resource) for a in outcome.authorizations] == [
                 (e["action"], e["resource"]) for e in request["authorizations"]
             ]
-            assert derived == [_plain(e["context"]) for e in request["authorizations"]]
+            assert derived == [plain(e["context"]) for e in request["authorizations"]]
         else:
             assert len(outcome.authorizations) == 1
-            assert derived[0] == _plain(request["context"])
+            assert derived[0] == plain(request["context"])
             assert (outcome.authorizations[0].action, outcome.authorizations[0].resource) == (
                 request["action"],
                 request["resource"],
             )
 
 
-def _plain(context: Any) -> dict[str, Any]:
-    """Multivalued keys compare as sets (their order carries no meaning)."""
-    return {k: sorted(v) if isinstance(v, (list, tuple)) else v for k, v in dict(context).items()}
 
 
 T08 = next(c for c in CASES if c["id"] == "FGAC-T08")

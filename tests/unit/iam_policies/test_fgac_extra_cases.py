@@ -20,11 +20,9 @@ from typing import Any
 
 import pytest
 
-from iam_policies.authorization import Authorization
 from iam_policies.dynamodb import as_case_context
-from iam_policies.evaluate import evaluate, evaluate_trust
-from iam_policies.policy import Policy
 from iam_policies.simulation import decide_case
+from tests.unit.iam_policies.cases import decide_on_given_context, plain
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus" / "fgac-extra-cases.json"
 CASES: list[dict[str, Any]] = json.loads(CORPUS.read_text())
@@ -39,24 +37,10 @@ def test_the_corpus_is_well_formed() -> None:
         assert case["source"] and case["why"] and case["request"]["operation"]
 
 
-def _given(case: dict[str, Any]) -> list[Authorization]:
-    request = case["request"]
-    entries = request.get("authorizations") or [request]
-    return [Authorization(e["action"], e["resource"], e["context"]) for e in entries]
-
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
 def test_evaluator_on_the_given_context(case: dict[str, Any]) -> None:
-    request = case["request"]
-    if request["operation"] == "AssumeRoleWithWebIdentity":
-        trust = Policy.parse(case["policy"], kind="trust")
-        decision = evaluate_trust(trust, _given(case)[0], principal={"Federated": [case["federated_principal"]]})
-    else:
-        session = [Policy.parse(case["session_policy"], kind="session")] if "session_policy" in case else None
-        decision = evaluate(
-            _given(case), identity=[Policy.parse(case["policy"])], session=session, variables=case["principal_vars"]
-        )
-    assert ("Allow" if decision.allowed else "Deny", decision.deny_type) == (case["expected"], case.get("deny_type"))
+    assert decide_on_given_context(case) == (case["expected"], case.get("deny_type"))
 
 
 @pytest.mark.parametrize("case", CASES, ids=IDS)
@@ -67,24 +51,21 @@ def test_case_end_to_end(case: dict[str, Any]) -> None:
     if case["confidence"] != "documented":
         return
     request = case["request"]
-    derived = [_plain(as_case_context(a.context)) for a in outcome.authorizations]
+    derived = [plain(as_case_context(a.context)) for a in outcome.authorizations]
     if "authorizations" in request:
         assert [(a.action, a.resource) for a in outcome.authorizations] == [
             (e["action"], e["resource"]) for e in request["authorizations"]
         ]
-        assert derived == [_plain(e["context"]) for e in request["authorizations"]]
+        assert derived == [plain(e["context"]) for e in request["authorizations"]]
     else:
         assert len(outcome.authorizations) == 1
         assert (outcome.authorizations[0].action, outcome.authorizations[0].resource) == (
             request["action"],
             request["resource"],
         )
-        assert derived[0] == _plain(request["context"])
+        assert derived[0] == plain(request["context"])
 
 
-def _plain(context: Any) -> dict[str, Any]:
-    """Multivalued keys compare as sets (their order carries no meaning)."""
-    return {k: sorted(v) if isinstance(v, (list, tuple)) else v for k, v in dict(context).items()}
 
 
 def test_simulate_command_matches_every_case(capsys: pytest.CaptureFixture[str]) -> None:
