@@ -69,6 +69,11 @@ class Settings:
     #: Secret for the host's session cookie; generated and kept in the data directory when unset.
     secret_key: str | None = None
 
+    #: How long a local table stays CREATING / UPDATING after CreateTable / UpdateTable (DynamoDB
+    #: answers CREATING, then ACTIVE). 0 makes the next DescribeTable say ACTIVE, so SDK waiters
+    #: return at once; a positive value exercises clients' wait loops (webapp.backend.lifecycle).
+    table_status_seconds: float = 0.0
+
     extras: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
     # Derived addresses -------------------------------------------------------------------
@@ -147,6 +152,8 @@ class Settings:
                 continue
             if kind is int:
                 values[name] = int(raw)
+            elif kind is float:
+                values[name] = float(raw)
             elif kind is Path:
                 values[name] = Path(raw)
             elif kind is tuple:
@@ -191,4 +198,5 @@ _ENV_FIELDS: dict[str, type] = {
     "id_token_lifetime_seconds": int,
     "extra_allowed_origins": tuple,
     "secret_key": str,
+    "table_status_seconds": float,
 }

@@ -63,6 +63,7 @@ def open_backend(settings: Settings, clock: Clock) -> Backend:
         account_id=settings.account_id,
         clock=clock,
         capacity=CapacityMeter.from_spec(throttle_spec(settings)),
+        table_status_seconds=settings.table_status_seconds,
     )
 
 
