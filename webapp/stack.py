@@ -134,6 +134,10 @@ def _write_admin_profile(settings: Settings, access_key_id: str, secret: str) ->
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = (
+        "exit codes: 0 stopped by Ctrl-C or SIGTERM; 1 one of the four ports is taken "
+        "(one line on stderr names it)"
+    )
     parser.add_argument("--port", type=int, help="the host's port; STS, DynamoDB and IAM take the next three (default 8000)")
     parser.add_argument("--data-dir", type=Path, help="where data, keys and credentials persist (default ./data)")
     parser.add_argument("--bind", help="address to listen on (default 127.0.0.1)")
