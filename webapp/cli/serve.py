@@ -20,6 +20,10 @@ from webapp.stack import LocalStack
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = (
+        "exit codes: 0 stopped by Ctrl-C or SIGTERM; 1 one of the four ports is taken "
+        "(one line on stderr names it)"
+    )
     parser.add_argument("--port", type=int, help="the host's port; STS, DynamoDB and IAM take the next three (default 8000)")
     parser.add_argument("--data-dir", type=Path, help="where data, keys and credentials persist (default ./data)")
     parser.add_argument("--bind", help="address to listen on (default 127.0.0.1)")
