@@ -26,7 +26,7 @@ Where moto differs from DynamoDB in a way that matters, DynamoDB wins:
   (``moto_models.py``).
 * **Request checks** moto lacks are made before any backend is called, by the gateway
   (``webapp.dynamodb.validation``), for this engine and upstreams alike.
-* Unrequested ``ConsumedCapacity`` / ``ItemCollectionMetrics`` are dropped (``capacity.py``),
+* Unrequested ``ConsumedCapacity`` / ``ItemCollectionMetrics`` are dropped (``metering.py``),
   and error messages use the service model's member spelling (``errors.py``).
 """
 

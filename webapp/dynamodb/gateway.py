@@ -35,6 +35,7 @@ from webapp.clock import Clock
 from webapp.credentials import ExpiredCredentials, Principal
 from webapp.dynamodb import wire
 from webapp.dynamodb.validation import validate
+from webapp.dynamodb.validation.model import service_model
 from webapp.settings import Settings
 from webapp.sigv4 import SignedRequest, SigV4Error, verify
 
@@ -44,10 +45,7 @@ StartResponse = Callable[..., Any]
 
 
 def _operations() -> frozenset[str]:
-    import botocore.session  # type: ignore[import-untyped]
-
-    model = botocore.session.get_session().get_service_model("dynamodb")
-    return frozenset(model.operation_names)
+    return frozenset(service_model().operation_names)
 
 
 class Gateway:
