@@ -435,6 +435,13 @@ def _s(value: str) -> dict[str, str]:
     return {"S": value}
 
 
+def _value(attribute: str) -> dict[str, str]:
+    """What a counterexample writes into ``attribute``: another user's identity, the value that
+    does harm in a key or owner attribute (IAM never sees values, so any is allowed alike)."""
+    del attribute
+    return _s(OTHER)
+
+
 def _key(schema: TableSchema, partition: str) -> dict[str, Any]:
     key = {schema.partition_key: _s(partition)}
     if schema.sort_key:
@@ -540,7 +547,7 @@ def _table_requests(space: _Space, table: str, schema: TableSchema,
             for attrs in [(), *((n,) for n in names)]:
                 batch_get = {"Keys": keys, **(_projection(attrs) if attrs else {})}
                 yield "BatchGetItem", _with_capacity({"RequestItems": {table: batch_get}}, capacity)
-                puts = [{"PutRequest": {"Item": {**k, **{a: _s("v") for a in attrs}}}} for k in keys]
+                puts = [{"PutRequest": {"Item": {**k, **{a: _value(a) for a in attrs}}}} for k in keys]
                 yield "BatchWriteItem", _with_capacity({"RequestItems": {table: puts}}, capacity)
             query = {"TableName": table, "KeyConditionExpression": "#pk = :pk",
                      "ExpressionAttributeNames": {"#pk": schema.partition_key},
@@ -559,13 +566,13 @@ def _table_requests(space: _Space, table: str, schema: TableSchema,
 
 def _write_requests(table: str, key: dict[str, Any], attrs: tuple[str, ...], capacity: str | None,
                     variants: _Variants) -> Iterator[tuple[str, dict[str, Any]]]:
-    item = {**key, **{a: _s("v") for a in attrs}}
+    item = {**key, **{a: _value(a) for a in attrs}}
     names = _names(attrs)
     update: dict[str, Any] = {"TableName": table, "Key": key}
     if attrs:
         update["UpdateExpression"] = "SET " + ", ".join(f"{n} = :v{i}" for i, n in enumerate(names))
         update["ExpressionAttributeNames"] = names
-        update["ExpressionAttributeValues"] = {f":v{i}": _s("v") for i in range(len(attrs))}
+        update["ExpressionAttributeValues"] = {f":v{i}": _value(a) for i, a in enumerate(attrs)}
     conditional = {"TableName": table, "Key": key, **(_condition_on(attrs) if attrs else {})}
     put = {"TableName": table, "Item": item}
     failure = (None, "ALL_OLD") if variants.on_failure else (None,)
