@@ -236,7 +236,12 @@ def _effects(action: str, table: str, index: str | None, context: Mapping[str, A
 
     if action in _READS:
         names: set[str] | None = attributes
-        if select == "ALL_PROJECTED_ATTRIBUTES" and index is not None and table in schemas:
+        gsi = index is not None and table in schemas and index in schemas[table].indexes and (
+            schemas[table].indexes[index].type == "GSI")
+        if index is not None and table in schemas and (
+                select == "ALL_PROJECTED_ATTRIBUTES" or (select == "ALL_ATTRIBUTES" and gsi)):
+            # A GSI holds only what it projects (DynamoDB refuses ALL_ATTRIBUTES on one that does not
+            # project ALL); an LSI fetches the rest from the table, so ALL_ATTRIBUTES there is all.
             names = _projected(schemas[table], index, attributes)
         elif select == "ALL_ATTRIBUTES" or (select is None and (action != "partiqlselect" or raw is None)):
             names = None
@@ -607,7 +612,7 @@ def _read_variants(base: dict[str, Any], attrs: tuple[str, ...], index: bool,
         yield projected
         if variants.selects:
             yield {**projected, "Select": "SPECIFIC_ATTRIBUTES"}
-    selects = _SELECTS if variants.selects else (None, "COUNT")
+    selects = _SELECTS if variants.selects else (None, "ALL_ATTRIBUTES", "COUNT") if index else (None, "COUNT")
     for select in selects:
         if select == "SPECIFIC_ATTRIBUTES" or (select == "ALL_PROJECTED_ATTRIBUTES" and not index):
             continue
