@@ -19,12 +19,14 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
 Value = Mapping[str, Any]
 
 SCALAR_TYPES = frozenset({"S", "N", "B"})
+#: Enough digits for any DynamoDB number (38 significant digits): normalizing never rounds.
+_EXACT = Context(prec=60)
 
 
 def kind(value: Value | None) -> str | None:
@@ -155,7 +157,7 @@ def normalize_number(text: str) -> str:
         return text
     if value.is_zero():
         return "0"
-    out = format(value.normalize(), "f")
+    out = format(value.normalize(_EXACT), "f")
     if "." in out:
         out = out.rstrip("0").rstrip(".")
     return out
