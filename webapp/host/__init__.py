@@ -22,8 +22,9 @@ from flask import Blueprint, Flask, Response, request
 from webapp.clock import Clock, system_clock
 from webapp.host import errors
 from webapp.host.assets import AssetStore
-from webapp.host.auth import configure_cookie, create_auth_blueprint
+from webapp.host.auth import create_auth_blueprint
 from webapp.host.config import config_document, endpoints
+from webapp.host.cookie import configure_cookie
 from webapp.host.oidc import OidcClient
 from webapp.host.pages import create_pages_blueprint
 from webapp.host.secret import cookie_secret
