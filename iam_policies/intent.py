@@ -42,6 +42,10 @@ CONTROL_PLANE = frozenset({
     "EnableKinesisStreamingDestination", "DisableKinesisStreamingDestination", "UpdateKinesisStreamingDestination",
     "TagResource", "UntagResource", "PutResourcePolicy", "DeleteResourcePolicy", "ExportTableToPointInTime",
     "DescribeExport", "DescribeGlobalTable", "DescribeGlobalTableSettings", "GetShardIterator",
+    "RestoreTableFromBackup", "RestoreTableToPointInTime", "ImportTable", "DescribeImport", "CreateGlobalTable",
+    "UpdateGlobalTable", "UpdateGlobalTableSettings", "StartBulkPutItems", "DescribeBulkOperation",
+    "ListBulkOperations", "CancelBulkOperation", "StartAwsBackupJob", "RestoreTableFromAwsBackup",
+    "CreateTableReplica", "DeleteTableReplica", "InjectError", "GetAbacStatus", "UpdateAbacStatus",
 })
 
 _VARIABLE = re.compile(r"^\$\{([^${}*?]+)\}$")

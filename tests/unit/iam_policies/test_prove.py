@@ -250,3 +250,16 @@ def test_all_attributes_through_an_lsi_reads_the_whole_item_even_when_no_conditi
     case = _find(proof, "Query", f"reads every attribute in partition {OWN} of Scores/index/ByDate")
     assert case["request"]["api_params"]["Select"] == "ALL_ATTRIBUTES"
     assert decide_case(case).decision == "Allow"
+
+
+def test_actions_no_api_request_derives_are_still_decided() -> None:
+    """RestoreTableFromBackup and friends: simulate cannot replay them, prove still reports them."""
+    policy = _policy({"Action": "dynamodb:GetItem", "Resource": TABLE, "Condition": OWN_KEYS},
+                     {"Action": "dynamodb:Restore*", "Resource": "*"})
+    proof = prove(_intent({"table": "GameScores", "partition": "own", "access": ["read"]}), policy)
+    assert not proof.holds
+    actions = {entry["action"] for entry in proof.unreplayable}
+    assert actions == {"dynamodb:RestoreTableFromBackup", "dynamodb:RestoreTableToPointInTime",
+                       "dynamodb:RestoreTableFromAwsBackup"}
+    assert proof.unreplayable[0]["violates"] == [
+        "calls RestoreTableFromBackup on * (not in the intent's control_plane)"]
