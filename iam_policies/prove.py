@@ -236,7 +236,12 @@ def _effects(action: str, table: str, index: str | None, context: Mapping[str, A
 
     if action in _READS:
         names: set[str] | None = attributes
-        if select == "ALL_PROJECTED_ATTRIBUTES" and index is not None and table in schemas:
+        gsi = index is not None and table in schemas and index in schemas[table].indexes and (
+            schemas[table].indexes[index].type == "GSI")
+        if index is not None and table in schemas and (
+                select == "ALL_PROJECTED_ATTRIBUTES" or (select == "ALL_ATTRIBUTES" and gsi)):
+            # A GSI holds only what it projects (DynamoDB refuses ALL_ATTRIBUTES on one that does not
+            # project ALL); an LSI fetches the rest from the table, so ALL_ATTRIBUTES there is all.
             names = _projected(schemas[table], index, attributes)
         elif select == "ALL_ATTRIBUTES" or (select is None and (action != "partiqlselect" or raw is None)):
             names = None
@@ -435,6 +440,13 @@ def _s(value: str) -> dict[str, str]:
     return {"S": value}
 
 
+def _value(attribute: str) -> dict[str, str]:
+    """What a counterexample writes into ``attribute``: another user's identity, the value that
+    does harm in a key or owner attribute (IAM never sees values, so any is allowed alike)."""
+    del attribute
+    return _s(OTHER)
+
+
 def _key(schema: TableSchema, partition: str) -> dict[str, Any]:
     key = {schema.partition_key: _s(partition)}
     if schema.sort_key:
@@ -540,7 +552,7 @@ def _table_requests(space: _Space, table: str, schema: TableSchema,
             for attrs in [(), *((n,) for n in names)]:
                 batch_get = {"Keys": keys, **(_projection(attrs) if attrs else {})}
                 yield "BatchGetItem", _with_capacity({"RequestItems": {table: batch_get}}, capacity)
-                puts = [{"PutRequest": {"Item": {**k, **{a: _s("v") for a in attrs}}}} for k in keys]
+                puts = [{"PutRequest": {"Item": {**k, **{a: _value(a) for a in attrs}}}} for k in keys]
                 yield "BatchWriteItem", _with_capacity({"RequestItems": {table: puts}}, capacity)
             query = {"TableName": table, "KeyConditionExpression": "#pk = :pk",
                      "ExpressionAttributeNames": {"#pk": schema.partition_key},
@@ -559,13 +571,13 @@ def _table_requests(space: _Space, table: str, schema: TableSchema,
 
 def _write_requests(table: str, key: dict[str, Any], attrs: tuple[str, ...], capacity: str | None,
                     variants: _Variants) -> Iterator[tuple[str, dict[str, Any]]]:
-    item = {**key, **{a: _s("v") for a in attrs}}
+    item = {**key, **{a: _value(a) for a in attrs}}
     names = _names(attrs)
     update: dict[str, Any] = {"TableName": table, "Key": key}
     if attrs:
         update["UpdateExpression"] = "SET " + ", ".join(f"{n} = :v{i}" for i, n in enumerate(names))
         update["ExpressionAttributeNames"] = names
-        update["ExpressionAttributeValues"] = {f":v{i}": _s("v") for i in range(len(attrs))}
+        update["ExpressionAttributeValues"] = {f":v{i}": _value(a) for i, a in enumerate(attrs)}
     conditional = {"TableName": table, "Key": key, **(_condition_on(attrs) if attrs else {})}
     put = {"TableName": table, "Item": item}
     failure = (None, "ALL_OLD") if variants.on_failure else (None,)
@@ -600,7 +612,7 @@ def _read_variants(base: dict[str, Any], attrs: tuple[str, ...], index: bool,
         yield projected
         if variants.selects:
             yield {**projected, "Select": "SPECIFIC_ATTRIBUTES"}
-    selects = _SELECTS if variants.selects else (None, "COUNT")
+    selects = _SELECTS if variants.selects else (None, "ALL_ATTRIBUTES", "COUNT") if index else (None, "COUNT")
     for select in selects:
         if select == "SPECIFIC_ATTRIBUTES" or (select == "ALL_PROJECTED_ATTRIBUTES" and not index):
             continue

@@ -5,6 +5,7 @@ Order (fgac-semantics §E.1, observed on live DynamoDB; G-14 for derive-before-a
 
 1. framing: method, size, content type, JSON body     SerializationException, 413
 2. ``X-Amz-Target``                                   UnknownOperationException
+   attribute values: 32 levels, names ≤ 65,535 bytes   ValidationException (``limits.py``)
 3. SigV4 (``webapp.sigv4``)                           the SigV4 errors
 4. derive the authorizations (``iam_policies``)       ValidationException, ResourceNotFoundException
 5. evaluate identity and session policies             AccessDeniedException (HTTP 400, ``Message``)
@@ -28,7 +29,7 @@ from iam_policies.errors import AwsError
 from webapp import audit as audit_module
 from webapp.clock import Clock
 from webapp.credentials import ExpiredCredentials, Principal
-from webapp.dynamodb import wire
+from webapp.dynamodb import limits, wire
 from webapp.settings import Settings
 from webapp.sigv4 import SignedRequest, SigV4Error, verify
 
@@ -91,6 +92,7 @@ class Gateway:
             wire.check_content_type(environ.get("CONTENT_TYPE"))
             params = wire.parse_body(raw)
             operation = wire.parse_target(environ.get("HTTP_X_AMZ_TARGET"), self.operations)
+            limits.check(operation, params)
             if self.enforce:
                 principal = self._authenticate(environ, raw, request_id, operation)
                 self._authorize(environ, principal, operation, params, request_id)

@@ -19,6 +19,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, request
 
+from webapp import csp
 from webapp.clock import Clock, system_clock
 from webapp.host import errors
 from webapp.host.assets import AssetStore
@@ -65,6 +66,8 @@ def create_app(settings: Settings, *, idp_blueprint: Blueprint | None = None,
         connect=[where.sts, where.dynamodb],
         form_action=[settings.idp_url if settings.oidc_metadata_url is None else metadata_url],
     )
+
+    csp.claim(app, headers)
 
     def learned(metadata: dict[str, Any]) -> None:
         if metadata.get("authorization_endpoint"):

@@ -34,7 +34,11 @@ from webapp.sts.jwks import JwksCache
 
 VERSION = "2011-06-15"
 ACTIONS = ("AssumeRoleWithWebIdentity", "GetCallerIdentity")
-MAX_BODY_BYTES = 64 * 1024
+#: STS answers an over-long ``WebIdentityToken`` (more than 20,000 characters, its model's bound)
+#: with a 400 ``ValidationError`` naming the member, not with a 413: bodies up to 1 MiB are read
+#: and validated so that every token a client could mean gets that answer (issue 11); past that
+#: the body is refused unread.
+MAX_BODY_BYTES = 1024 * 1024
 log = logging.getLogger("webapp.sts")
 
 

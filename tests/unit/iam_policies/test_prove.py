@@ -236,3 +236,17 @@ def test_cli_json_output_has_the_documented_shape(capsys: pytest.CaptureFixture[
     assert {"tables", "policy", "principal_vars", "request", "expected", "violates"} <= set(example)
     assert example["expected"] == "Allow"
     assert example["principal_vars"]["idp.localhost/dev:sub"] == OWN
+
+
+def test_all_attributes_through_an_lsi_reads_the_whole_item_even_when_no_condition_names_select() -> None:
+    tables = {"Scores": {"partition_key": "UserId", "sort_key": "GameTitle",
+                         "indexes": {"ByDate": {"type": "LSI", "partition_key": "UserId", "sort_key": "Day",
+                                                "projection": "KEYS_ONLY"}}}}
+    intent = parse_intent({"identity": ID, "tables": tables, "allow": [
+        {"table": "Scores", "index": "ByDate", "partition": "own", "access": ["read"], "read_attributes": []}]})
+    policy = _policy({"Action": "dynamodb:Query", "Resource": "arn:aws:dynamodb:us-west-2:123456789012:table/Scores/index/ByDate",
+                      "Condition": OWN_KEYS})
+    proof = prove(intent, policy)
+    case = _find(proof, "Query", f"reads every attribute in partition {OWN} of Scores/index/ByDate")
+    assert case["request"]["api_params"]["Select"] == "ALL_ATTRIBUTES"
+    assert decide_case(case).decision == "Allow"
