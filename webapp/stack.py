@@ -71,7 +71,7 @@ class LocalStack:
         apps: list[tuple[str, int, Any]] = [
             ("host", s.port, host_app),
             ("sts", s.sts_port, create_sts_app(s, registry, credentials, jwks_for, self.clock, audit=audit.record)),
-            ("dynamodb", s.dynamodb_port, create_dynamodb_app(s, registry, credentials, backend, audit, self.clock)),
+            ("dynamodb", s.dynamodb_port, create_dynamodb_app(s, registry, credentials, backend, audit.record, self.clock)),
             ("iam", s.iam_port, create_iam_app(s, registry, credentials, self.clock, audit=audit.record)),
         ]
         self.components = {

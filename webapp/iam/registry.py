@@ -206,22 +206,6 @@ class IamRegistry:
                 self._identity_cache[role_arn] = result
             return result
 
-    def session_policies(self, inline: str | None, arns: Sequence[str]) -> tuple[Policy, ...] | None:
-        """A session's policies: its inline ``Policy`` and the managed ``PolicyArns`` it was given.
-
-        ``None`` when it was given none, which is not "deny everything": without session policies
-        the role's policies alone apply (IAM UG, "Session policies"). An ARN no longer present is
-        left out, so the intersection it took part in only narrows.
-        """
-        if inline is None and not arns:
-            return None
-        policies = [Policy.parse(inline, kind="session")] if inline is not None else []
-        for arn in arns:
-            managed = self.managed_policy(arn)
-            if managed is not None:
-                policies.append(managed)
-        return tuple(policies)
-
     def trust_policy(self, role_arn: str) -> Policy | None:
         cache = self._trust_cache  # taken before the state: a concurrent change discards it
         cached = cache.get(role_arn)

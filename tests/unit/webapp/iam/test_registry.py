@@ -189,25 +189,6 @@ def test_concurrent_changes_are_serialized_and_all_persisted(settings: Settings,
     assert set(reopened.role(settings.host_role_arn).inline_policies) == expected  # type: ignore[union-attr]
 
 
-def test_session_policies_are_none_without_any_so_the_role_policies_alone_apply(registry: IamRegistry) -> None:
-    assert registry.session_policies(None, ()) is None
-
-
-def test_session_policies_are_the_inline_policy_then_the_managed_ones_that_still_exist(
-        registry: IamRegistry) -> None:
-    managed = registry.create_policy("ReadOnly", ALLOW_GET)
-    gone = f"arn:aws:iam::{ACCOUNT}:policy/Deleted"
-    policies = registry.session_policies(ALLOW_GET, (managed.arn, gone))
-    assert policies is not None
-    assert [(p.kind, p.name) for p in policies] == [("session", None), ("identity", "ReadOnly")]
-    assert policies[1] is registry.managed_policy(managed.arn)
-
-
-def test_an_empty_list_of_session_policies_is_not_no_session_policy(registry: IamRegistry) -> None:
-    gone = f"arn:aws:iam::{ACCOUNT}:policy/Deleted"
-    assert registry.session_policies(None, (gone,)) == ()  # evaluated as "nothing allowed", not skipped
-
-
 @pytest.mark.parametrize(("url", "key"), [
     ("http://localhost:8080/realms/x", "localhost:8080/realms/x"),
     ("http://127.0.0.1:9000", "127.0.0.1:9000"),
