@@ -112,11 +112,15 @@ class Proof:
     notes: tuple[str, ...] = ()
     #: Counterexamples found beyond those listed (one is kept per operation and violation).
     more: int = 0
+    #: Allowed actions the engine has no API derivation for (so ``simulate`` cannot replay them),
+    #: decided directly on their resource: ``{"action", "resource", "violates"}``.
+    unreplayable: tuple[dict[str, Any], ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "holds": self.holds,
             "counterexamples": [c.to_dict() for c in self.counterexamples],
+            "unreplayable": [dict(u) for u in self.unreplayable],
             "unreachable": list(self.unreachable),
             "requests": self.requests,
             "more_counterexamples": self.more,
@@ -234,6 +238,8 @@ def _effects(action: str, table: str, index: str | None, context: Mapping[str, A
     def effect(kind: str, names: set[str] | None) -> _Effect:
         return _Effect(kind, table, index, partitions, names)
 
+    if action == "searchvectors":  # a vector search returns items from anywhere in the table
+        return [_Effect("read", table, index, None, None)]
     if action in _READS:
         names: set[str] | None = attributes
         gsi = index is not None and table in schemas and index in schemas[table].indexes and (
@@ -292,8 +298,10 @@ def _none(name: str) -> Any:
     return None
 
 
-def _substitute(text: str, variables: Mapping[str, str]) -> str | None:
-    lowered = {k.lower(): v for k, v in variables.items()}
+def _substitute(text: str, variables: Mapping[str, str | list[str]]) -> str | None:
+    """``text`` with its ``${...}`` variables replaced (None when one is unknown or multivalued:
+    IAM does not substitute those, S14)."""
+    lowered = {k.lower(): v for k, v in variables.items() if isinstance(v, str)}
     missing = False
 
     def value(match: re.Match[str]) -> str:
@@ -344,7 +352,7 @@ def _classes_of(candidates: Iterable[str],
 class _Space:
     intent: Intent
     policies: Sequence[Policy]
-    variables: dict[str, str]
+    variables: dict[str, str | list[str]]
     region: str
     account: str
     partition: str
@@ -808,14 +816,42 @@ def prove(
                   violations),
             tuple(violations),
         ))
+    unreplayable = tuple(_unreplayable(space, checker, identity, session))
     return Proof(
-        holds=not counterexamples,
+        holds=not counterexamples and not unreplayable,
+        unreplayable=unreplayable,
         counterexamples=tuple(counterexamples),
         unreachable=tuple(_unreachable(intent, checker, space.aliases)),
         requests=requests,
         notes=tuple(_notes(policies, space)),
         more=more,
     )
+
+
+#: IAM actions of DynamoDB (Service Authorization Reference, S2; botocore's dynamodb model) that
+#: ``iam_policies.dynamodb`` does not derive from an API request: restores, imports, global-table
+#: writes, bulk and vector operations, and permission-only actions. Decided on the table ARN and
+#: on ``*`` with no condition keys (S2 lists only aws:ResourceTag-style keys for them).
+UNDERIVED_ACTIONS = (
+    "RestoreTableFromBackup", "RestoreTableToPointInTime", "ImportTable", "DescribeImport", "CreateGlobalTable",
+    "UpdateGlobalTable", "UpdateGlobalTableSettings", "SearchVectors", "StartBulkPutItems", "DescribeBulkOperation",
+    "ListBulkOperations", "CancelBulkOperation", "StartAwsBackupJob", "RestoreTableFromAwsBackup", "CreateTableReplica",
+    "DeleteTableReplica", "InjectError", "GetAbacStatus", "UpdateAbacStatus", "UpdateTableReplicaAutoScaling",
+)
+
+
+def _unreplayable(space: _Space, checker: _Checker, identity: Policy,
+                  session: Sequence[Policy] | None) -> Iterator[dict[str, Any]]:
+    arns = [f"arn:{space.partition}:dynamodb:{space.region}:{space.account}:table/{t}" for t in space.schemas]
+    for action in UNDERIVED_ACTIONS:
+        for resource in ["*", *arns]:
+            auth = Authorization(f"dynamodb:{action}", resource, {"aws:RequestedRegion": space.region})
+            if not evaluate([auth], identity=[identity], session=session, variables=space.variables).allowed:
+                continue
+            violations = checker.violations(auth)
+            if violations:
+                yield {"action": auth.action, "resource": resource, "violates": violations}
+                break
 
 
 def _shape(violation: str) -> str:

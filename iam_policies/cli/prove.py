@@ -76,11 +76,15 @@ def render_text(proof: Proof) -> str:
         request = example.case["request"]
         lines.append(f"{example.case['id']}: {request['operation']} is allowed and {'; '.join(example.violates)}")
         lines.append(f"    api_params: {json.dumps(request['api_params'])}")
+    for entry in proof.unreplayable:
+        lines.append(f"{entry['action']} on {entry['resource']} is allowed and {'; '.join(entry['violates'])} "
+                     "(no API request simulate can replay; decided on the action and resource)")
     for warning in proof.unreachable:
         lines.append(f"warning: unreachable: {warning}")
     for note in proof.notes:
         lines.append(f"note: {note}")
-    verdict = "holds" if proof.holds else f"does NOT hold: {len(proof.counterexamples)} counterexample(s)"
+    found = len(proof.counterexamples) + len(proof.unreplayable)
+    verdict = "holds" if proof.holds else f"does NOT hold: {found} counterexample(s)"
     if proof.more:
         verdict += f" (and {proof.more} more requests like them)"
     lines.append(f"{proof.requests} requests decided; the policy {verdict}")
