@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from webapp.dynamodb.validation import constraints, serialization, tables
+from webapp.dynamodb.validation import constraints, items, serialization, tables
 from webapp.dynamodb.validation.model import service_model
 
 __all__ = ["validate"]
@@ -38,6 +38,7 @@ Rule = Callable[[Mapping[str, Any]], None]
 #: Operation rules after the shape constraints, by operation (each raises ValidationError).
 RULES: dict[str, Rule] = {
     **tables.RULES,
+    **items.RULES,
 }
 
 

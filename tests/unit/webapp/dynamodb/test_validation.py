@@ -16,6 +16,7 @@ from webapp.dynamodb.validation.errors import SerializationError
 S = "SerializationException"
 V = "ValidationException"
 NULL = "failed to satisfy constraint: Member must not be null"
+P = "One or more parameter values were invalid: "
 
 ROWS: list[tuple[str, dict[str, Any], str | None, str]] = [
     # operation, request, expected code (None: valid), message
@@ -53,6 +54,36 @@ ROWS: list[tuple[str, dict[str, Any], str | None, str]] = [
      "failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; "
      f"Value null at 'key' {NULL}"),
     ("GetItem", {"TableName": "arn:aws:dynamodb:us-east-1:000000000000:table/abc", "Key": {}}, None, ""),
+    ("GetItem", {"TableName": "abc", "Key": {"a": {}}, "AttributesToGet": ["a"], "ProjectionExpression": "a"}, V,
+     "Can not use both expression and non-expression parameters in the same request: "
+     "Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}"),
+    ("GetItem", {"TableName": "abc", "Key": {}, "AttributesToGet": ["a"], "ExpressionAttributeNames": {}}, V,
+     "ExpressionAttributeNames can only be specified when using expressions"),
+    ("GetItem", {"TableName": "abc", "Key": {"a": {"L": [{"a": {}}]}}}, V, "Supplied AttributeValue is empty, "
+     "must contain exactly one of the supported datatypes"),
+    ("GetItem", {"TableName": "abc", "Key": {"a": {"S": "a", "N": "1"}}}, V, "Supplied AttributeValue has more "
+     "than one datatypes set, must contain exactly one of the supported datatypes"),
+    ("GetItem", {"TableName": "abc", "Key": {"a": {"NULL": False}}}, V,
+     P + "Null attribute value types must have the value of true"),
+    ("GetItem", {"TableName": "abc", "Key": {"a": {"SS": []}}}, V, P + "An string set  may not be empty"),
+    ("GetItem", {"TableName": "abc", "Key": {"a": {"BS": ["Yg==", "Yg=="]}}}, V,
+     P + "Input collection [Yg==, Yg==]of type BS contains duplicates."),
+    ("GetItem", {"TableName": "abc", "Key": {"a": {"S": "a", "N": "b"}}}, V,
+     "The parameter cannot be converted to a numeric value: b"),
+    ("GetItem", {"TableName": "abc", "Key": {"a": {"NS": ["1", "1"]}}}, V, "Input collection contains duplicates"),
+    ("GetItem", {"TableName": "abc", "Key": {"a": {"N": "-1.23456789012345678901234567890123456789"}}}, V,
+     "Attempting to store more than 38 significant digits in a Number"),
+    ("GetItem", {"TableName": "abc", "Key": {"a": {"N": "1e126"}}}, V,
+     "Number overflow. Attempting to store a number with magnitude larger than supported range"),
+    ("GetItem", {"TableName": "abc", "Key": {"a": {"N": "-1e-131"}}}, V,
+     "Number underflow. Attempting to store a number with magnitude smaller than supported range"),
+    ("GetItem", {"TableName": "abc", "Key": {"a": {"N": "-0015.789e6"}}}, None, ""),
+    ("GetItem", {"TableName": "abc", "Key": {}, "AttributesToGet": ["a", "a"]}, V,
+     P + "Duplicate value in attribute name: a"),
+    ("GetItem", {"TableName": "abc", "Key": {}, "ProjectionExpression": "", "ExpressionAttributeNames": {}}, V,
+     "ExpressionAttributeNames must not be empty"),
+    ("PutItem", {"TableName": "abc", "Item": {}, "ExpressionAttributeValues": {":a": {"S": "x"}}}, V,
+     "ExpressionAttributeValues can only be specified when using expressions"),
     ("CreateTable", {}, V, "The parameter 'TableName' is required but was not present in the request"),
     ("CreateTable", {"TableName": "ab"}, V,
      "TableName must be at least 3 characters long and at most 255 characters long"),
