@@ -50,11 +50,25 @@ ROWS = [
     Row("long TableName", "CreateTable", {"TableName": "a" * 256}, 400, VALIDATE,
         "TableName must be at least 3 characters long and at most 255 characters long", "dynalite: createTable.js"),
     Row("null members and a bad name", "CreateTable", {"TableName": "abc;"}, 400, VALIDATE,
-        "3 validation errors detected: "
-        "Value null at 'attributeDefinitions' failed to satisfy constraint: Member must not be null; "
-        f"Value 'abc;' at 'tableName' failed to satisfy constraint: {P}; "
-        "Value null at 'keySchema' failed to satisfy constraint: Member must not be null",
+        ("Value null at 'attributeDefinitions' failed to satisfy constraint: Member must not be null",
+         f"Value 'abc;' at 'tableName' failed to satisfy constraint: {P}",
+         "Value null at 'keySchema' failed to satisfy constraint: Member must not be null"),
         "dynalite: createTable.js"),
+    Row("empty ProvisionedThroughput", "CreateTable",
+        {"TableName": "abc", "AttributeDefinitions": [], "ProvisionedThroughput": {}}, 400, VALIDATE,
+        ("Value null at 'provisionedThroughput.writeCapacityUnits' failed to satisfy constraint: "
+         "Member must not be null",
+         "Value null at 'provisionedThroughput.readCapacityUnits' failed to satisfy constraint: "
+         "Member must not be null",
+         "Value null at 'keySchema' failed to satisfy constraint: Member must not be null"),
+        "dynalite: createTable.js"),
+    Row("attribute definition nulls", "CreateTable",
+        {"TableName": "abc", "AttributeDefinitions": [{}], "KeySchema": [*KEY, *KEY],
+         "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}, 400, VALIDATE,
+        ("Value null at 'attributeDefinitions.1.member.attributeName' failed to satisfy constraint: "
+         "Member must not be null",
+         "Value null at 'attributeDefinitions.1.member.attributeType' failed to satisfy constraint: "
+         "Member must not be null"), "dynalite: createTable.js"),
     Row("empty AttributeDefinitions", "CreateTable", {"TableName": "abc", "AttributeDefinitions": []}, 400,
         VALIDATE, "1 validation error detected: "
         "Value null at 'keySchema' failed to satisfy constraint: Member must not be null", "dynalite: createTable.js"),

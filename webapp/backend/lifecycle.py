@@ -14,6 +14,8 @@ and pages them by position. DynamoDB (API Reference "CreateTable", "DescribeTabl
 * ListTables returns names in ascending order; ``ExclusiveStartTableName`` need not name an
   existing table (names sorting after it follow); ``LastEvaluatedTableName`` is set when more
   names follow the page (dynalite test/listTables.js).
+* DeleteTable and UpdateTable of a missing table: "Requested resource not found: Table: <name>
+  not found" (as DescribeTable says it; dynalite test/deleteTable.js).
 * Index lists are left out of a description when the table has no such index.
 
 The phase lasts ``Settings.table_status_seconds`` (0 by default, so the next DescribeTable says
@@ -28,7 +30,7 @@ from collections.abc import Mapping
 from datetime import UTC
 from typing import Any
 
-from webapp.backend.errors import DynamoDBError
+from webapp.backend.errors import DynamoDBError, ResourceNotFoundError
 
 _NAMESPACE = uuid.UUID("5c0b5c55-2b3e-4d8e-9a8e-6b1f0d0f7a11")
 #: ListTables' default and largest page (API Reference "ListTables", Limit: 1-100).
@@ -64,6 +66,8 @@ class Lifecycle:
             return self.list_tables(params)
         if operation in ("DeleteTable", "UpdateTable"):
             name = self._name(params)
+            if name is not None and name not in self.models.tables:
+                raise ResourceNotFoundError(f"Requested resource not found: Table: {name} not found")
             if name is not None:
                 status = self.status(name, now)
                 if status != "ACTIVE":
