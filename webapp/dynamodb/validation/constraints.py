@@ -58,6 +58,8 @@ def shown(value: Any) -> str:
     """A value as Java's ``toString`` prints it in DynamoDB's messages (``null``, ``'x'``)."""
     if value is None:
         return "null"
+    if isinstance(value, _Shown):
+        return f"'{value}'"
     if isinstance(value, bool):
         return f"'{str(value).lower()}'"
     if isinstance(value, list):
@@ -68,6 +70,8 @@ def shown(value: Any) -> str:
 
 
 def _java_text(value: Any) -> str:
+    if isinstance(value, list):
+        return "[" + ", ".join(_java_text(item) for item in value) + "]"
     if isinstance(value, dict):
         return json.dumps(value, separators=(",", ":"))
     if isinstance(value, bool):
@@ -103,9 +107,12 @@ def _pattern(text: str) -> re.Pattern[str]:
     return re.compile(text, re.DOTALL)
 
 
-def _member(shape: Any, value: Any, path: str, errors: list[str]) -> None:
+def _member(shape: Any, value: Any, path: str, errors: list[str], *, entry: bool = False) -> None:
+    """``entry``: a map value, whose length and pattern the map reported (:func:`_map_entries`)."""
     kind = shape.type_name
     limits = _limits(shape, value)
+    if entry:
+        limits = {k: v for k, v in limits.items() if k not in ("min", "max", "pattern")}
     if kind == "string" and isinstance(value, str):
         pattern = limits.get("pattern")
         if pattern is not None and not _pattern(pattern).fullmatch(value):
@@ -127,9 +134,10 @@ def _member(shape: Any, value: Any, path: str, errors: list[str]) -> None:
                 _member(shape.member, item, f"{path}.{index}.member", errors)
     elif kind == "map" and isinstance(value, dict):
         _length(limits, value, len(value), path, errors)
+        _map_entries(shape, value, path, errors)
         for key, item in value.items():
             if item is not None:
-                _member(shape.value, item, f"{path}.{key}.member", errors)
+                _member(shape.value, item, f"{path}.{key}.member", errors, entry=True)
     elif kind == "structure" and isinstance(value, dict):
         _structure(shape, value, path, errors)
 
@@ -140,3 +148,49 @@ def _length(limits: Mapping[str, Any], value: Any, length: int, path: str, error
         _add(errors, value, path, f"Member must have length greater than or equal to {low}")
     if high is not None and length > high:
         _add(errors, value, path, f"Member must have length less than or equal to {high}")
+
+
+def _map_entries(shape: Any, value: dict[str, Any], path: str, errors: list[str]) -> None:
+    """Constraints on a map's keys and on the length of its values are reported once, at the map,
+    listing all of them: ``Map value must satisfy constraint: [Member must have length less than
+    or equal to 25, Member must have length greater than or equal to 1]`` (DynamoDB's answer to a
+    BatchWriteItem of 26 requests for one table, quoted in DynamoDB client issue threads)."""
+    for part, entries in (("keys", [(key, shape.key) for key in value]),
+                          ("value", [(item, shape.value) for item in value.values()])):
+        rules: list[str] = []
+        broken = False
+        for item, member in entries:
+            limits = _limits(member, item)
+            rules = _listed(limits, member.type_name)
+            if not rules or item is None:
+                continue
+            if member.type_name in ("string", "list", "map") and isinstance(item, (str, list, dict)):
+                low, high = limits.get("min"), limits.get("max")
+                pattern = limits.get("pattern")
+                if (low is not None and len(item) < low) or (high is not None and len(item) > high) or (
+                        pattern is not None and isinstance(item, str) and not _pattern(pattern).fullmatch(item)):
+                    broken = True
+        if broken:
+            _add(errors, _java_map(value), path, f"Map {part} must satisfy constraint: [{', '.join(rules)}]")
+
+
+def _listed(limits: Mapping[str, Any], kind: str) -> list[str]:
+    if kind not in ("string", "list", "map"):
+        return []
+    rules = []
+    if limits.get("max") is not None:
+        rules.append(f"Member must have length less than or equal to {limits['max']}")
+    if limits.get("min") is not None:
+        rules.append(f"Member must have length greater than or equal to {limits['min']}")
+    if limits.get("pattern") is not None:
+        rules.append(f"Member must satisfy regular expression pattern: {limits['pattern']}")
+    return rules
+
+
+def _java_map(value: dict[str, Any]) -> _Shown:
+    """A map as Java prints it: ``{key=value, ...}``."""
+    return _Shown("{" + ", ".join(f"{key}={_java_text(item)}" for key, item in value.items()) + "}")
+
+
+class _Shown(str):
+    """Text already in Java's form: shown between quotes as it is."""
