@@ -167,8 +167,10 @@ def test_delete_answers_deleting(endpoint: Endpoint) -> None:
     the table is gone once the ``table_not_exists`` waiter returns."""
     name = endpoint.create_table(TableName=_name(), AttributeDefinitions=DEFS, KeySchema=KEY)
     client = endpoint.client()
+    table_id = client.describe_table(TableName=name)["Table"]["TableId"]
     deleted = client.delete_table(TableName=name)["TableDescription"]
     assert deleted["TableStatus"] == "DELETING"
+    assert deleted["TableId"] == table_id
     start = time.monotonic()
     client.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
     assert time.monotonic() - start < 60

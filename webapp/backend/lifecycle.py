@@ -49,6 +49,8 @@ class Lifecycle:
         self.models = models
         self.phase_seconds = phase_seconds
         self._updating: dict[str, float] = {}
+        #: Creation time of the table a DeleteTable is removing (its TableId outlives it in the answer).
+        self._deleting: dict[str, float] = {}
 
     def status(self, name: str, now: float) -> str:
         table = self.models.tables.get(name)
@@ -69,6 +71,8 @@ class Lifecycle:
             if name is not None and name not in self.models.tables:
                 raise ResourceNotFoundError(f"Requested resource not found: Table: {name} not found")
             if name is not None:
+                if operation == "DeleteTable":
+                    self._deleting = {name: _created(self.models.tables[name])}
                 status = self.status(name, now)
                 if status != "ACTIVE":
                     being = "created" if status == "CREATING" else "updated"
@@ -97,8 +101,8 @@ class Lifecycle:
             description["TableStatus"] = self.status(name, now)
         table = self.models.tables.get(name) if isinstance(name, str) else None
         arn = description.get("TableArn")
-        if isinstance(arn, str) and "TableId" not in description and (table is not None or operation == "DeleteTable"):
-            created = _created(table) if table is not None else description.get("CreationDateTime")
+        created = _created(table) if table is not None else self._deleting.get(str(name))
+        if isinstance(arn, str) and "TableId" not in description and created is not None:
             description["TableId"] = table_id(arn, created)
         for index in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
             if description.get(index) == []:

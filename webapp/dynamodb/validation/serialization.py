@@ -73,26 +73,14 @@ def _check(shape: Any, value: Any, position: str) -> Any:
         raise SerializationError("Unexpected value type in payload" if position != "field" else "Unexpected field type")
     if kind == "list":
         if isinstance(value, list):
-            member = shape.member
-            inner = "nested" if member.type_name in ("list", "map") else "value"
-            for index, item in enumerate(value):
-                if item is not None:
-                    fixed = _check(member, item, inner)
-                    if fixed is not item:
-                        value[index] = fixed
+            _elements(shape.member, list(enumerate(value)), value)
             return value
         if isinstance(value, dict):
             raise SerializationError(START_OF_MAP)
         raise SerializationError(CAST if position == "nested" else "Unexpected field type")
     if kind == "map":
         if isinstance(value, dict):
-            member = shape.value
-            inner = "nested" if member.type_name in ("list", "map") else "value"
-            for key, item in value.items():
-                if item is not None:
-                    fixed = _check(member, item, inner)
-                    if fixed is not item:
-                        value[key] = fixed
+            _elements(shape.value, list(value.items()), value)
             return value
         if isinstance(value, list):
             raise SerializationError(f"Unrecognized collection type java.util.Map<java.lang.String, {_java(shape.value)}>")
@@ -100,6 +88,17 @@ def _check(shape: Any, value: Any, position: str) -> Any:
     if kind == "blob":
         return _blob(value)
     return _scalar(kind, value)
+
+
+def _elements(member: Any, entries: list[tuple[Any, Any]], container: Any) -> None:
+    """The entries of a list or a map, each read as ``member`` (a collection in a collection is
+    "parameterized", anything else a "value")."""
+    inner = "nested" if member.type_name in ("list", "map") else "value"
+    for key, item in entries:
+        if item is not None:
+            fixed = _check(member, item, inner)
+            if fixed is not item:
+                container[key] = fixed
 
 
 def _java(shape: Any) -> str:
