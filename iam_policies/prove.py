@@ -298,8 +298,10 @@ def _none(name: str) -> Any:
     return None
 
 
-def _substitute(text: str, variables: Mapping[str, str]) -> str | None:
-    lowered = {k.lower(): v for k, v in variables.items()}
+def _substitute(text: str, variables: Mapping[str, str | list[str]]) -> str | None:
+    """``text`` with its ``${...}`` variables replaced (None when one is unknown or multivalued:
+    IAM does not substitute those, S14)."""
+    lowered = {k.lower(): v for k, v in variables.items() if isinstance(v, str)}
     missing = False
 
     def value(match: re.Match[str]) -> str:
@@ -350,7 +352,7 @@ def _classes_of(candidates: Iterable[str],
 class _Space:
     intent: Intent
     policies: Sequence[Policy]
-    variables: dict[str, str]
+    variables: dict[str, str | list[str]]
     region: str
     account: str
     partition: str

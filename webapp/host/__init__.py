@@ -21,7 +21,7 @@ from flask import Blueprint, Flask, Response, request
 
 from webapp import csp
 from webapp.clock import Clock, system_clock
-from webapp.host import errors
+from webapp.host import errors, origin
 from webapp.host.assets import AssetStore
 from webapp.host.auth import create_auth_blueprint
 from webapp.host.config import config_document, endpoints
@@ -61,6 +61,7 @@ def create_app(settings: Settings, *, idp_blueprint: Blueprint | None = None,
     configure_cookie(app, lifetime)
     app.config["MAX_CONTENT_LENGTH"] = 1 << 20
     errors.install(app)
+    origin.install(app, settings)
 
     headers = SecurityHeaders(
         connect=[where.sts, where.dynamodb],

@@ -263,3 +263,26 @@ def test_actions_no_api_request_derives_are_still_decided() -> None:
                        "dynamodb:RestoreTableFromAwsBackup"}
     assert proof.unreplayable[0]["violates"] == [
         "calls RestoreTableFromBackup on * (not in the intent's control_plane)"]
+
+
+SPEC_CASES = [c for c in json.loads((Path(__file__).resolve().parents[3].parent / "shared" / "spec" /
+                                     "fgac-cases.json").read_text())
+              if c["request"]["operation"] != "AssumeRoleWithWebIdentity"]
+
+
+@pytest.mark.parametrize("case", SPEC_CASES, ids=[c["id"] for c in SPEC_CASES])
+def test_every_counterexample_for_the_specs_policies_is_an_allow(case: dict[str, Any]) -> None:
+    """Every policy of the shared spec (fgac-cases.json), against "own partition, anything": prove
+    never fails on them, and each counterexample it returns is one simulate allows."""
+    variables = case.get("principal_vars") or {}
+    key = next((k for k in variables if k.endswith((":user_id", ":sub", ":id"))), "aws:userid")
+    tables = case.get("tables") or {"GameScores": {"partition_key": "UserId"}}
+    intent = parse_intent({
+        "identity": "${" + key + "}", "principal_vars": {k: v for k, v in variables.items() if k != key},
+        "tables": tables,
+        "allow": [{"table": t, "partition": "own", "access": ["read", "write", "create", "delete"]} for t in tables],
+    })
+    proof = prove(intent, case["policy"], case.get("session_policy"))
+    assert proof.requests > 0
+    for example in proof.counterexamples:
+        assert decide_case(example.to_dict()).decision == "Allow", example.violates
