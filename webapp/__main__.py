@@ -11,6 +11,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from webapp.settings import SettingsError
+
 COMMANDS = {
     "serve": ("webapp.cli.serve", "run the app on the local AWS stack and print the URL to open"),
     "dev-token": ("webapp.idp.devtoken", "print a fresh ID token for a demo user (no server needed)"),
@@ -31,6 +33,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return int(_module(args.module).run(args) or 0)
+    except SettingsError as error:  # a WEBAPP_* value no component can use: one line, exit 2
+        print(f"python -m webapp {args.command}: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 
