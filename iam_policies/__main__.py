@@ -18,6 +18,7 @@ COMMANDS = {
     "simulate": ("iam_policies.cli.simulate", "decide cases (fgac-cases.json format) and explain why"),
     "render": ("iam_policies.cli.render", "print the policies the templates give for a deployment"),
     "verify": ("iam_policies.cli.verify", "check the templates against the app's access rules (scenarios)"),
+    "prove": ("iam_policies.cli.prove", "prove a policy allows nothing its intent does not (docs/intent.md)"),
     "lint": ("iam_policies.cli.lint", "report risky or malformed policies (files or the templates)"),
     "plan": ("iam_policies.cli.plan", "show the IAM calls that bring an account to the templates"),
     "apply": ("iam_policies.cli.plan", "make those IAM calls (AWS or the local stack)"),

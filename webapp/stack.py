@@ -1,4 +1,5 @@
-"""``python -m webapp serve``: the host and the local AWS, in one process.
+"""The local stack: the host and the local AWS, in one process (``python -m webapp serve``,
+``webapp/cli/serve.py``).
 
 This is the only composition root: it builds every component from one ``Settings`` and hands each
 what it needs. Four threaded WSGI servers listen on consecutive ports (see ``webapp.settings``).
@@ -6,22 +7,15 @@ what it needs. Four threaded WSGI servers listen on consecutive ports (see ``web
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import signal
-import sys
-import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from iam_policies.issuers import is_loopback, issuer_problem
 from webapp.clock import Clock, system_clock
 from webapp.credentials import CredentialAuthority
-from webapp.serving import PortInUse, Server
+from webapp.serving import Server
 from webapp.settings import Settings
-
-ADMIN_ROLE_NAME = "Admin"
 
 
 @dataclass
@@ -44,6 +38,7 @@ class LocalStack:
         from webapp.iam.registry import IamRegistry
         from webapp.idp import IdentityProvider, create_idp_blueprint
         from webapp.sts import create_sts_app
+        from webapp.sts.discovery import provider_jwks
         from webapp.tables import ensure_tables
 
         credentials = CredentialAuthority.open(s.data_dir, self.clock)
@@ -58,13 +53,12 @@ class LocalStack:
 
         host_key = credentials.ensure_service_key(s.host_role_arn, "host")
         admin_key = credentials.ensure_service_key(
-            f"arn:aws:iam::{s.account_id}:role/{ADMIN_ROLE_NAME}", "admin"
+            s.admin_role_arn, "admin"
         )
         credentials.save_service_keys(s.data_dir)
         _write_admin_profile(s, admin_key.access_key_id, admin_key.secret_access_key)
 
-        def jwks_for(issuer: str) -> dict[str, Any]:
-            return idp.jwks() if issuer == s.issuer else {"keys": []}
+        jwks_for = provider_jwks(None if s.oidc_metadata_url else s.issuer, idp.jwks)
 
         host_settings = s.with_(oidc_client_secret=s.oidc_client_secret or idp.client_secret(s.client_id))
         host_app = create_app(
@@ -75,7 +69,7 @@ class LocalStack:
         apps: list[tuple[str, int, Any]] = [
             ("host", s.port, host_app),
             ("sts", s.sts_port, create_sts_app(s, registry, credentials, jwks_for, self.clock, audit=audit.record)),
-            ("dynamodb", s.dynamodb_port, create_dynamodb_app(s, registry, credentials, backend, audit, self.clock)),
+            ("dynamodb", s.dynamodb_port, create_dynamodb_app(s, registry, credentials, backend, audit.record, self.clock)),
             ("iam", s.iam_port, create_iam_app(s, registry, credentials, self.clock, audit=audit.record)),
         ]
         self.components = {
@@ -102,11 +96,18 @@ class LocalStack:
 
     def banner(self) -> str:
         s = self.settings
-        users = self.components["idp"].users.names() if "idp" in self.components else []
+        if s.oidc_metadata_url:
+            signin = [f"  Sign in with:  {s.issuer} (client {s.client_id}; discovery {s.oidc_metadata_url})"]
+            if is_loopback(s.issuer) and issuer_problem(s.issuer, allow_loopback=False) is not None:
+                signin.append("                 a loopback issuer over http or with a port: accepted by this local "
+                              "stack only, AWS requires https:// without a port")
+        else:
+            users = self.components["idp"].users.names() if "idp" in self.components else []
+            signin = [f"  Sign in as:    {', '.join(users)} (the dev identity provider needs no password)"]
         return "\n".join([
             "Local stack ready.",
             f"  Open the app:  {s.host_url}/",
-            f"  Sign in as:    {', '.join(users)} (the dev identity provider needs no password)",
+            *signin,
             f"  STS:           {s.sts_url}",
             f"  DynamoDB:      {s.dynamodb_url}",
             f"  IAM:           {s.iam_url}",
@@ -128,37 +129,3 @@ def _write_admin_profile(settings: Settings, access_key_id: str, secret: str) ->
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(text)
-
-
-# Command --------------------------------------------------------------------------------------
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, help="the host's port; STS, DynamoDB and IAM take the next three (default 8000)")
-    parser.add_argument("--data-dir", type=Path, help="where data, keys and credentials persist (default ./data)")
-    parser.add_argument("--bind", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--public-host", help="host name the browser uses (default localhost)")
-    parser.add_argument("--backend-url", help="a DynamoDB-compatible upstream instead of in-process moto")
-    parser.add_argument("--ready-file", type=Path, help=argparse.SUPPRESS)
-
-
-def run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env(
-        port=args.port, data_dir=args.data_dir, bind=args.bind,
-        public_host=args.public_host, backend_url=args.backend_url,
-    )
-    try:
-        stack = LocalStack(settings).start()
-    except PortInUse as exc:
-        print(exc.strerror, file=sys.stderr, flush=True)
-        return 1
-    print(stack.banner(), flush=True)
-    if args.ready_file:
-        args.ready_file.write_text(json.dumps({"pid": os.getpid(), "url": settings.host_url}))
-    stopped = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopped.set())
-    stopped.wait()
-    print("Stopping.", file=sys.stderr, flush=True)
-    stack.stop()
-    return 0

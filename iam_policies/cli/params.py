@@ -6,6 +6,7 @@ import argparse
 import os
 
 from iam_policies.deployment import DeploymentParams
+from iam_policies.issuers import issuer_problem
 
 
 def add_deployment_arguments(parser: argparse.ArgumentParser) -> None:
@@ -15,7 +16,7 @@ def add_deployment_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--region", default=os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
     group.add_argument("--partition", default="aws")
     group.add_argument("--issuer", default="https://idp.localhost/dev",
-                       help="the OpenID Connect issuer URL (https://host/path)")
+                       help="the OpenID Connect issuer URL (https://host/path; with --endpoint-url also a loopback http://localhost:PORT/path)")
     group.add_argument("--client-id", action="append", dest="client_ids",
                        help="an OAuth client id (audience) of the app; repeat for several (default webapp)")
     group.add_argument("--table-prefix", default="")
@@ -26,8 +27,11 @@ def add_deployment_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def deployment_params(args: argparse.Namespace) -> DeploymentParams:
-    if not args.issuer.startswith("https://"):
-        raise SystemExit(f"--issuer must start with https:// (IAM requires it), got {args.issuer!r}")
+    # A loopback http issuer (http://localhost:8080/realms/x) is the local stack's exception, so
+    # it is accepted only against the local stack's IAM (--endpoint-url), never against AWS.
+    problem = issuer_problem(args.issuer, allow_loopback=bool(getattr(args, "endpoint_url", None)))
+    if problem is not None:
+        raise SystemExit(f"--issuer {args.issuer!r}: {problem}")
     return DeploymentParams(
         account=args.account, region=args.region, partition=args.partition, issuer=args.issuer,
         client_ids=tuple(args.client_ids or ["webapp"]), user_role=args.user_role,

@@ -19,7 +19,7 @@ from moto import mock_aws
 
 from webapp.clock import ManualClock
 from webapp.host import create_app
-from webapp.host.auth import _SID
+from webapp.host.cookie import SID
 from webapp.host.sessions import SessionStore
 from webapp.settings import Settings
 from webapp.tables import TABLES_BY_LOGICAL
@@ -68,7 +68,7 @@ class Host:
                                             id_token_exp=int(self.clock()) + lifetime,
                                             refresh_token=refresh_token)
         with self.client.session_transaction(base_url=base_url) as session:
-            session[_SID] = cookie_value
+            session[SID] = cookie_value
             session.permanent = True
         return cookie_value
 
@@ -94,7 +94,7 @@ def make_host(tmp_path: Path, **settings: Any) -> Iterator[Host]:
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
         dynamodb.create_table(**TABLES_BY_LOGICAL["sessions"].create_params("Sessions"))
         clock = ManualClock()
-        s = Settings(data_dir=tmp_path / "data", port=18000, extras={"static_dir": static}, **settings)
+        s = Settings(data_dir=tmp_path / "data", port=18000, static_dir=static, **settings)
         app = create_app(s, credentials=("AKIAHOST", "secret"), clock=clock, sessions_client=dynamodb)
         yield Host(app, app.test_client(), clock, app.extensions["webapp.host"]["sessions"], dynamodb,
                    s, static, _signing_key())
