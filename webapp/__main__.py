@@ -20,6 +20,9 @@ COMMANDS = {
     "audit": ("webapp.cli.audit", "follow and filter the authorization audit log"),
     "users": ("webapp.idp.users", "list or add users of the dev identity provider"),
     "idp-keys": ("webapp.idp.keycmd", "list, rotate or retire the dev identity provider's signing keys"),
+    "export": ("webapp.jobs.cli.export", "export a table to JSON Lines files with a resumable parallel scan"),
+    "import": ("webapp.jobs.cli.importing", "write an export back into a table, resumably"),
+    "backfill": ("webapp.jobs.cli.backfill", "rewrite every item of a table without losing users' writes"),
 }
 
 
