@@ -12,7 +12,7 @@ import pytest
 
 from iam_policies.__main__ import main
 from iam_policies.deployment import DeploymentParams
-from iam_policies.intent import load_intent, parse_intent
+from iam_policies.intent import load_intent, parse_intent, shipped_intents
 from iam_policies.prove import OTHER, OWN, Proof, prove
 from iam_policies.render import render, render_value
 from iam_policies.simulation import decide_case
@@ -147,12 +147,19 @@ def test_the_issues_planting_request_is_allowed_before_the_fix_and_refused_after
     assert (after.decision, after.deny_type) == ("Deny", "explicit")
 
 
-def test_the_shipped_web_user_role_holds_to_its_intent() -> None:
+@pytest.mark.parametrize("name", shipped_intents())
+def test_every_shipped_template_holds_to_its_intent(name: str) -> None:
+    """docs/intent.md: each intent in iam_policies/intents/ is proved against the template of the
+    same name; the web-user role's is user-role.json."""
     params = _deployment()
-    proof = prove(load_intent("user-role", params), render("user-role", params))
-    assert proof.holds, [c.violates for c in proof.counterexamples]
+    proof = prove(load_intent(name, params), render(name, params))
+    assert proof.holds, [c.violates for c in proof.counterexamples] + [u["violates"] for u in proof.unreplayable]
     assert proof.unreachable == ()
-    assert proof.requests > 1000  # the classes were actually enumerated
+    assert proof.requests > 100  # the classes were actually enumerated
+
+
+def test_the_web_user_role_has_its_intent() -> None:
+    assert "user-role" in shipped_intents()
 
 
 @pytest.mark.parametrize(("policy", "intent"), [
@@ -266,3 +273,26 @@ def test_actions_no_api_request_derives_are_still_decided() -> None:
                        "dynamodb:RestoreTableFromAwsBackup"}
     assert proof.unreplayable[0]["violates"] == [
         "calls RestoreTableFromBackup on * (not in the intent's control_plane)"]
+
+
+SPEC_CASES = [c for c in json.loads((Path(__file__).resolve().parents[3].parent / "shared" / "spec" /
+                                     "fgac-cases.json").read_text())
+              if c["request"]["operation"] != "AssumeRoleWithWebIdentity"]
+
+
+@pytest.mark.parametrize("case", SPEC_CASES, ids=[c["id"] for c in SPEC_CASES])
+def test_every_counterexample_for_the_specs_policies_is_an_allow(case: dict[str, Any]) -> None:
+    """Every policy of the shared spec (fgac-cases.json), against "own partition, anything": prove
+    never fails on them, and each counterexample it returns is one simulate allows."""
+    variables = case.get("principal_vars") or {}
+    key = next((k for k in variables if k.endswith((":user_id", ":sub", ":id"))), "aws:userid")
+    tables = case.get("tables") or {"GameScores": {"partition_key": "UserId"}}
+    intent = parse_intent({
+        "identity": "${" + key + "}", "principal_vars": {k: v for k, v in variables.items() if k != key},
+        "tables": tables,
+        "allow": [{"table": t, "partition": "own", "access": ["read", "write", "create", "delete"]} for t in tables],
+    })
+    proof = prove(intent, case["policy"], case.get("session_policy"))
+    assert proof.requests > 0
+    for example in proof.counterexamples:
+        assert decide_case(example.to_dict()).decision == "Allow", example.violates
