@@ -296,3 +296,18 @@ def test_every_counterexample_for_the_specs_policies_is_an_allow(case: dict[str,
     assert proof.requests > 0
     for example in proof.counterexamples:
         assert decide_case(example.to_dict()).decision == "Allow", example.violates
+
+
+def test_cli_session_policy_narrows_the_role(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {
+        "intent.json": {"identity": ID, "tables": TABLES,
+                        "allow": [{"table": "GameScores", "partition": "own", "access": ["read"]}]},
+        "role.json": _policy({"Action": "dynamodb:*", "Resource": "*"}),
+        "session.json": _policy({"Action": "dynamodb:GetItem", "Resource": TABLE, "Condition": OWN_KEYS}),
+    }
+    for name, document in files.items():
+        (tmp_path / name).write_text(json.dumps(document))
+    intent, role, session = (str(tmp_path / name) for name in files)
+    assert main(["prove", "--intent", intent, role]) == 1
+    assert main(["prove", "--intent", intent, role, "--session-policy", session]) == 0
+    assert "the policy holds" in capsys.readouterr().out
