@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from datetime import UTC
 from typing import Any
 
-from webapp.backend.errors import DynamoDBError, ResourceNotFoundError
+from webapp.backend.errors import DynamoDBError, DynamoDBResourceNotFoundException
 
 _NAMESPACE = uuid.UUID("5c0b5c55-2b3e-4d8e-9a8e-6b1f0d0f7a11")
 #: ListTables' default and largest page (API Reference "ListTables", Limit: 1-100).
@@ -69,7 +69,7 @@ class Lifecycle:
         if operation in ("DeleteTable", "UpdateTable"):
             name = self._name(params)
             if name is not None and name not in self.models.tables:
-                raise ResourceNotFoundError(f"Requested resource not found: Table: {name} not found")
+                raise DynamoDBResourceNotFoundException(f"Requested resource not found: Table: {name} not found")
             if name is not None:
                 if operation == "DeleteTable":
                     self._deleting = {name: _created(self.models.tables[name])}

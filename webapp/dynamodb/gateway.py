@@ -33,12 +33,12 @@ from iam_policies.dynamodb import derive
 from iam_policies.errors import AwsError
 from webapp.audit import Audit, AuditEntry, Verdict, now_iso
 from webapp.authorize import Authorizer, PolicyStore, RequestFacts, request_keys
+from webapp.aws_models import service_model
 from webapp.backend import Backend
 from webapp.clock import Clock
 from webapp.credentials import CredentialAuthority, ExpiredCredentials, Principal
 from webapp.dynamodb import limits, wire
 from webapp.dynamodb.validation import validate
-from webapp.dynamodb.validation.model import service_model
 from webapp.settings import Settings
 from webapp.sigv4 import SignedRequest, SigV4Error, verify
 
@@ -50,7 +50,7 @@ StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
 def _operations() -> frozenset[str]:
-    return frozenset(service_model().operation_names)
+    return frozenset(service_model("dynamodb").operation_names)
 
 
 class Gateway:

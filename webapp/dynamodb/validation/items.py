@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from webapp.dynamodb.validation.errors import ValidationError
+from webapp.dynamodb.validation.errors import DynamoDBValidationException as ValidationError
 
 INVALID = "One or more parameter values were invalid: "
 EMPTY = "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"

@@ -8,18 +8,16 @@ data, each entry with its source; everything else comes from the model.
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
 
 from botocore.model import ServiceModel  # type: ignore[import-untyped]
 
+from webapp import aws_models
 
-@cache
+
 def service_model() -> ServiceModel:
-    import botocore.session  # type: ignore[import-untyped]
-
-    model: ServiceModel = botocore.session.get_session().get_service_model("dynamodb")
-    return model
+    """botocore's DynamoDB model, parsed once for the whole process (``webapp.aws_models``)."""
+    return aws_models.service_model("dynamodb")
 
 
 #: Table names that are not ARNs: API Reference "CreateTable", TableName ("Length Constraints:

@@ -17,7 +17,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from webapp.dynamodb.validation.errors import SerializationError
+from webapp.dynamodb.validation.errors import SerializationException as SerializationError
 
 START_OF_MAP = "Start of structure or map found where not expected"
 #: A collection inside a collection, given a scalar (Java's generic type erasure shows through).

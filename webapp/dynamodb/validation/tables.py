@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from webapp.dynamodb.validation.errors import ValidationError
+from webapp.dynamodb.validation.errors import DynamoDBValidationException as ValidationError
 
 INVALID = "One or more parameter values were invalid: "
 #: DynamoDB's largest provisioned capacity per table before its quota ("is out of bounds").

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from webapp.backend.errors import ValidationError
+from webapp.backend.errors import DynamoDBValidationException as ValidationError
+from webapp.backend.errors import message_member
 from webapp.dynamodb.validation import validate
-from webapp.dynamodb.validation.errors import SerializationError
+from webapp.dynamodb.wire import SerializationException as SerializationError
 
 S = "SerializationException"
 V = "ValidationException"
@@ -116,7 +117,7 @@ def test_validation(operation: str, params: dict[str, Any], code: str | None, me
     assert (error.code, error.message) == (code, message)
     namespace = "com.amazon.coral.service" if code == S else "com.amazon.coral.validate"
     assert error.namespace == namespace
-    assert error.message_key == ("Message" if code == S else "message")
+    assert message_member(error.code) == ("Message" if code == S else "message")
 
 
 def test_at_most_ten_errors() -> None:
