@@ -111,6 +111,14 @@ class DynamoDBResourceNotFoundException(ResourceNotFoundException, DynamoDBError
     """The engine's ``ResourceNotFoundException``, raised by the backend or rebuilt from the wire."""
 
 
+class ResourceInUseException(DynamoDBError):
+    """A table being created, updated or deleted cannot be changed (API Reference, DeleteTable and
+    UpdateTable, "Errors"; webapp.backend.lifecycle)."""
+
+    code = "ResourceInUseException"
+    status = 400
+
+
 class IdempotentParameterMismatchException(DynamoDBError):
     """TransactWriteItems: a ``ClientRequestToken`` reused with different parameters."""
 

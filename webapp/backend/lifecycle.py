@@ -30,16 +30,11 @@ from collections.abc import Mapping
 from datetime import UTC
 from typing import Any
 
-from webapp.backend.errors import DynamoDBError, DynamoDBResourceNotFoundException
+from webapp.backend.errors import DynamoDBResourceNotFoundException, ResourceInUseException
 
 _NAMESPACE = uuid.UUID("5c0b5c55-2b3e-4d8e-9a8e-6b1f0d0f7a11")
 #: ListTables' default and largest page (API Reference "ListTables", Limit: 1-100).
 LIST_LIMIT = 100
-
-
-class ResourceInUseError(DynamoDBError):
-    code = "ResourceInUseException"
-    status = 400
 
 
 class Lifecycle:
@@ -76,7 +71,7 @@ class Lifecycle:
                 status = self.status(name, now)
                 if status != "ACTIVE":
                     being = "created" if status == "CREATING" else "updated"
-                    raise ResourceInUseError(
+                    raise ResourceInUseException(
                         f"Attempt to change a resource which is still in use: Table is being {being}: {name}")
         return None
 
