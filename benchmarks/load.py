@@ -67,11 +67,10 @@ class User:
         self.display_name: str | None = None
         self.serial = 0
 
-    def step(self) -> str:
+    def next_operation(self) -> str:
         operation = self.rng.choices(list(WEIGHTS), weights=list(WEIGHTS.values()))[0]
         if operation in ("GetPhoto", "EditTitle") and not self.photos:
             operation = "AddPhoto"
-        getattr(self, operation)()
         return operation
 
     def AddPhoto(self) -> None:  # noqa: N802 - named after the page's operation
@@ -153,10 +152,10 @@ def run_clients(url: str, users: list[dict[str, Any]], duration: float, start_at
             time.sleep(0.005)
         deadline = start_at + duration
         while time.time() < deadline:
+            operation = user.next_operation()
             began = time.perf_counter()
-            operation = "?"
             try:
-                operation = user.step()
+                getattr(user, operation)()
                 error = None
             except ClientError as exc:
                 error = exc.response["Error"]["Code"]
