@@ -121,7 +121,9 @@ TABLES: tuple[Table, ...] = (
         indexes=(Index("PublicByTag", "GSI", "PublicTag", "TakenOn", "INCLUDE",
                        ("Title", "Thumb", "PhotoId", "OwnerName")),),
     ),
-    Table("profiles", "UserId"),
+    # ByName: the player directory (prefix search on a normalized display name, docs/data-model.md).
+    Table("profiles", "UserId",
+          indexes=(Index("ByName", "GSI", "NameBucket", "NameKey", "INCLUDE", ("DisplayName",)),)),
     Table(
         "games", "GameId",
         indexes=(Index("ByHost", "GSI", "Host", "UpdatedAt", "ALL"),
