@@ -110,7 +110,7 @@ def load_items(table: Any, items: list[dict[str, Any]]) -> None:
     gc.disable()
     try:
         for attributes in items:
-            item = Item.__new__(Item)
+            item: Item = _new(Item)  # moto's BaseModel.__new__ only tracks instances for its reset
             # dict.update does not call LimitedSizeDict.__setitem__ (the size check, quadratic)
             item.attrs = LimitedSizeDict({name: _dynamo(value) for name, value in attributes.items()})
             item.hash_key = item.attrs[hash_name]
