@@ -241,17 +241,7 @@ def _effects(action: str, table: str, index: str | None, context: Mapping[str, A
     if action == "searchvectors":  # a vector search returns items from anywhere in the table
         return [_Effect("read", table, index, None, None)]
     if action in _READS:
-        names: set[str] | None = attributes
-        gsi = index is not None and table in schemas and index in schemas[table].indexes and (
-            schemas[table].indexes[index].type == "GSI")
-        if index is not None and table in schemas and (
-                select == "ALL_PROJECTED_ATTRIBUTES" or (select == "ALL_ATTRIBUTES" and gsi)):
-            # A GSI holds only what it projects (DynamoDB refuses ALL_ATTRIBUTES on one that does not
-            # project ALL); an LSI fetches the rest from the table, so ALL_ATTRIBUTES there is all.
-            names = _projected(schemas[table], index, attributes)
-        elif select == "ALL_ATTRIBUTES" or (select is None and (action != "partiqlselect" or raw is None)):
-            names = None
-        return [effect("read", names)]
+        return [effect("read", _read_names(action, table, index, raw is None, attributes, select, schemas))]
     reads = [effect("read", None if whole_old else set(attributes))]
     if action == "putitem":
         return [effect("create", None), effect("write", None), *reads]
@@ -268,6 +258,31 @@ def _effects(action: str, table: str, index: str | None, context: Mapping[str, A
     if action == "conditioncheckitem":
         return reads
     return None
+
+
+def _read_names(action: str, table: str, index: str | None, unnamed: bool, named: set[str], select: Any,
+                schemas: Mapping[str, TableSchema]) -> set[str] | None:
+    """The attributes a read can return (None: every attribute), from Select and the names sent.
+
+    No projection (``Select`` ALL_*, a GetItem without projection, ``SELECT *``) returns every
+    attribute of a table; of an index, what it projects, except ALL_ATTRIBUTES through an LSI,
+    which fetches the rest from the table. A GSI never returns more than it projects ("Global
+    secondary index queries cannot fetch attributes from the parent table", Query API reference).
+    """
+    everything = select in ("ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES") or (
+        select is None and (action != "partiqlselect" or unnamed))
+    schema = schemas.get(table)
+    spec = schema.indexes.get(index) if schema is not None and index is not None else None
+    if schema is None or spec is None or index is None:
+        return None if everything else named
+    if spec.type == "LSI" and select == "ALL_ATTRIBUTES":
+        return None
+    projected = _projected(schema, index, set())
+    if everything:
+        return projected
+    if spec.type == "GSI" and projected is not None:
+        return named & projected
+    return named
 
 
 def _projected(schema: TableSchema, index: str, named: set[str]) -> set[str] | None:
