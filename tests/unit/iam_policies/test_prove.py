@@ -238,7 +238,10 @@ def test_cli_exit_codes(argv: list[str], code: int, stream: str, text: str,
 def test_cli_json_output_has_the_documented_shape(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["prove", "--intent", "user-role", str(BEFORE_ISSUE_9), "--format", "json"]) == 1
     out = json.loads(capsys.readouterr().out)
-    assert out["holds"] is False and out["unreachable"] == []
+    assert out["holds"] is False
+    # The old template predates the player directory (issue 10): only that part is unreachable.
+    assert out["unreachable"] and all("NameBucket" in u or "NameKey" in u or "ByName" in u
+                                      for u in out["unreachable"])
     example = out["counterexamples"][0]
     assert {"tables", "policy", "principal_vars", "request", "expected", "violates"} <= set(example)
     assert example["expected"] == "Allow"
@@ -293,3 +296,18 @@ def test_every_counterexample_for_the_specs_policies_is_an_allow(case: dict[str,
     assert proof.requests > 0
     for example in proof.counterexamples:
         assert decide_case(example.to_dict()).decision == "Allow", example.violates
+
+
+def test_cli_session_policy_narrows_the_role(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    files = {
+        "intent.json": {"identity": ID, "tables": TABLES,
+                        "allow": [{"table": "GameScores", "partition": "own", "access": ["read"]}]},
+        "role.json": _policy({"Action": "dynamodb:*", "Resource": "*"}),
+        "session.json": _policy({"Action": "dynamodb:GetItem", "Resource": TABLE, "Condition": OWN_KEYS}),
+    }
+    for name, document in files.items():
+        (tmp_path / name).write_text(json.dumps(document))
+    intent, role, session = (str(tmp_path / name) for name in files)
+    assert main(["prove", "--intent", intent, role]) == 1
+    assert main(["prove", "--intent", intent, role, "--session-policy", session]) == 0
+    assert "the policy holds" in capsys.readouterr().out
