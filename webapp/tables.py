@@ -129,7 +129,9 @@ TABLES: tuple[Table, ...] = (
         indexes=(Index("ByHost", "GSI", "Host", "UpdatedAt", "ALL"),
                  Index("ByOpponent", "GSI", "Opponent", "UpdatedAt", "ALL")),
     ),
-    Table("sessions", "SessionId", ttl_attribute="ExpiresAt"),
+    # BySub: the session list and "sign out everywhere" (the host role only; no tokens projected).
+    Table("sessions", "SessionId", ttl_attribute="ExpiresAt",
+          indexes=(Index("BySub", "GSI", "Sub", "CreatedAt", "INCLUDE", ("Issuer", "ExpiresAt", "Browser")),)),
 )
 
 TABLES_BY_LOGICAL: dict[str, Table] = {t.logical: t for t in TABLES}
