@@ -16,8 +16,9 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator, Mapping
-from importlib import resources
 from typing import Any
+
+from iam_policies import shipped
 
 #: Parameters a template may use, besides ``Table:<logical name>``.
 PARAMETERS: frozenset[str] = frozenset({
@@ -34,16 +35,16 @@ class TemplateError(ValueError):
 
 def template_names() -> list[str]:
     """Names of the shipped templates, without ``.json`` (``user-role``, ``user-role-trust``, ...)."""
-    folder = resources.files("iam_policies") / "templates"
-    return sorted(p.name[: -len(".json")] for p in folder.iterdir() if p.name.endswith(".json"))
+    return shipped.names("templates")
 
 
 def template_text(name: str) -> str:
     """The raw text of template ``name`` (with or without ``.json``)."""
-    stem = name[: -len(".json")] if name.endswith(".json") else name
-    if stem not in template_names():
+    text = shipped.text("templates", name)
+    if text is None:
+        stem = name[: -len(".json")] if name.endswith(".json") else name
         raise TemplateError(f"unknown policy template {stem!r}; known: {', '.join(template_names())}")
-    return (resources.files("iam_policies") / "templates" / f"{stem}.json").read_text()
+    return text
 
 
 def placeholders(name: str) -> set[str]:
