@@ -118,7 +118,7 @@ TABLES: tuple[Table, ...] = (
     ),
     # BySub: the session list and "sign out everywhere" (the host role only; no tokens projected).
     Table("sessions", "SessionId", ttl_attribute="ExpiresAt",
-          indexes=(Index("BySub", "GSI", "Sub", "CreatedAt", "INCLUDE", ("Issuer", "ExpiresAt", "Browser")),)),
+          indexes=(IndexSchema("BySub", "GSI", "Sub", "CreatedAt", "INCLUDE", ("Issuer", "ExpiresAt", "Browser")),)),
 )
 
 TABLES_BY_LOGICAL: dict[str, Table] = {t.logical: t for t in TABLES}
