@@ -89,11 +89,14 @@ test("public search asks PublicByTag for the public attributes only, with Select
     ["OwnerName", "PhotoId", "PublicTag", "TagKey", "TakenOn", "Thumb", "Title", "UserId"]);
 });
 
-test("profile: the update names only DisplayName, Bio, UpdatedAt; others' names are read with a projection", async () => {
+// The attributes the user role lets a user write in their profile: iam_policies/templates/user-role.json
+// (dynamodb:Attributes of the Profiles statement); NameBucket and NameKey are the ByName directory keys.
+test("profile: the update names only DisplayName, the directory keys, Bio, UpdatedAt; others' names are read with a projection", async () => {
   const { db, calls } = recorder({ batchGet: () => ({ Responses: { Profiles: [{ UserId: "bob", DisplayName: "Bob" }] } }) });
   const profiles = createProfiles({ db, tables, me, storage: null });
   await profiles.saveMine({ displayName: " Alice ", bio: "hi" });
-  assert.deepEqual(Object.values(calls[0].params.ExpressionAttributeNames).sort(), ["Bio", "DisplayName", "UpdatedAt"]);
+  assert.deepEqual(Object.values(calls[0].params.ExpressionAttributeNames).sort(),
+    ["Bio", "DisplayName", "NameBucket", "NameKey", "UpdatedAt"]);
   assert.equal(calls[0].params.ReturnValues, "UPDATED_NEW");
   assert.deepEqual(await profiles.displayNames(["bob", "bob"]), { bob: "Bob" });
   assert.equal(calls[1].params.RequestItems.Profiles.ProjectionExpression, "#UserId, #DisplayName");
