@@ -201,6 +201,15 @@ class MotoStorage:
                 return tuple(str(k["AttributeName"]) for k in ordered)
         return ()
 
+    def local_index_projection(self, table: str, index: str) -> str | None:
+        """The ``ProjectionType`` of the table's local secondary index ``index``; ``None`` when
+        there is no such local index."""
+        found = self.models.tables.get(table)
+        for candidate in found.indexes if found is not None else ():
+            if candidate.name == index:
+                return str((candidate.projection or {}).get("ProjectionType", "ALL"))
+        return None
+
     def current_item(self, table: str, key: Mapping[str, Any]) -> dict[str, Any] | None:
         found = self.models.tables.get(table)
         names = self.key_names(table)

@@ -71,6 +71,8 @@ def read(storage: Storage, operation: str, params: Mapping[str, Any], forward: F
         request.pop("Select")
     response = forward(operation, request)
     items = list(response.get("Items") or ())
+    if items and _fetches_from_table(storage, params, select, projection, keep):
+        items = _table_items(storage, params, items, whole=select == "ALL_ATTRIBUTES" or projection is not None)
     limit = params.get("Limit")
     if (isinstance(limit, int) and not isinstance(limit, bool) and len(items) == limit and items
             and "LastEvaluatedKey" not in response):
@@ -78,7 +80,8 @@ def read(storage: Storage, operation: str, params: Mapping[str, Any], forward: F
         if last:
             response["LastEvaluatedKey"] = last
     if keep is not None:
-        items = [item for item in items if keep(item)]
+        items = [item for item in items if keep(getattr(item, "full", item))]
+    items = [dict(item) if isinstance(item, _Filtered) else item for item in items]
     if projection is not None:
         items = [project(item, projection, names) for item in items]
     response["Count"] = len(items)
@@ -154,6 +157,42 @@ def _reversed(node: ex.Condition | None) -> bool:
     if isinstance(node, ex.BoolOp):
         return _reversed(node.left) or _reversed(node.right)
     return isinstance(node, ex.Compare) and isinstance(node.left, ex.ValueOperand)
+
+
+def _fetches_from_table(storage: Storage, params: Mapping[str, Any], select: Any, projection: Any,
+                        keep: Any) -> bool:
+    """A query of a local secondary index that does not project everything, asking for more than
+    it holds: "If any of the requested attributes are not projected into the local secondary
+    index, DynamoDB fetches each of these attributes from the base table" (Developer Guide, "Local
+    secondary indexes", Projected attributes; ``Select: ALL_ATTRIBUTES`` likewise, API Reference,
+    Query). moto answers with the index's projection only."""
+    index = params.get("IndexName")
+    if not isinstance(index, str):
+        return False
+    kind = storage.local_index_projection(str(params.get("TableName")), index)
+    if kind is None or kind == "ALL":
+        return False
+    return select == "ALL_ATTRIBUTES" or projection is not None or keep is not None
+
+
+def _table_items(storage: Storage, params: Mapping[str, Any], items: list[Any], *, whole: bool) -> list[Any]:
+    """The base table's items behind index entries: whole, or (for a filter only) the index
+    entry as returned with the table's attributes available to the filter alone."""
+    table = str(params.get("TableName"))
+    names = storage.key_names(table) or ()
+    out = []
+    for item in items:
+        full = storage.current_item(table, {name: item[name] for name in names if name in item})
+        out.append(full if full is not None and whole else _Filtered(item, full or item))
+    return out
+
+
+class _Filtered(dict[str, Any]):
+    """An index entry (what is returned) that filters read as the base table's item."""
+
+    def __init__(self, entry: Mapping[str, Any], full: Mapping[str, Any]) -> None:
+        super().__init__(entry)
+        self.full = full
 
 
 def _last_key(storage: Storage, params: Mapping[str, Any], item: Item) -> dict[str, Any]:

@@ -45,6 +45,9 @@ class Storage(Protocol):
     def current_item(self, table: str, key: Mapping[str, Any]) -> Item | None:
         """The stored item with this primary key, in wire form; ``None`` when absent."""
 
+    def local_index_projection(self, table: str, index: str) -> str | None:
+        """A local secondary index's ``ProjectionType``; ``None`` if ``index`` is no LSI of it."""
+
 
 class ConditionalCheckFailed(DynamoDBError):
     code = "ConditionalCheckFailedException"
