@@ -15,6 +15,7 @@ import pytest
 
 from iam_policies.dynamodb import expressions as ex
 from webapp.backend.semantics import conditions, reads, tables, values
+from webapp.backend.semantics.segments import number_bytes, segment_of
 from webapp.backend.semantics.writes import key_reads_as_values, legacy_updates, sets_first
 
 ITEM: dict[str, Any] = {
@@ -241,3 +242,21 @@ def test_index_descriptions_carry_their_arn() -> None:
                                                   "LocalSecondaryIndexes": [{"IndexName": "L"}]}})
     assert [i["IndexArn"] for i in described["Table"]["GlobalSecondaryIndexes"]] == [f"{arn}/index/G"]
     assert [i["IndexArn"] for i in described["Table"]["LocalSecondaryIndexes"]] == [f"{arn}/index/L"]
+
+
+@pytest.mark.parametrize("number, encoded", [
+    ("0", "80"), ("1", "c102"), ("10", "c10b"), ("123.45", "c202182e"), ("-1", "3e6466"), ("0.001", "bf0b"),
+])
+def test_numbers_hash_in_dynamodbs_encoding(number: str, encoded: str) -> None:
+    """The base-100 encoding dynalite reproduced from DynamoDB (``numToBuffer``), worked by hand:
+    ``1`` = exponent byte 0xC1, digit pair 01 + 1."""
+    assert number_bytes(number).hex() == encoded
+
+
+@pytest.mark.parametrize("key, total, segment", [
+    ({"S": "3635"}, 4096, 0), ({"S": "1668"}, 4096, 1), ({"S": "3435"}, 4096, 4),
+    ({"N": "251"}, 4096, 1), ({"N": "2388"}, 4096, 4095),
+])
+def test_segment_of_a_key(key: dict[str, str], total: int, segment: int) -> None:
+    """dynalite test/scan.js hash-segment cases, checked against live DynamoDB."""
+    assert segment_of(key, total) == segment
