@@ -295,3 +295,51 @@ def _pick(value: Any, tree: dict[Any, Any] | None) -> Any:
 
 
 __all__ = ["project", "read", "resolve"]
+
+
+# GetItem, BatchGetItem ---------------------------------------------------------------------------
+
+
+def _paths(request: Mapping[str, Any]) -> tuple[ex.Path, ...] | None:
+    text = request.get("ProjectionExpression")
+    if not isinstance(text, str):
+        return None
+    try:
+        return ex.parse("ProjectionExpression", text).paths
+    except ValidationException:
+        return None
+
+
+def get_item(params: Mapping[str, Any], forward: Forward) -> dict[str, Any]:
+    """GetItem with a projection applied here: moto keeps only one element of ``l[3], l[1]``."""
+    paths = _paths(params)
+    if paths is None:
+        return forward("GetItem", params)
+    names = dict(params.get("ExpressionAttributeNames") or {})
+    response = forward("GetItem", without(params, ("ProjectionExpression",), ()))
+    if isinstance(response.get("Item"), Mapping):
+        response["Item"] = project(response["Item"], paths, names)
+    return response
+
+
+def batch_get_item(params: Mapping[str, Any], forward: Forward) -> dict[str, Any]:
+    """BatchGetItem likewise, table by table."""
+    requests = params.get("RequestItems")
+    if not isinstance(requests, Mapping):
+        return forward("BatchGetItem", params)
+    projections: dict[str, tuple[tuple[ex.Path, ...], dict[str, str]]] = {}
+    bare: dict[str, Any] = {}
+    for table, request in requests.items():
+        paths = _paths(request) if isinstance(request, Mapping) else None
+        if paths is None:
+            bare[table] = request
+            continue
+        projections[table] = (paths, dict(request.get("ExpressionAttributeNames") or {}))
+        # the key attributes stay, so that each answer can be matched to its request
+        bare[table] = without(request, ("ProjectionExpression",), ())
+    response = forward("BatchGetItem", {**params, "RequestItems": bare})
+    for table, (paths, names) in projections.items():
+        found = (response.get("Responses") or {}).get(table)
+        if isinstance(found, list):
+            response["Responses"][table] = [project(item, paths, names) for item in found]
+    return response

@@ -260,3 +260,17 @@ def test_numbers_hash_in_dynamodbs_encoding(number: str, encoded: str) -> None:
 def test_segment_of_a_key(key: dict[str, str], total: int, segment: int) -> None:
     """dynalite test/scan.js hash-segment cases, checked against live DynamoDB."""
     assert segment_of(key, total) == segment
+
+
+def test_get_item_projects_every_list_element_asked_for() -> None:
+    """DG-PROJ: ``l[3], l[1]`` returns both elements, in list order (moto kept only one)."""
+    stored = {"p": {"S": "x"}, "l": {"L": [{"S": "0"}, {"S": "1"}, {"S": "2"}, {"S": "3"}]}}
+    sent: list[Any] = []
+
+    def forward(operation: str, params: Any) -> dict[str, Any]:
+        sent.append(params)
+        return {"Item": stored}
+
+    answer = reads.get_item({"TableName": "t", "Key": {"p": {"S": "x"}}, "ProjectionExpression": "l[3], l[1]"}, forward)
+    assert answer == {"Item": {"l": {"L": [{"S": "1"}, {"S": "3"}]}}}
+    assert "ProjectionExpression" not in sent[0]
