@@ -23,6 +23,7 @@ from typing import Any
 
 from iam_policies.dynamodb import expressions as ex
 from iam_policies.errors import ValidationException
+from webapp.backend.errors import DynamoDBValidationException
 from webapp.backend.semantics import conditions
 from webapp.backend.semantics.conditions import resolve
 from webapp.backend.semantics.placeholders import without
@@ -61,6 +62,8 @@ def read(storage: Storage, operation: str, params: Mapping[str, Any], forward: F
         keep = _filter_of(operation, params)
         projection = (ex.parse("ProjectionExpression", str(params["ProjectionExpression"])).paths
                       if "ProjectionExpression" in params else None)
+    except DynamoDBValidationException:
+        raise  # DynamoDB's own answer about the legacy parameters
     except (ValidationException, ValueError, KeyError, IndexError, TypeError):
         return forward(operation, params)  # the endpoint's checks or moto's report it
     names = dict(params.get("ExpressionAttributeNames") or {})

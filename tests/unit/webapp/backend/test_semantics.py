@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from iam_policies.dynamodb import expressions as ex
+from webapp.backend.errors import DynamoDBValidationException
 from webapp.backend.semantics import conditions, reads, tables, values
 from webapp.backend.semantics.segments import number_bytes, segment_of
 from webapp.backend.semantics.writes import key_reads_as_values, legacy_updates, sets_first
@@ -274,3 +275,14 @@ def test_get_item_projects_every_list_element_asked_for() -> None:
     answer = reads.get_item({"TableName": "t", "Key": {"p": {"S": "x"}}, "ProjectionExpression": "l[3], l[1]"}, forward)
     assert answer == {"Item": {"l": {"L": [{"S": "1"}, {"S": "3"}]}}}
     assert "ProjectionExpression" not in sent[0]
+
+
+@pytest.mark.parametrize("operator, given", [("EQ", []), ("NULL", [{"S": "a"}]), ("BETWEEN", [{"N": "1"}]), ("IN", [])])
+def test_legacy_conditions_take_their_number_of_values(operator: str, given: list[Any]) -> None:
+    """API Reference, Condition: each ComparisonOperator's number of AttributeValueList
+    elements; another number is DynamoDB's ValidationException, never a crash."""
+    with pytest.raises(DynamoDBValidationException) as caught:
+        conditions.from_legacy({"x": {"ComparisonOperator": operator, "AttributeValueList": given}}, None,
+                               expected=False)
+    assert caught.value.message == ("One or more parameter values were invalid: Invalid number of argument(s) "
+                                    f"for the {operator} ComparisonOperator")
