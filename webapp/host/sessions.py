@@ -32,10 +32,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from webapp.clock import Clock
-from webapp.host.oidc import OidcClient, OidcError
+from webapp.host.oidc import OidcError, Tokens
 
 log = logging.getLogger("webapp.host.sessions")
 
@@ -198,11 +198,19 @@ class SessionStore:
             return self._locks.setdefault(session_id, threading.Lock())
 
 
+class TokenRefresh(Protocol):
+    """What the refresher needs of the OpenID Connect client (``OidcClient.refresh``): new tokens
+    for a refresh token, or ``OidcError`` (401 when refused, ``grant_refused`` when the provider
+    refused the refresh token itself; another status when the provider is unreachable)."""
+
+    def refresh(self, refresh_token: str, *, sub: str, issuer: str) -> Tokens: ...
+
+
 class SessionRefresher:
     """Gives a session a fresh ID token through the provider, racing safely with other requests
     and other machines refreshing the same session."""
 
-    def __init__(self, store: SessionStore, oidc: OidcClient, clock: Clock,
+    def __init__(self, store: SessionStore, oidc: TokenRefresh, clock: Clock,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.store = store
         self.oidc = oidc
