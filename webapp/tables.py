@@ -116,7 +116,9 @@ TABLES: tuple[Table, ...] = (
         indexes=(IndexSchema("ByHost", "GSI", "Host", "UpdatedAt", "ALL"),
                  IndexSchema("ByOpponent", "GSI", "Opponent", "UpdatedAt", "ALL")),
     ),
-    Table("sessions", "SessionId", ttl_attribute="ExpiresAt"),
+    # BySub: the session list and "sign out everywhere" (the host role only; no tokens projected).
+    Table("sessions", "SessionId", ttl_attribute="ExpiresAt",
+          indexes=(IndexSchema("BySub", "GSI", "Sub", "CreatedAt", "INCLUDE", ("Issuer", "ExpiresAt", "Browser")),)),
 )
 
 TABLES_BY_LOGICAL: dict[str, Table] = {t.logical: t for t in TABLES}
