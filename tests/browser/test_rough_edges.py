@@ -116,3 +116,20 @@ def test_from_after_to_is_said_and_tag_filtered_cards_keep_badge_and_tags(
     card = page.get_by_test_id("photo-card").filter(has_text=f"{unique} shared")
     expect(card.get_by_test_id("photo-card-visibility")).to_have_text("public")
     expect(card.get_by_test_id("photo-card-tags")).to_contain_text(f"{unique}-other")
+
+
+def test_the_access_panel_lists_this_sessions_refusals_in_plain_words(app: App) -> None:
+    page = app.sign_in("carol")
+    page.get_by_test_id("tab-access").click()
+    expect(page.get_by_test_id("refusal-none")).to_be_visible()
+    page.get_by_test_id("access-try-scan").click()
+    expect(page.get_by_test_id("access-result-scan")).to_have_attribute("data-outcome", "denied")
+    page.get_by_test_id("access-try-write-plan").click()
+    expect(page.get_by_test_id("access-result-write-plan")).to_have_attribute("data-outcome", "denied")
+    rows = page.get_by_test_id("refusal-row")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("UpdateItem on Profiles")
+    expect(rows.nth(0).get_by_test_id("refusal-reason")).to_contain_text("forbids this outright")
+    expect(rows.nth(1)).to_contain_text("Scan on Photos")
+    expect(rows.nth(1).get_by_test_id("refusal-reason")).to_contain_text("No rule of your role allows")
+    screenshot(page, "access-refusals")
