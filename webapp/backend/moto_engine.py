@@ -16,6 +16,13 @@ it does not answer - errors included - takes the path above, so answers are the 
 
 Where moto differs from DynamoDB in a way that matters, DynamoDB wins:
 
+* **Semantics.** Every call first passes ``webapp.backend.semantics``, which decides conditions,
+  filters, ``Limit``, ``ReturnValues``, numbers and segments itself and hands moto only the bare
+  read or write (``MotoStorage`` gives it key schemas and stored items).
+* **Crashes.** An exception moto raises (not one of its DynamoDB errors) is logged with
+  ``INTERNAL_ERROR_MARK`` and answered ``InternalServerError`` (HTTP 500, retryable), never a
+  ValidationException quoting Python.
+
 * **Leaks past IAM.** moto 5.2.1's ``TransactGetItems`` ignores each ``Get``'s
   ``ProjectionExpression`` and returns whole items, so a policy limiting ``dynamodb:Attributes``
   would be bypassed; it is answered instead by one ``GetItem`` per entry (atomic, since calls
@@ -198,6 +205,15 @@ class MotoStorage:
                 ordered = sorted(candidate.schema, key=lambda k: k.get("KeyType") != "HASH")
                 return tuple(str(k["AttributeName"]) for k in ordered)
         return ()
+
+    def local_index_projection(self, table: str, index: str) -> str | None:
+        """The ``ProjectionType`` of the table's local secondary index ``index``; ``None`` when
+        there is no such local index."""
+        found = self.models.tables.get(table)
+        for candidate in found.indexes if found is not None else ():
+            if candidate.name == index:
+                return str((candidate.projection or {}).get("ProjectionType", "ALL"))
+        return None
 
     def current_item(self, table: str, key: Mapping[str, Any]) -> dict[str, Any] | None:
         found = self.models.tables.get(table)
