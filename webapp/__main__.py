@@ -23,6 +23,7 @@ COMMANDS = {
     "export": ("webapp.jobs.cli.export", "export a table to JSON Lines files with a resumable parallel scan"),
     "import": ("webapp.jobs.cli.importing", "write an export back into a table, resumably"),
     "backfill": ("webapp.jobs.cli.backfill", "rewrite every item of a table without losing users' writes"),
+    "top": ("webapp.cli.top", "units per second, throttles and hot partition keys of the local stack, live"),
 }
 
 

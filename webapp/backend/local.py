@@ -39,6 +39,7 @@ from webapp.backend.lifecycle import Lifecycle
 from webapp.backend.metering import CapacityMeter, tidy
 from webapp.backend.moto_engine import MotoEngine
 from webapp.backend.snapshot import export_tables, import_tables
+from webapp.backend.watch import Watch
 from webapp.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -224,6 +225,11 @@ class LocalBackend:
             "tables": export_tables(self.engine.models),
             "tokens": self.tokens.export(self.clock()),
         })
+
+    @property
+    def watch(self) -> Watch:
+        """Units and throttles per table, index and partition key (``watch.py``)."""
+        return self.capacity.watch
 
     # Schemas ------------------------------------------------------------------------------------
 

@@ -9,19 +9,28 @@ reported when the request asks.
 moto returns fixed, and sometimes unrequested, ``ConsumedCapacity`` figures; they are replaced by
 these, and only when ``ReturnConsumedCapacity`` asks (TOTAL, or INDEXES for the per-table and
 per-index split). PartiQL and control-plane calls keep moto's answer.
+
+Every charge names the partition key it fell on (``Charge.key``) and goes to the capacity watch
+(``watch.py``), as does every refusal of the throttle, so ``python -m webapp top`` can show units,
+throttles and hot keys per table, index and partition key. Charges are measured on every call
+for that reason, not only when throttling is on or capacity is asked for; what the response
+already holds (a GetItem's item, an unfiltered Query's items, a Put's new item) is reused so that
+costs no extra engine call.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from webapp.backend.capacity import METERED, WRITES, item_size, read_units, write_units
-from webapp.backend.errors import DynamoDBError
+from webapp.backend.errors import DynamoDBError, ProvisionedThroughputExceededException
 from webapp.backend.throttling import Throttle
+from webapp.backend.watch import Usage, Watch, partition_key
 
 
 class Engine(Protocol):
@@ -37,6 +46,8 @@ class Charge:
     write: float = 0.0
     index: str | None = None
     local: bool = False
+    #: The partition key charged (``watch.partition_key``), when the charge falls on one.
+    key: str | None = None
 
 
 @dataclass
@@ -47,16 +58,22 @@ class Plan:
     before: dict[tuple[str, str], int] = field(default_factory=dict)
     #: Sizes of the items a Put (alone or in a transaction) tries to write.
     puts: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: Throttling or the caller needs the figures; otherwise only the watch does.
+    needed: bool = True
 
+
+log = logging.getLogger(__name__)
 
 FAILURES_THAT_CONSUME = frozenset({"ConditionalCheckFailedException", "TransactionCanceledException"})
 
 
 class CapacityMeter:
-    """Measures each metered call and charges it to ``throttle`` (which may refuse it first)."""
+    """Measures each metered call and charges it to ``throttle`` (which may refuse it first)
+    and to ``watch`` (which counts units and refusals for ``top``)."""
 
-    def __init__(self, throttle: Throttle | None = None) -> None:
+    def __init__(self, throttle: Throttle | None = None, watch: Watch | None = None) -> None:
         self.throttle = throttle or Throttle()
+        self.watch = watch if watch is not None else Watch()
 
     @classmethod
     def from_spec(cls, spec: str | Mapping[str, Any] | None) -> CapacityMeter:
@@ -67,26 +84,53 @@ class CapacityMeter:
     def admit(self, engine: Engine, operation: str, params: Mapping[str, Any], now: float) -> Plan | None:
         if operation not in METERED:
             return None
-        throttled = self.throttle.check(engine, operation, params, _tables_of(operation, params), now)
-        wanted = params.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES")
-        if not throttled and not wanted:
+        tables = _tables_of(operation, params)
+        try:
+            throttled = self.throttle.check(engine, operation, params, tables, now)
+        except ProvisionedThroughputExceededException:
+            self._refused(engine, operation, params, tables, now)
+            raise
+        plan = Plan(operation, params, needed=throttled or params.get("ReturnConsumedCapacity") in ("TOTAL", "INDEXES"))
+        if plan.needed:
+            self._size_before(engine, plan)
+            return plan
+        try:  # only for the watch: a request moto is about to refuse must still reach moto
+            self._size_before(engine, plan)
+        except Exception:  # noqa: BLE001 - the engine answers malformed requests with its own error
             return None
-        plan = Plan(operation, params)
+        return plan
+
+    def _size_before(self, engine: Engine, plan: Plan) -> None:
+        operation, params = plan.operation, plan.params
         if operation in WRITES:
             for table, key, new_item in _written_keys(engine, operation, params):
                 slot = (table, _canonical(key))
                 plan.before[slot] = item_size(_lookup(engine, table, key))
                 if new_item is not None:
                     plan.puts[slot] = item_size(new_item)
-        return plan
 
     def split_batch(self, engine: Engine, operation: str, params: dict[str, Any],
                     now: float) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The part of a batch the throttle admits now, and the rest (``Throttle.split_batch``)."""
-        return self.throttle.split_batch(engine, operation, params, now)
+        """The part of a batch the throttle admits now, and the rest (``Throttle.split_batch``);
+        each item or key left unprocessed is a throttle event (CloudWatch counts them so)."""
+        try:
+            admitted, rest = self.throttle.split_batch(engine, operation, params, now)
+        except ProvisionedThroughputExceededException:
+            self._refused_batch(engine, operation, params.get("RequestItems") or {}, now)
+            raise
+        if rest:
+            self._refused_batch(engine, operation, rest, now)
+        return admitted, rest
 
     def settle(self, engine: Engine, plan: Plan, response: dict[str, Any], now: float) -> dict[str, Any]:
-        charges = self._charges(engine, plan, response)
+        if plan.needed:
+            charges = self._charges(engine, plan, response)
+        else:
+            try:
+                charges = self._charges(engine, plan, response)
+            except Exception:  # noqa: BLE001 - only the watch would miss this call's figures
+                log.exception("could not measure %s for the capacity watch", plan.operation)
+                return response
         self._consume(charges, now)
         return self._report(plan, charges, response)
 
@@ -95,7 +139,8 @@ class CapacityMeter:
             return
         transactional = plan.operation == "TransactWriteItems"
         charges = [
-            Charge(slot[0], write=write_units(max(size, plan.puts.get(slot, 0)), transactional=transactional))
+            Charge(slot[0], write=write_units(max(size, plan.puts.get(slot, 0)), transactional=transactional),
+                   key=_partition_of(engine, slot[0], json.loads(slot[1])))
             for slot, size in plan.before.items()
         ]
         self._consume(charges, now)
@@ -109,39 +154,80 @@ class CapacityMeter:
     def _consume(self, charges: list[Charge], now: float) -> None:
         for charge in charges:
             self.throttle.consume(charge.table, charge.read, charge.write, now)
+            self.watch.record(now, charge.table, charge.index, charge.key, Usage(charge.read, charge.write))
+
+    def _refused(self, engine: Engine, operation: str, params: Mapping[str, Any], tables: list[str],
+                 now: float) -> None:
+        """A whole call refused: one throttle event per table, on its partition key if it has one."""
+        keys: dict[str, str | None] = {}
+        if operation in WRITES:
+            for table, key, _ in _written_keys(engine, operation, params):
+                keys.setdefault(table, _partition_of(engine, table, key))
+        elif operation == "GetItem":
+            keys[params["TableName"]] = _partition_of(engine, params["TableName"], params.get("Key"))
+        index = params.get("IndexName") if operation in ("Query", "Scan") else None
+        for table in tables:
+            self.watch.record(now, table, index if isinstance(index, str) else None, keys.get(table),
+                              Usage(throttles=1))
+
+    def _refused_batch(self, engine: Engine, operation: str, requests: Mapping[str, Any], now: float) -> None:
+        for table, entries in requests.items():
+            if operation == "BatchWriteItem":
+                keys = [_partition_of(engine, table, (r.get("PutRequest") or {}).get("Item")
+                                      or (r.get("DeleteRequest") or {}).get("Key")) for r in entries]
+            else:
+                keys = [_partition_of(engine, table, k) for k in (entries.get("Keys") or ())]
+            for key in keys:
+                self.watch.record(now, table, None, key, Usage(throttles=1))
 
     def _charges(self, engine: Engine, plan: Plan, response: Mapping[str, Any]) -> list[Charge]:
         op, params = plan.operation, plan.params
         if op in WRITES:
             transactional = op == "TransactWriteItems"
             charges = []
-            for table, key, _ in _written_keys(engine, op, params):
+            for table, key, new_item in _written_keys(engine, op, params):
                 before = plan.before.get((table, _canonical(key)), 0)
-                after = item_size(_lookup(engine, table, key))
-                charges.append(Charge(table, write=write_units(max(before, after), transactional=transactional)))
+                if op == "PutItem":  # the item now stored is the one put (or the call failed)
+                    after = item_size(new_item)
+                elif op == "DeleteItem":
+                    after = 0
+                else:
+                    after = item_size(_lookup(engine, table, key))
+                charges.append(Charge(table, write=write_units(max(before, after), transactional=transactional),
+                                      key=_partition_of(engine, table, key)))
             return charges
         if op == "GetItem":
-            size = item_size(_lookup(engine, params["TableName"], params["Key"]))
-            return [Charge(params["TableName"], read=read_units(size, consistent=bool(params.get("ConsistentRead"))))]
+            table, key = params["TableName"], params["Key"]
+            found = response.get("Item") if _unprojected(params) else _lookup(engine, table, key)
+            return [Charge(table, read=read_units(item_size(found), consistent=bool(params.get("ConsistentRead"))),
+                           key=_partition_of(engine, table, key))]
         if op == "BatchGetItem":
             charges = []
             for table, request in params["RequestItems"].items():
                 consistent = bool(request.get("ConsistentRead"))
                 for key in request.get("Keys", ()):
-                    charges.append(Charge(table, read=read_units(item_size(_lookup(engine, table, key)), consistent=consistent)))
+                    charges.append(Charge(table, read=read_units(item_size(_lookup(engine, table, key)),
+                                                                 consistent=consistent),
+                                          key=_partition_of(engine, table, key)))
             return charges
         if op == "TransactGetItems":
             return [
                 Charge(get["Get"]["TableName"], read=read_units(
-                    item_size(_lookup(engine, get["Get"]["TableName"], get["Get"]["Key"])), transactional=True))
+                    item_size(_lookup(engine, get["Get"]["TableName"], get["Get"]["Key"])), transactional=True),
+                    key=_partition_of(engine, get["Get"]["TableName"], get["Get"]["Key"]))
                 for get in params["TransactItems"] if "Get" in get
             ]
-        # Query / Scan: every evaluated item, before filters and projections.
-        evaluated = engine.call(op, _unfiltered(params)).get("Items", [])
+        # Query / Scan: every evaluated item, before filters and projections (without either, the
+        # items returned are the items evaluated).
+        if _unprojected(params) and "Items" in response:
+            evaluated = response["Items"]
+        else:
+            evaluated = engine.call(op, _unfiltered(params)).get("Items", [])
         total = sum(item_size(i) for i in evaluated)
-        return [Charge(params["TableName"], index=params.get("IndexName"),
-                       local=_is_local_index(engine, params["TableName"], params.get("IndexName")),
-                       read=read_units(total, consistent=bool(params.get("ConsistentRead"))))]
+        table, index = params["TableName"], params.get("IndexName")
+        key = _partition_of(engine, table, evaluated[0], index) if op == "Query" and evaluated else None
+        return [Charge(table, index=index, local=_is_local_index(engine, table, index),
+                       read=read_units(total, consistent=bool(params.get("ConsistentRead"))), key=key)]
 
     def _report(self, plan: Plan, charges: list[Charge], response: dict[str, Any]) -> dict[str, Any]:
         response.pop("ConsumedCapacity", None)
@@ -235,6 +321,28 @@ def _written_keys(engine: Engine, operation: str, params: Mapping[str, Any]) -> 
                 else:
                     keys.append((body["TableName"], dict(body.get("Key") or {}), None))
     return keys
+
+
+def _partition_of(engine: Engine, table: str, item: Mapping[str, Any] | None,
+                  index: str | None = None) -> str | None:
+    """The canonical partition key of ``item`` (a key or a whole item) in the table or index."""
+    if not item:
+        return None
+    model = engine.models.tables.get(table)
+    if model is None:
+        return None
+    name = model.hash_key_attr
+    if index:
+        for found in (*model.global_indexes, *model.indexes):
+            if found.name == index:
+                name = next((k["AttributeName"] for k in found.schema if k["KeyType"] == "HASH"), name)
+                break
+    return partition_key(item.get(name))
+
+
+def _unprojected(params: Mapping[str, Any]) -> bool:
+    """No filter, projection or count: the response holds every item the call evaluated, whole."""
+    return not any(name in params for name in _UNFILTERED_DROP[:-1])
 
 
 def _is_local_index(engine: Engine, table: str, index: Any) -> bool:

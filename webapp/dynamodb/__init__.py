@@ -13,6 +13,7 @@ from webapp.clock import Clock
 from webapp.cors import Cors
 from webapp.credentials import CredentialAuthority
 from webapp.dynamodb.gateway import Gateway
+from webapp.dynamodb.watch import WatchView
 from webapp.settings import Settings
 
 
@@ -20,9 +21,10 @@ def create_dynamodb_app(settings: Settings, registry: PolicyStore, credentials: 
                         backend: Backend, audit: Audit | None, clock: Clock, *, enforce: bool = True) -> Cors:
     """The WSGI app of the DynamoDB endpoint. ``audit`` takes each decision's ``AuditEntry``
     (``AuditLog.record``). ``enforce=False`` bypasses SigV4 and IAM; only the benchmark uses it,
-    to measure what the security layers cost."""
+    to measure what the security layers cost. The admin's capacity watch (``watch``) is served
+    beside it when the backend keeps one."""
     gateway = Gateway(settings, registry, credentials, backend, audit, clock, enforce=enforce)
-    return Cors(gateway, settings.allowed_origins)
+    return Cors(WatchView(gateway, getattr(backend, "watch", None)), settings.allowed_origins)
 
 
 __all__ = ["create_dynamodb_app"]

@@ -1,0 +1,206 @@
+"""``python -m webapp top``: units per second, throttles and the hottest partition keys, live.
+
+Reads the local stack's capacity watch (``POST /_webapp/watch`` on the DynamoDB endpoint, signed
+with SigV4 by the usual credential chain; only a principal allowed
+``dynamodb:DescribeContributorInsights``, i.e. the admin, may read it) and draws it with ``rich``
+every ``--interval`` seconds until Ctrl-C, or once with ``--once``.
+
+Exit codes: 0 shown; 1 the stack answered with an error (e.g. AccessDeniedException); 2 no stack
+at the URL, no credentials, or bad options; 130 stopped by Ctrl-C before the first view.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+import urllib.error
+import urllib.request
+from typing import Any
+
+from webapp.dynamodb.watch import WATCH_PATH
+
+DEFAULT_ENDPOINT = "http://localhost:8002"
+SPARKS = "▁▂▃▄▅▆▇█"
+LOCAL_HINT = ("for the local stack: AWS_SHARED_CREDENTIALS_FILE=data/admin-credentials "
+              "(./dev serve prints it)")
+
+
+class TopError(Exception):
+    """One line for the user, and the exit code."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = "exit codes: 0 shown, 1 the stack refused (e.g. AccessDenied), 2 no stack or no credentials"
+    parser.add_argument("--endpoint-url", metavar="URL", default=DEFAULT_ENDPOINT,
+                        help=f"the local stack's DynamoDB endpoint (default {DEFAULT_ENDPOINT}); "
+                             "reading CloudWatch on AWS is not supported yet")
+    parser.add_argument("--region", help="region to sign for (default: the profile's, else us-east-1)")
+    parser.add_argument("--interval", type=_interval, default=2.0, metavar="S",
+                        help="seconds between refreshes (default 2)")
+    parser.add_argument("--once", action="store_true", help="print one snapshot and exit")
+    parser.add_argument("--show-keys", action="store_true",
+                        help="show partition keys in clear (default: an HMAC-SHA-256 prefix per key)")
+    parser.add_argument("--top", type=_top, default=5, metavar="N",
+                        help="hottest partition keys shown per table or index (default 5)")
+    parser.add_argument("--format", choices=["text", "json"], default="text",
+                        help="text: tables drawn with rich; json: the stack's snapshot "
+                             "(one JSON document per refresh)")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        signer = _signer(args.region)
+        if args.once:
+            _show(fetch(args.endpoint_url, signer, top=args.top, show_keys=args.show_keys), args)
+            return 0
+        return _live(args, signer)
+    except TopError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return error.code
+
+
+# The request -------------------------------------------------------------------------------------
+
+
+class Signer:
+    def __init__(self, credentials: Any, region: str) -> None:
+        self.credentials, self.region = credentials, region
+
+    def sign(self, url: str, body: bytes) -> dict[str, str]:
+        from botocore.auth import SigV4Auth  # type: ignore[import-untyped]
+        from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
+
+        request = AWSRequest(method="POST", url=url, data=body,
+                             headers={"Content-Type": "application/x-amz-json-1.0"})
+        SigV4Auth(self.credentials, "dynamodb", self.region).add_auth(request)
+        return dict(request.headers.items())
+
+
+def _signer(region: str | None) -> Signer:
+    import boto3  # type: ignore[import-untyped]
+
+    session = boto3.Session(region_name=region)
+    credentials = session.get_credentials()
+    if credentials is None:
+        raise TopError(f"no AWS credentials found; {LOCAL_HINT}", 2)
+    return Signer(credentials.get_frozen_credentials(), session.region_name or "us-east-1")
+
+
+def fetch(endpoint: str, signer: Signer, *, top: int, show_keys: bool) -> dict[str, Any]:
+    url = endpoint.rstrip("/") + WATCH_PATH
+    body = json.dumps({"seconds": 60, "top": top, "showKeys": show_keys}).encode()
+    request = urllib.request.Request(url, data=body, headers=signer.sign(url, body), method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - http(s) URL of the stack
+            answer: dict[str, Any] = json.loads(response.read())
+            return answer
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        try:
+            payload = json.loads(raw)
+        except ValueError:
+            raise TopError(f"{url} answered HTTP {error.code}: is this the local stack's DynamoDB "
+                           "endpoint (port P+2)?", 2) from None
+        code = str(payload.get("__type", "")).rsplit("#", 1)[-1]
+        message = payload.get("Message") or payload.get("message") or ""
+        raise TopError(f"{code}: {message}", 1) from None
+    except (urllib.error.URLError, OSError, ValueError) as error:
+        reason = getattr(error, "reason", error)
+        raise TopError(f"no local stack at {endpoint} ({reason}); start one with ./dev serve "
+                       "or pass --endpoint-url", 2) from None
+
+
+# Showing -----------------------------------------------------------------------------------------
+
+
+def _live(args: argparse.Namespace, signer: Signer) -> int:
+    if args.format == "json":
+        try:
+            while True:
+                _show(fetch(args.endpoint_url, signer, top=args.top, show_keys=args.show_keys), args)
+                sys.stdout.flush()
+                time.sleep(args.interval)
+        except KeyboardInterrupt:
+            return 0
+    from rich.live import Live
+
+    snapshot = fetch(args.endpoint_url, signer, top=args.top, show_keys=args.show_keys)
+    try:
+        with Live(render(snapshot), refresh_per_second=4, screen=False) as live:
+            while True:
+                time.sleep(args.interval)
+                live.update(render(fetch(args.endpoint_url, signer, top=args.top, show_keys=args.show_keys)))
+    except KeyboardInterrupt:
+        return 0
+
+
+def _show(snapshot: dict[str, Any], args: argparse.Namespace) -> None:
+    if args.format == "json":
+        print(json.dumps(snapshot, indent=2))
+        return
+    from rich.console import Console
+
+    Console().print(render(snapshot))
+
+
+def render(snapshot: dict[str, Any]) -> Any:
+    """The snapshot as rich renderables: a row per table or index, then each one's hot keys."""
+    from rich.console import Group
+    from rich.table import Table
+
+    seconds = snapshot["seconds"]
+    usage = Table(title=f"Capacity, last {seconds} s", title_justify="left")
+    for column in ("table", "index", "read u/s", "write u/s", "throttles", f"units, last {seconds} s"):
+        usage.add_column(column, justify="right" if "/" in column or column == "throttles" else "left")
+    for row in snapshot["tables"]:
+        per = row["per_second"]
+        total = [r + w for r, w in zip(per["read"], per["write"], strict=True)]
+        usage.add_row(row["table"], row["index"] or "", f"{row['read_units'] / seconds:.2f}",
+                      f"{row['write_units'] / seconds:.2f}",
+                      f"[red]{row['throttles']}[/red]" if row["throttles"] else "0", sparkline(total))
+    if not snapshot["tables"]:
+        usage.add_row("(no requests yet)", "", "", "", "", "")
+    shown = "in clear" if snapshot["keys_shown"] else "hashed; --show-keys to see them"
+    hot = Table(title=f"Hottest partition keys since start ({shown})", title_justify="left")
+    for column in ("table", "index", "key", "read units", "write units", "throttles"):
+        hot.add_column(column, justify="right" if "units" in column or column == "throttles" else "left")
+    for group in snapshot["hot_keys"]:
+        for key in group["keys"]:
+            hot.add_row(group["table"], group["index"] or "", key.get("clear", key["key"]),
+                        f"{key['read_units']:g}", f"{key['write_units']:g}", str(key["throttles"]))
+    return Group(usage, hot)
+
+
+def sparkline(values: list[float]) -> str:
+    """One block character per value, scaled to the largest (a blank where nothing happened)."""
+    peak = max(values, default=0.0)
+    if peak <= 0:
+        return " " * len(values)
+    return "".join(" " if v <= 0 else SPARKS[min(len(SPARKS) - 1, int(v / peak * (len(SPARKS) - 1)))]
+                   for v in values)
+
+
+def _interval(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0.1 <= value <= 3600:
+        raise argparse.ArgumentTypeError("must be from 0.1 to 3600 seconds")
+    return value
+
+
+def _top(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 100:
+        raise argparse.ArgumentTypeError("must be from 1 to 100")
+    return value
