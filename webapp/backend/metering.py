@@ -225,9 +225,9 @@ class CapacityMeter:
             evaluated = engine.call(op, _unfiltered(params)).get("Items", [])
         total = sum(item_size(i) for i in evaluated)
         table, index = params["TableName"], params.get("IndexName")
-        key = _partition_of(engine, table, evaluated[0], index) if op == "Query" and evaluated else None
+        partition = _partition_of(engine, table, evaluated[0], index) if op == "Query" and evaluated else None
         return [Charge(table, index=index, local=_is_local_index(engine, table, index),
-                       read=read_units(total, consistent=bool(params.get("ConsistentRead"))), key=key)]
+                       read=read_units(total, consistent=bool(params.get("ConsistentRead"))), key=partition)]
 
     def _report(self, plan: Plan, charges: list[Charge], response: dict[str, Any]) -> dict[str, Any]:
         response.pop("ConsumedCapacity", None)

@@ -47,12 +47,12 @@ class WatchView:
         clock = self.gateway.clock
         try:
             response = self.handle(environ, request_id)
-        except AwsError as error:
-            response = wire.respond(error.status, wire.error_payload(error), request_id, clock())
+        except AwsError as refused:
+            response = wire.respond(refused.status, wire.error_payload(refused), request_id, clock())
         except Exception:  # never a traceback on the wire
             log.exception("unexpected error handling watch request %s", request_id)
-            error = wire.InternalServerError("Internal server error")
-            response = wire.respond(500, wire.error_payload(error), request_id, clock())
+            failed = wire.InternalServerError("Internal server error")
+            response = wire.respond(500, wire.error_payload(failed), request_id, clock())
         start_response(wire.status_line(response.status), response.headers)
         return [response.body]
 
