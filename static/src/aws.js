@@ -21,7 +21,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand,
-  ScanCommand, TransactWriteCommand, UpdateCommand,
+  ScanCommand, TransactWriteCommand, UpdateCommand, paginateQuery,
 } from "@aws-sdk/lib-dynamodb";
 import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { isThrottling } from "./errors.js";
@@ -81,7 +81,11 @@ export function createAws({ config, getToken, store }) {
     region: config.region,
     endpoint: config.dynamodbEndpoint,
     credentials,
-    maxAttempts: 4,
+    // Adaptive retry (SDK "Retry behavior"): standard retries with backoff plus a client-side
+    // rate limiter that slows this page's requests while DynamoDB throttles it, so a burst of
+    // writes to a table at its provisioned capacity gets through instead of failing.
+    retryMode: "adaptive",
+    maxAttempts: 6,
   });
   client.middlewareStack.add(
     (next) => async (args) => {
@@ -116,6 +120,15 @@ export function createAws({ config, getToken, store }) {
     update: (params) => doc.send(new UpdateCommand(params)),
     delete: (params) => doc.send(new DeleteCommand(params)),
     query: (params) => doc.send(new QueryCommand(params)),
+    /** Every item of a Query, page after page (lib-dynamodb's paginator), at most `maxItems`. */
+    async queryAll(params, { maxItems = Infinity } = {}) {
+      const items = [];
+      for await (const page of paginateQuery({ client: doc }, params)) {
+        items.push(...(page.Items ?? []));
+        if (items.length >= maxItems) break;
+      }
+      return items;
+    },
     scan: (params) => doc.send(new ScanCommand(params)),
     batchGet: (params) => doc.send(new BatchGetCommand(params)),
     transactWrite: (params) => doc.send(new TransactWriteCommand(params)),
