@@ -98,17 +98,30 @@ export function createAws({ config, getToken, store }) {
     { step: "initialize", name: "pageRequestCounter" },
   );
   client.middlewareStack.addRelativeTo(
-    (next) => async (args) => {
+    (next, context) => async (args) => {
       store.bump("attempts");
       try {
         return await next(args);
       } catch (error) {
         if (isThrottling(error)) store.bump("throttled");
+        if (error?.name === "AccessDeniedException") recordRefusal(context, args, error);
         throw error;
       }
     },
     { relation: "before", toMiddleware: "deserializerMiddleware", name: "pageAttemptCounter" },
   );
+
+  /** Every request IAM refused in this page's session, newest first (the Access panel lists them). */
+  function recordRefusal(context, args, error) {
+    const refusal = {
+      at: new Date(),
+      operation: String(context?.commandName ?? "").replace(/Command$/, ""),
+      table: args?.input?.TableName ?? Object.keys(args?.input?.RequestItems ?? {})[0] ?? "",
+      index: args?.input?.IndexName ?? "",
+      message: String(error?.message ?? ""),
+    };
+    store.set({ refusals: [refusal, ...(store.get("refusals") ?? [])].slice(0, 50) });
+  }
 
   const doc = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },

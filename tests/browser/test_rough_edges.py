@@ -8,6 +8,7 @@ From is after its To says so; tag-filtered cards keep their visibility badge and
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -116,3 +117,47 @@ def test_from_after_to_is_said_and_tag_filtered_cards_keep_badge_and_tags(
     card = page.get_by_test_id("photo-card").filter(has_text=f"{unique} shared")
     expect(card.get_by_test_id("photo-card-visibility")).to_have_text("public")
     expect(card.get_by_test_id("photo-card-tags")).to_contain_text(f"{unique}-other")
+
+
+def test_the_access_panel_lists_this_sessions_refusals_in_plain_words(app: App) -> None:
+    page = app.sign_in("carol")
+    page.get_by_test_id("tab-access").click()
+    expect(page.get_by_test_id("refusal-none")).to_be_visible()
+    page.get_by_test_id("access-try-scan").click()
+    expect(page.get_by_test_id("access-result-scan")).to_have_attribute("data-outcome", "denied")
+    page.get_by_test_id("access-try-write-plan").click()
+    expect(page.get_by_test_id("access-result-write-plan")).to_have_attribute("data-outcome", "denied")
+    rows = page.get_by_test_id("refusal-row")
+    expect(rows).to_have_count(2)
+    expect(rows.nth(0)).to_contain_text("UpdateItem on Profiles")
+    expect(rows.nth(0).get_by_test_id("refusal-reason")).to_contain_text("forbids this outright")
+    expect(rows.nth(1)).to_contain_text("Scan on Photos")
+    expect(rows.nth(1).get_by_test_id("refusal-reason")).to_contain_text("No rule of your role allows")
+    screenshot(page, "access-refusals")
+
+
+def test_the_idp_page_looks_like_the_app_and_no_load_meets_a_404(app: App) -> None:
+    page = app.context().new_page()
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    page.goto(app.stack.host_url + "/")
+    page.get_by_test_id("sign-in").click()
+    button = page.get_by_test_id("add-user-submit")
+    expect(button).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    style = button.evaluate("(b) => { const s = getComputedStyle(b); return [s.fontFamily, s.backgroundColor, s.color]; }")
+    body_font = page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert style == [body_font, "rgb(59, 91, 219)", "rgb(255, 255, 255)"]  # --accent, as the app's primary buttons
+    page.get_by_test_id("signin-as-alice").click()
+    app.wait_ready(page)
+    page.wait_for_load_state("networkidle")
+    assert missing == []
+
+
+def test_every_timestamp_has_one_format(app: App) -> None:
+    page = app.sign_in("carol")
+    expect(page.get_by_test_id("stat-credentials")).to_contain_text("expire")
+    one_format = re.compile(r"[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s?[AP]M")
+    assert one_format.search(page.get_by_test_id("stat-credentials").inner_text())
+    page.get_by_test_id("tab-access").click()
+    assert one_format.fullmatch(page.get_by_test_id("identity-expiry").inner_text().strip())

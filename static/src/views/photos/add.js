@@ -25,8 +25,10 @@ export function createAddForm({ photos, onAdded }) {
   const progress = h("progress", { max: "1", value: "0", hidden: true, testid: "upload-progress" });
   const addStatus = h("p", { class: "form-status", testid: "add-status" });
   const addButton = h("button", { type: "submit", class: "button primary", testid: "photo-add" }, "Add photo");
-  const form = h("form", { class: "card add-form", testid: "add-form", novalidate: true },
-    h("h2", {}, "Add a photo"),
+  // On a phone the form starts folded (CSS hides its fields below 520px) behind this button.
+  const unfold = h("button", { type: "button", class: "button small unfold", testid: "add-unfold", "aria-expanded": "false" }, "Add…");
+  const form = h("form", { class: "card add-form folded", testid: "add-form", novalidate: true },
+    h("header", {}, h("h2", {}, "Add a photo"), unfold),
     h("div", { class: "add-grid" },
       h("div", {}, h("label", { class: "file-drop" }, preview, h("span", {}, "Choose an image"), fileInput), fileError),
       h("div", { class: "fields" },
@@ -35,6 +37,12 @@ export function createAddForm({ photos, onAdded }) {
         h("div", { class: "row" }, h("label", {}, "Date", dateInput), h("label", {}, "Visibility", visibilityInput)),
         h("div", { class: "row end" }, progress, addButton),
         addStatus)));
+
+  unfold.addEventListener("click", () => {
+    const folded = form.classList.toggle("folded");
+    unfold.setAttribute("aria-expanded", String(!folded));
+    unfold.textContent = folded ? "Add…" : "Hide";
+  });
 
   function pickerSays(text) {
     fileError.textContent = text;
