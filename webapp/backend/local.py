@@ -13,7 +13,10 @@ Why each part (security-anchors §5):
   so only successful calls change state.
 * **A write-ahead journal** (``journal.py``) so that a restart or ``kill -9`` loses no
   acknowledged write: every successful state-changing call is synced to disk before ``call``
-  returns, and replayed in order at start-up.
+  returns, and replayed in order at start-up. The record is written under the lock and synced
+  after it (group commit: one ``fsync`` covers every write that arrived meanwhile, and the lock is
+  not held during any). Every answer, reads and refusals included, waits until everything applied
+  before it is on disk, so no caller ever sees state a crash could take back.
 * **ClientRequestToken** (``idempotency.py``), which moto ignores (R-4).
 * **Provisioned throughput** (``throttling.py``), off unless configured, so that SDK retry and
   backoff paths can be exercised locally (R-7).
@@ -32,6 +35,7 @@ from iam_policies.schema import TableSchema
 from webapp.backend.errors import DynamoDBError, InternalServerError
 from webapp.backend.idempotency import IdempotencyCache, fingerprint
 from webapp.backend.journal import Journal
+from webapp.backend.lifecycle import Lifecycle
 from webapp.backend.metering import CapacityMeter, tidy
 from webapp.backend.moto_engine import MotoEngine
 from webapp.backend.snapshot import export_tables, import_tables
@@ -77,11 +81,13 @@ class LocalBackend:
         account_id: str,
         clock: Clock,
         capacity: CapacityMeter | None = None,
+        table_status_seconds: float = 0.0,
         sync: bool = True,
         compact_every: int = DEFAULT_COMPACT_EVERY,
     ) -> None:
         self.clock = clock
         self.engine = MotoEngine(region, account_id)
+        self.lifecycle = Lifecycle(self.engine.models, table_status_seconds)
         self.journal = Journal(directory, sync=sync)
         self.tokens = IdempotencyCache()
         self.capacity = capacity or CapacityMeter()
@@ -136,10 +142,27 @@ class LocalBackend:
     # Calls --------------------------------------------------------------------------------------
 
     def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        failure: DynamoDBError | None = None
         with self._lock:
             if self._closed:
                 raise InternalServerError("The backend is shut down")
-            return self._call(operation, params)
+            try:
+                response = self._call(operation, params)
+            except DynamoDBError as error:
+                failure = error
+            seen = self.journal.last_seq  # what this answer may depend on
+        self._durable(seen)
+        if failure is not None:
+            raise failure
+        return response
+
+    def _durable(self, seq: int) -> None:
+        """Wait (outside the lock) until the journal is on disk up to ``seq``."""
+        try:
+            self.journal.sync_through(seq)
+        except OSError as error:  # the change is in memory but not on disk: say so, like a 500
+            log.error("journal sync failed: %s", error)
+            raise InternalServerError("Internal server error (the write could not be made durable)") from error
 
     def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         now = self.clock()
@@ -150,6 +173,9 @@ class LocalBackend:
                 return dict(repeat)
         else:
             token = None
+        listed = self.lifecycle.before(operation, params, now)
+        if listed is not None:
+            return listed
         mutating = is_mutating(operation, params)
         params, unprocessed = self.capacity.split_batch(self.engine, operation, params, now)
         plan = self.capacity.admit(self.engine, operation, params, now)
@@ -162,6 +188,10 @@ class LocalBackend:
         if plan is not None:
             response = self.capacity.settle(self.engine, plan, response, now)
         response = tidy(operation, params, response)
+        if operation == "CreateTable":  # the journal's time, so the TableId survives a restart
+            self._set_created_at(params.get("TableName"), now)
+            response.get("TableDescription", {})["CreationDateTime"] = now
+        response = self.lifecycle.after(operation, params, response, now)
         if unprocessed:
             response["UnprocessedItems" if operation == "BatchWriteItem" else "UnprocessedKeys"] = unprocessed
         if mutating:
@@ -169,14 +199,14 @@ class LocalBackend:
             if token:
                 record["token"] = token
             self._journal(record)
-            if token:  # only once durable: a repeat must never stand for a lost write
+            if token:  # a repeat is answered only once this record is durable (``call``)
                 self.tokens.remember(token, fingerprint(params), now, response)
             self._after_change(operation)
         return response
 
     def _journal(self, record: dict[str, Any]) -> None:
         try:
-            self.journal.append(record)
+            self.journal.write(record)
         except OSError as error:  # the change is in memory but not on disk: say so, like a 500
             log.error("journal append failed: %s", error)
             raise InternalServerError("Internal server error (the write could not be made durable)") from error

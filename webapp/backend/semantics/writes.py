@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from iam_policies.dynamodb import expressions as ex
 from iam_policies.errors import ValidationException
-from webapp.backend.errors import DynamoDBError
+from webapp.backend.errors import DynamoDBError, DynamoDBValidationException
 from webapp.backend.semantics import conditions
 from webapp.backend.semantics.placeholders import without
 
@@ -44,6 +44,9 @@ class Storage(Protocol):
 
     def current_item(self, table: str, key: Mapping[str, Any]) -> Item | None:
         """The stored item with this primary key, in wire form; ``None`` when absent."""
+
+    def local_index_projection(self, table: str, index: str) -> str | None:
+        """A local secondary index's ``ProjectionType``; ``None`` if ``index`` is no LSI of it."""
 
 
 class ConditionalCheckFailed(DynamoDBError):
@@ -94,6 +97,8 @@ def decide(storage: Storage, operation: str, params: Mapping[str, Any]) -> tuple
     for this layer to decide."""
     try:
         condition = condition_of(params)
+    except DynamoDBValidationException:
+        raise  # DynamoDB's own answer about the legacy parameters
     except (ValidationException, ValueError, KeyError, IndexError, TypeError):
         return None  # the endpoint's checks or moto's report it
     if condition is None:
@@ -131,6 +136,9 @@ def transact_write(storage: Storage, params: Mapping[str, Any], forward: Forward
             rewritten.append(entry)
             continue
         member_kind, member = next(iter(entry.items()))
+        if member_kind == "Update" and isinstance(member, Mapping):
+            member = _update_as_moto_runs_it(storage, member)
+            entry = {member_kind: member}
         if member_kind not in _MEMBER_KINDS or not isinstance(member, Mapping) or "ConditionExpression" not in member:
             rewritten.append(entry)
             continue
@@ -199,6 +207,22 @@ def legacy_updates(params: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 # UpdateItem -------------------------------------------------------------------------------------
+
+
+def _update_as_moto_runs_it(storage: Storage, member: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A transaction's ``Update`` with the same rewrites as UpdateItem: key attributes read by
+    ``SET`` become values, ``SET`` runs first."""
+    expression = member.get("UpdateExpression")
+    key = primary_key(storage, "Update", member)
+    if not isinstance(expression, str) or key is None:
+        return member
+    rewritten, key_values = key_reads_as_values(expression, dict(member.get("ExpressionAttributeNames") or {}), key)
+    out = dict(member)
+    if key_values:
+        out["ExpressionAttributeValues"] = {**dict(member.get("ExpressionAttributeValues") or {}), **key_values}
+        out = without({**out, "UpdateExpression": rewritten}, (), ("UpdateExpression", "ConditionExpression"))
+    out["UpdateExpression"] = sets_first(str(out["UpdateExpression"]))
+    return out
 
 _CREATING_SECTION = re.compile(r"(?<![#:\w])(SET|ADD)(?!\w)", re.IGNORECASE)
 
