@@ -136,6 +136,9 @@ def transact_write(storage: Storage, params: Mapping[str, Any], forward: Forward
             rewritten.append(entry)
             continue
         member_kind, member = next(iter(entry.items()))
+        if member_kind == "Update" and isinstance(member, Mapping):
+            member = _update_as_moto_runs_it(storage, member)
+            entry = {member_kind: member}
         if member_kind not in _MEMBER_KINDS or not isinstance(member, Mapping) or "ConditionExpression" not in member:
             rewritten.append(entry)
             continue
@@ -204,6 +207,22 @@ def legacy_updates(params: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 # UpdateItem -------------------------------------------------------------------------------------
+
+
+def _update_as_moto_runs_it(storage: Storage, member: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A transaction's ``Update`` with the same rewrites as UpdateItem: key attributes read by
+    ``SET`` become values, ``SET`` runs first."""
+    expression = member.get("UpdateExpression")
+    key = primary_key(storage, "Update", member)
+    if not isinstance(expression, str) or key is None:
+        return member
+    rewritten, key_values = key_reads_as_values(expression, dict(member.get("ExpressionAttributeNames") or {}), key)
+    out = dict(member)
+    if key_values:
+        out["ExpressionAttributeValues"] = {**dict(member.get("ExpressionAttributeValues") or {}), **key_values}
+        out = without({**out, "UpdateExpression": rewritten}, (), ("UpdateExpression", "ConditionExpression"))
+    out["UpdateExpression"] = sets_first(str(out["UpdateExpression"]))
+    return out
 
 _CREATING_SECTION = re.compile(r"(?<![#:\w])(SET|ADD)(?!\w)", re.IGNORECASE)
 
