@@ -50,7 +50,7 @@ class WatchView:
         except AwsError as refused:
             response = wire.respond(refused.status, wire.error_payload(refused), request_id, clock())
         except Exception:  # never a traceback on the wire
-            log.exception("unexpected error handling watch request %s", request_id)
+            log.exception("unexpected error handling DynamoDB request %s (capacity watch)", request_id)
             failed = wire.InternalServerError("Internal server error")
             response = wire.respond(500, wire.error_payload(failed), request_id, clock())
         start_response(wire.status_line(response.status), response.headers)
