@@ -201,9 +201,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region", help="AWS region (default: WEBAPP_REGION, AWS_REGION or us-east-1)")
     parser.add_argument("--prefix", help="physical table name prefix (default: WEBAPP_TABLE_PREFIX)")
     parser.add_argument("--data-dir", type=Path,
-                        help="the local stack's data directory: with --endpoint-url, sign with its "
-                             "admin profile (<data>/admin-credentials); default ./data")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+                        help="the local stack's data directory: without AWS credentials, reach the stack "
+                             "running there with its admin profile (default: WEBAPP_DATA_DIR or ./data)")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -212,6 +212,8 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env(table_prefix=args.prefix, data_dir=args.data_dir)
     region = args.region or os.environ.get("WEBAPP_REGION") or os.environ.get("AWS_REGION") \
         or settings.region
+    from iam_policies.local_stack import StackNotFound
+
     try:
         client = _client(args.endpoint_url, region, settings.data_dir)
         if args.action == "create":
@@ -220,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
             result = list_tables(client, settings)
         else:
             result = describe_tables(client, settings)
-    except (ClientError, BotoCoreError) as error:
+    except (ClientError, BotoCoreError, StackNotFound) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     if args.format == "json":
@@ -231,21 +233,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _client(endpoint_url: str | None, region: str, data_dir: Path) -> Any:
-    import configparser
+    """boto3's credentials when it finds some (AWS, or the endpoint given); otherwise the running
+    local stack's admin profile (``iam_policies.local_stack``), or a one-line error saying what to pass."""
+    from iam_policies.local_stack import resolve_target
 
-    import boto3  # type: ignore[import-untyped]
-
-    admin_profile = data_dir / "admin-credentials"
-    if endpoint_url and admin_profile.exists():
-        # The local stack's admin key, from the AWS shared-credentials file the stack writes.
-        profile = configparser.ConfigParser()
-        profile.read(admin_profile)
-        session = boto3.Session(region_name=region,
-                                aws_access_key_id=profile["default"]["aws_access_key_id"],
-                                aws_secret_access_key=profile["default"]["aws_secret_access_key"])
-    else:
-        session = boto3.Session(region_name=region)
-    return session.client("dynamodb", endpoint_url=endpoint_url)
+    target = resolve_target("dynamodb", endpoint_url, region, data_dir)
+    if target.note:
+        print(target.note, file=sys.stderr)
+    return target.client("dynamodb")
 
 
 def create_tables(client: Any, settings: Settings) -> list[dict[str, Any]]:
