@@ -17,7 +17,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="policy documents (JSON); none: lint the rendered templates")
     parser.add_argument("--kind", choices=["identity", "session", "trust", "resource"], default=None,
                         help="what the files are (default: identity, or trust when Principal is used)")
-    parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
     add_deployment_arguments(parser)
 
 
