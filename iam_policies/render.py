@@ -69,6 +69,11 @@ def placeholders(name: str) -> set[str]:
     return {m.group(1) for m in _PLACEHOLDER.finditer(template_text(name))}
 
 
+def placeholders_in(value: Any) -> set[str]:
+    """The ``{{Name}}`` parameters any JSON value (an intent, a scenario) still holds."""
+    return {m.group(1) for m in _PLACEHOLDER.finditer(json.dumps(value))}
+
+
 def render(template_name: str, params: Mapping[str, Value]) -> dict[str, Any]:
     """The policy document of ``template_name`` with every ``{{Name}}`` replaced by ``params``.
 

@@ -58,10 +58,15 @@ class Server:
         return self
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Stop listening, close kept-alive connections, and let the worker threads finish."""
+        """Stop listening, close kept-alive connections, and let the worker threads finish.
+
+        Also called on servers that never started (another of the stack's ports was taken), whose
+        thread has nothing to join.
+        """
         server = self._server
         server.close()
         for channel in list(server._map.values()):
             channel.close()
         server.task_dispatcher.shutdown(timeout=timeout)
-        self._thread.join(timeout)
+        if self._thread.ident is not None:
+            self._thread.join(timeout)

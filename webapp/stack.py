@@ -1,4 +1,5 @@
-"""``python -m webapp serve``: the host and the local AWS, in one process.
+"""The local stack: the host and the local AWS, in one process (``python -m webapp serve``,
+``webapp/cli/serve.py``).
 
 This is the only composition root: it builds every component from one ``Settings`` and hands each
 what it needs. Four threaded WSGI servers listen on consecutive ports (see ``webapp.settings``).
@@ -6,19 +7,14 @@ what it needs. Four threaded WSGI servers listen on consecutive ports (see ``web
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import signal
 import sys
-import threading
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from webapp.clock import Clock, system_clock
 from webapp.credentials import CredentialAuthority
-from webapp.serving import PortInUse, Server
+from webapp.serving import Server
 from webapp.settings import Settings
 
 ADMIN_ROLE_NAME = "Admin"
@@ -149,37 +145,3 @@ def _write_discovery(settings: Settings) -> None:
          "iam": settings.iam_url},
         (settings.data_dir / ADMIN_PROFILE).resolve(), settings.table_prefix,
     ))
-
-
-# Command --------------------------------------------------------------------------------------
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--port", type=int, help="the host's port; STS, DynamoDB and IAM take the next three (default 8000)")
-    parser.add_argument("--data-dir", type=Path, help="where data, keys and credentials persist (default ./data)")
-    parser.add_argument("--bind", help="address to listen on (default 127.0.0.1)")
-    parser.add_argument("--public-host", help="host name the browser uses (default localhost)")
-    parser.add_argument("--backend-url", help="a DynamoDB-compatible upstream instead of in-process moto")
-    parser.add_argument("--ready-file", type=Path, help=argparse.SUPPRESS)
-
-
-def run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env(
-        port=args.port, data_dir=args.data_dir, bind=args.bind,
-        public_host=args.public_host, backend_url=args.backend_url,
-    )
-    try:
-        stack = LocalStack(settings).start()
-    except PortInUse as exc:
-        print(exc.strerror, file=sys.stderr, flush=True)
-        return 1
-    print(stack.banner(), flush=True)
-    if args.ready_file:
-        args.ready_file.write_text(json.dumps({"pid": os.getpid(), "url": settings.host_url}))
-    stopped = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stopped.set())
-    stopped.wait()
-    print("Stopping.", file=sys.stderr, flush=True)
-    stack.stop()
-    return 0

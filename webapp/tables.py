@@ -5,8 +5,9 @@ the TTL attribute. Three consumers read it:
 
 - ``ensure_tables(backend, settings)``: the local stack creates what is missing at start, through
   the in-process backend (``Backend.call("CreateTable", ...)``);
-- ``python -m webapp tables create|list|describe``: boto3, against the local stack's DynamoDB
-  endpoint (with the admin profile it writes) or against real AWS (boto3's default chain);
+- ``create_tables``, ``list_tables``, ``describe_tables`` over a boto3 client, for the command
+  ``python -m webapp tables create|list|describe`` (``webapp/cli/tables.py``): against the local
+  stack's DynamoDB endpoint (with the admin profile it writes) or against real AWS;
 - the host's ``/config.json``, which gives the page the physical names under the logical ones.
 
 Every table is on-demand (``PAY_PER_REQUEST``): no capacity to size for a demo, and the same
@@ -17,13 +18,8 @@ Guide, "Enabling Time to Live").
 
 from __future__ import annotations
 
-import argparse
-import json
-import os
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from iam_policies.errors import AwsError
@@ -189,63 +185,12 @@ def _backend_ttl_enabled(backend: _Backend, name: str) -> bool:
     return status in ("ENABLED", "ENABLING")
 
 
-# Command: python -m webapp tables create|list|describe --------------------------------------
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("action", choices=("create", "list", "describe"),
-                        help="create the missing tables, list them with their status, or describe them")
-    parser.add_argument("--endpoint-url",
-                        help="a DynamoDB endpoint (the local stack's is http://localhost:8002); "
-                             "default: AWS's endpoint for the region")
-    parser.add_argument("--region", help="AWS region (default: WEBAPP_REGION, AWS_REGION or us-east-1)")
-    parser.add_argument("--prefix", help="physical table name prefix (default: WEBAPP_TABLE_PREFIX)")
-    parser.add_argument("--data-dir", type=Path,
-                        help="the local stack's data directory: without AWS credentials, reach the stack "
-                             "running there with its admin profile (default: WEBAPP_DATA_DIR or ./data)")
-    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
-
-
-def run(args: argparse.Namespace) -> int:
-    from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
-
-    settings = Settings.from_env(table_prefix=args.prefix, data_dir=args.data_dir)
-    region = args.region or os.environ.get("WEBAPP_REGION") or os.environ.get("AWS_REGION") \
-        or settings.region
-    from iam_policies.local_stack import StackNotFound
-
-    try:
-        client = _client(args.endpoint_url, region, settings.data_dir)
-        if args.action == "create":
-            result: Any = create_tables(client, settings)
-        elif args.action == "list":
-            result = list_tables(client, settings)
-        else:
-            result = describe_tables(client, settings)
-    except (ClientError, BotoCoreError, StackNotFound) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
-    if args.format == "json":
-        print(json.dumps(result, indent=2, default=str))
-    else:
-        print(_as_text(args.action, result))
-    return 0
-
-
-def _client(endpoint_url: str | None, region: str, data_dir: Path) -> Any:
-    """boto3's credentials when it finds some (AWS, or the endpoint given); otherwise the running
-    local stack's admin profile (``iam_policies.local_stack``), or a one-line error saying what to pass."""
-    from iam_policies.local_stack import resolve_target
-
-    target = resolve_target("dynamodb", endpoint_url, region, data_dir)
-    if target.note:
-        print(target.note, file=sys.stderr)
-    return target.client("dynamodb")
+# On AWS or the local stack's endpoint: through a boto3 client ------------------------------
 
 
 def create_tables(client: Any, settings: Settings) -> list[dict[str, Any]]:
     """Create what is missing (and wait for it to be ACTIVE), then enable TTL; report each table."""
-    from botocore.exceptions import ClientError
+    from botocore.exceptions import ClientError  # type: ignore[import-untyped]
 
     report = []
     existing = set(_all_table_names(client))
@@ -296,16 +241,3 @@ def describe_tables(client: Any, settings: Settings) -> list[dict[str, Any]]:
 def _all_table_names(client: Any) -> Iterable[str]:
     for page in client.get_paginator("list_tables").paginate():
         yield from page.get("TableNames", [])
-
-
-def _as_text(action: str, result: list[dict[str, Any]]) -> str:
-    if action == "describe":
-        lines = []
-        for t in result:
-            indexes = [i["IndexName"] for i in
-                       (t.get("LocalSecondaryIndexes") or []) + (t.get("GlobalSecondaryIndexes") or [])]
-            keys = " ".join(f"{k['AttributeName']}({k['KeyType']})" for k in t.get("KeySchema", []))
-            lines.append(f"{t['TableName']:<24} {t.get('TableStatus', '?'):<8} {keys}"
-                         + (f"  indexes: {', '.join(indexes)}" if indexes else ""))
-        return "\n".join(lines)
-    return "\n".join(f"{r['logical']:<10} {r['table']:<24} {r['status']}" for r in result)

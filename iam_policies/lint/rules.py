@@ -13,12 +13,13 @@ parse errors are reported) through ``Statement`` views that know their JSON path
 
 from __future__ import annotations
 
-import fnmatch
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from iam_policies.lint.findings import Finding, Severity
+from iam_policies.matching import ActionMatcher
 
 #: DynamoDB actions whose requests carry ``dynamodb:LeadingKeys`` (fgac-semantics A.2).
 KEYED_ACTIONS = frozenset({
@@ -71,11 +72,13 @@ class Statement:
         return self._list("Resource")
 
     def dynamodb_actions(self) -> set[str]:
-        """The DynamoDB actions (lower-case names) this statement covers, wildcards expanded."""
+        """The DynamoDB actions (lower-case names) this statement covers, wildcards expanded with
+        the evaluator's own ``ActionMatcher`` (so lint and evaluation agree on what ``Get*`` is)."""
         if "NotAction" in self.raw:
-            excluded = {a.lower() for a in self._list("NotAction")}
-            return {a for a in DYNAMODB_ACTIONS if not any(_covers(p, a) for p in excluded)}
-        return {a for a in DYNAMODB_ACTIONS if any(_covers(p.lower(), a) for p in self.actions)}
+            excluded = ActionMatcher(tuple(self._list("NotAction")))
+            return {a for a in DYNAMODB_ACTIONS if not excluded.matches(f"dynamodb:{a}")}
+        matcher = ActionMatcher(tuple(self.actions))
+        return {a for a in DYNAMODB_ACTIONS if matcher.matches(f"dynamodb:{a}")}
 
     def conditions(self) -> Iterator[tuple[str, str, Any, str]]:
         """``(operator, key, values, path)`` for every condition entry; key lower-cased."""
@@ -97,15 +100,6 @@ class Statement:
             if op.lower() == "null" and [str(v).lower() for v in vals] == ["false"]:
                 return True
         return False
-
-
-def _covers(pattern: str, action: str) -> bool:
-    """Does an Action entry (``dynamodb:Get*``, ``*``) cover the DynamoDB action ``action``?"""
-    pattern = pattern.lower()
-    if pattern == "*":
-        return True
-    service, _, name = pattern.partition(":")
-    return service == "dynamodb" and fnmatch.fnmatchcase(action, name)
 
 
 def statements(document: Mapping[str, Any]) -> list[Statement]:
@@ -296,4 +290,13 @@ def lint_document(document: Mapping[str, Any]) -> list[Finding]:
     """Every finding of every rule, most severe first, then in document order."""
     stmts = statements(document)
     found = [finding for check in RULES for finding in check(document, stmts)]
-    return sorted(found, key=lambda f: (f.severity.rank, f.path, f.code))
+    return sorted(found, key=lambda f: (f.severity.rank, path_order(f.path), f.code))
+
+
+def path_order(path: str) -> tuple[tuple[int, str], ...]:
+    """A JSON path as a sort key in document order: ``$.Statement[2]`` before ``$.Statement[10]``
+    (digit runs compare as numbers, zero-padded; everything else as text)."""
+    return tuple((0, part.zfill(12)) if part.isdigit() else (1, part) for part in _PATH_PARTS.findall(path))
+
+
+_PATH_PARTS = re.compile(r"\d+|\D+")

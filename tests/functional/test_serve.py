@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import requests
@@ -59,3 +61,25 @@ def test_ready_file_is_written_only_when_serving(fresh_stack: RunningStack) -> N
     stack = fresh_stack.start()
     ready = json.loads((stack.data_dir.parent / f"ready-{stack.port}.json").read_text())
     assert ready["url"] == stack.host_url
+
+
+def test_a_taken_port_is_one_line_on_stderr_and_exit_code_one(tmp_path: Path) -> None:
+    """Any of the four ports taken: the servers already bound are stopped, no traceback."""
+    base = free_port_block()
+    for taken, name in ((base, "host"), (base + 3, "iam")):
+        blocker = socket.socket()
+        blocker.bind(("127.0.0.1", taken))
+        blocker.listen()
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "webapp", "serve", "--port", str(base), "--data-dir", str(tmp_path / "data")],
+                capture_output=True, text=True, timeout=60,
+            )
+        finally:
+            blocker.close()
+        assert done.returncode == 1, done.stderr
+        assert "Traceback" not in done.stderr + done.stdout
+        lines = done.stderr.strip().splitlines()
+        assert len(lines) == 1, done.stderr
+        assert f"port {taken} ({name}) is taken" in lines[0]
+        assert "Local stack ready" not in done.stdout

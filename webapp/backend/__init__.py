@@ -54,8 +54,8 @@ def open_backend(settings: Settings, clock: Clock) -> Backend:
 
         upstream: Backend = UpstreamBackend.from_settings(settings, clock)
         return upstream
-    from webapp.backend.capacity import CapacityMeter
     from webapp.backend.local import LocalBackend
+    from webapp.backend.metering import CapacityMeter
 
     return LocalBackend(
         settings.data_dir / "dynamodb",

@@ -15,7 +15,7 @@ Why each part (security-anchors §5):
   acknowledged write: every successful state-changing call is synced to disk before ``call``
   returns, and replayed in order at start-up.
 * **ClientRequestToken** (``idempotency.py``), which moto ignores (R-4).
-* **Provisioned throughput** (``capacity.py``), off unless configured, so that SDK retry and
+* **Provisioned throughput** (``throttling.py``), off unless configured, so that SDK retry and
   backoff paths can be exercised locally (R-7).
 """
 
@@ -29,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from iam_policies.schema import TableSchema
-from webapp.backend.capacity import CapacityMeter, tidy
 from webapp.backend.errors import DynamoDBError, InternalServerError
 from webapp.backend.idempotency import IdempotencyCache, fingerprint
 from webapp.backend.journal import Journal
+from webapp.backend.metering import CapacityMeter, tidy
 from webapp.backend.moto_engine import MotoEngine
 from webapp.backend.snapshot import export_tables, import_tables
 from webapp.clock import Clock

@@ -26,7 +26,7 @@ Where moto differs from DynamoDB in a way that matters, DynamoDB wins:
   (``moto_models.py``).
 * **Request checks** moto lacks (missing required members, length limits) are made first, from
   the botocore service model, with DynamoDB's texts.
-* Unrequested ``ConsumedCapacity`` / ``ItemCollectionMetrics`` are dropped (``capacity.py``),
+* Unrequested ``ConsumedCapacity`` / ``ItemCollectionMetrics`` are dropped (``metering.py``),
   and error messages use the service model's member spelling (``errors.py``).
 """
 

@@ -17,10 +17,10 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from iam_policies.errors import AwsError
+from webapp.cli.tables import run as tables_command
 from webapp.demo import seed_demo_profiles
 from webapp.settings import Settings
 from webapp.tables import TABLES, TABLES_BY_LOGICAL, ensure_tables, physical_names
-from webapp.tables import run as tables_command
 
 
 class BotoBackend:

@@ -67,6 +67,10 @@ CASES = [
      policy(allow(["dynamodb:GetItem"], OWN), version=None), ["IAM002"]),
     ("Allow with NotAction",
      policy({"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}), ["FGAC007", "IAM003", "IAM004"]),
+    # Actions are matched by the evaluator's ActionMatcher (IAM UG "Action": only * and ? are
+    # wildcards, names are case-insensitive), the same matcher that decides requests.
+    ("a ? wildcard covers Scan", policy(allow("dynamodb:Sca?", OWN)), ["FGAC001"]),
+    ("action names are case-insensitive", policy(allow("DynamoDB:SCAN", OWN)), ["FGAC001"]),
     ("item actions on every table",
      policy(allow(["dynamodb:GetItem"], resource="*")), ["IAM004"]),
 ]
@@ -80,6 +84,13 @@ def test_identity_policy_findings(document: dict[str, Any], codes: list[str]) ->
 def test_findings_carry_the_statement_path() -> None:
     [finding] = lint(policy(allow(["dynamodb:GetItem"], OWN), allow(["dynamodb:Scan"], OWN)))
     assert (finding.code, finding.path) == ("FGAC001", "$.Statement[1]")
+
+
+def test_findings_are_in_document_order_with_numeric_indexes() -> None:
+    statements = [allow(["dynamodb:GetItem"], OWN) for _ in range(11)]
+    statements[2] = statements[10] = allow(["dynamodb:Scan"], OWN)
+    paths = [f.path for f in lint(policy(*statements))]
+    assert paths == ["$.Statement[2]", "$.Statement[10]"]
 
 
 TRUST = {"Effect": "Allow", "Principal": {"Federated": "arn:aws:iam::000000000000:oidc-provider/idp.localhost/dev"},

@@ -24,6 +24,12 @@ def create_table(backend: Any, name: str = TABLE, **extra: Any) -> None:
     })
 
 
+def put(backend: Any, pk: str, size: int = 0, **extra: Any) -> dict[str, Any]:
+    return backend.call("PutItem", {
+        "TableName": TABLE, "Item": {"pk": {"S": pk}, "d": {"S": "x" * size}}, **extra,
+    })
+
+
 def item(backend: Any, pk: str, table: str = TABLE) -> dict[str, Any] | None:
     result: dict[str, Any] | None = backend.call(
         "GetItem", {"TableName": table, "Key": {"pk": {"S": pk}}, "ConsistentRead": True}

@@ -1,0 +1,54 @@
+"""``python -m webapp serve``: run the local stack until Ctrl-C or SIGTERM, and print its URLs.
+
+Parses, builds ``Settings``, starts ``webapp.stack.LocalStack`` and prints its banner. Exit
+codes: 0 after a clean stop, 1 a port is taken (one line on stderr), 2 bad arguments (argparse).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from webapp.serving import PortInUse
+from webapp.settings import Settings
+from webapp.stack import LocalStack
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = (
+        "exit codes: 0 stopped by Ctrl-C or SIGTERM; 1 one of the four ports is taken "
+        "(one line on stderr names it)"
+    )
+    parser.add_argument("--port", type=int, help="the host's port; STS, DynamoDB and IAM take the next three (default 8000)")
+    parser.add_argument("--data-dir", type=Path, help="where data, keys and credentials persist (default ./data)")
+    parser.add_argument("--bind", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--public-host", help="host name the browser uses (default localhost)")
+    parser.add_argument("--backend-url", help="a DynamoDB-compatible upstream instead of in-process moto")
+    parser.add_argument("--ready-file", type=Path, help=argparse.SUPPRESS)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env(
+        port=args.port, data_dir=args.data_dir, bind=args.bind,
+        public_host=args.public_host, backend_url=args.backend_url,
+    )
+    try:
+        stack = LocalStack(settings).start()
+    except PortInUse as exc:
+        print(exc.strerror, file=sys.stderr, flush=True)
+        return 1
+    print(stack.banner(), flush=True)
+    if args.ready_file:
+        args.ready_file.write_text(json.dumps({"pid": os.getpid(), "url": settings.host_url}))
+    stopped = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stopped.set())
+    stopped.wait()
+    print("Stopping.", file=sys.stderr, flush=True)
+    stack.stop()
+    return 0
