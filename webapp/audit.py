@@ -197,11 +197,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--follow", "-f", action="store_true", help="keep printing new decisions")
     parser.add_argument("--principal", help="only this principal (part of its ARN, e.g. the session name)")
     parser.add_argument("--subject", help="only this web-identity subject (the token's sub)")
-    parser.add_argument("--decision", choices=("Allow", "Deny"), type=str.capitalize)
+    parser.add_argument("--decision", choices=("Allow", "Deny"), type=str.capitalize,
+                        help="only allowed or only denied requests")
     parser.add_argument("--action", help="only this action (GetItem or dynamodb:GetItem)")
     parser.add_argument("--table", help="only decisions about this table (and its indexes)")
     parser.add_argument("--since", type=_parse_since, help="only decisions at or after this ISO-8601 time")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--format", choices=("text", "json"), default="text",
+                        help="text for people (default) or json, one decision per line")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -247,3 +247,28 @@ def test_every_pattern_passes_its_cases(pattern: str) -> None:
     assert out.returncode == 0, out.stdout + out.stderr
     outcomes = json.loads(out.stdout)
     assert {o["decision"] for o in outcomes} == {"Allow", "Deny"} and all(o["matches"] for o in outcomes)
+
+
+def test_lint_with_an_intent_reports_update_item_where_no_create_is_meant(tmp_path: Path) -> None:
+    document = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:UpdateItem"],
+        "Resource": "arn:aws:dynamodb:us-east-1:000000000000:table/Notes",
+        "Condition": {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["${idp.localhost/dev:sub}"]},
+                      "Null": {"dynamodb:LeadingKeys": "false"}}}]}
+    intent = {"identity": "${idp.localhost/dev:sub}", "tables": {"Notes": {"partition_key": "owner"}},
+              "allow": [{"table": "Notes", "partition": "own", "access": ["read", "write"],
+                         "read_attributes": "*", "write_attributes": "*"}]}
+    (tmp_path / "policy.json").write_text(json.dumps(document))
+    (tmp_path / "intent.json").write_text(json.dumps(intent))
+    guessed = admin("lint", str(tmp_path / "policy.json"), "--format", "json")
+    assert guessed.returncode == 0
+    assert [(f["code"], f["severity"]) for f in json.loads(guessed.stdout)] == [("FGAC009", "info")]
+    told = admin("lint", str(tmp_path / "policy.json"), "--intent", str(tmp_path / "intent.json"), "--format", "json")
+    assert told.returncode == 1
+    assert [(f["code"], f["severity"]) for f in json.loads(told.stdout)] == [("FGAC009", "error")]
+    intent["allow"][0]["access"].append("create")
+    (tmp_path / "intent.json").write_text(json.dumps(intent))
+    meant = admin("lint", str(tmp_path / "policy.json"), "--intent", str(tmp_path / "intent.json"), "--format", "json")
+    assert meant.returncode == 0 and json.loads(meant.stdout) == []
+    bad = admin("lint", str(tmp_path / "policy.json"), "--intent", str(tmp_path / "nope.json"))
+    assert bad.returncode == 2 and bad.stderr.startswith("error: cannot read intent")
