@@ -16,8 +16,8 @@ from types import ModuleType
 
 DESCRIPTION = (
     "Admin tools for the app's IAM policies: list the templates, render them for your account, "
-    "lint them, decide requests with simulate and verify, and plan or apply them to AWS or to "
-    "the local stack."
+    "lint them, decide requests with simulate and verify, prove them against their intent, and "
+    "plan or apply them to AWS or to the local stack."
 )
 EPILOG = (
     "exit codes: 0 success (nothing found, nothing to change), 1 a finding, a mismatch or (plan) "
@@ -31,6 +31,7 @@ COMMANDS = {
     "lint": ("iam_policies.cli.lint", "report risky or malformed policies (files or the templates)"),
     "simulate": ("iam_policies.cli.simulate", "decide requests (fgac-cases.json format) and explain why"),
     "verify": ("iam_policies.cli.verify", "check the templates against the app's access rules (scenarios)"),
+    "prove": ("iam_policies.cli.prove", "prove a policy allows nothing its intent does not (docs/intent.md)"),
     "plan": ("iam_policies.cli.plan", "show the IAM and DynamoDB calls that bring an account to the templates"),
     "apply": ("iam_policies.cli.plan", "make those calls (AWS or the local stack)"),
 }

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from iam_policies.authorization import Authorization
-from iam_policies.policy import Statement
+from iam_policies.policy import PolicyType, Statement, StatementEffect
 
 
 class Effect(enum.Enum):
@@ -28,12 +28,21 @@ class Effect(enum.Enum):
     IMPLICIT_DENY = "ImplicitDeny"
 
 
+class DenyType(enum.StrEnum):
+    """How a request was refused: a matching Deny, or no Allow (IAM UG, *Policy evaluation logic*)."""
+
+    EXPLICIT = "explicit"
+    IMPLICIT = "implicit"
+
+
+_DENY_TYPES: Mapping[Effect, DenyType] = {Effect.EXPLICIT_DENY: DenyType.EXPLICIT, Effect.IMPLICIT_DENY: DenyType.IMPLICIT}
+
 #: How each policy type is named in AWS's AccessDenied text.
-POLICY_TYPE_NAMES: Mapping[str, str] = {
-    "identity": "identity-based policy",
-    "session": "session policy",
-    "resource": "resource-based policy",
-    "trust": "resource-based policy",
+POLICY_TYPE_NAMES: Mapping[PolicyType, str] = {
+    PolicyType.IDENTITY: "identity-based policy",
+    PolicyType.SESSION: "session policy",
+    PolicyType.RESOURCE: "resource-based policy",
+    PolicyType.TRUST: "resource-based policy",
 }
 
 
@@ -41,13 +50,13 @@ POLICY_TYPE_NAMES: Mapping[str, str] = {
 class MatchedStatement:
     """A statement that applied (Action, Resource, Principal and every condition matched)."""
 
-    kind: str
+    kind: PolicyType
     policy_index: int
     statement: Statement
     policy_name: str | None = None
 
     @property
-    def effect(self) -> str:
+    def effect(self) -> StatementEffect:
         return self.statement.effect
 
     @property
@@ -84,8 +93,8 @@ class AuthorizationResult:
     authorization: Authorization
     effect: Effect
     matched: tuple[MatchedStatement, ...] = ()
-    #: The policy type that refused (``identity``, ``session``, ``trust``), ``None`` if allowed.
-    denied_by: str | None = None
+    #: The policy type that refused, ``None`` if allowed.
+    denied_by: PolicyType | None = None
     near_misses: tuple[NearMiss, ...] = field(default=(), compare=False)
 
     @property
@@ -93,21 +102,21 @@ class AuthorizationResult:
         return self.effect is Effect.ALLOW
 
     @property
-    def deny_type(self) -> str | None:
-        return {Effect.EXPLICIT_DENY: "explicit", Effect.IMPLICIT_DENY: "implicit"}.get(self.effect)
+    def deny_type(self) -> DenyType | None:
+        return _DENY_TYPES.get(self.effect)
 
     @property
     def deciding(self) -> tuple[MatchedStatement, ...]:
         """The statements that decided: the Deny ones for an explicit deny, else the Allow ones."""
-        wanted = "Deny" if self.effect is Effect.EXPLICIT_DENY else "Allow"
-        return tuple(m for m in self.matched if m.effect == wanted)
+        wanted = StatementEffect.DENY if self.effect is Effect.EXPLICIT_DENY else StatementEffect.ALLOW
+        return tuple(m for m in self.matched if m.effect is wanted)
 
     def reason(self) -> str:
         """One sentence an administrator can read."""
         action = self.authorization.action
         if self.effect is Effect.ALLOW:
             return "allowed by " + ", ".join(m.label for m in self.deciding)
-        policy_type = POLICY_TYPE_NAMES.get(self.denied_by or "identity", "identity-based policy")
+        policy_type = POLICY_TYPE_NAMES[self.denied_by or PolicyType.IDENTITY]
         if self.effect is Effect.EXPLICIT_DENY:
             return f"explicit deny in {_article(policy_type)} {policy_type}: " + ", ".join(m.label for m in self.deciding)
         return f"no {policy_type} allows the {action} action"
@@ -152,8 +161,8 @@ class Decision:
         return next((r for r in self.results if not r.allowed), None)
 
     @property
-    def deny_type(self) -> str | None:
-        return {Effect.EXPLICIT_DENY: "explicit", Effect.IMPLICIT_DENY: "implicit"}.get(self.effect)
+    def deny_type(self) -> DenyType | None:
+        return _DENY_TYPES.get(self.effect)
 
     def access_denied_message(self, principal_arn: str) -> str:
         """AWS's AccessDenied text for the first refused authorization (spec E.1)."""
@@ -162,7 +171,7 @@ class Decision:
             raise ValueError("the request is allowed; there is no access-denied message")
         action = refused.authorization.action
         head = f"User: {principal_arn} is not authorized to perform: {action} on resource: {refused.authorization.resource}"
-        policy_type = POLICY_TYPE_NAMES.get(refused.denied_by or "identity", "identity-based policy")
+        policy_type = POLICY_TYPE_NAMES[refused.denied_by or PolicyType.IDENTITY]
         if refused.effect is Effect.EXPLICIT_DENY:
             return f"{head} with an explicit deny in {_article(policy_type)} {policy_type}"
         return f"{head} because no {policy_type} allows the {action} action"

@@ -23,7 +23,7 @@ from typing import Any
 
 from iam_policies.authorization import Authorization, ContextValue
 from iam_policies.decision import AuthorizationResult, Decision, Effect, MatchedStatement, NearMiss
-from iam_policies.policy import Policy, Principal
+from iam_policies.policy import Policy, PolicyType, Principal, StatementEffect
 from iam_policies.variables import Lookup
 
 _EMPTY: Mapping[str, ContextValue] = {}
@@ -57,9 +57,9 @@ def evaluate(
     """Decide a request. ``session=None`` means no session policy (not "deny everything")."""
     variables_lower = lower_keys(variables)
     caller = _principal(principal)
-    groups: list[tuple[str, Sequence[Policy]]] = [("identity", identity)]
+    groups: list[tuple[PolicyType, Sequence[Policy]]] = [(PolicyType.IDENTITY, identity)]
     if session is not None:
-        groups.append(("session", session))
+        groups.append((PolicyType.SESSION, session))
     results = [_decide(auth, groups, variables_lower, caller) for auth in authorizations]
     return Decision.of(results)
 
@@ -76,7 +76,7 @@ def evaluate_trust(
     (``web_identity.provider_keys``) and request keys such as ``sts:RoleSessionName``.
     """
     caller = _principal(principal)
-    result = _decide(authorization, [("trust", (trust,))], {}, caller)
+    result = _decide(authorization, [(PolicyType.TRUST, (trust,))], {}, caller)
     if result.allowed and COGNITO in (caller or {}).get("Federated", ()):
         result = _cognito_needs_audience(result)
     return Decision.of([result])
@@ -90,11 +90,11 @@ def _cognito_needs_audience(result: AuthorizationResult) -> AuthorizationResult:
     """STS API reference (AssumeRoleWithWebIdentity; spec D.2): a trust policy that accepts
     ``cognito-identity.amazonaws.com`` "must contain the cognito-identity.amazonaws.com:aud
     condition key". An allowing statement without it does not count."""
-    allowing = [m for m in result.matched if m.effect == "Allow"]
+    allowing = [m for m in result.matched if m.effect is StatementEffect.ALLOW]
     if any(c.key.lower() == COGNITO_AUD for m in allowing for c in m.statement.conditions):
         return result
     near = tuple(NearMiss(m, (f"a Cognito trust statement must have a {COGNITO_AUD} condition",)) for m in allowing)
-    return AuthorizationResult(result.authorization, Effect.IMPLICIT_DENY, result.matched, "trust", near)
+    return AuthorizationResult(result.authorization, Effect.IMPLICIT_DENY, result.matched, PolicyType.TRUST, near)
 
 
 def _principal(principal: Mapping[str, Sequence[str]] | None) -> Principal | None:
@@ -105,7 +105,7 @@ def _principal(principal: Mapping[str, Sequence[str]] | None) -> Principal | Non
 
 def _decide(
     auth: Authorization,
-    groups: Sequence[tuple[str, Sequence[Policy]]],
+    groups: Sequence[tuple[PolicyType, Sequence[Policy]]],
     variables_lower: Mapping[str, Any],
     principal: Principal | None,
 ) -> AuthorizationResult:
@@ -115,8 +115,8 @@ def _decide(
     matched: list[MatchedStatement] = []
     missed: list[MatchedStatement] = []
     wrong_principal: list[MatchedStatement] = []
-    deny_by: str | None = None
-    allowed_by: set[str] = set()
+    deny_by: PolicyType | None = None
+    allowed_by: set[PolicyType] = set()
     for group, policies in groups:
         for policy_index, policy in enumerate(policies):
             for statement, dynamic in policy.candidates(action, resource):
@@ -129,7 +129,7 @@ def _decide(
                     missed.append(match)
                     continue
                 matched.append(match)
-                if statement.effect == "Deny":
+                if statement.effect is StatementEffect.DENY:
                     deny_by = deny_by or group
                 else:
                     allowed_by.add(group)

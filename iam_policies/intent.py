@@ -43,6 +43,10 @@ CONTROL_PLANE = frozenset({
     "EnableKinesisStreamingDestination", "DisableKinesisStreamingDestination", "UpdateKinesisStreamingDestination",
     "TagResource", "UntagResource", "PutResourcePolicy", "DeleteResourcePolicy", "ExportTableToPointInTime",
     "DescribeExport", "DescribeGlobalTable", "DescribeGlobalTableSettings", "GetShardIterator",
+    "RestoreTableFromBackup", "RestoreTableToPointInTime", "ImportTable", "DescribeImport", "CreateGlobalTable",
+    "UpdateGlobalTable", "UpdateGlobalTableSettings", "StartBulkPutItems", "DescribeBulkOperation",
+    "ListBulkOperations", "CancelBulkOperation", "StartAwsBackupJob", "RestoreTableFromAwsBackup",
+    "CreateTableReplica", "DeleteTableReplica", "InjectError", "GetAbacStatus", "UpdateAbacStatus",
 })
 
 _VARIABLE = re.compile(r"^\$\{([^${}*?]+)\}$")
@@ -116,7 +120,7 @@ class Intent:
     identity: str
     #: The variable's key (``www.amazon.com:user_id``): where ``prove`` puts the caller's value.
     identity_key: str
-    principal_vars: Mapping[str, str]
+    principal_vars: Mapping[str, str | list[str]]
     #: The ``tables`` object as given (case format), and the same as key schemas.
     tables: Mapping[str, Any]
     schemas: Mapping[str, TableSchema]
@@ -203,9 +207,11 @@ def parse_intent(data: Any) -> Intent:
     identity = match.group(0)
     principal_vars = data.get("principal_vars", {})
     if not isinstance(principal_vars, Mapping) or not all(
-        isinstance(k, str) and isinstance(v, str) for k, v in principal_vars.items()
+        isinstance(k, str) and (isinstance(v, str) or (isinstance(v, list) and all(isinstance(i, str) for i in v)))
+        for k, v in principal_vars.items()
     ):
-        raise IntentError("intent.principal_vars: must be an object of string values")
+        raise IntentError("intent.principal_vars: must be an object of strings (or lists of strings, for "
+                          "multivalued keys such as cognito-identity.amazonaws.com:amr)")
     if match.group(1).lower() in {k.lower() for k in principal_vars}:
         raise IntentError(f"intent.principal_vars: must not set the identity {match.group(1)} (prove chooses "
                           "the caller's and another user's values)")
@@ -235,7 +241,7 @@ def _tables(value: Any) -> tuple[dict[str, Any], dict[str, TableSchema]]:
             raise IntentError(f"{path}: needs a partition_key (string)")
         if spec.get("sort_key") is not None and not isinstance(spec.get("sort_key"), str):
             raise IntentError(f"{path}.sort_key: must be a string")
-        extra = set(spec) - {"partition_key", "sort_key", "indexes"}
+        extra = set(spec) - {"partition_key", "sort_key", "indexes", "note"}
         if extra:
             raise IntentError(f"{path}: unknown field(s) {', '.join(sorted(extra))}")
         indexes = spec.get("indexes", {})

@@ -24,15 +24,33 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from enum import StrEnum
+from typing import Any
 
 from iam_policies.conditions import Condition, compile_block
 from iam_policies.errors import MalformedPolicyDocument
 from iam_policies.matching import ActionMatcher, ArnPattern
 from iam_policies.variables import Lookup
 
-PolicyKind = Literal["identity", "session", "trust", "resource"]
-KINDS: tuple[str, ...] = ("identity", "session", "trust", "resource")
+
+class PolicyType(StrEnum):
+    """The policy types IAM evaluates (IAM UG, *Policy evaluation logic*); a refusal names the
+    type that refused ("... because no session policy allows ...")."""
+
+    IDENTITY = "identity"
+    SESSION = "session"
+    TRUST = "trust"
+    RESOURCE = "resource"
+
+
+class StatementEffect(StrEnum):
+    """A statement's ``Effect`` element (IAM UG, *IAM JSON policy elements: Effect*)."""
+
+    ALLOW = "Allow"
+    DENY = "Deny"
+
+
+KINDS: tuple[str, ...] = tuple(PolicyType)
 VERSION_2012 = "2012-10-17"
 VERSION_2008 = "2008-10-17"
 
@@ -76,7 +94,7 @@ class Statement:
     """One compiled statement. ``index`` is its position (0-based) in the policy."""
 
     index: int
-    effect: Literal["Allow", "Deny"]
+    effect: StatementEffect
     sid: str | None = None
     actions: tuple[str, ...] = ()
     not_action: bool = False
@@ -137,7 +155,7 @@ class Statement:
 class Policy:
     """A validated, compiled policy document."""
 
-    kind: PolicyKind
+    kind: PolicyType
     version: str
     statements: tuple[Statement, ...]
     id: str | None = None
@@ -342,7 +360,7 @@ def _policy(tree: Mapping[str, Any], kind: str, name: str | None) -> Policy:
             if statement.sid in seen:
                 raise MalformedPolicyDocument("Statement IDs (SID) in a single policy must be unique", f"{path}.Sid")
             seen[statement.sid] = path
-    return Policy(kind, version, statements, policy_id, name, tree)  # type: ignore[arg-type]
+    return Policy(PolicyType(kind), version, statements, policy_id, name, tree)
 
 
 def _statement(entry: Any, index: int, path: str, kind: str, substitute: bool) -> Statement:
@@ -419,7 +437,7 @@ def _statement(entry: Any, index: int, path: str, kind: str, substitute: bool) -
 
     return Statement(
         index=index,
-        effect=effect,
+        effect=StatementEffect(effect),
         sid=sid or None,
         actions=actions,
         not_action=not_action,

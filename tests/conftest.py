@@ -224,6 +224,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     running = RunningStack(base / "data", free_port_block()).start()
     yield running
     running.stop()
+    fail_on_internal_errors(running)
 
 
 @pytest.fixture
@@ -232,3 +233,18 @@ def fresh_stack(tmp_path: Path) -> Iterator[RunningStack]:
     running = RunningStack(tmp_path / "data", free_port_block())
     yield running
     running.stop()
+    fail_on_internal_errors(running)
+
+
+#: Log lines of a crash answered with a 500 (``webapp.backend.moto_engine.INTERNAL_ERROR_MARK``,
+#: the gateway's catch-all): a stack that logged one fails the suite, even if no test looked.
+INTERNAL_ERROR_MARKS = ("INTERNAL ERROR in the DynamoDB engine", "unexpected error handling DynamoDB request")
+
+
+def fail_on_internal_errors(running: RunningStack) -> None:
+    if not running.log_path.exists():
+        return
+    lines = [line for line in running.log().splitlines() if any(mark in line for mark in INTERNAL_ERROR_MARKS)]
+    if lines:
+        pytest.fail("the stack answered with InternalServerError (see its log " + str(running.log_path)
+                    + "):\n" + "\n".join(lines[:20]), pytrace=False)

@@ -25,7 +25,7 @@ COMMANDS = {
     "serve": ("webapp.cli.serve", "run the app on the local AWS stack and print the URL to open"),
     "dev-token": ("webapp.idp.devtoken", "print a fresh ID token for a demo user (no server needed)"),
     "tables": ("webapp.cli.tables", "create or list the app's tables (locally or on AWS)"),
-    "audit": ("webapp.audit", "follow and filter the authorization audit log"),
+    "audit": ("webapp.cli.audit", "follow and filter the authorization audit log"),
     "users": ("webapp.idp.users", "list or add users of the dev identity provider"),
     "idp-keys": ("webapp.idp.keycmd", "list, rotate or retire the dev identity provider's signing keys"),
 }

@@ -1,10 +1,17 @@
-"""The authorization audit log: one JSON line per decision, and ``python -m webapp audit``.
+"""The authorization audit log: one typed record per decision, one JSON line per record.
 
-Every request the DynamoDB gateway authorizes (and every one it refuses) leaves one line in
-``<data>/audit.jsonl``: who (principal ARN, web-identity subject, source IP), what (the operation
-and each authorization's action, resource, leading keys and attributes), and the decision with
-its reason (deny type, matched statements). It answers "why was this denied?" without a
-debugger, the way CloudTrail's ``errorCode``/``errorMessage`` do on AWS.
+Every service of the local stack that decides a request writes the same record, ``AuditEntry``:
+the DynamoDB gateway (every request it authorizes or refuses), STS (every
+``AssumeRoleWithWebIdentity``) and IAM (every admin call). It says who (principal ARN,
+web-identity subject, source IP), what (the operation and each authorization's action, resource,
+leading keys and attributes) and the decision with its reason (deny type, the policy type that
+refused, the deciding statements), so it answers "why was this denied?" without a debugger, the
+way CloudTrail's ``errorCode``/``errorMessage`` do on AWS.
+
+The record is built from the engine's ``Decision`` in one place (``AuditEntry.decided``), written
+with ``to_dict`` and read back with ``from_dict`` (``python -m webapp audit``, in
+``webapp.cli.audit``), so writers and reader cannot drift apart: three hand-built copies once
+disagreed on ``"index"`` vs ``"statement_index"`` and printed ``by #None`` for a Sid-less statement.
 
 Writes are append-only, one buffered line write plus a flush per decision under a lock, so a
 crash loses at most the line being written. The audit log is a diagnostic, not the durability
@@ -13,15 +20,251 @@ path (the backend's journal is).
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
+import enum
 import json
-import sys
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
+
+from iam_policies.decision import AuthorizationResult, Decision, DenyType, MatchedStatement
+from iam_policies.policy import PolicyType, StatementEffect
+
+
+class Verdict(enum.StrEnum):
+    """What the service answered."""
+
+    ALLOW = "Allow"
+    DENY = "Deny"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditedStatement:
+    """A statement that decided: which policy, which statement (Sid and position), which effect."""
+
+    policy_type: PolicyType
+    #: The policy's name, or its position among the policies of its type.
+    policy: str | int
+    sid: str | None
+    #: 0-based position of the statement in its policy.
+    statement_index: int
+    effect: StatementEffect
+
+    @property
+    def label(self) -> str:
+        """The Sid, or ``#<index>`` for a statement without one (as ``Statement.label``)."""
+        return self.sid if self.sid else f"#{self.statement_index}"
+
+    @classmethod
+    def of(cls, matched: MatchedStatement) -> AuditedStatement:
+        statement = matched.statement
+        return cls(matched.kind, matched.policy_name or matched.policy_index, statement.sid,
+                   statement.index, statement.effect)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"policy_type": self.policy_type.value, "policy": self.policy, "sid": self.sid,
+                "statement_index": self.statement_index, "effect": self.effect.value}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AuditedStatement:
+        policy = data.get("policy")
+        return cls(
+            PolicyType(data.get("policy_type", "identity")),
+            policy if isinstance(policy, (str, int)) else 0,
+            _text(data.get("sid")),
+            int(data.get("statement_index", 0)),
+            StatementEffect(data.get("effect", "Allow")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AuditedAuthorization:
+    """One authorization of a request and the decision on it."""
+
+    action: str
+    resource: str
+    decision: Verdict
+    deny_type: DenyType | None = None
+    leading_keys: tuple[str, ...] | None = None
+    attributes: tuple[str, ...] | None = None
+    #: One sentence for an administrator (``AuthorizationResult.reason``).
+    reason: str | None = None
+
+    @classmethod
+    def of(cls, result: AuthorizationResult) -> AuditedAuthorization:
+        authorization = result.authorization
+        context = authorization.context
+        leading = attributes = None
+        if context:
+            value = context.get("dynamodb:LeadingKeys")
+            leading = tuple(value) if isinstance(value, (list, tuple)) else None
+            value = context.get("dynamodb:Attributes")
+            attributes = tuple(value) if isinstance(value, (list, tuple)) else None
+        return cls(authorization.action, authorization.resource,
+                   Verdict.ALLOW if result.allowed else Verdict.DENY, result.deny_type,
+                   leading, attributes, result.reason())
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"action": self.action, "resource": self.resource,
+                               "decision": self.decision.value,
+                               "deny_type": self.deny_type.value if self.deny_type else None}
+        if self.leading_keys is not None:
+            out["leading_keys"] = list(self.leading_keys)
+        if self.attributes is not None:
+            out["attributes"] = list(self.attributes)
+        if self.reason is not None:
+            out["reason"] = self.reason
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AuditedAuthorization:
+        return cls(
+            str(data.get("action", "")), str(data.get("resource", "")),
+            Verdict(data.get("decision", "Deny")), _enum(DenyType, data.get("deny_type")),
+            _strings(data.get("leading_keys")), _strings(data.get("attributes")),
+            _text(data.get("reason")),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One decision of one service, as the audit log stores it."""
+
+    time: str
+    request_id: str
+    #: ``dynamodb``, ``sts`` or ``iam``.
+    service: str
+    operation: str
+    decision: Verdict
+    principal: str | None = None
+    subject: str | None = None
+    source_ip: str | None = None
+    authorizations: tuple[AuditedAuthorization, ...] = ()
+    #: The deciding statements: for a deny those of the first refused authorization (its Deny
+    #: statements, none for an implicit deny); for an allow every authorization's Allow ones.
+    matched: tuple[AuditedStatement, ...] = ()
+    deny_type: DenyType | None = None
+    #: The policy type that refused (identity, session, trust).
+    denied_by: PolicyType | None = None
+    #: The wire error code the caller got, when refused before or outside policy evaluation
+    #: (SigV4, token validation, parameters).
+    error: str | None = None
+    message: str | None = None
+    #: STS: the role asked for, the session name and the token's issuer.
+    role_arn: str | None = None
+    session_name: str | None = None
+    issuer: str | None = None
+
+    @classmethod
+    def decided(cls, decision: Decision, *, time: str, request_id: str, service: str,
+                operation: str, **facts: Any) -> AuditEntry:
+        """The entry of a request the engine decided (``facts``: the other fields)."""
+        return cls(time, request_id, service, operation, **_outcome(decision), **facts)
+
+    def with_decision(self, decision: Decision) -> AuditEntry:
+        """This entry, completed with the engine's decision (STS: after the token checks)."""
+        return replace(self, **_outcome(decision))
+
+    @property
+    def why(self) -> str:
+        """``implicit``, ``explicit by DenyWrites``, ``by OwnItems,#2``, an error code, or ``-``."""
+        parts = [self.deny_type.value] if self.deny_type else []
+        if self.matched:
+            parts.append("by " + ",".join(m.label for m in self.matched))
+        if self.error:
+            parts.append(self.error)
+        return " ".join(parts) or "-"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object of one log line; fields without a value are left out."""
+        out: dict[str, Any] = {"time": self.time, "request_id": self.request_id,
+                               "service": self.service, "operation": self.operation,
+                               "decision": self.decision.value}
+        for name in _OPTIONAL_TEXT:
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = value
+        out["authorizations"] = [a.to_dict() for a in self.authorizations]
+        out["matched"] = [m.to_dict() for m in self.matched]
+        if self.deny_type is not None:
+            out["deny_type"] = self.deny_type.value
+        if self.denied_by is not None:
+            out["denied_by"] = self.denied_by.value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> AuditEntry:
+        """The entry of one log line; raises ``ValueError`` (or ``TypeError``) on a malformed one."""
+        return cls(
+            str(data.get("time", "")), str(data.get("request_id", "")),
+            str(data.get("service") or "dynamodb"), str(data.get("operation", "")),
+            Verdict(data.get("decision", "Deny")),
+            authorizations=tuple(AuditedAuthorization.from_dict(a) for a in _objects(data.get("authorizations"))),
+            matched=tuple(AuditedStatement.from_dict(m) for m in _objects(data.get("matched"))),
+            deny_type=_enum(DenyType, data.get("deny_type")),
+            denied_by=_enum(PolicyType, data.get("denied_by")),
+            **{name: _text(data.get(name)) for name in _OPTIONAL_TEXT},
+        )
+
+
+def _outcome(decision: Decision) -> dict[str, Any]:
+    """The fields a ``Decision`` gives an entry. The deciding statements: for a deny, the first
+    refused authorization's (its Deny statements, none for an implicit deny); for an allow, the
+    Allow statements of every authorization, each once."""
+    refused = decision.denied
+    deciding = refused.deciding if refused is not None else [m for r in decision.results for m in r.deciding]
+    matched: list[AuditedStatement] = []
+    for statement in deciding:
+        audited = AuditedStatement.of(statement)
+        if audited not in matched:
+            matched.append(audited)
+    return {
+        "decision": Verdict.ALLOW if refused is None else Verdict.DENY,
+        "authorizations": tuple(AuditedAuthorization.of(r) for r in decision.results),
+        "matched": tuple(matched),
+        "deny_type": decision.deny_type,
+        "denied_by": refused.denied_by if refused is not None else None,
+    }
+
+
+_OPTIONAL_TEXT = ("principal", "subject", "source_ip", "error", "message", "role_arn", "session_name", "issuer")
+
+#: Where a service hands its entries (``AuditLog.record``, or a list's ``append`` in tests).
+Audit = Callable[[AuditEntry], None]
+
+E = TypeVar("E", bound=enum.Enum)
+
+
+def _enum(kind: type[E], value: Any) -> E | None:
+    """``kind(value)``, or ``None`` for no value or one this version does not know."""
+    try:
+        return kind(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _strings(value: Any) -> tuple[str, ...] | None:
+    return tuple(str(v) for v in value) if isinstance(value, list) else None
+
+
+def _objects(value: Any) -> Sequence[Mapping[str, Any]]:
+    return [v for v in value if isinstance(v, Mapping)] if isinstance(value, list) else []
+
+
+def now_iso(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z"
+    )
+
+
+# Writing -----------------------------------------------------------------------------------------
 
 
 class AuditLog:
@@ -38,8 +281,8 @@ class AuditLog:
         self._lock = threading.Lock()
         self._handle: IO[str] | None = None
 
-    def record(self, entry: Mapping[str, Any]) -> None:
-        line = json.dumps(entry, separators=(",", ":"), default=str, ensure_ascii=False) + "\n"
+    def record(self, entry: AuditEntry) -> None:
+        line = json.dumps(entry.to_dict(), separators=(",", ":"), default=str, ensure_ascii=False) + "\n"
         with self._lock:
             if self._handle is None:
                 self._handle = open(self.path, "a", encoding="utf-8")  # noqa: SIM115 - kept open
@@ -57,17 +300,12 @@ class AuditLog:
                 self._handle = None
 
 
-def now_iso(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="milliseconds").replace(
-        "+00:00", "Z"
-    )
+# Reading -----------------------------------------------------------------------------------------
 
 
-# Reading and filtering ---------------------------------------------------------------------------
-
-
-def read_entries(path: Path, *, follow: bool = False, poll: float = 0.5) -> Iterator[dict[str, Any]]:
-    """Entries in order; with ``follow``, keep waiting for new ones (like ``tail -f``)."""
+def read_entries(path: Path, *, follow: bool = False, poll: float = 0.5) -> Iterator[AuditEntry]:
+    """Entries in order; with ``follow``, keep waiting for new ones (like ``tail -f``). A line cut
+    short by a crash, or one that is not an entry, is passed over."""
     while not path.exists():
         if not follow:
             return
@@ -84,146 +322,13 @@ def read_entries(path: Path, *, follow: bool = False, poll: float = 0.5) -> Iter
                 if not line:
                     continue
                 try:
-                    entry = json.loads(line)
-                except ValueError:
-                    continue  # a line cut short by a crash
-                if isinstance(entry, dict):
+                    data = json.loads(line)
+                    entry = AuditEntry.from_dict(data) if isinstance(data, dict) else None
+                except (ValueError, TypeError):
+                    entry = None
+                if entry is not None:
                     yield entry
             elif follow:
                 time.sleep(poll)
             else:
                 return
-
-
-def _parse_since(text: str) -> float:
-    try:
-        when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--since wants an ISO-8601 time such as 2026-01-31T12:00:00Z, not {text!r}"
-        ) from None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return when.timestamp()
-
-
-def _entry_time(entry: Mapping[str, Any]) -> float:
-    try:
-        return _parse_since(str(entry.get("time", "")))
-    except argparse.ArgumentTypeError:
-        return 0.0
-
-
-def matches(entry: Mapping[str, Any], args: argparse.Namespace) -> bool:
-    """Whether ``entry`` passes every filter given on the command line."""
-    auths = entry.get("authorizations") or []
-    if args.principal and args.principal not in str(entry.get("principal", "")):
-        return False
-    if args.subject and args.subject != entry.get("subject"):
-        return False
-    if args.decision and args.decision.lower() != str(entry.get("decision", "")).lower():
-        return False
-    if args.action:
-        wanted = args.action.lower()
-        wanted = wanted if ":" in wanted else f"dynamodb:{wanted}"
-        names = {str(a.get("action", "")).lower() for a in auths}
-        if wanted not in names and wanted != f"dynamodb:{str(entry.get('operation', '')).lower()}":
-            return False
-    if args.table:
-        tables = {_table_of(str(a.get("resource", ""))) for a in auths}
-        if args.table not in tables:
-            return False
-    return not (args.since is not None and _entry_time(entry) < args.since)
-
-
-def _table_of(resource: str) -> str:
-    _, _, rest = resource.partition(":table/")
-    return rest.split("/", 1)[0]
-
-
-# Formatting -------------------------------------------------------------------------------------
-
-
-def format_text(entries: Iterable[Mapping[str, Any]], out: IO[str]) -> int:
-    columns = ("TIME", "DECISION", "PRINCIPAL", "SUBJECT", "OPERATION", "RESOURCE", "WHY")
-    rows_seen = 0
-    out.write("  ".join(f"{c:<{w}}" for c, w in zip(columns, _WIDTHS, strict=True)).rstrip() + "\n")
-    for entry in entries:
-        rows_seen += 1
-        out.write(_row(entry) + "\n")
-        out.flush()
-    return rows_seen
-
-
-_WIDTHS = (24, 8, 28, 36, 28, 40, 0)
-
-
-def _row(entry: Mapping[str, Any]) -> str:
-    auths = entry.get("authorizations") or []
-    resources = sorted({_short_resource(str(a.get("resource", ""))) for a in auths}) or ["-"]
-    principal = str(entry.get("principal") or "-")
-    principal = principal.split(":assumed-role/", 1)[-1] if ":assumed-role/" in principal else principal
-    why = entry.get("deny_type") or ""
-    matched = entry.get("matched") or []
-    sids = [str(m.get("sid") or f"#{m.get('index')}") for m in matched if isinstance(m, Mapping)]
-    if sids:
-        why = (why + " " if why else "") + "by " + ",".join(sids)
-    if entry.get("error"):
-        why = (why + " " if why else "") + str(entry["error"])
-    cells = (
-        str(entry.get("time", "-")), str(entry.get("decision", "-")), principal,
-        str(entry.get("subject") or "-"), str(entry.get("operation", "-")),
-        ",".join(resources), why or "-",
-    )
-    return "  ".join(
-        f"{_clip(c, w):<{w}}" if w else c for c, w in zip(cells, _WIDTHS, strict=True)
-    ).rstrip()
-
-
-def _short_resource(resource: str) -> str:
-    _, sep, rest = resource.partition(":table/")
-    return f"table/{rest}" if sep else resource
-
-
-def _clip(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-# Command ----------------------------------------------------------------------------------------
-
-
-def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--data-dir", type=Path, help="the stack's data directory (default ./data)")
-    parser.add_argument("--follow", "-f", action="store_true", help="keep printing new decisions")
-    parser.add_argument("--principal", help="only this principal (part of its ARN, e.g. the session name)")
-    parser.add_argument("--subject", help="only this web-identity subject (the token's sub)")
-    parser.add_argument("--decision", choices=("Allow", "Deny"), type=str.capitalize,
-                        help="only allowed or only denied requests")
-    parser.add_argument("--action", help="only this action (GetItem or dynamodb:GetItem)")
-    parser.add_argument("--table", help="only decisions about this table (and its indexes)")
-    parser.add_argument("--since", type=_parse_since, help="only decisions at or after this ISO-8601 time")
-    parser.add_argument("--format", choices=("text", "json"), default="text",
-                        help="text for people (default) or json, one decision per line")
-
-
-def run(args: argparse.Namespace) -> int:
-    data_dir = args.data_dir
-    if data_dir is None:
-        from webapp.settings import Settings
-
-        data_dir = Settings.from_env().data_dir
-    path = Path(data_dir) / "audit.jsonl"
-    if not path.exists() and not args.follow:
-        print(f"No audit log at {path} yet (the DynamoDB endpoint writes it).", file=sys.stderr)
-        return 1
-    selected = (e for e in read_entries(path, follow=args.follow) if matches(e, args))
-    try:
-        if args.format == "json":
-            for entry in selected:
-                sys.stdout.write(json.dumps(entry, ensure_ascii=False) + "\n")
-                sys.stdout.flush()
-        else:
-            format_text(selected, sys.stdout)
-    except BrokenPipeError:
-        return 0
-    return 0

@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass, field
 from typing import Any
 
+from iam_policies.issuers import is_loopback, issuer_problem
 from webapp.clock import Clock, system_clock
 from webapp.credentials import CredentialAuthority
 from webapp.serving import Server
@@ -40,6 +41,7 @@ class LocalStack:
         from webapp.iam.registry import IamRegistry
         from webapp.idp import IdentityProvider, create_idp_blueprint
         from webapp.sts import create_sts_app
+        from webapp.sts.discovery import provider_jwks
         from webapp.tables import ensure_tables
 
         credentials = CredentialAuthority.open(s.data_dir, self.clock)
@@ -62,8 +64,7 @@ class LocalStack:
         credentials.save_service_keys(s.data_dir)
         _write_admin_profile(s, admin_key.access_key_id, admin_key.secret_access_key)
 
-        def jwks_for(issuer: str) -> dict[str, Any]:
-            return idp.jwks() if issuer == s.issuer else {"keys": []}
+        jwks_for = provider_jwks(None if s.oidc_metadata_url else s.issuer, idp.jwks)
 
         host_settings = s.with_(oidc_client_secret=s.oidc_client_secret or idp.client_secret(s.client_id))
         host_app = create_app(
@@ -74,7 +75,7 @@ class LocalStack:
         apps: list[tuple[str, int, Any]] = [
             ("host", s.port, host_app),
             ("sts", s.sts_port, create_sts_app(s, registry, credentials, jwks_for, self.clock, audit=audit.record)),
-            ("dynamodb", s.dynamodb_port, create_dynamodb_app(s, registry, credentials, backend, audit, self.clock)),
+            ("dynamodb", s.dynamodb_port, create_dynamodb_app(s, registry, credentials, backend, audit.record, self.clock)),
             ("iam", s.iam_port, create_iam_app(s, registry, credentials, self.clock, audit=audit.record)),
         ]
         self.components = {
@@ -106,11 +107,18 @@ class LocalStack:
 
     def banner(self) -> str:
         s = self.settings
-        users = self.components["idp"].users.names() if "idp" in self.components else []
+        if s.oidc_metadata_url:
+            signin = [f"  Sign in with:  {s.issuer} (client {s.client_id}; discovery {s.oidc_metadata_url})"]
+            if is_loopback(s.issuer) and issuer_problem(s.issuer, allow_loopback=False) is not None:
+                signin.append("                 a loopback issuer over http or with a port: accepted by this local "
+                              "stack only, AWS requires https:// without a port")
+        else:
+            users = self.components["idp"].users.names() if "idp" in self.components else []
+            signin = [f"  Sign in as:    {', '.join(users)} (the dev identity provider needs no password)"]
         return "\n".join([
             "Local stack ready.",
             f"  Open the app:  {s.host_url}/",
-            f"  Sign in as:    {', '.join(users)} (the dev identity provider needs no password)",
+            *signin,
             f"  STS:           {s.sts_url}",
             f"  DynamoDB:      {s.dynamodb_url}",
             f"  IAM:           {s.iam_url}",

@@ -8,6 +8,7 @@ import re
 
 from iam_policies.cli import CommandError
 from iam_policies.deployment import DeploymentParams
+from iam_policies.issuers import issuer_problem
 
 _THUMBPRINT = re.compile(r"[0-9A-Fa-f]{40}")
 
@@ -21,7 +22,8 @@ def add_deployment_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--partition", default="aws",
                        help="AWS partition of the ARNs: aws, aws-cn or aws-us-gov (default aws)")
     group.add_argument("--issuer", default="https://idp.localhost/dev",
-                       help="the OpenID Connect issuer URL, https://host/path (default: the local dev provider)")
+                       help="the OpenID Connect issuer URL, https://host/path (default: the local dev provider; "
+                            "with --endpoint-url also a loopback http://localhost:PORT/path)")
     group.add_argument("--client-id", action="append", dest="client_ids", metavar="CLIENT_ID",
                        help="an OAuth client id (audience) the user role trusts; repeat for several "
                             "(default webapp)")
@@ -41,8 +43,11 @@ def add_deployment_arguments(parser: argparse.ArgumentParser) -> None:
 
 def deployment_params(args: argparse.Namespace) -> DeploymentParams:
     """The deployment the arguments describe; bad values raise ``CommandError`` saying what to fix."""
-    if not args.issuer.startswith("https://"):
-        raise CommandError(f"--issuer must start with https:// (IAM requires it), got {args.issuer!r}")
+    # A loopback http issuer (http://localhost:8080/realms/x) is the local stack's exception, so
+    # it is accepted only against the local stack's IAM (--endpoint-url), never against AWS.
+    problem = issuer_problem(args.issuer, allow_loopback=bool(getattr(args, "endpoint_url", None)))
+    if problem is not None:
+        raise CommandError(f"--issuer {args.issuer!r}: {problem}")
     if not 3600 <= args.max_session_duration <= 43200:
         raise CommandError(f"--max-session-duration must be 3600 to 43200 seconds (IAM's range), "
                          f"got {args.max_session_duration}")

@@ -24,6 +24,22 @@ Only what authorization needs is kept: every document path (its first element de
 condition its conditions. Parses are cached on the expression text, because the endpoint
 derives a context for every request and apps send the same few expressions again and again.
 Error texts follow DynamoDB's ValidationException wording.
+
+**No recursion on the request's nesting.** A ConditionExpression may nest as deep as 4 KB of
+``(`` or ``NOT`` allow; the boolean structure is parsed with an explicit stack (shunting-yard)
+rather than recursive descent, so no input reaches Python's recursion limit (issue 11: 400
+nested parentheses or 1,000 ``NOT``s were a ``RecursionError``, an HTTP 500). DynamoDB's own
+limits are enforced on the way, with its messages:
+
+* at most 300 operators (Developer Guide, *Service, account, and table quotas* → "Expression
+  parameters"; the text ``The expression contains too many operators; operator count: 301`` is
+  DynamoDB's, as recorded in ScyllaDB's ``test/alternator/test_limits.py``, which also shows that
+  parentheses and function calls are not counted in conditions). The update functions count in
+  an UpdateExpression ("operators or functions");
+* ``((x))`` is refused as ``The expression has redundant parentheses;`` (DynamoDB; moto applies
+  the same rule), which with the operator limit bounds how deep parentheses can nest;
+* a document path has at most 32 levels (``The document path has too many nesting levels;
+  nesting levels: 33``, DynamoDB's text per the same ScyllaDB test).
 """
 
 from __future__ import annotations
@@ -71,6 +87,15 @@ _COMPARATORS = frozenset({"=", "<>", "<", "<=", ">", ">="})
 _UPDATE_SECTIONS = ("SET", "REMOVE", "ADD", "DELETE")
 #: DynamoDB DG, *Service, account, and table quotas*: "The maximum length of any expression string is 4 KB".
 MAX_EXPRESSION_BYTES = 4096
+#: The same page: "The maximum number of operators or functions allowed in an UpdateExpression is 300";
+#: DynamoDB applies it to conditions too (see the module docstring).
+MAX_OPERATORS = 300
+#: DynamoDB DG, *Naming rules and data types* → document paths: 32 levels of nesting.
+MAX_PATH_DEPTH = 32
+#: Update functions nested in one another (``list_append(list_append(...))``). Not a DynamoDB
+#: limit (its bound is the 300 operators) but the local storage's: moto evaluates them
+#: recursively and fails past about 170 levels, so the local stack refuses deeper ones in words.
+MAX_FUNCTION_NESTING = 100
 
 
 @dataclass(frozen=True)
@@ -202,6 +227,8 @@ class _Parser:
         #: The first bare reserved word; reported only once the text parses, as DynamoDB checks
         #: syntax before names.
         self.reserved: str | None = None
+        self.operators = 0
+        self.function_depth = 0
 
     # -- token helpers -------------------------------------------------------------------
     def peek(self, offset: int = 0) -> Token:
@@ -243,6 +270,11 @@ class _Parser:
     def fail(self, reason: str) -> ValidationException:
         return invalid(f"Invalid {self.kind}: {reason}")
 
+    def count_operator(self) -> None:
+        self.operators += 1
+        if self.operators > MAX_OPERATORS:
+            raise self.fail(f"The expression contains too many operators; operator count: {self.operators}")
+
     # -- names, paths and operands ---------------------------------------------------------
     def name(self) -> str:
         token = self.advance()
@@ -270,6 +302,8 @@ class _Parser:
                 self.expect_op("]")
             else:
                 break
+        if len(elements) > MAX_PATH_DEPTH:
+            raise self.fail(f"The document path has too many nesting levels; nesting levels: {len(elements)}")
         path = tuple(elements)
         self.paths.append(path)
         return path
@@ -315,7 +349,7 @@ class _Parser:
             return self.value()
         if self.at_function():
             function = self.function_name({"size": 1})
-            args = self.arguments(function, self.operand)
+            args = self.arguments(function, self.size_argument)
             if not isinstance(args[0], PathOperand):
                 raise self.fail(f"Operator or function requires a document path; operator or function: {function}")
             return SizeOperand(args[0].path)
@@ -323,30 +357,84 @@ class _Parser:
             return PathOperand(self.path())
         raise self.error()
 
+    def size_argument(self) -> Operand:
+        """``size``'s operand: a path, or whatever else is there, refused by the caller without
+        descending into it (``size(size(size(...)))`` nests no deeper than one level)."""
+        token = self.peek()
+        if token.kind in ("name", "alias") and not self.at_function():
+            return PathOperand(self.path())
+        if token.kind == "value":
+            return self.value()
+        if self.at_function():
+            raise self.fail("Operator or function requires a document path; operator or function: size")
+        raise self.error()
+
     # -- conditions --------------------------------------------------------------------------
     def condition(self) -> Condition:
-        left = self.conjunction()
-        while self.at_keyword("OR"):
-            self.advance()
-            left = BoolOp("OR", left, self.conjunction())
-        return left
+        """``condition := and (OR and)*; and := not (AND not)*; not := NOT not | ( condition ) |
+        primary``, by shunting-yard: operators and open parentheses wait on ``pending``, finished
+        conditions on ``done``. Precedence NOT > AND > OR, left-associative (DynamoDB DG,
+        *Precedence in conditions*). Stops before the first token that cannot continue it."""
+        done: list[Condition] = []
+        #: ("NOT" | "AND" | "OR" | "(", index of its token)
+        pending: list[tuple[str, int]] = []
+        groups = 0  # open parentheses on ``pending``
+        #: index of each ")" seen -> index of the "(" it closed
+        closed: dict[int, int] = {}
+        precedence = {"OR": 1, "AND": 2, "NOT": 3}
 
-    def conjunction(self) -> Condition:
-        left = self.negation()
-        while self.at_keyword("AND"):
-            self.advance()
-            left = BoolOp("AND", left, self.negation())
-        return left
+        def reduce() -> None:
+            op, _ = pending.pop()
+            if op == "NOT":
+                done.append(Not(done.pop()))
+            else:
+                right = done.pop()
+                done.append(BoolOp(op, done.pop(), right))
 
-    def negation(self) -> Condition:
-        if self.at_keyword("NOT"):
-            self.advance()
-            return Not(self.negation())
-        if self.at_op("("):
-            self.advance()
-            inner = self.condition()
-            self.expect_op(")")
-            return inner
+        while True:
+            # an operand is expected
+            if self.at_keyword("NOT"):
+                self.count_operator()
+                pending.append(("NOT", self.position))
+                self.advance()
+                continue
+            if self.at_op("("):
+                pending.append(("(", self.position))
+                groups += 1
+                self.advance()
+                continue
+            done.append(self.primary())
+            # an operator, a ")" or the end
+            while True:
+                token = self.peek()
+                word = token.text.upper() if token.kind == "name" else ""
+                if word in ("AND", "OR"):
+                    self.count_operator()
+                    while pending and pending[-1][0] != "(" and precedence[pending[-1][0]] >= precedence[word]:
+                        reduce()
+                    pending.append((word, self.position))
+                    self.advance()
+                    break
+                if groups and token.kind == "op" and token.text == ")":
+                    while pending[-1][0] != "(":
+                        reduce()
+                    _, opened = pending.pop()
+                    groups -= 1
+                    closing = self.position
+                    closed[closing] = opened
+                    # "((x))": a group whose only content is another group (DynamoDB refuses it).
+                    if closed.get(closing - 1) == opened + 1:
+                        raise self.fail("The expression has redundant parentheses;")
+                    self.advance()
+                    continue
+                if groups:
+                    raise self.error()  # an unclosed "(": whatever stands here should have been ")"
+                while pending:
+                    reduce()
+                return done[0]
+
+    def primary(self) -> Condition:
+        """A function call or a comparison: no nested conditions, so no recursion."""
         if self.at_function() and self.peek().text != "size":
             function = self.function_name(_CONDITION_FUNCTIONS)
             args = self.arguments(function, self.operand)
@@ -359,9 +447,11 @@ class _Parser:
         subject = self.operand()
         token = self.peek()
         if token.kind == "op" and token.text in _COMPARATORS:
+            self.count_operator()
             self.advance()
             return Compare(token.text, subject, self.operand())
         if self.at_keyword("BETWEEN"):
+            self.count_operator()
             self.advance()
             low = self.operand()
             if not self.at_keyword("AND"):
@@ -369,6 +459,7 @@ class _Parser:
             self.advance()
             return Between(subject, low, self.operand())
         if self.at_keyword("IN"):
+            self.count_operator()
             self.advance()
             self.expect_op("(")
             choices = [self.operand()]
@@ -383,6 +474,7 @@ class _Parser:
     def update_value(self) -> None:
         self.update_operand()
         if self.at_op("+") or self.at_op("-"):
+            self.count_operator()
             self.advance()
             self.update_operand()
 
@@ -392,6 +484,13 @@ class _Parser:
             return self.value()
         if self.at_function():
             function = self.function_name(_UPDATE_FUNCTIONS)
+            self.count_operator()
+            self.function_depth += 1
+            if self.function_depth > MAX_FUNCTION_NESTING:
+                raise self.fail(
+                    f"Functions are nested more than {MAX_FUNCTION_NESTING} deep; the local stack's storage "
+                    "cannot evaluate deeper ones (DynamoDB's own bound is 300 operators or functions)"
+                )
             if function == "if_not_exists":
                 target = self.path()
                 self.expect_op(",")
@@ -402,6 +501,7 @@ class _Parser:
                 self.update_operand()
                 target = ()
             self.expect_op(")")
+            self.function_depth -= 1
             return PathOperand(target)
         if token.kind in ("name", "alias"):
             return PathOperand(self.path())
@@ -477,16 +577,14 @@ def key_conditions(text: str) -> tuple[Parsed, tuple[KeyCondition, ...]]:
     kind = "KeyConditionExpression"
     parsed = parse(kind, text)
     parts: list[Condition] = []
-
-    def flatten(node: Condition) -> None:
+    assert parsed.condition is not None
+    stack: list[Condition] = [parsed.condition]
+    while stack:  # the AND-joined parts, left to right, without recursion
+        node = stack.pop()
         if isinstance(node, BoolOp) and node.op == "AND":
-            flatten(node.left)
-            flatten(node.right)
+            stack += (node.right, node.left)
         else:
             parts.append(node)
-
-    assert parsed.condition is not None
-    flatten(parsed.condition)
     result: list[KeyCondition] = []
     for part in parts:
         result.append(_key_condition(part))

@@ -17,6 +17,13 @@ ExecuteStatement, BatchExecuteStatement and ExecuteTransaction map each statemen
 - ``dynamodb:ReturnValues`` (UPDATE/DELETE): from ``RETURNING`` (ALL OLD → ALL_OLD, MODIFIED NEW
   → UPDATED_NEW, …) or ReturnValuesOnConditionCheckFailure=ALL_OLD; absent otherwise.
 - ``dynamodb:EnclosingOperation``: ``ExecuteTransaction`` inside a transaction only (A.4).
+
+The parser descends recursively, so its nesting (parentheses, ``NOT``, list and map literals,
+function calls) is bounded: a statement of 8,192 characters could otherwise nest 4,000 deep and
+end in Python's ``RecursionError`` (issue 11). ``AND``/``OR`` chains are kept flat (one node per
+chain), and bounded in number because moto's PartiQL engine, which runs the statement next,
+evaluates them recursively. Both bounds are the local stack's, not documented DynamoDB limits,
+and say so in their message.
 """
 
 from __future__ import annotations
@@ -86,8 +93,18 @@ class Statement:
     parameters: int = 0
 
 
+#: Nesting of parentheses, NOT, literals and calls the parser follows (a local bound, see above).
+MAX_NESTING = 64
+#: AND/OR per statement (a local bound: moto's PartiQL engine recurses on each).
+MAX_BOOLEAN_OPERATORS = 300
+
+
 def malformed(detail: str) -> ValidationException:
     return invalid(f"Statement wasn't well formed, can't be processed: {detail}")
+
+
+def too_complex(what: str) -> ValidationException:
+    return invalid(f"The statement has {what}; the local stack does not evaluate statements this complex")
 
 
 class _Parser:
@@ -105,6 +122,21 @@ class _Parser:
         self.position = 0
         self.names: set[str] = set()
         self.parameters = 0
+        self.depth = 0
+        self.booleans = 0
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise too_complex(f"more than {MAX_NESTING} levels of nesting")
+
+    def leave(self) -> None:
+        self.depth -= 1
+
+    def boolean(self) -> None:
+        self.booleans += 1
+        if self.booleans > MAX_BOOLEAN_OPERATORS:
+            raise too_complex(f"more than {MAX_BOOLEAN_OPERATORS} AND/OR operators")
 
     def peek(self, offset: int = 0) -> Tok:
         return self.tokens[min(self.position + offset, len(self.tokens) - 1)]
@@ -181,12 +213,14 @@ class _Parser:
         if self.op("[", "<<"):
             close = "]" if self.advance().text == "[" else ">>"
             items: list[Any] = []
+            self.enter()
             while not self.op(close):
                 items.append(self.expression())
                 if not self.op(","):
                     break
                 self.advance()
             self.expect_op(close)
+            self.leave()
             return Node("list", tuple(items))
         if self.op("{"):
             return Node("map", tuple(self.map_literal().values()))
@@ -197,6 +231,7 @@ class _Parser:
 
     def map_literal(self) -> dict[str, Any]:
         self.expect_op("{")
+        self.enter()
         entries: dict[str, Any] = {}
         while not self.op("}"):
             key = self.advance()
@@ -208,6 +243,7 @@ class _Parser:
                 break
             self.advance()
         self.expect_op("}")
+        self.leave()
         return entries
 
     def operand(self) -> Any:
@@ -216,12 +252,15 @@ class _Parser:
             return found
         if self.op("("):
             self.advance()
+            self.enter()
             inner = self.expression()
             self.expect_op(")")
+            self.leave()
             return inner
         if self.peek().kind == "name" and self.peek(1).kind == "op" and self.peek(1).text == "(":
             self.advance()
             self.advance()
+            self.enter()
             args: list[Any] = []
             while not self.op(")"):
                 args.append(self.expression())
@@ -229,6 +268,7 @@ class _Parser:
                     break
                 self.advance()
             self.expect_op(")")
+            self.leave()
             return Node("other", tuple(args))
         if self.peek().kind in ("name", "quoted"):
             return self.path()
@@ -273,22 +313,28 @@ class _Parser:
     def negation(self) -> Any:
         if self.keyword("NOT"):
             self.advance()
-            return Node("other", (self.negation(),))
+            self.enter()
+            inner = self.negation()
+            self.leave()
+            return Node("other", (inner,))
         return self.predicate()
 
     def conjunction(self) -> Any:
-        left = self.negation()
+        """``a AND b AND c`` as one node with three arguments (no depth per operand)."""
+        terms = [self.negation()]
         while self.keyword("AND"):
+            self.boolean()
             self.advance()
-            left = Node("AND", (left, self.negation()))
-        return left
+            terms.append(self.negation())
+        return terms[0] if len(terms) == 1 else Node("AND", tuple(terms))
 
     def expression(self) -> Any:
-        left = self.conjunction()
+        terms = [self.conjunction()]
         while self.keyword("OR"):
+            self.boolean()
             self.advance()
-            left = Node("OR", (left, self.conjunction()))
-        return left
+            terms.append(self.conjunction())
+        return terms[0] if len(terms) == 1 else Node("OR", tuple(terms))
 
     def where(self) -> Any:
         if self.keyword("WHERE"):
@@ -410,9 +456,13 @@ def _pinned(node: Any, key: str) -> list[Lit] | None:
                 if found is not None:
                     return found
         elif node.op == "OR":
-            left, right = (_pinned(side, key) for side in node.args)
-            if left is not None and right is not None:
-                return left + right
+            pinned: list[Lit] = []
+            for side in node.args:
+                found = _pinned(side, key)
+                if found is None:
+                    return None
+                pinned += found
+            return pinned
     return None
 
 

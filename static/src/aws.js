@@ -89,7 +89,10 @@ export function createAws({ config, getToken, store }) {
   client.middlewareStack.add(
     (next) => async (args) => {
       store.bump("requests");
-      return next(args);
+      const startedAt = performance.now();
+      const out = await next(args);
+      store.set({ lastSuccessStartedAt: startedAt });
+      return out;
     },
     { step: "initialize", name: "pageRequestCounter" },
   );

@@ -28,17 +28,47 @@ export function isConditionFailure(error) {
   return /ConditionalCheckFailed/.test(error.message ?? "");
 }
 
+/**
+ * STS's answers that say the deployment is misconfigured, not that the user's session ended: the
+ * token's issuer is not a registered provider, its keys cannot be had, the provider cannot be
+ * reached, or the role does not trust it. Signing in again cannot fix these (it would loop), so
+ * the page says what is wrong and who can fix it. Messages: STS API Reference,
+ * AssumeRoleWithWebIdentity, "Errors".
+ */
+const CONFIGURATION = [
+  [/No OpenIDConnect provider found/i, "This app's sign-in provider is not registered in AWS IAM, so AWS will not accept its sign-ins. An administrator must register it (docs/deploy.md); signing in again will not help."],
+  [/Couldn't retrieve verification key/i, "AWS could not get the sign-in provider's keys to check your sign-in. An administrator must check the provider's address and keys; signing in again will not help."],
+  [/Incorrect token audience/i, "AWS does not accept sign-ins for this app's client ID. An administrator must add the client ID to the provider registered in IAM."],
+];
+
+export function configurationProblem(error) {
+  const name = error?.name ?? "";
+  const message = String(error?.message ?? "");
+  if (name === "IDPCommunicationError" || name === "IDPCommunicationErrorException") {
+    return "AWS could not reach the sign-in provider to check your sign-in. Try again in a moment; if it goes on, an administrator must check the provider's address.";
+  }
+  if ((name === "AccessDenied" || name === "AccessDeniedException") && /sts:AssumeRoleWithWebIdentity/.test(message)) {
+    return "The app's AWS role does not trust this sign-in provider or client. An administrator must fix the role's trust policy; signing in again will not help.";
+  }
+  if (name === "InvalidIdentityToken" || name === "InvalidIdentityTokenException") {
+    for (const [pattern, text] of CONFIGURATION) if (pattern.test(message)) return text;
+  }
+  return null;
+}
+
 export function isSessionError(error) {
-  return SESSION.has(error?.name);
+  return SESSION.has(error?.name) && !configurationProblem(error);
 }
 
 /**
- * `{kind, text, detail}`: `kind` is one of access, conflict, throttled, session, network,
+ * `{kind, text, detail}`: `kind` is one of config, access, conflict, throttled, session, network,
  * invalid, other; `text` is the sentence to show; `detail` is AWS's own message (shown smaller).
  */
 export function describeError(error, { conflict } = {}) {
   const detail = String(error?.message ?? error ?? "");
   const name = error?.name ?? "";
+  const configuration = configurationProblem(error);
+  if (configuration) return { kind: "config", text: configuration, detail };
   if (name === "AccessDeniedException" || name === "AccessDenied") {
     return { kind: "access", text: "You don't have permission to do that.", detail };
   }

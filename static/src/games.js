@@ -54,18 +54,25 @@ export function createGames({ db, tables, me }) {
       const out = await db.update({
         TableName: T, Key: { GameId: game.GameId },
         UpdateExpression: "SET #GameStatus = :active, #UpdatedAt = :now",
-        ConditionExpression: "#GameStatus = :pending AND #Opponent = :me",
-        ExpressionAttributeNames: names("GameStatus", "UpdatedAt", "Opponent"),
-        ExpressionAttributeValues: { ":active": "ACTIVE", ":pending": "PENDING", ":me": me().sub, ":now": isoNow(now) },
+        // No `Opponent = :me` here: the role refuses any UpdateItem naming Host or Opponent (IAM
+        // cannot tell a condition from a SET), and only the two players can write the game at all.
+        ConditionExpression: "#GameStatus = :pending",
+        ExpressionAttributeNames: names("GameStatus", "UpdatedAt"),
+        ExpressionAttributeValues: { ":active": "ACTIVE", ":pending": "PENDING", ":now": isoNow(now) },
         ReturnValues: "ALL_NEW",
       });
       return out.Attributes;
     },
 
-    /** My games (GSIs ByHost and ByOpponent), most recently changed first. */
+    /**
+     * My games (GSIs ByHost and ByOpponent), most recently changed first. Only games whose Host and
+     * Opponent agree with the GameId: IAM makes the creator's sub the GameId's first part, but
+     * cannot see the values a PutItem writes, so an item naming someone else as Host is a forgery.
+     */
     async list() {
       const [hosted, invited] = await Promise.all([byIndex("ByHost", "Host"), byIndex("ByOpponent", "Opponent")]);
-      const all = new Map([...hosted, ...invited].map((g) => [g.GameId, g]));
+      const genuine = (g) => typeof g.GameId === "string" && g.GameId.startsWith(`${g.Host}~${g.Opponent}~`);
+      const all = new Map([...hosted, ...invited].filter(genuine).map((g) => [g.GameId, g]));
       return [...all.values()].sort((a, b) => String(b.UpdatedAt).localeCompare(String(a.UpdatedAt)));
     },
 

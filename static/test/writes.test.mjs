@@ -120,3 +120,22 @@ test("a challenge is created by its host with a GameId that starts with the host
   assert.equal(calls[0].params.ConditionExpression, "attribute_not_exists(#GameId)");
   await assert.rejects(createGames({ db, tables, me }).challenge("alice-sub"), /someone else/);
 });
+
+test("accepting names only status and time: the role refuses any UpdateItem naming Host or Opponent", async () => {
+  const { db, calls } = recorder({ update: () => ({ Attributes: {} }) });
+  await createGames({ db, tables, me }).accept({ GameId: "bob-sub~alice-sub~0123456789ab" });
+  const p = calls[0].params;
+  assert.deepEqual(Object.values(p.ExpressionAttributeNames).sort(), ["GameStatus", "UpdatedAt"]);
+  assert.equal(p.ConditionExpression, "#GameStatus = :pending");
+});
+
+test("my games leave out items whose Host and Opponent disagree with the GameId (forged by a PutItem)", async () => {
+  const genuine = { GameId: "alice-sub~bob-sub~0123456789ab", Host: "alice-sub", Opponent: "bob-sub", UpdatedAt: "2" };
+  const forged = { GameId: "bob-sub~carol-sub~0123456789ab", Host: "alice-sub", Opponent: "carol-sub", UpdatedAt: "3" };
+  const invited = { GameId: "carol-sub~alice-sub~0123456789ab", Host: "carol-sub", Opponent: "alice-sub", UpdatedAt: "1" };
+  const { db } = recorder({
+    query: (p) => ({ Items: p.IndexName === "ByHost" ? [genuine, forged] : [invited] }),
+  });
+  const games = await createGames({ db, tables, me }).list();
+  assert.deepEqual(games.map((g) => g.GameId), [genuine.GameId, invited.GameId]);
+});

@@ -163,7 +163,7 @@ def test_simulate_accepts_template_policies_as_verify_does(tmp_path: Path) -> No
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["render", "--issuer", "http://idp.example.com"], "--issuer must start with https://"),
+    (["render", "--issuer", "http://idp.example.com"], "--issuer 'http://idp.example.com': the provider URL"),
     (["render", "--max-session-duration", "60"], "--max-session-duration must be 3600 to 43200"),
     (["plan", "--thumbprint", "abc"], "--thumbprint must be 40 hexadecimal digits"),
     (["render", "Nobody"], "no role 'Nobody'; roles: WebUser, WebHost, Admin"),
@@ -272,3 +272,28 @@ def test_lint_with_an_intent_reports_update_item_where_no_create_is_meant(tmp_pa
     assert meant.returncode == 0 and json.loads(meant.stdout) == []
     bad = admin("lint", str(tmp_path / "policy.json"), "--intent", str(tmp_path / "nope.json"))
     assert bad.returncode == 2 and bad.stderr.startswith("error: cannot read intent")
+
+
+PATTERNS = sorted(p.name for p in (ROOT / "iam_policies" / "patterns").iterdir())
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_prove_holds_for_every_pattern_against_its_intent(pattern: str) -> None:
+    folder = f"iam_policies/patterns/{pattern}"
+    out = admin("prove", "--intent", f"{folder}/intent.json", f"{folder}/policy.json", "--format", "json")
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr
+    proof = json.loads(out.stdout)
+    assert proof["holds"] is True and proof["counterexamples"] == []
+
+
+def test_prove_finds_the_hole_when_a_pattern_is_weakened(tmp_path: Path) -> None:
+    """The check above can fail: private-items with Scan added reads every partition."""
+    policy = json.loads((ROOT / "iam_policies/patterns/private-items/policy.json").read_text())
+    policy["Statement"][0]["Action"].append("dynamodb:Scan")
+    policy["Statement"][0]["Condition"].pop("Null")
+    (tmp_path / "policy.json").write_text(json.dumps(policy))
+    out = admin("prove", "--intent", "iam_policies/patterns/private-items/intent.json", str(tmp_path / "policy.json"),
+                "--format", "json")
+    assert out.returncode == 1
+    operations = {c["request"]["operation"] for c in json.loads(out.stdout)["counterexamples"]}
+    assert "Scan" in operations

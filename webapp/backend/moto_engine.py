@@ -32,6 +32,7 @@ Where moto differs from DynamoDB in a way that matters, DynamoDB wins:
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 from collections.abc import Mapping
@@ -40,14 +41,16 @@ from typing import Any
 
 from botocore.model import ServiceModel, Shape, StructureShape  # type: ignore[import-untyped]
 from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.responses import DynamoHandler
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from webapp.backend.errors import DynamoDBError, ValidationError
+from webapp.backend.errors import DynamoDBError, InternalServerError, ValidationError
 from webapp.backend.fast_reads import OPERATIONS as FAST_READS
 from webapp.backend.fast_reads import FastReads
 from webapp.backend.moto_models import SerialDynamoDBBackend
+from webapp.backend.semantics import Semantics
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +82,17 @@ class MotoEngine:
         self._handler = _Handler
         self._fast: FastReads | None = FastReads(_Handler, service_model())
         self._url = f"https://dynamodb.{region}.amazonaws.com/"
+        self.semantics = Semantics(MotoStorage(self.models), self._route)
 
     def call(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """The response body of ``operation``; raises ``DynamoDBError`` as moto's server would."""
         check_request(operation, params)
         if operation in ("GetItem", "Query", "Scan") and "AttributesToGet" in params:
             params = legacy_projection(params)
+        return self.semantics.call(operation, params)
+
+    def _route(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """moto's answer (``semantics`` decides what DynamoDB decides itself first)."""
         if operation == "TransactGetItems":
             return self._transact_get_items(params)
         return self._read(operation, params) if operation in FAST_READS else self._dispatch(operation, params)
@@ -136,13 +144,8 @@ class MotoEngine:
             status, _headers, text = self._handler.dispatch(request, self._url, request.headers)
         except DynamoDBError:
             raise
-        except NotImplementedError as error:
-            raise ValidationError(f"The operation {operation} is not supported locally: {error}") from error
-        except Exception as error:  # moto crashes on input its server would also choke on
-            log.warning("moto failed on %s: %r", operation, error)
-            raise ValidationError(
-                f"One or more parameter values were invalid: {type(error).__name__}: {error}"
-            ) from error
+        except Exception as error:  # a moto crash: ours to fix, never the client's fault
+            raise internal_error(operation, error) from error
         return int(status), str(text)
 
     def _transact_get_items(self, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -164,6 +167,63 @@ class MotoEngine:
             found = self._read("GetItem", request)
             responses.append({"Item": found["Item"]} if "Item" in found else {})
         return {"Responses": responses}
+
+
+#: Marks every crash the engine turned into an InternalServerError in the log; the test suite
+#: fails when a stack's log holds it (``tests/conftest.py``).
+INTERNAL_ERROR_MARK = "INTERNAL ERROR in the DynamoDB engine"
+
+
+def internal_error(operation: str, error: BaseException) -> InternalServerError:
+    """An exception moto raised where DynamoDB answers: logged with its traceback, answered as
+    DynamoDB answers its own failures - ``InternalServerError``, HTTP 500, which SDKs retry
+    (API Reference, "Common Errors") - and never with Python's text, which would tell the client
+    nothing it can act on and pretend the request was at fault."""
+    log.error("%s on %s: %r", INTERNAL_ERROR_MARK, operation, error, exc_info=error)
+    return InternalServerError()
+
+
+class MotoStorage:
+    """What the semantic layer reads from moto directly: key schemas and stored items."""
+
+    def __init__(self, models: DynamoDBBackend) -> None:
+        self.models = models
+
+    def key_names(self, table: str, index: str | None = None) -> tuple[str, ...] | None:
+        found = self.models.tables.get(table)
+        if found is None:
+            return None
+        if index is None:
+            return tuple(name for name in (found.hash_key_attr, found.range_key_attr) if name)
+        for candidate in found.all_indexes():
+            if candidate.name == index:
+                ordered = sorted(candidate.schema, key=lambda k: k.get("KeyType") != "HASH")
+                return tuple(str(k["AttributeName"]) for k in ordered)
+        return ()
+
+    def current_item(self, table: str, key: Mapping[str, Any]) -> dict[str, Any] | None:
+        found = self.models.tables.get(table)
+        names = self.key_names(table)
+        if found is None or not names:
+            return None
+        hash_key = DynamoType(dict(key[names[0]]))
+        range_key = DynamoType(dict(key[names[1]])) if len(names) > 1 else None
+        item = found.get_item(hash_key, range_key)
+        if item is None:
+            return None
+        attributes: dict[str, Any] = wire_item(item.to_json()["Attributes"])
+        return attributes
+
+
+def wire_item(value: Any) -> Any:
+    """moto's stored form (binaries as Python bytes) as the wire carries it (base64 text)."""
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(bytes(value)).decode("ascii")
+    if isinstance(value, dict):
+        return {k: wire_item(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [wire_item(v) for v in value]
+    return value
 
 
 EXPRESSION_PARAMETERS = ("ProjectionExpression", "KeyConditionExpression", "FilterExpression",

@@ -5,6 +5,7 @@ Order (fgac-semantics §E.1, observed on live DynamoDB; G-14 for derive-before-a
 
 1. framing: method, size, content type, JSON body     SerializationException, 413
 2. ``X-Amz-Target``                                   UnknownOperationException
+   attribute values: 32 levels, names ≤ 65,535 bytes   ValidationException (``limits.py``)
 3. SigV4 (``webapp.sigv4``)                           the SigV4 errors
 4. derive the authorizations (``iam_policies``)       ValidationException, ResourceNotFoundException
 5. evaluate identity and session policies             AccessDeniedException (HTTP 400, ``Message``)
@@ -17,52 +18,58 @@ the functional tests show no input reaches it.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
-from typing import Any
+from typing import IO, Any
 from urllib.parse import quote
 
+import botocore.session  # type: ignore[import-untyped]
+
+from iam_policies.dynamodb import derive
 from iam_policies.errors import AwsError
-from webapp import audit as audit_module
+from webapp.audit import Audit, AuditEntry, Verdict, now_iso
+from webapp.authorize import Authorizer, PolicyStore, RequestFacts, request_keys
+from webapp.backend import Backend
 from webapp.clock import Clock
-from webapp.credentials import ExpiredCredentials, Principal
-from webapp.dynamodb import wire
+from webapp.credentials import CredentialAuthority, ExpiredCredentials, Principal
+from webapp.dynamodb import limits, wire
 from webapp.settings import Settings
 from webapp.sigv4 import SignedRequest, SigV4Error, verify
 
 log = logging.getLogger("webapp.dynamodb")
 
-StartResponse = Callable[..., Any]
+#: A WSGI environ and ``start_response`` (PEP 3333).
+Environ = Mapping[str, Any]
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
 def _operations() -> frozenset[str]:
-    import botocore.session  # type: ignore[import-untyped]
-
     model = botocore.session.get_session().get_service_model("dynamodb")
     return frozenset(model.operation_names)
 
 
 class Gateway:
-    """A WSGI app; ``enforce=False`` skips SigV4 and IAM (only for the benchmark's baseline)."""
+    """A WSGI app; ``enforce=False`` skips SigV4 and IAM (only for the benchmark's baseline).
 
-    def __init__(self, settings: Settings, registry: Any, credentials: Any, backend: Any,
-                 audit: Any, clock: Clock, *, enforce: bool = True) -> None:
+    ``audit`` receives one ``AuditEntry`` per decision (``AuditLog.record``); ``None`` writes none.
+    """
+
+    def __init__(self, settings: Settings, registry: PolicyStore, credentials: CredentialAuthority,
+                 backend: Backend, audit: Audit | None, clock: Clock, *, enforce: bool = True) -> None:
         self.settings = settings
-        self.registry = registry
+        self.authorizer = Authorizer(registry)
         self.credentials = credentials
         self.backend = backend
         self.audit = audit
         self.clock = clock
         self.enforce = enforce
         self.operations = _operations()
-        self._session_policy = lru_cache(maxsize=256)(self._parse_session_policy)
         self._known: dict[tuple[str, str | None], tuple[str, Principal]] = {}
 
     # WSGI ----------------------------------------------------------------------------------------
 
-    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
         request_id = wire.new_request_id()
         try:
             response = self.handle(environ, request_id)
@@ -73,7 +80,7 @@ class Gateway:
         start_response(wire.status_line(response.status), response.headers)
         return [response.body]
 
-    def handle(self, environ: dict[str, Any], request_id: str) -> wire.Response:
+    def handle(self, environ: Environ, request_id: str) -> wire.Response:
         method = environ.get("REQUEST_METHOD", "")
         if method in ("GET", "HEAD"):
             # DynamoDB answers GET / with a health line; SDKs never send it.
@@ -91,6 +98,7 @@ class Gateway:
             wire.check_content_type(environ.get("CONTENT_TYPE"))
             params = wire.parse_body(raw)
             operation = wire.parse_target(environ.get("HTTP_X_AMZ_TARGET"), self.operations)
+            limits.check(operation, params)
             if self.enforce:
                 principal = self._authenticate(environ, raw, request_id, operation)
                 self._authorize(environ, principal, operation, params, request_id)
@@ -104,7 +112,7 @@ class Gateway:
 
     # Steps ---------------------------------------------------------------------------------------
 
-    def _authenticate(self, environ: Mapping[str, Any], raw: bytes, request_id: str,
+    def _authenticate(self, environ: Environ, raw: bytes, request_id: str,
                       operation: str) -> Principal:
         request = SignedRequest(
             method=environ["REQUEST_METHOD"],
@@ -118,8 +126,10 @@ class Gateway:
                               region=self.settings.region, service="dynamodb",
                               skew=self.settings.sigv4_skew_seconds)
         except SigV4Error as error:
-            self._record(request_id, environ, None, operation, [], "Deny", deny_type="authentication",
-                         error=error.code)
+            self._record(AuditEntry(
+                now_iso(self.clock()), request_id, "dynamodb", operation, Verdict.DENY,
+                source_ip=environ.get("REMOTE_ADDR"), error=error.code,
+            ))
             raise
         principal: Principal = verified.principal
         return principal
@@ -139,127 +149,35 @@ class Gateway:
             raise ExpiredCredentials("the session has expired")
         return known
 
-    def _authorize(self, environ: Mapping[str, Any], principal: Principal, operation: str,
+    def _authorize(self, environ: Environ, principal: Principal, operation: str,
                    params: Mapping[str, Any], request_id: str) -> None:
-        from iam_policies.dynamodb import derive
-        from iam_policies.evaluate import evaluate
-
         s = self.settings
         authorizations = derive(operation, params, schemas=self.backend.table_schema,
                                 region=s.region, account=s.account_id)
-        identity = tuple(self.registry.identity_policies(principal.role_arn))
-        session = self._session_policies(principal)
-        variables = {**principal.variables, **self._request_keys(environ)}
-        decision = evaluate(authorizations, identity=identity, session=session, variables=variables)
-        allowed = bool(decision.allowed)
-        self._record(request_id, environ, principal, operation, authorizations,
-                     "Allow" if allowed else "Deny", decision=decision)
-        if not allowed:
-            raise wire.AccessDeniedException(decision.access_denied_message(principal.arn))
-
-    def _session_policies(self, principal: Principal) -> tuple[Any, ...] | None:
-        """``None`` when the session has no session policy (not "deny everything")."""
-        if principal.session_policy is None and not principal.session_policy_arns:
-            return None
-        policies: list[Any] = []
-        if principal.session_policy is not None:
-            policies.append(self._session_policy(principal.session_policy))
-        for arn in principal.session_policy_arns:
-            policy = self.registry.managed_policy(arn)
-            if policy is not None:
-                policies.append(policy)
-        return tuple(policies)
-
-    @staticmethod
-    def _parse_session_policy(text: str) -> Any:
-        from iam_policies.policy import Policy
-
-        return Policy.parse(text, kind="session")
-
-    def _request_keys(self, environ: Mapping[str, Any]) -> dict[str, Any]:
-        """Request-level global condition keys (IAM UG, "AWS global condition context keys")."""
         now = self.clock()
-        return {
-            "aws:SourceIp": environ.get("REMOTE_ADDR", ""),
-            "aws:CurrentTime": dt.datetime.fromtimestamp(now, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "aws:EpochTime": int(now),
-            "aws:SecureTransport": environ.get("wsgi.url_scheme") == "https",
-            "aws:RequestedRegion": self.settings.region,
-        }
+        source_ip = environ.get("REMOTE_ADDR", "")
+        keys = request_keys(source_ip=source_ip, now=now, region=s.region,
+                            secure=environ.get("wsgi.url_scheme") == "https")
+        authorized = self.authorizer.authorize(
+            principal, authorizations, keys, RequestFacts("dynamodb", operation, request_id, now, source_ip))
+        self._record(authorized.entry)
+        if not authorized.allowed:
+            raise wire.AccessDeniedException(authorized.decision.access_denied_message(principal.arn))
 
-    # Audit ---------------------------------------------------------------------------------------
-
-    def _record(self, request_id: str, environ: Mapping[str, Any], principal: Principal | None,
-                operation: str, authorizations: Sequence[Any], decision_text: str, *,
-                decision: Any = None, deny_type: str | None = None, error: str | None = None) -> None:
+    def _record(self, entry: AuditEntry) -> None:
         if self.audit is None:
             return
-        entry: dict[str, Any] = {
-            "time": audit_module.now_iso(self.clock()),
-            "request_id": request_id,
-            "principal": principal.arn if principal else None,
-            "subject": principal.web_identity_subject if principal else None,
-            "source_ip": environ.get("REMOTE_ADDR"),
-            "operation": operation,
-            "authorizations": [
-                _authorization_entry(a, decision.results[i] if decision is not None else None)
-                for i, a in enumerate(authorizations)
-            ],
-            "decision": decision_text,
-        }
-        if decision is not None:
-            entry.update(describe_decision(decision))
-        if deny_type is not None:
-            entry["deny_type"] = deny_type
-        if error is not None:
-            entry["error"] = error
         try:
-            self.audit.record(entry)
+            self.audit(entry)
         except OSError:
-            log.exception("could not write the audit log for request %s", request_id)
-
-
-def _authorization_entry(authorization: Any, result: Any = None) -> dict[str, Any]:
-    context = authorization.context or {}
-    out: dict[str, Any] = {"action": authorization.action, "resource": authorization.resource}
-    for key, name in (("dynamodb:LeadingKeys", "leading_keys"), ("dynamodb:Attributes", "attributes")):
-        if key in context:
-            out[name] = list(context[key])
-    if result is not None:
-        out["decision"] = "Allow" if result.allowed else "Deny"
-        if result.deny_type:
-            out["deny_type"] = result.deny_type
-    return out
-
-
-def describe_decision(decision: Any) -> dict[str, Any]:
-    """Deny type and deciding statements of an ``iam_policies.decision.Decision``: for a deny, the
-    first refused authorization's (the Deny statements, or none for an implicit deny); for an
-    allow, the Allow statements of every authorization."""
-    out: dict[str, Any] = {}
-    if decision.deny_type:
-        out["deny_type"] = decision.deny_type
-        refused = decision.denied
-        out["denied_by"] = refused.denied_by if refused is not None else None
-        deciding = refused.deciding if refused is not None else ()
-    else:
-        deciding = tuple(m for r in decision.results for m in r.deciding)
-    matched: list[dict[str, Any]] = []
-    for statement in deciding:
-        item = {"sid": statement.statement.sid, "index": statement.statement.index,
-                "policy_type": statement.kind, "policy": statement.policy_name or statement.policy_index,
-                "effect": statement.effect}
-        if item not in matched:
-            matched.append(item)
-    out["matched"] = matched
-    return out
+            log.exception("could not write the audit log for request %s", entry.request_id)
 
 
 # WSGI helpers -------------------------------------------------------------------------------------
 
 
-def _read_body(environ: Mapping[str, Any]) -> bytes:
-    stream = environ.get("wsgi.input")
+def _read_body(environ: Environ) -> bytes:
+    stream: IO[bytes] | None = environ.get("wsgi.input")
     length_text = environ.get("CONTENT_LENGTH") or ""
     if length_text:
         if not length_text.isdigit():
@@ -278,7 +196,7 @@ def _read_body(environ: Mapping[str, Any]) -> bytes:
     return data
 
 
-def _raw_path(environ: Mapping[str, Any]) -> str:
+def _raw_path(environ: Environ) -> str:
     """The path exactly as sent (still percent-encoded), which is what the client signed."""
     raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
     if raw:
@@ -291,7 +209,7 @@ def _raw_path(environ: Mapping[str, Any]) -> str:
     return quote((script + path_info).encode("latin-1"), safe="/%~-._!$&'()*+,;=:@")
 
 
-def _header_pairs(environ: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _header_pairs(environ: Environ) -> list[tuple[str, str]]:
     pairs = [(_header_name(key), value) for key, value in environ.items() if key[:5] == "HTTP_"]
     for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
         if environ.get(key):

@@ -19,11 +19,13 @@ from typing import Any
 
 from flask import Blueprint, Flask, Response, request
 
+from webapp import csp
 from webapp.clock import Clock, system_clock
-from webapp.host import errors
+from webapp.host import errors, origin
 from webapp.host.assets import AssetStore
-from webapp.host.auth import configure_cookie, create_auth_blueprint
+from webapp.host.auth import create_auth_blueprint
 from webapp.host.config import config_document, endpoints
+from webapp.host.cookie import configure_cookie
 from webapp.host.oidc import OidcClient
 from webapp.host.pages import create_pages_blueprint
 from webapp.host.secret import cookie_secret
@@ -59,11 +61,14 @@ def create_app(settings: Settings, *, idp_blueprint: Blueprint | None = None,
     configure_cookie(app, lifetime)
     app.config["MAX_CONTENT_LENGTH"] = 1 << 20
     errors.install(app)
+    origin.install(app, settings)
 
     headers = SecurityHeaders(
         connect=[where.sts, where.dynamodb],
         form_action=[settings.idp_url if settings.oidc_metadata_url is None else metadata_url],
     )
+
+    csp.claim(app, headers)
 
     def learned(metadata: dict[str, Any]) -> None:
         if metadata.get("authorization_endpoint"):

@@ -12,20 +12,26 @@ configured one exactly (§4.3, ASVS 5.0 10.5.3), or the host refuses to sign any
 A refresh (OIDC Core §12) must give an ID token for the same ``iss`` and ``sub`` (§12.2, and the
 conformance suite's ``refresh-token-invalid-issuer``/``-invalid-sub`` tests), else it is refused.
 
+After sign-in the browser returns only to a same-origin path (``safe_next``, RFC 9700 §4.11).
+
 At sign-out the refresh token is revoked at the provider (RFC 7009), when its discovery document
 names a ``revocation_endpoint``: the grant ends at the provider too, not only in the Sessions table.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Flask, redirect, session
 from werkzeug.wrappers import Response as BaseResponse
 
 from webapp.settings import Settings
+
+log = logging.getLogger("webapp.host.oidc")
 
 #: Unfinished sign-ins remembered per browser (one per tab that started one).
 MAX_PENDING_FLOWS = 3
@@ -180,9 +186,31 @@ class OidcClient:
                             f"be reached: {error}", 502) from error
         return answer.status_code == 200
 
+    def revoke_quietly(self, refresh_token: str) -> None:
+        """End the grant at the provider at sign-out. Best effort: the session is already gone
+        then, so a provider that is down only leaves a refresh token nobody holds any more."""
+        try:
+            if not self.revoke(refresh_token):
+                log.warning("sign-out: the provider did not revoke the refresh token")
+        except OidcError as error:
+            log.warning("sign-out: %s", error.message)
+
     def _claims_options(self) -> dict[str, Any]:
         return {"iss": {"essential": True, "values": [self.settings.issuer]},
                 "sub": {"essential": True}, "exp": {"essential": True}}
+
+
+def safe_next(value: str | None) -> str:
+    """A same-origin path to return to after sign-in, or ``/`` (no open redirect: RFC 9700
+    §4.11). Only an absolute path is accepted: no scheme, no host, no ``//`` or ``/\\``."""
+    if not value or not value.startswith("/") or value.startswith(("//", "/\\")):
+        return "/"
+    if any(ch in value for ch in "\\\r\n\t\x00") or any(ord(ch) < 0x20 for ch in value):
+        return "/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc:
+        return "/"
+    return value
 
 
 def _describe(error: Exception) -> str:

@@ -9,6 +9,11 @@ table is not a set of cookies (docs/data-model.md, sessions).
 expiry (DynamoDB Developer Guide, "Time to Live"), so an item past it is treated as absent here.
 Reads are strongly consistent so that a logout on one machine is seen at once on the others.
 
+A near-expiry ID token is refreshed (``SessionRefresher``) once per session: one refresh at a
+time in a process, and across machines the conditional update decides; with rotating refresh
+tokens (OAuth 2.0 Security BCP, RFC 9700 §4.14.2) a loser whose token was already spent takes
+the winner's tokens instead of ending the session.
+
 The CSRF token for ``POST /auth/logout`` is an HMAC of the cookie value under the host's secret
 (OWASP CSRF Cheat Sheet, "Signed Double-Submit Cookie"): nothing more to store, and it cannot be
 computed without the secret and the cookie.
@@ -20,18 +25,26 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from webapp.clock import Clock
+from webapp.host.oidc import OidcClient, OidcError
+
+log = logging.getLogger("webapp.host.sessions")
 
 #: A session lasts this long after sign-in, however often its ID token is refreshed.
 DEFAULT_LIFETIME_SECONDS = 8 * 3600
 #: Refresh the ID token when it has less than this left (the page then has time to call STS).
 REFRESH_MARGIN_SECONDS = 60
+#: How long a refused refresh waits for a concurrent one (another machine) to store its tokens.
+RACE_POLLS, RACE_POLL_SECONDS = 20, 0.1
 
 
 def session_key(cookie_value: str) -> str:
@@ -185,3 +198,57 @@ class SessionStore:
             if len(self._locks) > 10_000:
                 self._locks = {k: v for k, v in self._locks.items() if v.locked()}
             return self._locks.setdefault(session_id, threading.Lock())
+
+
+class SessionRefresher:
+    """Gives a session a fresh ID token through the provider, racing safely with other requests
+    and other machines refreshing the same session."""
+
+    def __init__(self, store: SessionStore, oidc: OidcClient, clock: Clock,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.store = store
+        self.oidc = oidc
+        self.clock = clock
+        self.sleep = sleep
+
+    def refresh(self, current: Session, cookie_value: str) -> Session | None:
+        """The session with a fresh ID token, or ``None`` when it cannot be refreshed (then it is
+        deleted). One refresh at a time per session here; across machines the conditional update
+        decides, and a loser whose refresh token was already rotated takes the winner's token.
+        Raises ``OidcError`` (not 401) when the provider is down: the session is kept."""
+        store = self.store
+        with store.lock(current.session_id):
+            latest = store.get(cookie_value)  # another request may have refreshed meanwhile
+            if latest is None:
+                return None
+            if not latest.needs_refresh(self.clock()):
+                return latest
+            if not latest.refresh_token:
+                store.delete(cookie_value)
+                return None
+            try:
+                tokens = self.oidc.refresh(latest.refresh_token, sub=latest.sub, issuer=latest.issuer)
+            except OidcError as error:
+                if error.status != 401:
+                    raise  # the provider is down: keep the session, say so
+                winner = self._refreshed_elsewhere(cookie_value, latest) if error.grant_refused else None
+                if winner is not None:
+                    return winner
+                log.info("refresh refused, session ended: %s", error.message)
+                store.delete(cookie_value)
+                return None
+            store.replace_tokens(latest, id_token=tokens.id_token, id_token_exp=tokens.expires_at,
+                                 refresh_token=tokens.refresh_token)
+            return store.get(cookie_value)  # ours, or the one another machine stored first
+
+    def _refreshed_elsewhere(self, cookie_value: str, spent: Session) -> Session | None:
+        """When the provider refuses a refresh token, another machine may have just spent it
+        (rotation) and be about to store the new tokens: wait briefly for them."""
+        for _ in range(RACE_POLLS):
+            now = self.store.get(cookie_value)
+            if now is None:
+                return None
+            if now.id_token != spent.id_token:
+                return now
+            self.sleep(RACE_POLL_SECONDS)
+        return None

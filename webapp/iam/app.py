@@ -25,8 +25,8 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from iam_policies.authorization import Authorization
-from iam_policies.evaluate import evaluate
-from webapp.audit import AuditLog, now_iso
+from webapp.audit import Audit, AuditLog
+from webapp.authorize import Authorizer, RequestFacts, request_keys
 from webapp.clock import Clock
 from webapp.credentials import CredentialAuthority, Principal
 from webapp.iam.actions import HANDLERS
@@ -42,14 +42,14 @@ log = logging.getLogger("webapp.iam")
 
 
 def create_iam_app(settings: Settings, registry: IamRegistry, credentials: CredentialAuthority,
-                   clock: Clock, *, audit: Callable[[Mapping[str, Any]], None] | None = None,
+                   clock: Clock, *, audit: Audit | None = None,
                    ) -> Callable[..., Iterable[bytes]]:
     """The IAM WSGI app (port P+3). Every authorization decision goes to ``audit`` (by default the
     stack's ``<data>/audit.jsonl``), so "who changed the user role?" has an answer."""
     account = settings.account_id
     service_model("iam")  # load botocore's model now, not on the first request
-    if audit is None:
-        audit = _default_audit(settings)
+    record = audit if audit is not None else AuditLog(settings.data_dir / "audit.jsonl").record
+    authorizer = Authorizer(registry)
 
     def handle(request: Request, request_id: str) -> Response:
         form = read_params(request, MAX_BODY_BYTES, _too_large)
@@ -74,31 +74,17 @@ def create_iam_app(settings: Settings, registry: IamRegistry, credentials: Crede
         return xml_response("iam", action, result, request_id)
 
     def _authorize(principal: Principal, action: str, resource: str, request: Request, request_id: str) -> None:
-        decision = evaluate(
-            [Authorization(f"iam:{action}", resource, {})],
-            identity=registry.identity_policies(principal.role_arn),
-            session=registry.session_policies(principal.session_policy, principal.session_policy_arns),
-            variables=principal.variables,
-        )
-        result = decision.results[0]
-        if audit is not None:
-            audit({
-                "time": now_iso(clock()), "request_id": request_id, "service": "iam", "operation": action,
-                "principal": principal.arn, "source_ip": request.remote_addr or "",
-                "authorizations": [{"action": f"iam:{action}", "resource": resource,
-                                    "decision": "Allow" if result.allowed else "Deny",
-                                    "deny_type": result.deny_type}],
-                "decision": "Allow" if decision.allowed else "Deny", "deny_type": decision.deny_type,
-                "matched": [m.to_dict() for m in result.deciding],
-            })
-        if not decision.allowed:
-            raise AccessDenied(decision.access_denied_message(principal.arn))
+        now = clock()
+        source_ip = request.remote_addr or ""
+        keys = request_keys(source_ip=source_ip, now=now, secure=request.scheme == "https",
+                            region=settings.region)
+        authorized = authorizer.authorize(principal, [Authorization(f"iam:{action}", resource, {})], keys,
+                                          RequestFacts("iam", action, request_id, now, source_ip))
+        record(authorized.entry)
+        if not authorized.allowed:
+            raise AccessDenied(authorized.decision.access_denied_message(principal.arn))
 
     return query_endpoint("iam", handle, ServiceFailure, log)
-
-
-def _default_audit(settings: Settings) -> Callable[[Mapping[str, Any]], None]:
-    return AuditLog(settings.data_dir / "audit.jsonl").record
 
 
 def _too_large() -> ValidationError:

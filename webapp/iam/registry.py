@@ -25,7 +25,8 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from iam_policies.deployment import DeploymentParams, desired_state
+from iam_policies.deployment import DeploymentParams, DesiredState, desired_state
+from iam_policies.issuers import issuer_problem, issuers_for, provider_key
 from iam_policies.policy import Policy
 from webapp.clock import Clock, system_clock
 from webapp.credentials import random_id, role_id_for
@@ -88,19 +89,44 @@ class IamRegistry:
         path = registry._dir / STATE_FILE
         if path.exists():
             registry._state = load_state(json.loads(path.read_text()))
+            registry.trust_configured_provider()
         else:
             registry.provision()
         return registry
 
-    def provision(self) -> None:
-        """Create the provider and roles of ``desired_state`` (the shipped templates)."""
+    def _desired(self) -> DesiredState:
         s = self.settings
-        params = DeploymentParams(
+        return desired_state(DeploymentParams(
             account=s.account_id, region=s.region, issuer=s.issuer, client_ids=(s.client_id,),
             user_role=s.user_role_name, host_role=s.host_role_name, admin_role=ADMIN_ROLE_NAME,
             table_prefix=s.table_prefix, max_session_duration=max(3600, s.session_duration_seconds),
-        )
-        state = desired_state(params)
+        ))
+
+    def trust_configured_provider(self) -> None:
+        """Register the configured issuer (``WEBAPP_ISSUER``) when the registry does not know it
+        yet, and point the user role at it (its trust policy and the ``${provider:sub}`` of its
+        identity policy, from the templates), so that switching the stack to another provider
+        needs no other step. A user role that already trusts the issuer is left as it is (an
+        admin's changes to it are kept)."""
+        with self._lock:
+            state = self._desired()
+            for spec in state.providers:
+                if self.oidc_provider_for_issuer(spec.url) is None:
+                    self.create_oidc_provider(spec.url, spec.client_ids, spec.thumbprints)
+            user = state.role(self.settings.user_role_name)
+            current = self.role_by_name(user.name) if user is not None else None
+            if user is None or current is None:
+                self.provision()
+                return
+            if self.settings.oidc_provider_arn in current.trust_policy:
+                return
+            self.update_assume_role_policy(user.name, json.dumps(user.trust))
+            for name, document in user.policies.items():
+                self.put_role_policy(user.name, name, json.dumps(document))
+
+    def provision(self) -> None:
+        """Create the provider and roles of ``desired_state`` (the shipped templates)."""
+        state = self._desired()
         with self._lock:
             for spec in state.providers:
                 if self.oidc_provider_for_issuer(spec.url) is None:
@@ -132,10 +158,13 @@ class IamRegistry:
         return self._state.providers.get(arn)
 
     def oidc_provider_for_issuer(self, iss: str) -> OidcProvider | None:
-        """The provider whose issuer is exactly ``iss`` (``https://`` + URL; case-sensitive)."""
-        if not iss.startswith("https://"):
+        """The provider whose issuer is exactly ``iss`` (``https://`` + URL; case-sensitive; also
+        ``http://`` for a loopback provider, the local stack's exception: ``iam_policies.issuers``)."""
+        scheme, sep, key = iss.partition("://")
+        if not sep or key != key.rstrip("/"):
             return None
-        return self._state.providers.get(self._provider_arn(iss[len("https://"):]))
+        provider = self._state.providers.get(self._provider_arn(key))
+        return provider if provider is not None and iss in issuers_for(provider.url) else None
 
     def managed_policy_record(self, arn: str) -> ManagedPolicy | None:
         return self._state.policies.get(arn)
@@ -177,22 +206,6 @@ class IamRegistry:
                 self._identity_cache[role_arn] = result
             return result
 
-    def session_policies(self, inline: str | None, arns: Sequence[str]) -> tuple[Policy, ...] | None:
-        """A session's policies: its inline ``Policy`` and the managed ``PolicyArns`` it was given.
-
-        ``None`` when it was given none, which is not "deny everything": without session policies
-        the role's policies alone apply (IAM UG, "Session policies"). An ARN no longer present is
-        left out, so the intersection it took part in only narrows.
-        """
-        if inline is None and not arns:
-            return None
-        policies = [Policy.parse(inline, kind="session")] if inline is not None else []
-        for arn in arns:
-            managed = self.managed_policy(arn)
-            if managed is not None:
-                policies.append(managed)
-        return tuple(policies)
-
     def trust_policy(self, role_arn: str) -> Policy | None:
         cache = self._trust_cache  # taken before the state: a concurrent change discards it
         cached = cache.get(role_arn)
@@ -212,11 +225,10 @@ class IamRegistry:
 
     def create_oidc_provider(self, url: str, client_ids: Sequence[str] = (),
                              thumbprints: Sequence[str] = ()) -> OidcProvider:
-        if not url.startswith("https://") or len(url) > 255 or len(url) <= len("https://"):
-            raise InvalidInput("Invalid Url: the provider URL must begin with https:// (at most 255 characters)")
-        host = url[len("https://"):].rstrip("/")
-        if ":" in host.split("/", 1)[0] or "?" in host or "#" in host:
-            raise InvalidInput("Invalid Url: the provider URL must not contain a port, a query or a fragment")
+        problem = issuer_problem(url, allow_loopback=True)
+        if problem is not None:
+            raise InvalidInput(f"Invalid Url: {problem}")
+        host = provider_key(url)
         check_client_ids(client_ids)
         check_thumbprints(thumbprints)
         with self._lock:

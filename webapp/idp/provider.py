@@ -2,7 +2,8 @@
 
 It owns the provider's state in the data directory (``keys/idp-signing.json``,
 ``idp/users.json``, ``idp/clients.json``, ``idp/refresh-tokens.json``) and mints ID tokens; the
-HTTP side (``webapp.idp.views``) and the authlib grants (``webapp.idp.server``) only call it.
+HTTP side (``webapp.idp.views``) and the authlib grants (module-level classes in
+``webapp.idp.server``) only call it.
 ``python -m webapp dev-token`` opens the same files, so its tokens verify against the running
 stack's JWKS.
 

@@ -13,6 +13,10 @@
   authorization grant"); the host calls it at sign-out, so a copy of its Sessions table holds no
   usable refresh token of a signed-out session.
 
+Each grant is a module-level class, as authlib's own are, so that it can be tested alone: authlib
+instantiates it per request with the server (``ProviderServer``), through which it reaches the
+provider's grant store and users.
+
 The user travels through authlib as an ``Authentication`` (the user and when they signed in), so
 that ``auth_time`` survives from the sign-in page to the code and on to every refresh.
 """
@@ -103,72 +107,99 @@ class ProviderOpenIDRefresh(_IdTokens, OpenIDToken):  # type: ignore[misc]
         self.provider = provider
 
 
-def create_authorization_server(provider: IdentityProvider) -> AuthorizationServer:
-    users = provider.users
-    store = provider.grants
-    clock = provider.clock
+class ProviderServer(AuthorizationServer):  # type: ignore[misc]
+    """authlib's Flask authorization server for one provider: clients from its registry, tokens
+    into its grant store. The grants and the revocation endpoint reach the provider through
+    ``self.server.provider`` (authlib instantiates them per request with the server)."""
 
-    def authentication_of(sub: str, auth_time: int) -> Authentication | None:
-        user = users.by_sub(sub)
-        return Authentication(user, auth_time) if user is not None else None
+    def __init__(self, provider: IdentityProvider) -> None:
+        super().__init__(query_client=provider.clients.get)
+        self.provider = provider
 
-    class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
-        TOKEN_ENDPOINT_AUTH_METHODS = list(TOKEN_ENDPOINT_AUTH_METHODS)
-
-        def save_authorization_code(self, code: str, request: Any) -> None:
-            who: Authentication = request.user
-            data = request.payload.data
-            store.save_code(code, AuthorizationCode(
-                grant_id=new_grant_id(), client_id=request.client.get_client_id(),
-                redirect_uri=request.payload.redirect_uri, scope=request.scope, sub=who.user.sub,
-                auth_time=who.auth_time, expires_at=clock() + CODE_LIFETIME,
-                nonce=data.get("nonce"), code_challenge=data.get("code_challenge"),
-                code_challenge_method=data.get("code_challenge_method"),
-            ))
-
-        def query_authorization_code(self, code: str, client: Client) -> AuthorizationCode | None:
-            return store.take_code(code, client.get_client_id())
-
-        def delete_authorization_code(self, authorization_code: AuthorizationCode) -> None:
-            # Already used up by ``take_code``: a code is single-use whatever the outcome.
-            pass
-
-        def authenticate_user(self, authorization_code: AuthorizationCode) -> Authentication | None:
-            return authentication_of(authorization_code.sub, authorization_code.auth_time)
-
-    class RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
-        TOKEN_ENDPOINT_AUTH_METHODS = list(TOKEN_ENDPOINT_AUTH_METHODS)
-        INCLUDE_NEW_REFRESH_TOKEN = True
-
-        def authenticate_refresh_token(self, refresh_token: str) -> IssuedToken | None:
-            # The client is authenticated by now; the token is spent as it is read.
-            return store.take_refresh_token(refresh_token, self.request.client.get_client_id())
-
-        def authenticate_user(self, refresh_token: IssuedToken) -> Authentication | None:
-            return authentication_of(refresh_token.sub, refresh_token.auth_time)
-
-        def revoke_old_credential(self, refresh_token: IssuedToken) -> None:
-            # Already spent by ``take_refresh_token``.
-            pass
-
-    def save_token(token: dict[str, Any], request: Any) -> None:
+    def save_token(self, token: dict[str, Any], request: Any) -> None:
+        """Record what was issued under the grant it came from (the code's, or the refreshed one's)."""
         who: Authentication = request.user
         origin = request.authorization_code or request.refresh_token
-        store.save_tokens(token, grant_id=origin.grant_id, client_id=request.client.get_client_id(),
-                          sub=who.user.sub, scope=token.get("scope", ""), auth_time=who.auth_time)
+        self.provider.grants.save_tokens(
+            token, grant_id=origin.grant_id, client_id=request.client.get_client_id(),
+            sub=who.user.sub, scope=token.get("scope", ""), auth_time=who.auth_time,
+        )
 
-    class Revocation(RevocationEndpoint):  # type: ignore[misc]
-        CLIENT_AUTH_METHODS = list(TOKEN_ENDPOINT_AUTH_METHODS)
+    def authentication_of(self, sub: str, auth_time: int) -> Authentication | None:
+        """The user a code or refresh token was issued to, if they still exist."""
+        user = self.provider.users.by_sub(sub)
+        return Authentication(user, auth_time) if user is not None else None
 
-        def query_token(self, token_string: str, token_type_hint: str | None) -> IssuedToken | None:
-            if token_type_hint == "access_token":
-                return store.access_token(token_string) or store.refresh_token_record(token_string)
-            return store.refresh_token_record(token_string) or store.access_token(token_string)
 
-        def revoke_token(self, token: IssuedToken, request: Any) -> None:
-            store.revoke_grant(token.grant_id)
+class CodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[misc]
+    """RFC 6749 §4.1: codes of at most ``CODE_LIFETIME``, single-use whatever the outcome
+    (``GrantStore.take_code``), each starting a new grant."""
 
-    server = AuthorizationServer(query_client=provider.clients.get, save_token=save_token)
+    TOKEN_ENDPOINT_AUTH_METHODS = list(TOKEN_ENDPOINT_AUTH_METHODS)
+    server: ProviderServer
+
+    def save_authorization_code(self, code: str, request: Any) -> None:
+        who: Authentication = request.user
+        data = request.payload.data
+        provider = self.server.provider
+        provider.grants.save_code(code, AuthorizationCode(
+            grant_id=new_grant_id(), client_id=request.client.get_client_id(),
+            redirect_uri=request.payload.redirect_uri, scope=request.scope, sub=who.user.sub,
+            auth_time=who.auth_time, expires_at=provider.clock() + CODE_LIFETIME,
+            nonce=data.get("nonce"), code_challenge=data.get("code_challenge"),
+            code_challenge_method=data.get("code_challenge_method"),
+        ))
+
+    def query_authorization_code(self, code: str, client: Client) -> AuthorizationCode | None:
+        return self.server.provider.grants.take_code(code, client.get_client_id())
+
+    def delete_authorization_code(self, authorization_code: AuthorizationCode) -> None:
+        # Already used up by ``take_code``: a code is single-use whatever the outcome.
+        pass
+
+    def authenticate_user(self, authorization_code: AuthorizationCode) -> Authentication | None:
+        return self.server.authentication_of(authorization_code.sub, authorization_code.auth_time)
+
+
+class RefreshGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
+    """RFC 6749 §6 with rotation: the presented token is spent as it is read
+    (``GrantStore.take_refresh_token``) and a new one is issued."""
+
+    TOKEN_ENDPOINT_AUTH_METHODS = list(TOKEN_ENDPOINT_AUTH_METHODS)
+    INCLUDE_NEW_REFRESH_TOKEN = True
+    server: ProviderServer
+
+    def authenticate_refresh_token(self, refresh_token: str) -> IssuedToken | None:
+        # The client is authenticated by now; the token is spent as it is read.
+        return self.server.provider.grants.take_refresh_token(
+            refresh_token, self.request.client.get_client_id())
+
+    def authenticate_user(self, refresh_token: IssuedToken) -> Authentication | None:
+        return self.server.authentication_of(refresh_token.sub, refresh_token.auth_time)
+
+    def revoke_old_credential(self, refresh_token: IssuedToken) -> None:
+        # Already spent by ``take_refresh_token``.
+        pass
+
+
+class Revocation(RevocationEndpoint):  # type: ignore[misc]
+    """RFC 7009: revoking a refresh or access token revokes its whole grant (§2.1)."""
+
+    CLIENT_AUTH_METHODS = list(TOKEN_ENDPOINT_AUTH_METHODS)
+    server: ProviderServer
+
+    def query_token(self, token_string: str, token_type_hint: str | None) -> IssuedToken | None:
+        store = self.server.provider.grants
+        if token_type_hint == "access_token":
+            return store.access_token(token_string) or store.refresh_token_record(token_string)
+        return store.refresh_token_record(token_string) or store.access_token(token_string)
+
+    def revoke_token(self, token: IssuedToken, request: Any) -> None:
+        self.server.provider.grants.revoke_grant(token.grant_id)
+
+
+def create_authorization_server(provider: IdentityProvider) -> ProviderServer:
+    server = ProviderServer(provider)
     server.load_config({
         "OAUTH2_REFRESH_TOKEN_GENERATOR": True,
         "OAUTH2_TOKEN_EXPIRES_IN": {"authorization_code": ACCESS_TOKEN_LIFETIME,

@@ -6,7 +6,8 @@
   shows the sign-in page: pick a user or add one; there are no passwords. ``POST /authorize``
   signs in and redirects back with ``code`` and ``state`` (RFC 6749 §4.1.2). The form is
   protected against CSRF with a signed double-submit cookie (OWASP CSRF Prevention Cheat Sheet)
-  plus an ``Origin`` check. The page has no inline script or style, so a strict CSP holds.
+  plus an ``Origin`` check. The page has no inline script or style, so a strict CSP holds
+  (``webapp.csp``: its own policy when served alone, the host's when the host mounts it).
   Errors before the redirect URI is known are shown here and never redirected (RFC 6749 §4.1.2.1).
 - ``POST /token`` (RFC 6749 §3.2), ``POST /revoke`` (RFC 7009) and ``GET|POST /userinfo``
   (OpenID Connect Core §5.3).
@@ -19,13 +20,14 @@ import hmac
 import logging
 import secrets
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from flask import Blueprint, Response, jsonify, make_response, render_template, request, url_for
 
+from webapp import csp
 from webapp.idp.directory import InvalidUser, UnknownUser, UserExists
 from webapp.idp.provider import IdentityProvider
 from webapp.idp.server import Authentication, create_authorization_server
@@ -49,7 +51,8 @@ def create_idp_blueprint(provider: IdentityProvider) -> Blueprint:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "no-referrer")
         if response.mimetype == "text/html":
-            response.headers.setdefault("Content-Security-Policy", _page_csp(provider))
+            if not csp.claimed():  # mounted in the host, whose policy is the page's (webapp.csp)
+                response.headers["Content-Security-Policy"] = _page_csp(provider)
             response.headers.setdefault("X-Frame-Options", "DENY")
             response.headers["Cache-Control"] = "no-store"
         return response
@@ -186,13 +189,7 @@ def _json_error(status: int, code: str, description: str) -> Response:
 
 
 def _page_csp(provider: IdentityProvider) -> str:
-    """A strict CSP for the provider's own pages, when the host has not set one: no script at all,
-    styles from here, forms only back here or to the clients' redirect origins."""
-    origins = []
+    """The provider's own pages, served alone: forms only back here or to the clients' redirect
+    origins (``webapp.csp.idp_page_policy``)."""
     client = provider.clients.get(provider.settings.client_id)
-    for uri in client.redirect_uris if client else ():
-        parts = urlsplit(uri)
-        origins.append(f"{parts.scheme}://{parts.netloc}")
-    form_action = " ".join(["'self'", *dict.fromkeys(origins)])
-    return ("default-src 'none'; style-src 'self'; img-src 'self'; "
-            f"form-action {form_action}; frame-ancestors 'none'; base-uri 'none'")
+    return csp.idp_page_policy(form_action=client.redirect_uris if client else ())

@@ -20,7 +20,7 @@ from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
-from webapp.audit import AuditLog
+from webapp.audit import Audit, AuditLog
 from webapp.clock import Clock
 from webapp.cors import Cors
 from webapp.credentials import CredentialAuthority
@@ -28,13 +28,17 @@ from webapp.iam.registry import IamRegistry
 from webapp.query_protocol.endpoint import action_of, authenticate, query_endpoint, read_params, xml_response
 from webapp.query_protocol.wire import service_model
 from webapp.settings import Settings
-from webapp.sts.assume import AssumeRole, Audit
+from webapp.sts.assume import AssumeRole
 from webapp.sts.errors import InternalFailure, RequestEntityTooLarge
 from webapp.sts.jwks import JwksCache
 
 VERSION = "2011-06-15"
 ACTIONS = ("AssumeRoleWithWebIdentity", "GetCallerIdentity")
-MAX_BODY_BYTES = 64 * 1024
+#: STS answers an over-long ``WebIdentityToken`` (more than 20,000 characters, its model's bound)
+#: with a 400 ``ValidationError`` naming the member, not with a 413: bodies up to 1 MiB are read
+#: and validated so that every token a client could mean gets that answer (issue 11); past that
+#: the body is refused unread.
+MAX_BODY_BYTES = 1024 * 1024
 log = logging.getLogger("webapp.sts")
 
 
@@ -49,7 +53,7 @@ def create_sts_app(
 ) -> Callable[..., Iterable[bytes]]:
     """The STS WSGI app (port P+1)."""
     if audit is None:
-        audit = _default_audit(settings)
+        audit = AuditLog(settings.data_dir / "audit.jsonl").record
     service_model("sts")  # load botocore's model now, not on the first request
     assume = AssumeRole(settings, registry, credentials, JwksCache(jwks_for, clock), clock, audit)
 
@@ -74,7 +78,3 @@ def create_sts_app(
 
 def _too_large() -> RequestEntityTooLarge:
     return RequestEntityTooLarge(f"The request body exceeds {MAX_BODY_BYTES} bytes")
-
-
-def _default_audit(settings: Settings) -> Audit:
-    return AuditLog(settings.data_dir / "audit.jsonl").record

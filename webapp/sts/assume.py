@@ -23,16 +23,17 @@ import json
 import math
 import re
 import zlib
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from typing import Any
 
 from iam_policies.authorization import Authorization
+from iam_policies.decision import Decision, DenyType
 from iam_policies.errors import MalformedPolicyDocument as PolicyError
 from iam_policies.evaluate import evaluate_trust
-from iam_policies.policy import Policy
+from iam_policies.policy import Policy, PolicyType
 from iam_policies.web_identity import provider_keys, session_keys
-from webapp.audit import now_iso
+from webapp.audit import Audit, AuditedAuthorization, AuditEntry, Verdict, now_iso
 from webapp.clock import Clock
 from webapp.credentials import CredentialAuthority, SessionCredentials, assumed_role_arn, role_id_for
 from webapp.iam.registry import IamRegistry
@@ -48,8 +49,6 @@ from webapp.sts.errors import (
 )
 from webapp.sts.jwks import JwksCache
 from webapp.sts.tokens import TokenPolicy, ValidatedToken, validate_token
-
-Audit = Callable[[Mapping[str, Any]], None]
 
 ACTION = "sts:AssumeRoleWithWebIdentity"
 NOT_AUTHORIZED = "Not authorized to perform sts:AssumeRoleWithWebIdentity"
@@ -77,53 +76,46 @@ class AssumeRole:
         self.token_policy = TokenPolicy(settings.token_exp_grace_seconds, settings.token_max_age_seconds)
 
     def __call__(self, params: Mapping[str, str], *, source_ip: str = "", request_id: str = "") -> dict[str, Any]:
-        entry: dict[str, Any] = {
-            "time": now_iso(self.clock()), "request_id": request_id, "service": "sts",
-            "operation": "AssumeRoleWithWebIdentity", "source_ip": source_ip,
-            "role_arn": params.get("RoleArn"), "session_name": params.get("RoleSessionName"),
-        }
+        trail = _Trail(AuditEntry(
+            now_iso(self.clock()), request_id, "sts", "AssumeRoleWithWebIdentity", Verdict.DENY,
+            source_ip=source_ip, role_arn=params.get("RoleArn"), session_name=params.get("RoleSessionName"),
+        ))
         try:
-            result = self._assume(params, entry)
+            result = self._assume(params, trail)
         except (ValidationError, InvalidIdentityToken, ExpiredTokenException, IDPCommunicationError,
                 AccessDenied, MalformedPolicyDocument, PackedPolicyTooLarge) as error:
-            entry.update(decision="Deny", error=error.code, message=error.message)
-            self._record(entry)
+            trail.note(decision=Verdict.DENY, error=error.code, message=error.message)
+            self._record(trail.entry)
             raise
-        entry.update(decision="Allow", principal=result["AssumedRoleUser"]["Arn"])
-        self._record(entry)
+        trail.note(decision=Verdict.ALLOW, principal=result["AssumedRoleUser"]["Arn"])
+        self._record(trail.entry)
         return result
 
-    def _record(self, entry: Mapping[str, Any]) -> None:
+    def _record(self, entry: AuditEntry) -> None:
         if self.audit is not None:
             self.audit(entry)
 
-    def _assume(self, params: Mapping[str, str], entry: dict[str, Any]) -> dict[str, Any]:
+    def _assume(self, params: Mapping[str, str], trail: _Trail) -> dict[str, Any]:
         request = parse_request(params)
         token = validate_token(
             request.token, provider_for=self.registry.oidc_provider_for_issuer, jwks=self.jwks,
             now=self.clock(), policy=self.token_policy,
         )
-        entry["subject"] = token.subject
-        entry["issuer"] = token.issuer
+        trail.note(subject=token.subject, issuer=token.issuer)
         role = self.registry.role(request.role_arn)
         trust = self.registry.trust_policy(request.role_arn) if role is not None else None
         provider_arn = f"arn:aws:iam::{self.settings.account_id}:oidc-provider/{token.provider.url}"
         keys = provider_keys(token.claims, provider=token.provider.url, audience=token.audience)
         if role is None or trust is None:
-            entry["authorizations"] = [{"action": ACTION, "resource": request.role_arn, "decision": "Deny",
-                                        "deny_type": "implicit", "reason": "the role does not exist"}]
+            trail.note(authorizations=(AuditedAuthorization(
+                ACTION, request.role_arn, Verdict.DENY, DenyType.IMPLICIT, reason="the role does not exist"),))
             raise AccessDenied(NOT_AUTHORIZED)
         context: dict[str, Any] = {**keys, "sts:RoleSessionName": request.session_name,
                                    "aws:FederatedProvider": provider_arn}
         decision = evaluate_trust(trust, Authorization(ACTION, role.arn, context),
                                   principal={"Federated": [provider_arn]})
-        result = decision.results[0]
-        entry["authorizations"] = [{"action": ACTION, "resource": role.arn, "decision": "Allow" if result.allowed
-                                    else "Deny", "deny_type": result.deny_type, "reason": result.reason()}]
-        entry["matched"] = [m.to_dict() for m in result.deciding]
+        trail.decided(decision)
         if not decision.allowed:
-            entry["deny_type"] = decision.deny_type
-            entry["denied_by"] = "trust"
             raise AccessDenied(NOT_AUTHORIZED)
         duration = request.duration_seconds
         if duration > role.max_session_duration:
@@ -145,7 +137,7 @@ class AssumeRole:
         compact = ""
         if request.policy is not None:
             try:
-                policy = Policy.parse(request.policy, kind="session")
+                policy = Policy.parse(request.policy, kind=PolicyType.SESSION)
             except PolicyError as exc:
                 raise MalformedPolicyDocument(exc.message) from None
             compact = json.dumps(policy.document, separators=(",", ":"))
@@ -157,6 +149,20 @@ class AssumeRole:
         if percent > 100:
             raise PackedPolicyTooLarge(f"Packed policy consumes {percent}% of allotted space, please use smaller policy.")
         return percent
+
+
+class _Trail:
+    """The audit entry of one call, completed step by step, so that a refusal at any step is
+    recorded with what was known by then (never the token itself)."""
+
+    def __init__(self, entry: AuditEntry) -> None:
+        self.entry = entry
+
+    def note(self, **fields: Any) -> None:
+        self.entry = replace(self.entry, **fields)
+
+    def decided(self, decision: Decision) -> None:
+        self.entry = self.entry.with_decision(decision)
 
 
 @dataclass(frozen=True)

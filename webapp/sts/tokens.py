@@ -17,7 +17,8 @@ What is checked, and why (security-anchors §1.1, §1.2 rows 1-31; fgac-semantic
   ``x5c`` are never used (RFC 8725 §3.10, rows 9-11); ``kid`` required when the JWKS has several
   keys (decision §6.5); the key's ``kty``/``crv``/``use``/``alg`` must fit (row 31);
 - signature: verified by joserfc with the single allowed algorithm (rows 3, 4, 12, 13);
-- claims: ``iss`` exactly ``https://`` + a registered provider URL (row 20); ``aud`` in the
+- claims: ``iss`` exactly ``https://`` + a registered provider URL (row 20; ``http://`` too for a
+  loopback provider on the local stack, ``iam_policies.issuers``); ``aud`` in the
   provider's client IDs, an array only if every entry is trusted and ``azp`` names the client
   (OIDC Core §3.1.3.7 rules 3-5, decision §6.1); ``sub`` a 1-255 character string; ``exp`` and
   ``iat`` required integers (STS: "Timestamps ... must be formatted as either an integer or a long
@@ -40,6 +41,7 @@ from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey
 
+from iam_policies.issuers import issuers_for
 from webapp.sts.errors import ExpiredTokenException, InvalidIdentityToken
 
 ALLOWED_ALGORITHMS: tuple[str, ...] = ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512")
@@ -141,7 +143,7 @@ def _validate(
 
     alg = _check_header(header)
     provider = _provider(claims, provider_for)
-    key = _select_key(header, alg, jwks(_issuer_of(provider), _kid(header)))
+    key = _select_key(header, alg, jwks(str(claims["iss"]), _kid(header)))
     _verify_signature(token, key, alg)
 
     audience = _check_audience(claims, provider)
@@ -221,16 +223,12 @@ def _kid(header: Mapping[str, Any]) -> str | None:
 # Issuer and key --------------------------------------------------------------------------------
 
 
-def _issuer_of(provider: TrustedProvider) -> str:
-    return "https://" + provider.url
-
-
 def _provider(claims: Mapping[str, Any], provider_for: ProviderLookup) -> TrustedProvider:
     iss = claims.get("iss")
     if iss is None:
         raise InvalidIdentityToken("Missing a required claim: iss")
     provider = provider_for(iss) if isinstance(iss, str) else None
-    if provider is None or _issuer_of(provider) != iss:
+    if provider is None or iss not in issuers_for(provider.url):
         # AWS names the issuer it looked for; echo it only when it is a plausible issuer URL, so
         # that arbitrary claim values are never reflected (attack T-49).
         shown = iss if isinstance(iss, str) and re.fullmatch(r"https://[\x21-\x7e]{1,255}", iss) else None

@@ -4,7 +4,7 @@
  */
 
 import { describeError } from "../errors.js";
-import { byTestId, formatTime, h } from "./dom.js";
+import { append, byTestId, clear, formatTime, h } from "./dom.js";
 
 export const TABS = ["photos", "public", "games", "profile", "access"];
 
@@ -50,15 +50,28 @@ export function toast(text, kind = "info") {
 export function reportError(error, options = {}) {
   const described = describeError(error, options);
   const banner = byTestId("banner");
-  banner.replaceChildren(
+  // append() skips absent parts; the DOM's own replaceChildren would print them as "null".
+  append(clear(banner), [
     h("strong", {}, described.text),
     described.detail ? h("span", { class: "detail", testid: "banner-detail" }, described.detail) : null,
     described.kind === "session" ? h("a", { class: "button small", href: "/auth/login" }, "Sign in again") : null,
+    options.retry ? h("button", { type: "button", class: "button small", testid: "banner-retry", onclick: () => { banner.hidden = true; options.retry(); } }, "Try again") : null,
     h("button", { type: "button", class: "close", "aria-label": "Dismiss", onclick: () => { banner.hidden = true; } }, "×"),
-  );
+  ]);
   banner.dataset.kind = described.kind;
+  banner.dataset.shownAt = String(performance.now());
   banner.hidden = false;
   return described;
+}
+
+/** Banners that a later success makes stale (not the ones only the user or an admin can fix). */
+const PASSING = new Set(["access", "conflict", "throttled", "network", "invalid", "other"]);
+
+/** Hide a passing error banner once a request that started after it succeeded. */
+function clearStaleBanner(startedAt) {
+  const banner = byTestId("banner");
+  if (banner.hidden || !PASSING.has(banner.dataset.kind)) return;
+  if (startedAt > Number(banner.dataset.shownAt ?? Infinity)) banner.hidden = true;
 }
 
 export function clearBanner() {
@@ -66,6 +79,7 @@ export function clearBanner() {
 }
 
 export function bindStatus(store) {
+  store.watch(["lastSuccessStartedAt"], (s) => clearStaleBanner(s.lastSuccessStartedAt ?? 0));
   store.watch(["requests", "attempts", "throttled"], (s) => {
     const requests = s.requests ?? 0;
     const retries = Math.max(0, (s.attempts ?? 0) - requests);

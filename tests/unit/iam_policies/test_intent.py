@@ -81,7 +81,7 @@ _DELETE = object()
     ("identity", _DELETE, "intent.identity: must be one policy variable"),
     ("identity", "www.amazon.com:user_id", "intent.identity: must be one policy variable"),
     ("identity", "${a}${b}", "intent.identity: must be one policy variable"),
-    ("principal_vars", {"aws:PrincipalType": 1}, "intent.principal_vars: must be an object of string values"),
+    ("principal_vars", {"aws:PrincipalType": 1}, "intent.principal_vars: must be an object of strings"),
     ("principal_vars", {"www.amazon.com:user_id": "alice"}, "must not set the identity"),
     ("tables", {}, "intent.tables: must be an object of tables"),
     ("tables.GameScores.partition_key", _DELETE, "intent.tables.GameScores: needs a partition_key"),

@@ -50,7 +50,7 @@ def test_provider_key_renders_next_to_iam_policy_variables_without_clashing() ->
     assert own["Condition"]["ForAllValues:StringEquals"]["dynamodb:LeadingKeys"] == [
         "${idp.localhost/dev:sub}"
     ]
-    games = next(s for s in policy["Statement"] if s["Sid"] == "PlayYourOwnGames")
+    games = next(s for s in policy["Statement"] if s["Sid"] == "ReadYourGames")
     assert games["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"] == [
         "${idp.localhost/dev:sub}~*", "*~${idp.localhost/dev:sub}~*",
     ]

@@ -42,7 +42,7 @@ def names_of(kind: str, text: str) -> list[str]:
         ("ConditionExpression", "begins_with(a, :p) and contains(b, c)", ["a", "b", "c"]),
         ("ConditionExpression", "attribute_type(a, :s)", ["a"]),
         ("ConditionExpression", "a = b", ["a", "b"]),
-        ("ConditionExpression", "((a = :v))", ["a"]),
+        ("ConditionExpression", "((a = :v) OR (NOT (b = :v)))", ["a", "b"]),
         ("FilterExpression", "SecretBonus > :v", ["SecretBonus"]),
         # updates: targets and operands of every section
         ("UpdateExpression", "SET Wins = Wins + :one", ["Wins"]),
@@ -98,6 +98,24 @@ def test_expression_touches_top_level_names(kind: str, text: str, names: list[st
         ("UpdateExpression", "SET a = size(b)", "function: size"),
         ("UpdateExpression", "REMOVE a = :v", 'Invalid UpdateExpression: Syntax error; token: "="'),
         ("ProjectionExpression", "a" * 4097, "Expression size has exceeded the maximum allowed size; expression size: 4097"),
+        # DynamoDB's limits on nesting (issue 11; sources in the module docstring). None of these
+        # may reach Python's recursion limit.
+        ("ConditionExpression", "NOT " * 1000 + "a < :v",
+         "Invalid ConditionExpression: The expression contains too many operators; operator count: 301"),
+        ("ConditionExpression", "NOT (" * 301 + "a < :v" + ")" * 301, "operator count: 301"),
+        ("FilterExpression", " OR ".join(["a < :v"] * 151) + " AND b = :v" * 150, "operator count: 301"),
+        ("ConditionExpression", "a BETWEEN :l AND :h AND " * 150 + "a IN (:v, :w)", "operator count: 301"),
+        ("ConditionExpression", "(" * 2040 + "a < :v" + ")" * 2040,
+         "Invalid ConditionExpression: The expression has redundant parentheses;"),
+        ("ConditionExpression", "((a < :v))", "The expression has redundant parentheses;"),
+        ("ConditionExpression", "b = :v AND ((a < :v OR c = :v))", "The expression has redundant parentheses;"),
+        ("ConditionExpression", "a < " + "size(" * 600 + "b" + ")" * 600,
+         "Operator or function requires a document path; operator or function: size"),
+        ("ProjectionExpression", "a" + ".b" * 32,
+         "Invalid ProjectionExpression: The document path has too many nesting levels; nesting levels: 33"),
+        ("ConditionExpression", "a" + "[0]" * 40 + " = :v", "nesting levels: 41"),
+        ("UpdateExpression", "SET a = " + "list_append(" * 101 + ":l" + ", :l)" * 101,
+         "Functions are nested more than 100 deep"),
     ],
 )
 def test_expression_rejected_like_dynamodb(kind: str, text: str, message: str) -> None:
@@ -121,6 +139,26 @@ def test_overlapping_paths_are_rejected(kind: str, text: str, message: str) -> N
     with pytest.raises(ValidationException) as raised:
         scope.attributes(kind, text) if kind != "UpdateExpression" else scope.update(text)  # type: ignore[arg-type]
     assert message in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("kind", "text"),
+    [
+        ("ConditionExpression", "NOT " * 299 + "a < :v"),  # 300 operators: the most DynamoDB allows
+        ("ConditionExpression", "NOT (" * 150 + "a < :v OR b < :v" + ")" * 150),
+        ("ConditionExpression", "((a < :v) AND (b < :v))"),  # a group of groups is not redundant
+        ("ConditionExpression", "(a < :v) AND ((b < :v) OR c < :v)"),
+        ("ProjectionExpression", "a" + ".b" * 31),  # 32 levels
+        ("UpdateExpression", "SET a = " + "list_append(" * 100 + ":l" + ", :l)" * 100),
+    ],
+)
+def test_the_deepest_expressions_dynamodb_allows_parse(kind: str, text: str) -> None:
+    assert parse.__wrapped__(kind, text).paths  # type: ignore[attr-defined]
+
+
+def test_precedence_is_not_then_and_then_or() -> None:
+    parsed = parse("FilterExpression", "NOT a = :v AND b = :v OR c = :v")
+    assert repr(parsed.condition).startswith("BoolOp(op='OR', left=BoolOp(op='AND', left=Not(")
 
 
 def test_syntax_errors_win_over_reserved_words() -> None:

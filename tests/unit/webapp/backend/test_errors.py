@@ -63,7 +63,6 @@ def test_the_message_member_is_spelled_as_the_service_model_spells_it(code: str,
      "1 validation error detected: Value null at 'key' failed to satisfy constraint: Member must not be null"),
     ("GetItem", {"TableName": "Nope", "Key": {"pk": {"S": "a"}}}, "ResourceNotFoundException",
      "Requested resource not found"),
-    ("PutItem", {"TableName": TABLE, "Item": "not a map"}, "ValidationException", "One or more parameter values were invalid"),
     ("MakeCoffee", {}, "UnknownOperationException", ""),
 ])
 def test_bad_requests_get_dynamodb_errors_not_tracebacks(
@@ -73,6 +72,21 @@ def test_bad_requests_get_dynamodb_errors_not_tracebacks(
         backend.call(operation, params)  # type: ignore[arg-type]
     assert (caught.value.code, caught.value.status) == (code, 400)
     assert caught.value.message.startswith(text)
+
+
+def test_a_moto_crash_is_an_honest_internal_server_error(backend: LocalBackend,
+                                                         caplog: pytest.LogCaptureFixture) -> None:
+    """What slips past validation and crashes moto (here an ``Item`` that is not a map, which
+    the gateway refuses with a SerializationException first) is DynamoDB's retryable
+    ``InternalServerError`` (API Reference, "Common Errors"), logged with the cause; never a
+    ValidationException blaming the client in Python's words (issue 13)."""
+    with pytest.raises(DynamoDBError) as caught:
+        backend.call("PutItem", {"TableName": TABLE, "Item": "not a map"})  # type: ignore[dict-item]
+    assert (caught.value.code, caught.value.status) == ("InternalServerError", 500)
+    assert caught.value.body() == {"__type": "com.amazonaws.dynamodb.v20120810#InternalServerError",
+                                   "message": "Internal server error"}
+    assert "INTERNAL ERROR in the DynamoDB engine on PutItem: AttributeError" in caplog.text
+    assert backend.call("Scan", {"TableName": TABLE})["Count"] == 0  # nothing was written
 
 
 def test_a_non_json_error_page_keeps_its_status_and_some_text() -> None:

@@ -16,6 +16,7 @@ import pytest
 from botocore.config import Config
 from werkzeug.serving import make_server
 
+from iam_policies.policy import Policy
 from iam_policies.schema import TableSchema
 from webapp.audit import AuditLog
 from webapp.clock import system_clock
@@ -94,10 +95,10 @@ class Endpoint:
 class NoPolicies:
     """A registry with no policies at all: every authorization is an implicit deny."""
 
-    def identity_policies(self, role_arn: str) -> tuple[Any, ...]:
+    def identity_policies(self, role_arn: str) -> tuple[Policy, ...]:
         return ()
 
-    def managed_policy(self, arn: str) -> Any:
+    def managed_policy(self, arn: str) -> Policy | None:
         return None
 
 
@@ -108,7 +109,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Endpoint]:
     authority = CredentialAuthority(b"u" * 32, system_clock)
     backend = RecordingBackend()
     audit = AuditLog(tmp_path / "audit.jsonl")
-    app = create_dynamodb_app(settings, NoPolicies(), authority, backend, audit, system_clock)
+    app = create_dynamodb_app(settings, NoPolicies(), authority, backend, audit.record, system_clock)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -1,4 +1,4 @@
-"""The audit log (one JSON line per decision, safe from many threads) and
+"""The audit log (one JSON line per typed ``AuditEntry``, safe from many threads) and
 ``python -m webapp audit`` (filters, text table, JSON lines)."""
 
 from __future__ import annotations
@@ -7,22 +7,23 @@ import json
 import subprocess
 import sys
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from webapp.audit import AuditLog
+from webapp.audit import AuditEntry, AuditLog, Verdict
 
 ROOT = Path(__file__).resolve().parents[4]
 
-ENTRIES = [
+ENTRIES = [AuditEntry.from_dict(entry) for entry in [
     {"time": "2026-01-01T10:00:00.000Z", "request_id": "R1", "decision": "Allow",
      "principal": "arn:aws:sts::000000000000:assumed-role/WebUser/alice", "subject": "alice-sub",
      "source_ip": "127.0.0.1", "operation": "GetItem",
      "authorizations": [{"action": "dynamodb:GetItem",
                          "resource": "arn:aws:dynamodb:us-east-1:000000000000:table/Photos",
                          "leading_keys": ["alice-sub"], "decision": "Allow"}],
-     "matched": [{"sid": "OwnItems", "index": 0, "policy_type": "identity", "policy": "user",
+     "matched": [{"sid": "OwnItems", "statement_index": 0, "policy_type": "identity", "policy": "user",
                   "effect": "Allow"}]},
     {"time": "2026-01-01T11:00:00.000Z", "request_id": "R2", "decision": "Deny",
      "principal": "arn:aws:sts::000000000000:assumed-role/WebUser/bob", "subject": "bob-sub",
@@ -31,7 +32,12 @@ ENTRIES = [
                          "resource": "arn:aws:dynamodb:us-east-1:000000000000:table/Games/index/ByHost",
                          "leading_keys": ["alice-sub"], "decision": "Deny"}],
      "matched": []},
-]
+]]
+
+
+def entry(n: int, **fields: object) -> AuditEntry:
+    return AuditEntry(f"2026-01-01T10:00:{n % 60:02d}.000Z", f"N{n}", "dynamodb", "GetItem", Verdict.ALLOW,
+                      message=json.dumps(fields))
 
 
 @pytest.fixture
@@ -51,7 +57,7 @@ def audit_cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def test_entries_are_in_the_file_when_record_returns(tmp_path: Path) -> None:
     log = AuditLog(tmp_path / "audit.jsonl")
     for n in range(100):
-        log.record({"n": n})
+        log.record(entry(n))
         assert len((tmp_path / "audit.jsonl").read_text().splitlines()) == n + 1
     log.close()
 
@@ -61,7 +67,7 @@ def test_many_threads_write_whole_lines(tmp_path: Path) -> None:
 
     def write(n: int) -> None:
         for i in range(200):
-            log.record({"thread": n, "i": i, "pad": "x" * 500})
+            log.record(entry(i, thread=n, i=i, pad="x" * 500))
 
     threads = [threading.Thread(target=write, args=(n,)) for n in range(8)]
     for t in threads:
@@ -71,16 +77,17 @@ def test_many_threads_write_whole_lines(tmp_path: Path) -> None:
     log.close()
     lines = (tmp_path / "audit.jsonl").read_text().splitlines()
     assert len(lines) == 1600
-    assert {(e["thread"], e["i"]) for e in map(json.loads, lines)} == {
+    fields = [json.loads(json.loads(line)["message"]) for line in lines]
+    assert {(f["thread"], f["i"]) for f in fields} == {
         (n, i) for n in range(8) for i in range(200)}
 
 
 def test_appends_across_reopen(tmp_path: Path) -> None:
     for n in (1, 2):
         log = AuditLog(tmp_path / "audit.jsonl")
-        log.record({"n": n})
+        log.record(entry(n))
         log.close()
-    assert [json.loads(x)["n"] for x in (tmp_path / "audit.jsonl").read_text().splitlines()] == [1, 2]
+    assert [json.loads(x)["request_id"] for x in (tmp_path / "audit.jsonl").read_text().splitlines()] == ["N1", "N2"]
 
 
 #: (filter arguments, request ids printed)
@@ -133,10 +140,69 @@ def test_follow_prints_new_decisions(data_dir: Path) -> None:
         assert process.stdout is not None
         assert json.loads(process.stdout.readline())["request_id"] == "R2"
         log = AuditLog(data_dir / "audit.jsonl")
-        log.record({**ENTRIES[0], "request_id": "R3"})
-        log.record({**ENTRIES[1], "request_id": "R4"})
+        log.record(replace(ENTRIES[0], request_id="R3"))
+        log.record(replace(ENTRIES[1], request_id="R4"))
         log.close()
         assert json.loads(process.stdout.readline())["request_id"] == "R4"
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def _more(data_dir: Path, count: int) -> None:
+    log = AuditLog(data_dir / "audit.jsonl")
+    for n in range(count):
+        log.record(replace(ENTRIES[n % 2], request_id=f"M{n}"))
+    log.close()
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("--tail", "2"), ["M2", "M3"]),
+    (("--tail", "1", "--decision", "Allow"), ["M2"]),
+    (("--tail", "0"), []),
+    (("--limit", "3"), ["R1", "R2", "M0"]),
+    (("--limit", "2", "--decision", "Deny"), ["R2", "M1"]),
+    (("--tail", "3", "--limit", "1"), ["M1"]),
+], ids=["tail", "tail of a filter", "tail 0", "limit", "limit of a filter", "tail then limit"])
+def test_tail_and_limit(data_dir: Path, args: tuple[str, ...], expected: list[str]) -> None:
+    _more(data_dir, 4)
+    out = audit_cli(data_dir, *args, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert [json.loads(line)["request_id"] for line in out.stdout.splitlines()] == expected
+
+
+@pytest.mark.parametrize("value", ["-1", "many"])
+def test_a_bad_count_is_a_usage_error(data_dir: Path, value: str) -> None:
+    out = audit_cli(data_dir, "--tail", value)
+    assert out.returncode == 2 and "wants a number of decisions" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_tail_with_follow_starts_from_the_last_decisions(data_dir: Path) -> None:
+    _more(data_dir, 4)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webapp", "audit", "--data-dir", str(data_dir), "--follow", "--tail", "1",
+         "--format", "json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        assert json.loads(process.stdout.readline())["request_id"] == "M3"
+        log = AuditLog(data_dir / "audit.jsonl")
+        log.record(replace(ENTRIES[0], request_id="NEW"))
+        log.close()
+        assert json.loads(process.stdout.readline())["request_id"] == "NEW"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_denial_says_whose_key_it_targeted(data_dir: Path) -> None:
+    (data_dir / "idp").mkdir()
+    (data_dir / "idp" / "users.json").write_text(json.dumps({"users": [
+        {"name": "alice", "sub": "alice-sub"}, {"name": "bob", "sub": "bob-sub"}]}))
+    log = AuditLog(data_dir / "audit.jsonl")
+    log.record(replace(ENTRIES[1], request_id="OWN", authorizations=(
+        replace(ENTRIES[1].authorizations[0], leading_keys=("bob-sub",)),)))
+    log.close()
+    _, allow, other, own = audit_cli(data_dir).stdout.splitlines()
+    assert "key" not in allow.split("by OwnItems")[-1]
+    assert other.endswith("implicit; key alice-sub (alice's)")  # bob was refused alice's key
+    assert own.endswith("implicit; key bob-sub (the caller's own)")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from werkzeug.test import Client
 
-from tests.unit.webapp.dynamodb.conftest import RecordingBackend
+from tests.unit.webapp.dynamodb.conftest import NoPolicies, RecordingBackend
 from webapp.clock import system_clock
 from webapp.credentials import CredentialAuthority
 from webapp.dynamodb import create_dynamodb_app
@@ -23,7 +23,7 @@ class Broken(RecordingBackend):
 
 
 def test_unexpected_error_is_an_internal_server_error(caplog: pytest.LogCaptureFixture) -> None:
-    app = create_dynamodb_app(Settings(), None, CredentialAuthority(b"z" * 32), Broken(), None,
+    app = create_dynamodb_app(Settings(), NoPolicies(), CredentialAuthority(b"z" * 32), Broken(), None,
                               system_clock, enforce=False)
     with caplog.at_level(logging.ERROR, logger="webapp.dynamodb"):
         response = Client(app).post("/", data=b'{"TableName": "Notes"}', headers={

@@ -19,7 +19,7 @@ from moto import mock_aws
 
 from webapp.clock import ManualClock
 from webapp.host import create_app
-from webapp.host.auth import _SID
+from webapp.host.cookie import SID
 from webapp.host.sessions import SessionStore
 from webapp.settings import Settings
 from webapp.tables import TABLES_BY_LOGICAL
@@ -68,7 +68,7 @@ class Host:
                                             id_token_exp=int(self.clock()) + lifetime,
                                             refresh_token=refresh_token)
         with self.client.session_transaction(base_url=base_url) as session:
-            session[_SID] = cookie_value
+            session[SID] = cookie_value
             session.permanent = True
         return cookie_value
 

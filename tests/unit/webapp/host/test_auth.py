@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from joserfc import jwt
 
-from webapp.host.auth import safe_next
+from webapp.host.oidc import safe_next
 from webapp.host.sessions import session_key
 
 from .conftest import Host

@@ -189,20 +189,37 @@ def test_concurrent_changes_are_serialized_and_all_persisted(settings: Settings,
     assert set(reopened.role(settings.host_role_arn).inline_policies) == expected  # type: ignore[union-attr]
 
 
-def test_session_policies_are_none_without_any_so_the_role_policies_alone_apply(registry: IamRegistry) -> None:
-    assert registry.session_policies(None, ()) is None
+@pytest.mark.parametrize(("url", "key"), [
+    ("http://localhost:8080/realms/x", "localhost:8080/realms/x"),
+    ("http://127.0.0.1:9000", "127.0.0.1:9000"),
+])
+def test_the_local_stack_accepts_loopback_providers_over_http_with_a_port(registry: IamRegistry,
+                                                                         url: str, key: str) -> None:
+    provider = registry.create_oidc_provider(url, ["c"])
+    assert provider.url == key and provider.arn.endswith(f":oidc-provider/{key}")
+    assert registry.oidc_provider_for_issuer(url) == provider
+    assert registry.oidc_provider_for_issuer("https://" + key) == provider
+    assert registry.oidc_provider_for_issuer(url + "/") is None
 
 
-def test_session_policies_are_the_inline_policy_then_the_managed_ones_that_still_exist(
-        registry: IamRegistry) -> None:
-    managed = registry.create_policy("ReadOnly", ALLOW_GET)
-    gone = f"arn:aws:iam::{ACCOUNT}:policy/Deleted"
-    policies = registry.session_policies(ALLOW_GET, (managed.arn, gone))
-    assert policies is not None
-    assert [(p.kind, p.name) for p in policies] == [("session", None), ("identity", "ReadOnly")]
-    assert policies[1] is registry.managed_policy(managed.arn)
+def test_a_stack_started_with_another_issuer_registers_it_and_trusts_it(tmp_path: Path) -> None:
+    IamRegistry.open(Settings(data_dir=tmp_path), ManualClock())  # provisioned for the dev IdP
+    mock = Settings(data_dir=tmp_path, issuer="http://localhost:9999", client_id="app-1")
+    registry = IamRegistry.open(mock, ManualClock())
+    provider = registry.oidc_provider_for_issuer("http://localhost:9999")
+    assert provider is not None and provider.client_ids == ("app-1",)
+    role = registry.role(USER_ROLE)
+    assert role is not None
+    trust = json.loads(role.trust_policy)["Statement"][0]
+    assert trust["Principal"] == {"Federated": f"arn:aws:iam::{ACCOUNT}:oidc-provider/localhost:9999"}
+    assert trust["Condition"] == {"StringEquals": {"localhost:9999:aud": "app-1"}}
+    assert "${localhost:9999:sub}" in "".join(role.inline_policies.values())
+    # Back to the dev IdP: still registered, and the role trusts it again.
+    again = IamRegistry.open(Settings(data_dir=tmp_path), ManualClock())
+    assert "oidc-provider/idp.localhost/dev" in again.role(USER_ROLE).trust_policy  # type: ignore[union-attr]
 
 
-def test_an_empty_list_of_session_policies_is_not_no_session_policy(registry: IamRegistry) -> None:
-    gone = f"arn:aws:iam::{ACCOUNT}:policy/Deleted"
-    assert registry.session_policies(None, (gone,)) == ()  # evaluated as "nothing allowed", not skipped
+def test_a_role_that_already_trusts_the_issuer_keeps_its_admins_changes(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    IamRegistry.open(settings, ManualClock()).put_role_policy("WebUser", "extra", ALLOW_GET)
+    assert "extra" in IamRegistry.open(settings, ManualClock()).role(USER_ROLE).inline_policies  # type: ignore[union-attr]

@@ -36,6 +36,7 @@ class LocalSts:
     credentials: CredentialAuthority
     key: SigningKey
     clock: ManualClock
+    #: The audit entries STS wrote, as the log stores them (``AuditEntry.to_dict``).
     audit: list[dict[str, Any]] = field(default_factory=list)
 
     def token(self, **claims: Any) -> str:
@@ -59,7 +60,7 @@ def sts(tmp_path: Path) -> Iterator[LocalSts]:
     audit: list[dict[str, Any]] = []
     app = create_sts_app(settings, registry, credentials,
                          lambda issuer: key.jwks() if issuer == ISSUER else {"keys": []}, clock,
-                         audit=audit.append)
+                         audit=lambda entry: audit.append(entry.to_dict()))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()

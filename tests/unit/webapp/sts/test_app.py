@@ -274,11 +274,23 @@ def test_a_trust_refusal_is_audited_with_its_reason(sts: LocalSts) -> None:
 
 
 def test_an_oversized_body_or_an_other_method_is_a_clean_error(sts: LocalSts) -> None:
-    big = requests.post(sts.url, data=b"Action=" + b"a" * (70 * 1024), timeout=10,
+    big = requests.post(sts.url, data=b"Action=" + b"a" * (1100 * 1024), timeout=10,
                         headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert (big.status_code, error_of(big)[0]) == (413, "RequestEntityTooLarge")
     put = requests.put(sts.url, data=b"x", timeout=10)
     assert (put.status_code, error_of(put)[0]) == (405, "InvalidHttpRequest")
+
+
+@pytest.mark.parametrize("size", [20_001, 100_000, 900_000])
+def test_an_over_long_token_is_stss_400_naming_the_member_not_a_413(size: int, sts: LocalSts) -> None:
+    """STS validates WebIdentityToken's length (4..20000, botocore's model) whatever the body size."""
+    with pytest.raises(ClientError) as caught:
+        assume(sts, "a" * size)
+    error = caught.value.response
+    assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert error["Error"]["Code"] == "ValidationError"
+    assert "webIdentityToken" in error["Error"]["Message"]
+    assert "20000" in error["Error"]["Message"]
 
 
 def test_get_caller_identity_names_the_signed_caller(sts: LocalSts) -> None:

@@ -1,0 +1,68 @@
+"""DynamoDB's behaviour where moto's differs: the semantic layer between the engine and moto.
+
+The endpoint has validated and authorized the request; moto stores the items. In between, this
+package decides what DynamoDB decides itself, one module per family of operations as the API
+Reference groups them, each citing the page it follows:
+
+* ``writes.py`` - conditional writes (PutItem, UpdateItem, DeleteItem, TransactWriteItems):
+  conditions and legacy ``Expected`` evaluated here, never by moto;
+* ``reads.py`` - Query and Scan: ``Limit`` before filters, legacy ``QueryFilter``/``ScanFilter``
+  with ``ConditionalOperator``, ``Select: COUNT``, ``LastEvaluatedKey``, projections;
+* ``conditions.py`` / ``values.py`` - the one condition evaluator and DynamoDB's value rules
+  (types, order, numbers) both use;
+* numbers leave the stack in DynamoDB's canonical form (``values.normalize_number``).
+
+Everything else goes to moto unchanged (``forward``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from webapp.backend.semantics import reads, writes
+from webapp.backend.semantics.values import normalize_item
+from webapp.backend.semantics.writes import Storage
+
+Forward = Callable[[str, Mapping[str, Any]], dict[str, Any]]
+
+__all__ = ["Semantics", "Storage"]
+
+_CONDITIONAL_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem"})
+
+
+class Semantics:
+    """``call(operation, params)``: the answer DynamoDB gives, using ``forward`` (moto) to read
+    and write and ``storage`` for key schemas and stored items."""
+
+    def __init__(self, storage: Storage, forward: Forward) -> None:
+        self.storage = storage
+        self.forward = forward
+
+    def call(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        if operation in _CONDITIONAL_WRITES:
+            response = writes.conditional_write(self.storage, operation, params, self.forward)
+        elif operation == "TransactWriteItems":
+            response = writes.transact_write(self.storage, params, self.forward)
+        elif operation in ("Query", "Scan"):
+            response = reads.read(self.storage, operation, params, self.forward)
+        else:
+            response = self.forward(operation, params)
+        return canonical_numbers(response)
+
+
+def canonical_numbers(response: dict[str, Any]) -> dict[str, Any]:
+    """Every item, key and attribute map of a response with numbers as DynamoDB writes them."""
+    for member in ("Item", "Attributes", "LastEvaluatedKey"):
+        if isinstance(response.get(member), Mapping):
+            response[member] = normalize_item(response[member])
+    if isinstance(response.get("Items"), list):
+        response["Items"] = [normalize_item(item) for item in response["Items"]]
+    responses = response.get("Responses")
+    if isinstance(responses, Mapping):  # BatchGetItem
+        response["Responses"] = {table: [normalize_item(item) for item in items] if isinstance(items, list) else items
+                                 for table, items in responses.items()}
+    elif isinstance(responses, list):  # TransactGetItems
+        response["Responses"] = [{**entry, "Item": normalize_item(entry["Item"])}
+                                 if isinstance(entry, Mapping) and "Item" in entry else entry for entry in responses]
+    return response

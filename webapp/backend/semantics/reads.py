@@ -1,0 +1,148 @@
+"""Query and Scan: filters, ``Limit``, ``Select`` and projections in DynamoDB's order.
+
+Developer Guide, "Filter expressions for Query" / "for Scan" and "Limiting the number of items":
+DynamoDB reads up to ``Limit`` items (or 1 MB), *then* applies the filter - ``ScannedCount`` is
+the number read, ``Count`` the number that passed - and returns ``LastEvaluatedKey`` whenever it
+stopped because of ``Limit``, even if no item follows ("If LastEvaluatedKey is present in the
+response, you need to paginate"; a Query whose ``Limit`` equals its number of matches still
+returns one). ``Select: COUNT`` returns the count and no items. A projection is applied last, so
+a filter may use attributes the projection leaves out.
+
+moto applies ``Limit`` after its filter (11 pages instead of 2 for 20 items, a filter matching
+all of them and ``Limit`` 10), joins legacy ``QueryFilter`` conditions by appending each match
+(items matching one condition, and duplicates), ignores ``ConditionalOperator``, raises
+``TypeError`` on mixed types and returns items along with ``COUNT``. So moto is only asked to
+read - no filter, no projection - and everything after reading happens here, with the one
+condition evaluator (``conditions.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from iam_policies.dynamodb import expressions as ex
+from iam_policies.errors import ValidationException
+from webapp.backend.semantics import conditions
+from webapp.backend.semantics.conditions import resolve
+from webapp.backend.semantics.placeholders import without
+from webapp.backend.semantics.values import kind
+from webapp.backend.semantics.writes import Storage
+
+Forward = Callable[[str, Mapping[str, Any]], dict[str, Any]]
+Item = Mapping[str, Any]
+
+_AFTER_READ = ("FilterExpression", "QueryFilter", "ScanFilter", "ConditionalOperator", "ProjectionExpression")
+
+
+def _filter_of(operation: str, params: Mapping[str, Any]) -> conditions.Condition | None:
+    if "FilterExpression" in params:
+        return conditions.from_expression("FilterExpression", str(params["FilterExpression"]),
+                                          params.get("ExpressionAttributeNames"),
+                                          params.get("ExpressionAttributeValues"))
+    legacy = params.get("QueryFilter" if operation == "Query" else "ScanFilter")
+    if isinstance(legacy, Mapping) and legacy:
+        return conditions.from_legacy(legacy, params.get("ConditionalOperator"), expected=False)
+    return None
+
+
+def _mixed(operation: str, params: Mapping[str, Any]) -> bool:
+    """A legacy filter together with a ``FilterExpression``: validation refuses it, not this layer.
+    (``KeyConditions`` with ``FilterExpression`` or ``ProjectionExpression`` is accepted.)"""
+    legacy = "QueryFilter" if operation == "Query" else "ScanFilter"
+    return legacy in params and "FilterExpression" in params
+
+
+def read(storage: Storage, operation: str, params: Mapping[str, Any], forward: Forward) -> dict[str, Any]:
+    if _mixed(operation, params):
+        return forward(operation, params)
+    try:
+        keep = _filter_of(operation, params)
+        projection = (ex.parse("ProjectionExpression", str(params["ProjectionExpression"])).paths
+                      if "ProjectionExpression" in params else None)
+    except (ValidationException, ValueError, KeyError, IndexError, TypeError):
+        return forward(operation, params)  # the endpoint's checks or moto's report it
+    names = dict(params.get("ExpressionAttributeNames") or {})
+    select = params.get("Select")
+    request = without(params, _AFTER_READ, ("KeyConditionExpression",))
+    if select in ("COUNT", "SPECIFIC_ATTRIBUTES"):
+        request.pop("Select")
+    response = forward(operation, request)
+    items = list(response.get("Items") or ())
+    limit = params.get("Limit")
+    if (isinstance(limit, int) and not isinstance(limit, bool) and len(items) == limit and items
+            and "LastEvaluatedKey" not in response):
+        last = _last_key(storage, params, items[-1])
+        if last:
+            response["LastEvaluatedKey"] = last
+    if keep is not None:
+        items = [item for item in items if keep(item)]
+    if projection is not None:
+        items = [project(item, projection, names) for item in items]
+    response["Count"] = len(items)
+    if select == "COUNT":
+        response.pop("Items", None)
+    else:
+        response["Items"] = items
+    return response
+
+
+def _last_key(storage: Storage, params: Mapping[str, Any], item: Item) -> dict[str, Any]:
+    table = str(params.get("TableName"))
+    wanted = list(storage.key_names(table) or ())
+    index = params.get("IndexName")
+    if isinstance(index, str):
+        for name in storage.key_names(table, index) or ():
+            if name not in wanted:
+                wanted.append(name)
+    return {name: item[name] for name in wanted if name in item}
+
+
+def project(item: Item, paths: tuple[ex.Path, ...], names: Mapping[str, str]) -> dict[str, Any]:
+    """The parts of ``item`` the paths name, nested as in the item; list elements keep their
+    order, compacted (Developer Guide, "Projection expressions")."""
+    tree: dict[Any, Any] = {}
+    for path in paths:
+        node = tree
+        for position, element in enumerate(path):
+            step = names.get(element, element) if isinstance(element, str) and element.startswith("#") else element
+            last = position == len(path) - 1
+            if step in node and node[step] is None:
+                break  # an enclosing path is already projected whole
+            if last:
+                node[step] = None
+            else:
+                node = node.setdefault(step, {})
+    out: dict[str, Any] = {}
+    for name, sub in tree.items():
+        if isinstance(name, str) and name in item:
+            picked = _pick(item[name], sub)
+            if picked is not None:
+                out[name] = picked
+    return out
+
+
+def _pick(value: Any, tree: dict[Any, Any] | None) -> Any:
+    if tree is None:
+        return value
+    k = kind(value)
+    if k == "M" and isinstance(value["M"], Mapping):
+        members = {}
+        for name, sub in tree.items():
+            if isinstance(name, str) and name in value["M"]:
+                picked = _pick(value["M"][name], sub)
+                if picked is not None:
+                    members[name] = picked
+        return {"M": members} if members else None
+    if k == "L" and isinstance(value["L"], list):
+        elements = []
+        for index in sorted(i for i in tree if isinstance(i, int)):
+            if index < len(value["L"]):
+                picked = _pick(value["L"][index], tree[index])
+                if picked is not None:
+                    elements.append(picked)
+        return {"L": elements} if elements else None
+    return None
+
+
+__all__ = ["project", "read", "resolve"]

@@ -1,0 +1,196 @@
+"""Conditional writes: PutItem, UpdateItem, DeleteItem and TransactWriteItems decided as DynamoDB
+decides them.
+
+The condition (``ConditionExpression``, or the legacy ``Expected`` with ``ConditionalOperator``)
+is evaluated here against the item as stored (``conditions.py``); moto is handed the write
+without it when it holds, so moto's own evaluator - which lets ``a = :v`` across types, two
+missing attributes compared with ``=``, ``Expected`` ``NULL``/``Exists: false`` (and DeleteItem's
+``Expected`` altogether) pass - never decides. When it does not hold the write is refused with
+``ConditionalCheckFailedException`` ("The conditional request failed"; API Reference, PutItem,
+"Errors"), carrying the item when ``ReturnValuesOnConditionCheckFailure`` is ``ALL_OLD``.
+
+In a transaction every condition is decided first; moto then gets the passing members without
+their conditions and each failing one with a condition that cannot hold, so that it still
+cancels the whole transaction with its ``CancellationReasons`` in member order (API Reference,
+TransactWriteItems) and its own checks (one operation per item, validation) keep their order.
+
+Runs inside the backend's call, under whatever lock serialises writes to the item, so the read
+and the write it decides are one step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Protocol
+
+from iam_policies.errors import ValidationException
+from webapp.backend.errors import DynamoDBError
+from webapp.backend.semantics import conditions
+from webapp.backend.semantics.placeholders import without
+
+Item = Mapping[str, Any]
+Forward = Callable[[str, Mapping[str, Any]], dict[str, Any]]
+
+CONDITION_MEMBERS = ("ConditionExpression", "Expected", "ConditionalOperator")
+#: A condition moto's evaluator finds false for any item (used for a failing transaction member).
+NEVER = "attribute_exists(#semanticsNever) AND attribute_not_exists(#semanticsNever)"
+
+
+class Storage(Protocol):
+    def key_names(self, table: str, index: str | None = None) -> tuple[str, ...] | None:
+        """The table's (or index's) key attribute names, hash first; ``None`` if no such table."""
+
+    def current_item(self, table: str, key: Mapping[str, Any]) -> Item | None:
+        """The stored item with this primary key, in wire form; ``None`` when absent."""
+
+
+class ConditionalCheckFailed(DynamoDBError):
+    code = "ConditionalCheckFailedException"
+    status = 400
+
+    def __init__(self, item: Item | None = None) -> None:
+        super().__init__("The conditional request failed", extra={"Item": dict(item)} if item else None)
+
+
+def condition_of(params: Mapping[str, Any]) -> conditions.Condition | None:
+    """The write's condition; ``None`` when it has none or one this layer leaves to the engine
+    (both styles at once, which validation refuses)."""
+    has_expression = "ConditionExpression" in params
+    has_legacy = "Expected" in params
+    if has_expression and has_legacy:
+        return None
+    if has_expression:
+        return conditions.from_expression("ConditionExpression", str(params["ConditionExpression"]),
+                                          params.get("ExpressionAttributeNames"),
+                                          params.get("ExpressionAttributeValues"))
+    if has_legacy and isinstance(params["Expected"], Mapping):
+        return conditions.from_legacy(params["Expected"], params.get("ConditionalOperator"), expected=True)
+    return None
+
+
+def primary_key(storage: Storage, operation: str, params: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The item's primary key when it is well formed (exactly the key attributes, each a
+    string, number or binary); ``None`` leaves the request to the engine's own errors."""
+    table = params.get("TableName")
+    names = storage.key_names(table) if isinstance(table, str) else None
+    if names is None:
+        return None
+    source = params.get("Item") if operation == "Put" or operation == "PutItem" else params.get("Key")
+    if not isinstance(source, Mapping):
+        return None
+    key = {name: source.get(name) for name in names}
+    if operation not in ("Put", "PutItem") and set(source) != set(names):
+        return None
+    for value in key.values():
+        if not isinstance(value, Mapping) or len(value) != 1 or next(iter(value)) not in ("S", "N", "B"):
+            return None
+    return key
+
+
+def decide(storage: Storage, operation: str, params: Mapping[str, Any]) -> tuple[bool, Item | None] | None:
+    """Whether the write's condition holds, and the stored item; ``None`` when there is nothing
+    for this layer to decide."""
+    try:
+        condition = condition_of(params)
+    except (ValidationException, ValueError, KeyError, IndexError, TypeError):
+        return None  # the endpoint's checks or moto's report it
+    if condition is None:
+        return None
+    key = primary_key(storage, operation, params)
+    if key is None:
+        return None
+    current = storage.current_item(str(params["TableName"]), key)
+    return condition(current), current
+
+
+def conditional_write(storage: Storage, operation: str, params: Mapping[str, Any], forward: Forward) -> dict[str, Any]:
+    decided = decide(storage, operation, params)
+    if decided is None:
+        plain = operation == "UpdateItem" and "Expected" not in params
+        return forward(operation, legacy_updates(params) if plain else params)
+    holds, current = decided
+    if not holds:
+        wanted = params.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD"
+        raise ConditionalCheckFailed(current if wanted else None)
+    bare = without(params, CONDITION_MEMBERS, ("UpdateExpression",))
+    return forward(operation, legacy_updates(bare) if operation == "UpdateItem" else bare)
+
+
+_MEMBER_KINDS = ("Put", "Update", "Delete", "ConditionCheck")
+
+
+def transact_write(storage: Storage, params: Mapping[str, Any], forward: Forward) -> dict[str, Any]:
+    entries = params.get("TransactItems")
+    if not isinstance(entries, list):
+        return forward("TransactWriteItems", params)
+    rewritten: list[Any] = []
+    for entry in entries:
+        if not isinstance(entry, Mapping) or len(entry) != 1:
+            rewritten.append(entry)
+            continue
+        member_kind, member = next(iter(entry.items()))
+        if member_kind not in _MEMBER_KINDS or not isinstance(member, Mapping) or "ConditionExpression" not in member:
+            rewritten.append(entry)
+            continue
+        decided = decide(storage, member_kind, member)
+        if decided is None:
+            rewritten.append(entry)
+            continue
+        holds, _current = decided
+        bare = without(member, ("ConditionExpression",), ("UpdateExpression",))
+        if not holds:
+            names = dict(bare.get("ExpressionAttributeNames") or {})
+            names["#semanticsNever"] = str(storage.key_names(str(member["TableName"]))[0])  # type: ignore[index]
+            bare = {**bare, "ConditionExpression": NEVER, "ExpressionAttributeNames": names}
+        rewritten.append({member_kind: bare})
+    return forward("TransactWriteItems", {**params, "TransactItems": rewritten})
+
+
+# Legacy AttributeUpdates ------------------------------------------------------------------------
+
+
+def legacy_updates(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``AttributeUpdates`` as the equivalent ``UpdateExpression`` (API Reference, UpdateItem,
+    ``AttributeValueUpdate``): ``PUT`` is ``SET``, ``DELETE`` without a value is ``REMOVE`` and
+    with a set is ``DELETE``, ``ADD`` of a number or set is ``ADD`` and of a list appends to it.
+    moto's own path turns a PUT of a binary, boolean or binary set into a *string* holding
+    Python bytes (which then fails to serialise) and a PUT of ``NULL`` into a removal.
+
+    Left unchanged when malformed (validation reports it) or mixed with expression members."""
+    updates = params.get("AttributeUpdates")
+    if not isinstance(updates, Mapping) or not updates or "UpdateExpression" in params \
+            or "ExpressionAttributeNames" in params or "ExpressionAttributeValues" in params:
+        return params
+    sections: dict[str, list[str]] = {"SET": [], "REMOVE": [], "ADD": [], "DELETE": []}
+    names: dict[str, str] = {}
+    values: dict[str, Any] = {}
+    for index, (attribute, update) in enumerate(updates.items()):
+        if not isinstance(update, Mapping):
+            return params
+        name, placeholder = f"#u{index}", f":u{index}"
+        names[name] = str(attribute)
+        action = update.get("Action", "PUT")
+        value = update.get("Value")
+        value_kind = next(iter(value)) if isinstance(value, Mapping) and len(value) == 1 else None
+        if action == "PUT" and value_kind is not None:
+            sections["SET"].append(f"{name} = {placeholder}")
+        elif action == "DELETE" and value is None:
+            sections["REMOVE"].append(name)
+        elif action == "DELETE" and value_kind in ("SS", "NS", "BS"):
+            sections["DELETE"].append(f"{name} {placeholder}")
+        elif action == "ADD" and value_kind in ("N", "SS", "NS", "BS"):
+            sections["ADD"].append(f"{name} {placeholder}")
+        elif action == "ADD" and value_kind == "L":
+            values[f":e{index}"] = {"L": []}
+            sections["SET"].append(f"{name} = list_append(if_not_exists({name}, :e{index}), {placeholder})")
+        else:
+            return params
+        if value is not None:
+            values[placeholder] = value
+    expression = " ".join(f"{section} {', '.join(actions)}" for section, actions in sections.items() if actions)
+    out = {k: v for k, v in params.items() if k != "AttributeUpdates"}
+    out["UpdateExpression"] = expression
+    out["ExpressionAttributeNames"] = names
+    if values:
+        out["ExpressionAttributeValues"] = values
+    return out
