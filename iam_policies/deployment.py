@@ -3,8 +3,8 @@
 ``desired_state(params)`` renders the shipped templates into that state. The local stack is
 provisioned from it at first start, and ``plan``/``apply`` bring an AWS account (or the local
 stack) to it, so a policy tested locally is the policy deployed. ``APP_TABLES`` gives the tables'
-keys, indexes and TTL in the case format of ``shared/spec/fgac-cases.json``; it must equal
-``webapp.tables.TABLES``, which creates them for the local stack (a unit test holds them equal).
+keys, indexes and TTL in the case format of ``shared/spec/fgac-cases.json``: it is their one
+definition, from which ``webapp.tables.TABLES`` creates them for the local stack.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
-"""The app's five tables, defined once as data (docs/data-model.md), and the ways to create them.
+"""The app's five tables (docs/data-model.md), and the ways to create them.
 
-``TABLES`` is the single source of truth for key schemas, indexes (with their projections) and
-the TTL attribute. Three consumers read it:
+``TABLES`` is built from the tables' one definition, ``iam_policies.deployment.APP_TABLES`` (key
+schemas, indexes with their projections, the TTL attribute), which the admin tooling's plan,
+apply and CloudFormation template manage too. Three consumers here read it:
 
 - ``ensure_tables(backend, settings)``: the local stack creates what is missing at start, through
   the in-process backend (``Backend.call("CreateTable", ...)``);
@@ -22,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
+from iam_policies.deployment import APP_TABLES
 from iam_policies.errors import AwsError
 from iam_policies.schema import IndexSchema, TableSchema
 from webapp.settings import Settings
@@ -111,24 +113,18 @@ def _key_schema(partition_key: str, sort_key: str | None) -> list[dict[str, str]
     return schema
 
 
-TABLES: tuple[Table, ...] = (
-    Table(
-        "photos", "UserId", "PhotoId",
-        indexes=(Index("ByDate", "LSI", "UserId", "TakenOn", "ALL"),),
-    ),
-    Table(
-        "photoTags", "UserId", "TagKey",
-        indexes=(Index("PublicByTag", "GSI", "PublicTag", "TakenOn", "INCLUDE",
-                       ("Title", "Thumb", "PhotoId", "OwnerName")),),
-    ),
-    Table("profiles", "UserId"),
-    Table(
-        "games", "GameId",
-        indexes=(Index("ByHost", "GSI", "Host", "UpdatedAt", "ALL"),
-                 Index("ByOpponent", "GSI", "Opponent", "UpdatedAt", "ALL")),
-    ),
-    Table("sessions", "SessionId", ttl_attribute="ExpiresAt"),
-)
+def _table(logical: str, spec: Mapping[str, Any]) -> Table:
+    indexes = tuple(
+        Index(name, index["type"], index["partition_key"], index.get("sort_key"), index.get("projection", "ALL"),
+              tuple(index.get("non_key_attributes", ())))
+        for name, index in spec.get("indexes", {}).items()
+    )
+    return Table(logical, spec["partition_key"], spec.get("sort_key"), indexes=indexes, ttl_attribute=spec.get("ttl"))
+
+
+#: The tables, from their one definition in ``iam_policies.deployment.APP_TABLES`` (which plan,
+#: apply and the CloudFormation template manage too).
+TABLES: tuple[Table, ...] = tuple(_table(logical, spec) for logical, spec in APP_TABLES.items())
 
 TABLES_BY_LOGICAL: dict[str, Table] = {t.logical: t for t in TABLES}
 
