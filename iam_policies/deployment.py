@@ -23,7 +23,10 @@ APP_TABLES: Mapping[str, Mapping[str, Any]] = {
     "photoTags": {"partition_key": "UserId", "sort_key": "TagKey", "indexes": {
         "PublicByTag": {"type": "GSI", "partition_key": "PublicTag", "sort_key": "TakenOn", "projection": "INCLUDE",
                         "non_key_attributes": ["Title", "Thumb", "PhotoId", "OwnerName"]}}},
-    "profiles": {"partition_key": "UserId"},
+    # ByName: the player directory (prefix search on a normalized display name, docs/data-model.md).
+    "profiles": {"partition_key": "UserId", "indexes": {
+        "ByName": {"type": "GSI", "partition_key": "NameBucket", "sort_key": "NameKey", "projection": "INCLUDE",
+                   "non_key_attributes": ["DisplayName"]}}},
     "games": {"partition_key": "GameId", "indexes": {
         "ByHost": {"type": "GSI", "partition_key": "Host", "sort_key": "UpdatedAt", "projection": "ALL"},
         "ByOpponent": {"type": "GSI", "partition_key": "Opponent", "sort_key": "UpdatedAt", "projection": "ALL"}}},

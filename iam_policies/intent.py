@@ -22,10 +22,10 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 
+from iam_policies import shipped
 from iam_policies.render import Value
 from iam_policies.schema import TableSchema
 
@@ -157,15 +157,15 @@ def load_intent(source: str | Path | Mapping[str, Any], params: Mapping[str, Val
 
 def shipped_intents() -> list[str]:
     """Names of the intents shipped beside the templates (``user-role``, ...)."""
-    folder = resources.files("iam_policies") / "intents"
-    return sorted(p.name[: -len(".json")] for p in folder.iterdir() if p.name.endswith(".json"))
+    return shipped.names("intents")
 
 
 def shipped_intent_text(name: str) -> str:
-    stem = name[: -len(".json")] if name.endswith(".json") else name
-    if stem not in shipped_intents():
+    text = shipped.text("intents", name)
+    if text is None:
+        stem = name[: -len(".json")] if name.endswith(".json") else name
         raise IntentError(f"no shipped intent {stem!r}; shipped: {', '.join(shipped_intents()) or 'none'}")
-    return (resources.files("iam_policies") / "intents" / f"{stem}.json").read_text()
+    return text
 
 
 def _read(source: str | Path | Mapping[str, Any]) -> Any:

@@ -24,28 +24,35 @@ The classes
 -----------
 - actions: every operation ``derive`` knows (data plane with every batch and transaction member
   kind, PartiQL SELECT/INSERT/UPDATE/DELETE alone and in ExecuteTransaction, stream reads, every
-  control-plane operation);
+  control-plane operation); the DynamoDB actions it has no derivation for (``UNDERIVED_ACTIONS``)
+  are decided on their resource and reported as ``unreplayable``;
 - resources: every table and index of the intent, each table's stream, and tables the policy's
   Resource patterns name that the intent does not (plus one table nobody names);
 - partition values: the caller's identity, another user's, and witnesses of every pattern the
-  policy's ``LeadingKeys`` conditions and the intent's ``like`` rules contain (each ``*`` filled
-  with nothing, a random suffix, another user's identity, or both), reduced to one per class of
-  equal answers to every one of those tests; sets of one or two values where a request can carry
-  several (batches, Query with ExclusiveStartKey, PartiQL IN);
-- attribute names: key attributes, every name the policy's ``Attributes`` conditions and the
+  policy's ``LeadingKeys`` conditions (of the statements that can apply to that resource) and the
+  intent's ``like`` rules contain (each ``*`` filled with nothing, a random suffix, another user's
+  identity, or both; each ``?`` with one character), reduced to one per class of equal answers to
+  every one of those tests; pairs of classes where a request can carry several values (BatchGetItem,
+  BatchWriteItem, Query with ExclusiveStartKey, PartiQL ``IN``);
+- attribute names: index key attributes, every name the policy's ``Attributes`` conditions and the
   intent's lists mention, and one name nobody mentions, reduced the same way; sets of up to two
-  non-key names (three when a condition on Attributes is ``ForAnyValue``, a plain operator, or a
-  ``ForAllValues`` inside a Deny, the only forms where adding a name can turn a refusal into an
-  allow), always with the key names a request must carry;
-- ``Select`` (absent, each value), ``ReturnValues`` (each value), ``ReturnValuesOnConditionCheckFailure``
-  (absent, ALL_OLD), in or out of a transaction, and ``ReturnConsumedCapacity`` (each value, only
-  when the policy mentions the key).
+  non-key names (three when a condition on Attributes is ``ForAnyValue`` or a plain operator in an
+  Allow, or ``ForAllValues`` in a Deny: the only forms where adding a name can turn a refusal
+  into an allow), always with the key names a request must carry;
+- request-controlled keys (``_Variants``): every value of ``Select``, ``ReturnValues``,
+  ``ReturnValuesOnConditionCheckFailure``, ``ReturnConsumedCapacity`` and every transaction form
+  when some condition reads that key; otherwise only the values that change what the request
+  does (a read with and without projection, COUNT, ALL_ATTRIBUTES through an index; ReturnValues
+  NONE and ALL_OLD), since a key no condition reads cannot change the decision.
 
 Why that is complete: along each dimension every class has a witness, the decision of a set-valued
 key depends only on which classes the set contains, and the sets tried cover every combination
 that can make an Allow hold with a forbidden member (``ForAllValues`` tests hold on subsets, so a
-single forbidden value suffices; ``ForAnyValue`` needs one extra witness). See ``docs/intent.md``
-(*What prove cannot decide*) for what falls outside.
+single forbidden value suffices; ``ForAnyValue`` needs one extra witness). A transaction or batch
+is allowed only if every member is, and members are authorized one by one, so a one-member
+request shows any member that goes beyond the intent. ``tests/unit/iam_policies/test_prove_fuzz.py``
+checks the argument from outside (random requests from a wider grammar, and weakened policies).
+See ``docs/intent.md`` (*What prove cannot decide*) for what falls outside.
 """
 
 from __future__ import annotations
@@ -241,17 +248,7 @@ def _effects(action: str, table: str, index: str | None, context: Mapping[str, A
     if action == "searchvectors":  # a vector search returns items from anywhere in the table
         return [_Effect("read", table, index, None, None)]
     if action in _READS:
-        names: set[str] | None = attributes
-        gsi = index is not None and table in schemas and index in schemas[table].indexes and (
-            schemas[table].indexes[index].type == "GSI")
-        if index is not None and table in schemas and (
-                select == "ALL_PROJECTED_ATTRIBUTES" or (select == "ALL_ATTRIBUTES" and gsi)):
-            # A GSI holds only what it projects (DynamoDB refuses ALL_ATTRIBUTES on one that does not
-            # project ALL); an LSI fetches the rest from the table, so ALL_ATTRIBUTES there is all.
-            names = _projected(schemas[table], index, attributes)
-        elif select == "ALL_ATTRIBUTES" or (select is None and (action != "partiqlselect" or raw is None)):
-            names = None
-        return [effect("read", names)]
+        return [effect("read", _read_names(action, table, index, raw is None, attributes, select, schemas))]
     reads = [effect("read", None if whole_old else set(attributes))]
     if action == "putitem":
         return [effect("create", None), effect("write", None), *reads]
@@ -268,6 +265,31 @@ def _effects(action: str, table: str, index: str | None, context: Mapping[str, A
     if action == "conditioncheckitem":
         return reads
     return None
+
+
+def _read_names(action: str, table: str, index: str | None, unnamed: bool, named: set[str], select: Any,
+                schemas: Mapping[str, TableSchema]) -> set[str] | None:
+    """The attributes a read can return (None: every attribute), from Select and the names sent.
+
+    No projection (``Select`` ALL_*, a GetItem without projection, ``SELECT *``) returns every
+    attribute of a table; of an index, what it projects, except ALL_ATTRIBUTES through an LSI,
+    which fetches the rest from the table. A GSI never returns more than it projects ("Global
+    secondary index queries cannot fetch attributes from the parent table", Query API reference).
+    """
+    everything = select in ("ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES") or (
+        select is None and (action != "partiqlselect" or unnamed))
+    schema = schemas.get(table)
+    spec = schema.indexes.get(index) if schema is not None and index is not None else None
+    if schema is None or spec is None or index is None:
+        return None if everything else named
+    if spec.type == "LSI" and select == "ALL_ATTRIBUTES":
+        return None
+    projected = _projected(schema, index, set())
+    if everything:
+        return projected
+    if spec.type == "GSI" and projected is not None:
+        return named & projected
+    return named
 
 
 def _projected(schema: TableSchema, index: str, named: set[str]) -> set[str] | None:

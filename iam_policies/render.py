@@ -24,6 +24,8 @@ from collections.abc import Iterator, Mapping, Sequence
 from importlib import resources
 from typing import Any
 
+from iam_policies import shipped
+
 #: Parameters a template may use, besides ``Table:<logical name>``.
 PARAMETERS: frozenset[str] = frozenset({
     "Account", "Region", "Partition", "ProviderKey", "ProviderArn", "ClientId", "ClientIds",
@@ -44,8 +46,7 @@ class TemplateError(ValueError):
 
 def template_names() -> list[str]:
     """Names of the shipped templates, without ``.json`` (``user-role``, ``user-role-trust``, ...)."""
-    folder = resources.files("iam_policies") / "templates"
-    return sorted(p.name[: -len(".json")] for p in folder.iterdir() if p.name.endswith(".json"))
+    return shipped.names("templates")
 
 
 def pattern_names() -> list[str]:
@@ -56,11 +57,12 @@ def pattern_names() -> list[str]:
 
 def template_text(name: str) -> str:
     """The raw text of template or pattern ``name`` (with or without ``.json``)."""
+    text = shipped.text("templates", name)
+    if text is not None:
+        return text
     stem = name[: -len(".json")] if name.endswith(".json") else name
-    if stem in template_names():
-        return (resources.files("iam_policies") / "templates" / f"{stem}.json").read_text()
     if stem in pattern_names():
-        return (resources.files("iam_policies") / "patterns" / stem / "policy.json").read_text()
+        return str((resources.files("iam_policies") / "patterns" / stem / "policy.json").read_text())
     raise TemplateError(f"unknown policy template {stem!r}; known: {', '.join(template_names() + pattern_names())}")
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from iam_policies.authorization import Authorization
 from iam_policies.decision import Decision
-from iam_policies.errors import AwsError, MalformedPolicyDocument
+from iam_policies.errors import AwsError, InvalidIdentityToken, MalformedPolicyDocument
 from iam_policies.evaluate import evaluate, evaluate_trust
 from iam_policies.policy import Policy
 from iam_policies.schema import TableSchema
@@ -230,13 +230,6 @@ def _decide_trust(case: Mapping[str, Any], request: Mapping[str, Any], common: d
         notes=tuple(notes),
         **common,
     )
-
-
-class InvalidIdentityToken(AwsError):
-    """STS's InvalidIdentityToken (spec D.3/D.4): the token does not fit the IAM OIDC provider."""
-
-    code = "InvalidIdentityToken"
-    status = 400
 
 
 def _token_refusal(claims: Mapping[str, Any], oidc: Mapping[str, Any]) -> AwsError | None:

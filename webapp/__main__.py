@@ -12,6 +12,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from webapp.settings import SettingsError
+
 DESCRIPTION = (
     "Run the app on the local AWS stack and manage it: its tables, the dev identity provider's "
     "users and keys, demo ID tokens, and the authorization audit log."
@@ -21,6 +23,7 @@ EPILOG = (
     "why), 2 bad arguments. 'python -m webapp COMMAND --help' describes each command."
 )
 
+
 COMMANDS = {
     "serve": ("webapp.cli.serve", "run the app on the local AWS stack and print the URL to open"),
     "dev-token": ("webapp.idp.devtoken", "print a fresh ID token for a demo user (no server needed)"),
@@ -28,6 +31,9 @@ COMMANDS = {
     "audit": ("webapp.cli.audit", "follow and filter the authorization audit log"),
     "users": ("webapp.idp.users", "list or add users of the dev identity provider"),
     "idp-keys": ("webapp.idp.keycmd", "list, rotate or retire the dev identity provider's signing keys"),
+    "export": ("webapp.jobs.cli.export", "export a table to JSON Lines files with a resumable parallel scan"),
+    "import": ("webapp.jobs.cli.importing", "write an export back into a table, resumably"),
+    "backfill": ("webapp.jobs.cli.backfill", "rewrite every item of a table without losing users' writes"),
 }
 
 
@@ -47,6 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The reader went away (``... | head``): stop quietly (Python docs, "Note on SIGPIPE").
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except SettingsError as error:  # a WEBAPP_* value no component can use: one line, exit 2
+        print(f"python -m webapp {args.command}: {error}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
 

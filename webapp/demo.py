@@ -6,7 +6,7 @@ profile screen to have something read-only to show. This runs through the in-pro
 as the admin would with ``aws dynamodb update-item``.
 
 Idempotent and non-destructive: ``Plan`` and ``Role`` are (re)set, but a ``DisplayName`` the user
-has edited is kept (``if_not_exists``, DynamoDB Developer Guide, "Update expressions").
+has edited is kept (with its directory keys ``NameBucket``/``NameKey``) (``if_not_exists``, DynamoDB Developer Guide, "Update expressions").
 
 A throttled Profiles table (``WEBAPP_THROTTLE``) must not stop the stack from starting: a throttled
 write is retried with exponential backoff, as the AWS SDKs do ("Error retries and exponential
@@ -17,6 +17,7 @@ for the stack to print as one line.
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -43,6 +44,13 @@ class SeedingThrottled(Exception):
         self.written = written
 
 
+def name_key(display_name: str) -> str:
+    """The directory's normalized name (``NameKey``; ``NameBucket`` is its first character):
+    NFKC, spaces collapsed, lower case. The page computes the same (``static/src/keys.js``
+    ``nameKey``) when it saves a profile and when it searches (docs/data-model.md)."""
+    return " ".join(unicodedata.normalize("NFKC", display_name).split()).lower()
+
+
 def seed_demo_profiles(backend: _Backend, settings: Settings, users: Iterable[DemoUser],
                        *, now: float | None = None, sleep: Callable[[float], None] = time.sleep,
                        retries: int = 5) -> int:
@@ -60,11 +68,15 @@ def seed_demo_profiles(backend: _Backend, settings: Settings, users: Iterable[De
             "Key": {"UserId": {"S": sub}},
             "UpdateExpression": "SET #plan = :plan, #role = :role, "
                                 "#name = if_not_exists(#name, :name), "
+                                "#bucket = if_not_exists(#bucket, :bucket), #key = if_not_exists(#key, :key), "
                                 "#updated = if_not_exists(#updated, :now)",
             "ExpressionAttributeNames": {"#plan": "Plan", "#role": "Role", "#name": "DisplayName",
+                                         "#bucket": "NameBucket", "#key": "NameKey",
                                          "#updated": "UpdatedAt"},
             "ExpressionAttributeValues": {":plan": {"S": plan}, ":role": {"S": role},
-                                          ":name": {"S": display_name}, ":now": {"S": stamp}},
+                                          ":name": {"S": display_name}, ":now": {"S": stamp},
+                                          ":bucket": {"S": name_key(display_name)[:1]},
+                                          ":key": {"S": name_key(display_name)}},
         }
         for attempt in range(retries + 1):
             try:

@@ -13,7 +13,8 @@ like its AWS counterpart (every AWS endpoint is ``POST /`` on its own host):
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,10 @@ LOCAL_ACCOUNT_ID = "000000000000"
 #: unambiguous policy variables such as ``${idp.localhost/dev:sub}``. It is an identifier, not an
 #: address: the browser reaches the provider at ``Settings.idp_url``.
 DEV_ISSUER = "https://idp.localhost/dev"
+
+
+class SettingsError(ValueError):
+    """A ``WEBAPP_*`` value that cannot be used; the message is one line a person can act on."""
 
 
 @dataclass(frozen=True)
@@ -45,14 +50,24 @@ class Settings:
 
     user_role_name: str = "WebUser"
     host_role_name: str = "WebHost"
+    #: The role of the admin's static key (``<data>/admin-credentials``); the local IAM lets only it
+    #: change roles and policies.
+    admin_role_name: str = "Admin"
     table_prefix: str = ""
 
     #: Endpoints; ``None`` means the local stack's own (derived from ``public_host`` and ``port``).
     sts_endpoint: str | None = None
     dynamodb_endpoint: str | None = None
     iam_endpoint: str | None = None
-    #: A DynamoDB-compatible upstream (AWS, DynamoDB Local, Alternator) instead of in-process moto.
+    #: A DynamoDB-compatible upstream (AWS, DynamoDB Local, Alternator) instead of in-process moto,
+    #: and the keys to sign for it (unset: botocore's default credential chain).
     backend_url: str | None = None
+    backend_access_key_id: str | None = None
+    backend_secret_access_key: str | None = None
+    backend_session_token: str | None = None
+    #: Throttling on demand: ``on`` (honour tables' provisioned capacity) and/or ``Table=RCU:WCU,...``
+    #: (``webapp.backend.throttling.parse_throttle``); unset means off.
+    throttle: str | None = None
 
     #: SigV4 replay window (security-anchors §6.3: 5 min; real DynamoDB tolerates 15).
     sigv4_skew_seconds: int = 300
@@ -68,8 +83,13 @@ class Settings:
     extra_allowed_origins: tuple[str, ...] = ()
     #: Secret for the host's session cookie; generated and kept in the data directory when unset.
     secret_key: str | None = None
-
-    extras: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    #: How long a signed-in host session (its refresh token in the Sessions table) lasts after
+    #: sign-in, however often its ID token is refreshed.
+    session_lifetime_seconds: int = 8 * 3600
+    #: Proxies in front of the host whose ``X-Forwarded-Proto``/``-Host`` are trusted (gunicorn).
+    proxy_hops: int = 0
+    #: The page's files; ``None`` means the checkout's ``static/``.
+    static_dir: Path | None = None
 
     # Derived addresses -------------------------------------------------------------------
 
@@ -127,6 +147,10 @@ class Settings:
     def host_role_arn(self) -> str:
         return f"arn:aws:iam::{self.account_id}:role/{self.host_role_name}"
 
+    @property
+    def admin_role_arn(self) -> str:
+        return f"arn:aws:iam::{self.account_id}:role/{self.admin_role_name}"
+
     def table_name(self, logical: str) -> str:
         """Physical table name of a logical one (``photos`` -> ``Photos``, with the prefix)."""
         return self.table_prefix + logical[0].upper() + logical[1:]
@@ -137,34 +161,30 @@ class Settings:
     # Construction ------------------------------------------------------------------------
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
-        """Settings from ``WEBAPP_*`` environment variables, then explicit overrides."""
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Settings from ``WEBAPP_*`` environment variables, then explicit overrides. The only
+        reader of the environment: a value that cannot be used is a ``SettingsError``."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for name, kind in _ENV_FIELDS.items():
-            raw = env.get(f"WEBAPP_{name.upper()}")
+            variable = f"WEBAPP_{name.upper()}"
+            raw = env.get(variable)
             if raw is None or raw == "":
                 continue
             if kind is int:
-                values[name] = int(raw)
+                try:
+                    values[name] = int(raw)
+                except ValueError:
+                    raise SettingsError(f"{variable} must be a whole number, not {raw[:40]!r}") from None
             elif kind is Path:
                 values[name] = Path(raw)
             elif kind is tuple:
                 values[name] = tuple(o.strip() for o in raw.split(",") if o.strip())
             else:
                 values[name] = raw
-        extras = {name: env[var] for name, var in _ENV_EXTRAS.items() if env.get(var)}
-        if extras:
-            values["extras"] = extras
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
 
-
-#: Settings that belong to one component, carried in ``Settings.extras`` under these names.
-_ENV_EXTRAS = {
-    #: Throttling on demand: ``on`` and/or ``Table=RCU:WCU,...`` (webapp.backend.capacity).
-    "throttle": "WEBAPP_THROTTLE",
-}
 
 _ENV_FIELDS: dict[str, type] = {
     "data_dir": Path,
@@ -179,11 +199,16 @@ _ENV_FIELDS: dict[str, type] = {
     "oidc_client_secret": str,
     "user_role_name": str,
     "host_role_name": str,
+    "admin_role_name": str,
     "table_prefix": str,
     "sts_endpoint": str,
     "dynamodb_endpoint": str,
     "iam_endpoint": str,
     "backend_url": str,
+    "backend_access_key_id": str,
+    "backend_secret_access_key": str,
+    "backend_session_token": str,
+    "throttle": str,
     "sigv4_skew_seconds": int,
     "token_exp_grace_seconds": int,
     "token_max_age_seconds": int,
@@ -191,4 +216,7 @@ _ENV_FIELDS: dict[str, type] = {
     "id_token_lifetime_seconds": int,
     "extra_allowed_origins": tuple,
     "secret_key": str,
+    "session_lifetime_seconds": int,
+    "proxy_hops": int,
+    "static_dir": Path,
 }

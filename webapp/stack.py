@@ -18,8 +18,6 @@ from webapp.credentials import CredentialAuthority
 from webapp.serving import Server
 from webapp.settings import Settings
 
-ADMIN_ROLE_NAME = "Admin"
-
 
 @dataclass
 class LocalStack:
@@ -59,7 +57,7 @@ class LocalStack:
 
         host_key = credentials.ensure_service_key(s.host_role_arn, "host")
         admin_key = credentials.ensure_service_key(
-            f"arn:aws:iam::{s.account_id}:role/{ADMIN_ROLE_NAME}", "admin"
+            s.admin_role_arn, "admin"
         )
         credentials.save_service_keys(s.data_dir)
         _write_admin_profile(s, admin_key.access_key_id, admin_key.secret_access_key)

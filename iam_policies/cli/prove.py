@@ -23,6 +23,8 @@ from iam_policies.render import TemplateError, Value, placeholders_in, render, r
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
+    parser.epilog = ("exit codes: 0 the policy holds to the intent, 1 a counterexample was found, 2 bad input. "
+                     "Intent format and what prove cannot decide: docs/intent.md")
     parser.add_argument("policy", metavar="POLICY",
                         help="the identity policy: a JSON file, or a template name (e.g. user-role)")
     parser.add_argument("--intent", required=True, metavar="INTENT",

@@ -5,7 +5,7 @@ per check AWS makes (one for a plain call, one per table for a batch, one per me
 transaction), each with the action, the resource ARN and the condition-key context. It fails
 closed: a request it cannot derive a context for is a ``ValidationException`` (worded as
 DynamoDB words it), a table it needs the key schema of and cannot find is a
-``ResourceNotFoundException``, an unknown operation is :class:`UnknownOperation`; all before
+``ResourceNotFoundException``, an unknown operation is ``UnknownOperationException``; all before
 any authorization (fgac-semantics.md G-14, security-anchors.md §4.2).
 
 The semantics are those of ``shared/spec/fgac-semantics.md`` §A and the readings chosen in §G.
@@ -18,10 +18,10 @@ from typing import Any
 
 from iam_policies.authorization import Authorization
 from iam_policies.dynamodb import batches, control, items, partiql, reads
-from iam_policies.dynamodb.errors import UnknownOperation, invalid
+from iam_policies.dynamodb.errors import invalid, unknown_operation
 from iam_policies.dynamodb.request import NOT_IN_CASE_SHAPE, Env, Schemas, as_case_context
 
-__all__ = ["NOT_IN_CASE_SHAPE", "UnknownOperation", "as_case_context", "derive", "OPERATIONS"]
+__all__ = ["NOT_IN_CASE_SHAPE", "as_case_context", "derive", "OPERATIONS"]
 
 Derivation = Callable[[Env, Mapping[str, Any]], list[Authorization]]
 
@@ -84,7 +84,7 @@ def derive(
     """The authorizations ``operation`` with request body ``params`` needs, in request order."""
     function = OPERATIONS.get(operation)
     if function is None:
-        raise UnknownOperation(operation)
+        raise unknown_operation(operation)
     if not (type(params) is dict or isinstance(params, Mapping)):
         raise invalid("The request body must be a JSON object")
     return function(Env(schemas, region, account, partition), params)

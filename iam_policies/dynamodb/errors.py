@@ -1,26 +1,15 @@
-"""Errors of context derivation that are not already shared in :mod:`iam_policies.errors`.
-
-DynamoDB answers an ``X-Amz-Target`` it does not know with ``UnknownOperationException``
-(namespace ``com.amazon.coral.service``, HTTP 400; dynalite's live-verified tests, O1 in
-``shared/spec/fgac-semantics.md``). The helpers here build the other messages DynamoDB's
-validator uses, so every module words them the same way.
+"""The messages of context derivation's errors, worded as DynamoDB's validator words them, so
+every module words them the same way (the error classes are :mod:`iam_policies.errors`).
 """
 
 from __future__ import annotations
 
-from iam_policies.errors import AwsError, ValidationException
+from iam_policies.errors import UnknownOperationException, ValidationException
 
 
-class UnknownOperation(AwsError):
+def unknown_operation(operation: str) -> UnknownOperationException:
     """The request named an operation DynamoDB does not have."""
-
-    code = "UnknownOperationException"
-    status = 400
-    namespace = "com.amazon.coral.service"
-
-    def __init__(self, operation: str) -> None:
-        super().__init__(f"Unknown operation: {operation}")
-        self.operation = operation
+    return UnknownOperationException(f"Unknown operation: {operation}")
 
 
 def invalid(message: str) -> ValidationException:

@@ -7,10 +7,11 @@
  * unsigned call: the token is the proof, STS API Reference). The SDK memoizes the credentials and
  * calls the provider again when fewer than five minutes remain before `expiration`
  * (@smithy/core `EXPIRATION_MS`), so requests never run with stale keys and the user notices
- * nothing. A larger refresh margin can be set for demonstrations and tests
- * (`localStorage["credentialRefreshMarginSeconds"]`): the expiration handed to the SDK is moved
- * earlier by the difference, so the SDK refreshes that much sooner. The real expiry is what the
- * page shows.
+ * nothing. The browser tests make the page refresh sooner with
+ * `config.credentialRefreshMarginSeconds`, which the host never sends (they add it to the
+ * `/config.json` their page receives, and move the page's clock with Playwright's): the
+ * expiration handed to the SDK is moved earlier by the difference, so the SDK refreshes that much
+ * sooner. Without it the margin is the SDK's own. The real expiry is what the page shows.
  *
  * Counting: one middleware at the `initialize` step counts requests (once per `send`), one just
  * outside the deserializer counts attempts and throttling errors (once per HTTP attempt, so the
@@ -28,13 +29,9 @@ import { roleSessionName } from "./keys.js";
 
 const SDK_REFRESH_WINDOW_SECONDS = 300;
 
-function refreshMarginSeconds() {
-  try {
-    const raw = Number(window.localStorage.getItem("credentialRefreshMarginSeconds"));
-    return Number.isFinite(raw) && raw > SDK_REFRESH_WINDOW_SECONDS ? raw : SDK_REFRESH_WINDOW_SECONDS;
-  } catch {
-    return SDK_REFRESH_WINDOW_SECONDS;
-  }
+function refreshMarginSeconds(config) {
+  const raw = Number(config.credentialRefreshMarginSeconds);
+  return Number.isFinite(raw) && raw > SDK_REFRESH_WINDOW_SECONDS ? raw : SDK_REFRESH_WINDOW_SECONDS;
 }
 
 /**
@@ -55,7 +52,7 @@ export function createAws({ config, getToken, store }) {
     }));
     const c = out.Credentials;
     const expiration = new Date(c.Expiration);
-    const margin = refreshMarginSeconds();
+    const margin = refreshMarginSeconds(config);
     store.set({
       identity: {
         sub: token.sub,

@@ -30,6 +30,31 @@ export function createGames({ db, tables, me }) {
     return items;
   }
 
+  /**
+   * One conditional UpdateItem that ends a game: it names only GameStatus, Winner and UpdatedAt,
+   * which both players may write (never Host, Opponent or their names), and holds only while the
+   * game is still in `from` (a move or an accept in another window makes it fail cleanly).
+   */
+  async function endGame(game, status, from, winner, now) {
+    const set = ["#GameStatus = :status", "#UpdatedAt = :now"];
+    const values = { ":status": status, ":from": from, ":now": isoNow(now) };
+    const attributeNames = names("GameStatus", "UpdatedAt");
+    if (winner) {
+      set.push("#Winner = :winner");
+      values[":winner"] = winner;
+      attributeNames["#Winner"] = "Winner";
+    }
+    const out = await db.update({
+      TableName: T, Key: { GameId: game.GameId },
+      UpdateExpression: `SET ${set.join(", ")}`,
+      ConditionExpression: "#GameStatus = :from",
+      ExpressionAttributeNames: attributeNames,
+      ExpressionAttributeValues: values,
+      ReturnValues: "ALL_NEW",
+    });
+    return out.Attributes;
+  }
+
   return {
     async challenge(opponentSub, opponentName, now = new Date()) {
       const { sub, displayName } = me();
@@ -106,6 +131,22 @@ export function createGames({ db, tables, me }) {
         ReturnValues: "ALL_NEW",
       });
       return out.Attributes;
+    },
+
+    /** The host withdraws a challenge nobody accepted yet. */
+    cancel(game, now = new Date()) {
+      return endGame(game, "CANCELLED", "PENDING", null, now);
+    },
+
+    /** The opponent turns a challenge down. */
+    decline(game, now = new Date()) {
+      return endGame(game, "DECLINED", "PENDING", null, now);
+    },
+
+    /** Either player gives up a running game; the other one wins. */
+    resign(game, now = new Date()) {
+      const other = game.Host === me().sub ? game.Opponent : game.Host;
+      return endGame(game, "DONE", "ACTIVE", other, now);
     },
   };
 }

@@ -32,6 +32,20 @@ export function newPhotoId(now = new Date(), random = globalThis.crypto) {
   return `${isoNow(now)}#${randomHex(4, random)}`;
 }
 
+/**
+ * The player directory's normalized name (`NameKey`; `NameBucket` is its first character): NFKC,
+ * spaces collapsed, lower case; webapp/demo.py `name_key` computes the same for the demo users.
+ */
+export function nameKey(displayName) {
+  return String(displayName ?? "").normalize("NFKC").trim().split(/\s+/).join(" ").toLowerCase();
+}
+
+/** `{NameBucket, NameKey}` for a display name (the GSI ByName's keys). */
+export function directoryKeys(displayName) {
+  const key = nameKey(displayName);
+  return { NameBucket: [...key][0] ?? "", NameKey: key };
+}
+
 export function newGameId(hostSub, opponentSub, random = globalThis.crypto) {
   return `${hostSub}~${opponentSub}~${randomHex(6, random)}`;
 }

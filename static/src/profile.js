@@ -12,7 +12,7 @@
  * the same browser never sees whom the previous one met.
  */
 
-import { MAX_BIO, MAX_DISPLAY_NAME, isoNow, names, projection } from "./keys.js";
+import { MAX_BIO, MAX_DISPLAY_NAME, directoryKeys, isoNow, nameKey, names, projection } from "./keys.js";
 
 const PEOPLE_KEY = "knownPeople";
 
@@ -57,15 +57,67 @@ export function createProfiles({ db, tables, me, storage = globalThis.localStora
     },
 
     async saveMine({ displayName, bio }, now = new Date()) {
+      const { NameBucket, NameKey } = directoryKeys(displayName);
       const out = await db.update({
         TableName: T,
         Key: { UserId: me().sub },
-        UpdateExpression: "SET #DisplayName = :name, #Bio = :bio, #UpdatedAt = :now",
-        ExpressionAttributeNames: names("DisplayName", "Bio", "UpdatedAt"),
-        ExpressionAttributeValues: { ":name": displayName.trim(), ":bio": bio ?? "", ":now": isoNow(now) },
+        UpdateExpression: "SET #DisplayName = :name, #NameBucket = :bucket, #NameKey = :key, #Bio = :bio, #UpdatedAt = :now",
+        ExpressionAttributeNames: names("DisplayName", "NameBucket", "NameKey", "Bio", "UpdatedAt"),
+        ExpressionAttributeValues: {
+          ":name": displayName.trim(), ":bucket": NameBucket, ":key": NameKey, ":bio": bio ?? "", ":now": isoNow(now),
+        },
         ReturnValues: "UPDATED_NEW",
       });
       return out.Attributes ?? {};
+    },
+
+    /**
+     * A new user's profile starts with the name their ID token gives (`name` claim): written only
+     * when the profile has no DisplayName yet, so an edited name is never overwritten. Returns the
+     * profile as it then is.
+     */
+    async startMine(tokenName, now = new Date()) {
+      const current = await this.loadMine();
+      const name = String(tokenName ?? "").trim().slice(0, MAX_DISPLAY_NAME);
+      if (current.DisplayName || !name) return current;
+      const { NameBucket, NameKey } = directoryKeys(name);
+      try {
+        await db.update({
+          TableName: T,
+          Key: { UserId: me().sub },
+          UpdateExpression: "SET #DisplayName = :name, #NameBucket = :bucket, #NameKey = :key, #UpdatedAt = :now",
+          ConditionExpression: "attribute_not_exists(#DisplayName)",
+          ExpressionAttributeNames: names("DisplayName", "NameBucket", "NameKey", "UpdatedAt"),
+          ExpressionAttributeValues: { ":name": name, ":bucket": NameBucket, ":key": NameKey, ":now": isoNow(now) },
+        });
+      } catch (error) {
+        if (error?.name !== "ConditionalCheckFailedException") throw error; // another tab was first
+      }
+      return this.loadMine();
+    },
+
+    /**
+     * The player directory: people whose display name starts with `prefix` (Query on the GSI
+     * ByName, public attributes only, as the role allows). Entries whose stored keys do not match
+     * their name are dropped: IAM cannot check that a user's NameKey is their name's, so a user
+     * who wrote another one only hides themself.
+     */
+    async findPlayers(prefix, limit = 10) {
+      const key = nameKey(prefix);
+      if (!key) return [];
+      const out = await db.query({
+        TableName: T, IndexName: "ByName",
+        KeyConditionExpression: "#NameBucket = :bucket AND begins_with(#NameKey, :prefix)",
+        Select: "SPECIFIC_ATTRIBUTES",
+        ...projection("UserId", "DisplayName"),
+        ExpressionAttributeNames: names("NameBucket", "NameKey", "UserId", "DisplayName"),
+        ExpressionAttributeValues: { ":bucket": [...key][0], ":prefix": key },
+        Limit: 50,
+      });
+      return (out.Items ?? [])
+        .filter((p) => p.UserId && p.UserId !== me().sub && nameKey(p.DisplayName).startsWith(key))
+        .slice(0, limit)
+        .map((p) => ({ sub: p.UserId, name: p.DisplayName }));
     },
 
     /** `{sub: DisplayName}` for the given users (BatchGetItem, public attributes only). */

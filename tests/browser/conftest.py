@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
 
 from tests.conftest import ROOT, RunningStack
 
@@ -65,6 +65,21 @@ class App:
         page.goto(self.stack.host_url + path)
         self.wait_ready(page)
         return page
+
+    def refresh_credentials_early(self, page: Page, margin_seconds: int) -> None:
+        """From its next load, ``page`` refreshes its STS credentials ``margin_seconds`` before they
+        expire instead of the SDK's 300 s: ``credentialRefreshMarginSeconds`` is added to the
+        ``/config.json`` this page receives (the host never sends it, static/src/aws.js). Its clock
+        is Playwright's (``page.clock``), so the test moves time instead of waiting for it."""
+
+        def with_margin(route: Route) -> None:
+            response = route.fetch()
+            route.fulfill(response=response, json={**response.json(), "credentialRefreshMarginSeconds": margin_seconds})
+
+        page.route(f"{self.stack.host_url}/config.json", with_margin)
+        page.clock.install()
+        page.reload()
+        self.wait_ready(page)
 
     @staticmethod
     def wait_ready(page: Page) -> None:

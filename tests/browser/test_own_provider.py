@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from oidc_provider_mock import run_server_in_thread
 from playwright.sync_api import Browser, Page, expect
 
@@ -59,7 +60,12 @@ def test_sign_in_with_a_local_third_party_provider_end_to_end(
     try:
         mallory = sign_in_at_the_mock(app, "mallory@example.com")
         mallory_sub = app.sub(mallory)
+        # A new user's profile starts with the ID token's name claim.
+        requests.put(f"{provider}/users/alice@example.com", json={"name": "Alice Liddell"}, timeout=5)
         alice = sign_in_at_the_mock(app, "alice@example.com")
+        expect(alice.get_by_test_id("who-name")).to_have_text("Alice Liddell")
+        alice.get_by_test_id("tab-profile").click()
+        expect(alice.get_by_test_id("profile-name")).to_have_value("Alice Liddell")
         alice.get_by_test_id("tab-access").click()
         expect(alice.get_by_test_id("identity-provider")).to_have_text(provider)
         expect(alice.get_by_test_id("identity-sub")).to_have_text("alice@example.com")
@@ -73,7 +79,7 @@ def test_sign_in_with_a_local_third_party_provider_end_to_end(
         result = alice.get_by_test_id("access-result-read-other")
         expect(result).to_have_attribute("data-outcome", "denied")
         expect(result).to_contain_text("AccessDeniedException")
-        expect(result).to_contain_text("assumed-role/WebUser/alice@example.com")  # the mock's user
+        expect(result).to_contain_text("assumed-role/WebUser/Alice-Liddell")  # the mock's user
         screenshot(alice, "own-provider-access")
         # Nothing of alice's reached mallory's partition.
         mallory.reload()

@@ -228,9 +228,7 @@ def test_w19_an_unrefreshable_id_token_leads_back_to_the_idp_without_expired_req
     gets one 401 from the host, sends nothing to STS or DynamoDB, and offers the IdP sign-in;
     signing in again makes requests work."""
     page = app.sign_in("alice")
-    page.evaluate("localStorage.setItem('credentialRefreshMarginSeconds', '3599')")
-    page.reload()
-    app.wait_ready(page)
+    app.refresh_credentials_early(page, 3599)
     sub = app.sub(page)
     admin = stack.admin("dynamodb")
     table = stack.table("sessions")
@@ -242,7 +240,7 @@ def test_w19_an_unrefreshable_id_token_leads_back_to_the_idp_without_expired_req
     tokens = watch(page, stack.host_url + "/auth/token")
     sts_calls = watch(page, stack.sts_url)
     ddb_calls = watch(page, stack.dynamodb_url)
-    page.wait_for_timeout(1500)  # the credentials in hand are now inside the SDK's refresh window
+    page.clock.fast_forward(1500)  # the credentials in hand are now inside the SDK's refresh window
     page.get_by_test_id("filter-clear").click()
     banner = page.get_by_test_id("banner")
     expect(banner).to_have_attribute("data-kind", "session")

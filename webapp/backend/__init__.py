@@ -19,7 +19,7 @@ Configuration:
 * ``WEBAPP_BACKEND_URL`` / ``--backend-url``: upstream mode; its credentials come from
   ``WEBAPP_BACKEND_ACCESS_KEY_ID`` / ``WEBAPP_BACKEND_SECRET_ACCESS_KEY`` (and
   ``WEBAPP_BACKEND_SESSION_TOKEN``) or botocore's default chain.
-* ``WEBAPP_THROTTLE`` (or ``settings.extras["throttle"]``): off when unset; ``on`` enforces the
+* ``WEBAPP_THROTTLE`` (``Settings.throttle``): off when unset; ``on`` enforces the
   provisioned throughput tables were created with; ``Photos=5:5,Sessions=10:2`` sets RCU:WCU
   per table (both may be combined).
 * ``python -m webapp.backend.bench``: what the fsync before each answer costs on this disk.
@@ -35,7 +35,7 @@ from typing import Any, Protocol
 from iam_policies.schema import TableSchema
 from webapp.backend.errors import DynamoDBError
 from webapp.clock import Clock
-from webapp.settings import Settings
+from webapp.settings import Settings, SettingsError
 
 __all__ = ["Backend", "DynamoDBError", "open_backend"]
 
@@ -57,19 +57,14 @@ def open_backend(settings: Settings, clock: Clock) -> Backend:
     from webapp.backend.local import LocalBackend
     from webapp.backend.metering import CapacityMeter
 
+    try:
+        capacity = CapacityMeter.from_spec(settings.throttle)
+    except ValueError as error:  # WEBAPP_THROTTLE=bogus: one line at start, not a traceback
+        raise SettingsError(str(error)) from None
     return LocalBackend(
         settings.data_dir / "dynamodb",
         region=settings.region,
         account_id=settings.account_id,
         clock=clock,
-        capacity=CapacityMeter.from_spec(throttle_spec(settings)),
+        capacity=capacity,
     )
-
-
-def throttle_spec(settings: Settings) -> Any:
-    """``settings.extras["throttle"]``, else ``WEBAPP_THROTTLE`` (read here, at composition, until
-    ``Settings.from_env`` carries it): ``on`` and/or ``Table=RCU:WCU,...``; unset means off."""
-    import os
-
-    spec = settings.extras.get("throttle")
-    return spec if spec is not None else os.environ.get("WEBAPP_THROTTLE")

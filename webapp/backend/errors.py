@@ -35,22 +35,18 @@ class DynamoDBError(AwsError):
         status: int | None = None,
         namespace: str | None = None,
         extra: Mapping[str, Any] | None = None,
-        message_key: str | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, extra=extra)
         if code is not None:
             self.code = code
         if status is not None:
             self.status = status
         if namespace is not None:
             self.namespace = namespace
-        self.extra: dict[str, Any] = dict(extra or {})
-        #: DynamoDB spells it ``message`` for most errors, ``Message`` for some (transactions).
-        self.message_key = message_key or message_member(self.code)
 
     def body(self) -> dict[str, Any]:
         """The JSON body DynamoDB sends for this error."""
-        return {"__type": self.dynamodb_type, self.message_key: self.message, **self.extra}
+        return json_body(self)
 
     @classmethod
     def from_wire(cls, status: int, body: bytes | str) -> DynamoDBError:
@@ -76,13 +72,26 @@ class DynamoDBError(AwsError):
         )
 
 
+def json_body(error: AwsError) -> dict[str, Any]:
+    """The JSON body DynamoDB sends for ``error``: ``{"__type": "<namespace>#<Code>",
+    <message member>: ..., <the error shape's other members>}`` (AWS JSON 1.0 protocol)."""
+    return {"__type": error.dynamodb_type, message_member(error.code): error.message, **error.extra}
+
+
+#: Errors outside the service model that spell ``Message``: AccessDeniedException, observed on
+#: live DynamoDB (fgac-semantics §E.1, G-13).
+_CAPITAL_MESSAGE = frozenset({"AccessDeniedException"})
+
+
 @cache
 def message_member(code: str) -> str:
-    """How DynamoDB spells an error's message member: the error shape's own member in the service
-    model (``Message`` for TransactionCanceled, IdempotentParameterMismatch and
-    TransactionInProgress; ``message`` elsewhere, and for the common errors not in the model).
-    moto spells some differently (``Message`` for ConditionalCheckFailed); the wire follows
-    DynamoDB."""
+    """How DynamoDB spells an error's message member, decided here only: the error shape's own
+    member in the service model (``Message`` for TransactionCanceled, IdempotentParameterMismatch
+    and TransactionInProgress; ``message`` elsewhere), ``Message`` for AccessDeniedException, and
+    ``message`` for the other common errors not in the model. moto spells some differently
+    (``Message`` for ConditionalCheckFailed); the wire follows DynamoDB."""
+    if code in _CAPITAL_MESSAGE:
+        return "Message"
     import botocore.session  # type: ignore[import-untyped]
 
     model = botocore.session.get_session().get_service_model("dynamodb")
@@ -93,18 +102,14 @@ def message_member(code: str) -> str:
     return "Message" if "Message" in members else "message"
 
 
-class ValidationError(DynamoDBError, ValidationException):
-    """Also an ``iam_policies`` ``ValidationException``, so one ``except`` catches both sources."""
-
-    code = "ValidationException"
-    status = 400
-    namespace = VALIDATE_NAMESPACE
+class DynamoDBValidationException(ValidationException, DynamoDBError):
+    """The engine's ``ValidationException`` (its code, status and namespace, defined once there),
+    raised by the backend or rebuilt from the wire with ``DynamoDBError``'s members, so one
+    ``except`` catches both sources."""
 
 
-class ResourceNotFoundError(DynamoDBError, ResourceNotFoundException):
-    code = "ResourceNotFoundException"
-    status = 400
-    namespace = DYNAMODB_NAMESPACE
+class DynamoDBResourceNotFoundException(ResourceNotFoundException, DynamoDBError):
+    """The engine's ``ResourceNotFoundException``, raised by the backend or rebuilt from the wire."""
 
 
 class IdempotentParameterMismatchException(DynamoDBError):
@@ -142,6 +147,6 @@ class InternalServerError(DynamoDBError):
 
 
 _BY_CODE: dict[str, type[DynamoDBError]] = {
-    "ValidationException": ValidationError,
-    "ResourceNotFoundException": ResourceNotFoundError,
+    "ValidationException": DynamoDBValidationException,
+    "ResourceNotFoundException": DynamoDBResourceNotFoundException,
 }

@@ -46,7 +46,7 @@ from moto.dynamodb.responses import DynamoHandler
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from webapp.backend.errors import DynamoDBError, InternalServerError, ValidationError
+from webapp.backend.errors import DynamoDBError, DynamoDBValidationException, InternalServerError
 from webapp.backend.fast_reads import OPERATIONS as FAST_READS
 from webapp.backend.fast_reads import FastReads
 from webapp.backend.moto_models import SerialDynamoDBBackend
@@ -156,7 +156,7 @@ class MotoEngine:
         for get in gets:
             identity = json.dumps([get["TableName"], get["Key"]], sort_keys=True)
             if identity in seen:
-                raise ValidationError("Transaction request cannot include multiple operations on one item")
+                raise DynamoDBValidationException("Transaction request cannot include multiple operations on one item")
             seen.add(identity)
         responses = []
         for get in gets:
@@ -237,14 +237,14 @@ def legacy_projection(params: Mapping[str, Any]) -> dict[str, Any]:
     parameters")."""
     mixed = [name for name in EXPRESSION_PARAMETERS if name in params]
     if mixed:
-        raise ValidationError(
+        raise DynamoDBValidationException(
             "Can not use both expression and non-expression parameters in the same request: "
             f"Non-expression parameters: {{AttributesToGet}} Expression parameters: {{{', '.join(mixed)}}}"
         )
     rewritten = {k: v for k, v in params.items() if k != "AttributesToGet"}
     names = params["AttributesToGet"]
     if not isinstance(names, list) or not names:
-        raise ValidationError(
+        raise DynamoDBValidationException(
             "1 validation error detected: Value '[]' at 'attributesToGet' failed to satisfy "
             "constraint: Member must have length greater than or equal to 1"
         )
@@ -269,7 +269,7 @@ def check_request(operation: str, params: Mapping[str, Any]) -> None:
             "", code="UnknownOperationException", status=400, namespace="com.amazon.coral.service"
         )
     if not isinstance(params, Mapping):
-        raise ValidationError("Start of structure or map found where not expected.")
+        raise DynamoDBValidationException("Start of structure or map found where not expected.")
     shape = model.operation_model(operation).input_shape
     if shape is None:
         return
@@ -278,7 +278,7 @@ def check_request(operation: str, params: Mapping[str, Any]) -> None:
     if errors:
         count = len(errors)
         noun = "error" if count == 1 else "errors"
-        raise ValidationError(f"{count} validation {noun} detected: " + "; ".join(errors))
+        raise DynamoDBValidationException(f"{count} validation {noun} detected: " + "; ".join(errors))
 
 
 def _member_path(prefix: str, name: str) -> str:

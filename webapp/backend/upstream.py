@@ -13,11 +13,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import threading
-from collections.abc import Mapping
 from typing import Any
 
+import botocore.session  # type: ignore[import-untyped]
 from botocore.auth import SigV4Auth  # type: ignore[import-untyped]
 from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
 from botocore.credentials import Credentials  # type: ignore[import-untyped]
@@ -43,14 +42,11 @@ class UpstreamUnavailable(DynamoDBError):
     namespace = "com.amazon.coral.availability"
 
 
-def credentials_from(environ: Mapping[str, str]) -> Any:
+def credentials_from(settings: Settings) -> Any:
     """The upstream's credentials: explicit ``WEBAPP_BACKEND_*`` keys, else the default chain."""
-    key = environ.get("WEBAPP_BACKEND_ACCESS_KEY_ID")
-    secret = environ.get("WEBAPP_BACKEND_SECRET_ACCESS_KEY")
+    key, secret = settings.backend_access_key_id, settings.backend_secret_access_key
     if key and secret:
-        return Credentials(key, secret, environ.get("WEBAPP_BACKEND_SESSION_TOKEN") or None)
-    import botocore.session  # type: ignore[import-untyped]
-
+        return Credentials(key, secret, settings.backend_session_token or None)
     found = botocore.session.get_session().get_credentials()
     if found is None:
         raise RuntimeError(
@@ -76,7 +72,7 @@ class UpstreamBackend:
     def from_settings(cls, settings: Settings, clock: Clock) -> UpstreamBackend:
         assert settings.backend_url
         return cls(settings.backend_url, region=settings.region,
-                   credentials=credentials_from(os.environ), clock=clock)
+                   credentials=credentials_from(settings), clock=clock)
 
     def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         body = json.dumps(params).encode("utf-8")

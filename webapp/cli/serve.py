@@ -1,7 +1,8 @@
 """``python -m webapp serve``: run the local stack until Ctrl-C or SIGTERM, and print its URLs.
 
 Parses, builds ``Settings``, starts ``webapp.stack.LocalStack`` and prints its banner. Exit
-codes: 0 after a clean stop, 1 a port is taken (one line on stderr), 2 bad arguments (argparse).
+codes: 0 after a clean stop, 1 a port is taken (one line on stderr), 2 bad arguments (argparse)
+or a ``WEBAPP_*`` value that cannot be used (``SettingsError``, one line from ``webapp.__main__``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from webapp.stack import LocalStack
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.epilog = (
         "exit codes: 0 stopped by Ctrl-C or SIGTERM; 1 one of the four ports is taken "
-        "(one line on stderr names it)"
+        "(one line on stderr names it); 2 bad arguments or a WEBAPP_* value that cannot be used "
+        "(one line on stderr)"
     )
     parser.add_argument("--port", type=int, help="the host's port; STS, DynamoDB and IAM take the next three (default 8000)")
     parser.add_argument("--data-dir", type=Path, help="where data, keys and credentials persist (default ./data)")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--endpoint-url",
                         help="a DynamoDB endpoint (the local stack's is http://localhost:8002); "
                              "default: AWS's endpoint for the region")
-    parser.add_argument("--region", help="AWS region (default: WEBAPP_REGION, AWS_REGION or us-east-1)")
+    parser.add_argument("--region", help="AWS region (default: WEBAPP_REGION or us-east-1)")
     parser.add_argument("--prefix", help="physical table name prefix (default: WEBAPP_TABLE_PREFIX)")
     parser.add_argument("--data-dir", type=Path,
                         help="the local stack's data directory: without AWS credentials, reach the stack "
@@ -37,9 +36,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
 
-    settings = Settings.from_env(table_prefix=args.prefix, data_dir=args.data_dir)
-    region = args.region or os.environ.get("WEBAPP_REGION") or os.environ.get("AWS_REGION") \
-        or settings.region
+    settings = Settings.from_env(table_prefix=args.prefix, data_dir=args.data_dir, region=args.region)
+    region = settings.region
     from iam_policies.local_stack import StackNotFound
 
     try:

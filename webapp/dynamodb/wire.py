@@ -19,6 +19,10 @@ from email.utils import formatdate
 from typing import Any
 
 from iam_policies.errors import AwsError
+from iam_policies.errors import RequestEntityTooLarge as RequestEntityTooLarge
+from iam_policies.errors import UnknownOperationException as UnknownOperationException
+from webapp.backend.errors import InternalServerError as InternalServerError
+from webapp.backend.errors import json_body
 
 TARGET_PREFIX = "DynamoDB_20120810."
 CONTENT_TYPE = "application/x-amz-json-1.0"
@@ -39,44 +43,20 @@ class SerializationException(AwsError):
     namespace = "com.amazon.coral.service"
 
 
-class UnknownOperationException(AwsError):
-    """The X-Amz-Target is missing or names no DynamoDB operation."""
+class MethodNotAllowed(UnknownOperationException):
+    """Anything but ``POST`` (and the CORS preflight, and the ``GET`` health check): DynamoDB's
+    ``UnknownOperationException`` code, with HTTP 405."""
 
-    code = "UnknownOperationException"
-    status = 400
-    namespace = "com.amazon.coral.service"
-
-
-class RequestEntityTooLarge(AwsError):
-    """A body over :data:`MAX_BODY_BYTES`."""
-
-    code = "RequestEntityTooLarge"
-    status = 413
-    namespace = "com.amazon.coral.service"
-
-
-class MethodNotAllowed(AwsError):
-    """Anything but ``POST`` (and the CORS preflight, and the ``GET`` health check)."""
-
-    code = "UnknownOperationException"
     status = 405
-    namespace = "com.amazon.coral.service"
 
 
 class AccessDeniedException(AwsError):
-    """IAM refused the request; nothing was executed. ``Message`` with a capital M (G-13)."""
+    """IAM refused the request; nothing was executed. ``Message`` with a capital M (G-13;
+    ``webapp.backend.errors.message_member`` decides the spelling)."""
 
     code = "AccessDeniedException"
     status = 400
     namespace = "com.amazon.coral.service"
-
-
-class InternalServerError(AwsError):
-    """The one 500: something we did not foresee. Logged with the request id."""
-
-    code = "InternalServerError"
-    status = 500
-    namespace = "com.amazonaws.dynamodb.v20120810"
 
 
 @dataclass(frozen=True)
@@ -118,15 +98,9 @@ def respond(status: int, payload: Mapping[str, Any], request_id: str, now: float
 
 
 def error_payload(error: AwsError) -> dict[str, Any]:
-    """``{"__type": "<namespace>#<Code>", "message": ...}``; errors that carry extra members
-    (the backend's ``CancellationReasons``, ``Item``) or spell ``Message`` keep them."""
-    body = getattr(error, "body", None)
-    if callable(body):
-        payload = body()
-        if isinstance(payload, dict):
-            return payload
-    key = "Message" if isinstance(error, AccessDeniedException) else "message"
-    return {"__type": error.dynamodb_type, key: error.message}
+    """``{"__type": "<namespace>#<Code>", "message": ...}`` with the error shape's other members
+    (the backend's ``CancellationReasons``, ``Item``); ``backend.errors.json_body`` spells it."""
+    return json_body(error)
 
 
 def check_content_type(value: str | None) -> None:

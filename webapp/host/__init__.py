@@ -30,10 +30,10 @@ from webapp.host.oidc import OidcClient
 from webapp.host.pages import create_pages_blueprint
 from webapp.host.secret import cookie_secret
 from webapp.host.security import SecurityHeaders
-from webapp.host.sessions import DEFAULT_LIFETIME_SECONDS, SessionStore
+from webapp.host.sessions import SessionStore
 from webapp.settings import Settings
 
-#: The page's files: ``<repo>/static`` unless ``settings.extras["static_dir"]`` says otherwise.
+#: The page's files: ``<repo>/static`` unless ``settings.static_dir`` says otherwise.
 DEFAULT_STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 
 
@@ -57,7 +57,7 @@ def create_app(settings: Settings, *, idp_blueprint: Blueprint | None = None,
     app.url_map.merge_slashes = False
     secret = cookie_secret(settings)
     app.secret_key = secret
-    lifetime = int(settings.extras.get("session_lifetime_seconds", DEFAULT_LIFETIME_SECONDS))
+    lifetime = settings.session_lifetime_seconds
     configure_cookie(app, lifetime)
     app.config["MAX_CONTENT_LENGTH"] = 1 << 20
     errors.install(app)
@@ -80,7 +80,7 @@ def create_app(settings: Settings, *, idp_blueprint: Blueprint | None = None,
         sessions_client if sessions_client is not None else _sessions_client(settings, where.sessions, credentials),
         settings.table_name("sessions"), clock, lifetime,
     )
-    static_dir = Path(settings.extras.get("static_dir", DEFAULT_STATIC_DIR))
+    static_dir = settings.static_dir or DEFAULT_STATIC_DIR
 
     app.register_blueprint(create_pages_blueprint(AssetStore(static_dir), config_document(settings, where)))
     app.register_blueprint(create_auth_blueprint(oidc, store, secret, clock))

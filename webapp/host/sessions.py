@@ -39,8 +39,6 @@ from webapp.host.oidc import OidcClient, OidcError
 
 log = logging.getLogger("webapp.host.sessions")
 
-#: A session lasts this long after sign-in, however often its ID token is refreshed.
-DEFAULT_LIFETIME_SECONDS = 8 * 3600
 #: Refresh the ID token when it has less than this left (the page then has time to call STS).
 REFRESH_MARGIN_SECONDS = 60
 #: How long a refused refresh waits for a concurrent one (another machine) to store its tokens.
@@ -124,7 +122,7 @@ class SessionStore:
     ``WebHost`` role may only GetItem/PutItem/UpdateItem/DeleteItem on this table)."""
 
     def __init__(self, client: Any, table: str, clock: Clock,
-                 lifetime_seconds: int = DEFAULT_LIFETIME_SECONDS) -> None:
+                 lifetime_seconds: int) -> None:
         self.client = client
         self.table = table
         self.clock = clock

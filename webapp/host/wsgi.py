@@ -8,16 +8,15 @@ trusted (Werkzeug ``ProxyFix``): the callback URL is then https and the cookie `
 
 from __future__ import annotations
 
-import os
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from webapp.host import create_app
 from webapp.settings import Settings
 
-app = create_app(Settings.from_env())
+settings = Settings.from_env()
+app = create_app(settings)
 
-_hops = int(os.environ.get("WEBAPP_PROXY_HOPS", "0") or 0)
-if _hops:
-    from werkzeug.middleware.proxy_fix import ProxyFix
-
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=_hops, x_proto=_hops, x_host=_hops,  # type: ignore[method-assign]
-                            x_port=_hops)
+if settings.proxy_hops:
+    hops = settings.proxy_hops
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,  # type: ignore[method-assign]
+                            x_port=hops)

@@ -61,7 +61,6 @@ from webapp.iam.validation import (
 )
 from webapp.settings import Settings
 
-ADMIN_ROLE_NAME = "Admin"
 STATE_FILE = "registry.json"
 
 
@@ -98,7 +97,7 @@ class IamRegistry:
         s = self.settings
         return desired_state(DeploymentParams(
             account=s.account_id, region=s.region, issuer=s.issuer, client_ids=(s.client_id,),
-            user_role=s.user_role_name, host_role=s.host_role_name, admin_role=ADMIN_ROLE_NAME,
+            user_role=s.user_role_name, host_role=s.host_role_name, admin_role=s.admin_role_name,
             table_prefix=s.table_prefix, max_session_duration=max(3600, s.session_duration_seconds),
         ))
 

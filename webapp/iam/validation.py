@@ -11,9 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from iam_policies.errors import MalformedPolicyDocument as PolicyError
 from iam_policies.policy import Policy
-from webapp.iam.errors import LimitExceeded, MalformedPolicyDocument, ValidationError
+from webapp.iam.errors import LimitExceeded, ValidationError
 
 #: IAM quotas (IAM UG, "IAM and AWS STS quotas").
 MAX_POLICY_VERSIONS = 5
@@ -31,10 +30,7 @@ def policy_document(document: str, kind: str, *, max_size: int | None = None) ->
     if not isinstance(document, str) or not document:
         raise ValidationError("1 validation error detected: Value at 'policyDocument' failed to satisfy "
                               "constraint: Member must have length greater than or equal to 1")
-    try:
-        Policy.parse(document, kind=kind, max_size=max_size)
-    except PolicyError as exc:
-        raise MalformedPolicyDocument(exc.message) from None
+    Policy.parse(document, kind=kind, max_size=max_size)  # raises MalformedPolicyDocument, IAM's own code
     return document
 
 

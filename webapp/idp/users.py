@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -38,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(data_dir=args.data_dir)
     path = Path(settings.data_dir) / "idp" / "users.json"
-    if args.data_dir is None and "WEBAPP_DATA_DIR" not in os.environ and not path.exists():
+    if args.data_dir is None and settings.data_dir == Settings().data_dir and not path.exists():
         print(f"users {args.action}: no dev identity provider in {settings.data_dir.resolve()} (the default); "
               "pass --data-dir DIR of your stack (./dev serve prints it as 'Data:')", file=sys.stderr)
         return 1

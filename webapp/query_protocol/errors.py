@@ -3,14 +3,16 @@
 Each is declared the same way (code, HTTP status, ``Sender`` fault) by the AWS API reference
 "Common Errors" (``InvalidAction``, ``MissingAction``, ``ValidationError``,
 ``InternalFailure``) or by both the botocore ``iam`` 2010-05-08 and ``sts`` 2011-06-15 models
-(``AccessDenied``, ``MalformedPolicyDocument``), so one class serves both services; the service
-modules (``webapp.iam.errors``, ``webapp.sts.errors``) re-export them next to their own codes.
-They render as ``<ErrorResponse>`` XML (``wire.error_xml``, fgac-semantics §E.2).
+(``AccessDenied``, and ``MalformedPolicyDocument``, which is the engine's own
+``iam_policies.errors`` class), so one class serves both services; the service modules
+(``webapp.iam.errors``, ``webapp.sts.errors``) re-export them next to their own codes. They render
+as ``<ErrorResponse>`` XML (``wire.error_xml``, fgac-semantics §E.2).
 """
 
 from __future__ import annotations
 
 from iam_policies.errors import AwsError
+from iam_policies.errors import MalformedPolicyDocument as MalformedPolicyDocument
 from webapp.sigv4 import SigV4Error
 
 
@@ -32,13 +34,6 @@ class ValidationError(AwsError):
     """A request parameter violates its constraint in the service model."""
 
     code = "ValidationError"
-    status = 400
-
-
-class MalformedPolicyDocument(AwsError):
-    """A policy document (identity, trust or session policy) is not a valid policy."""
-
-    code = "MalformedPolicyDocument"
     status = 400
 
 

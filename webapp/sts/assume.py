@@ -29,7 +29,6 @@ from typing import Any
 
 from iam_policies.authorization import Authorization
 from iam_policies.decision import Decision, DenyType
-from iam_policies.errors import MalformedPolicyDocument as PolicyError
 from iam_policies.evaluate import evaluate_trust
 from iam_policies.policy import Policy, PolicyType
 from iam_policies.web_identity import provider_keys, session_keys
@@ -136,10 +135,7 @@ class AssumeRole:
             return None
         compact = ""
         if request.policy is not None:
-            try:
-                policy = Policy.parse(request.policy, kind=PolicyType.SESSION)
-            except PolicyError as exc:
-                raise MalformedPolicyDocument(exc.message) from None
+            policy = Policy.parse(request.policy, kind=PolicyType.SESSION)  # MalformedPolicyDocument
             compact = json.dumps(policy.document, separators=(",", ":"))
         for arn in request.policy_arns:
             if self.registry.managed_policy(arn) is None:

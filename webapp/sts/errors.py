@@ -9,6 +9,8 @@ responses carry where they are known (security-anchors §1.1). They render as th
 from __future__ import annotations
 
 from iam_policies.errors import AwsError
+from iam_policies.errors import InvalidIdentityToken as InvalidIdentityToken
+from iam_policies.errors import RequestEntityTooLarge as RequestEntityTooLarge
 from webapp.query_protocol.errors import AccessDenied as AccessDenied
 from webapp.query_protocol.errors import InternalFailure as InternalFailure
 from webapp.query_protocol.errors import InvalidAction as InvalidAction
@@ -16,13 +18,6 @@ from webapp.query_protocol.errors import InvalidHttpRequest as InvalidHttpReques
 from webapp.query_protocol.errors import MalformedPolicyDocument as MalformedPolicyDocument
 from webapp.query_protocol.errors import MissingAction as MissingAction
 from webapp.query_protocol.errors import ValidationError as ValidationError
-
-
-class InvalidIdentityToken(AwsError):
-    """The web identity token could not be validated (signature, issuer, audience, claims)."""
-
-    code = "InvalidIdentityToken"
-    status = 400
 
 
 class ExpiredTokenException(AwsError):
@@ -44,10 +39,3 @@ class PackedPolicyTooLarge(AwsError):
 
     code = "PackedPolicyTooLarge"
     status = 400
-
-
-class RequestEntityTooLarge(AwsError):
-    """The request body is larger than any valid call (a token is at most 20000 characters)."""
-
-    code = "RequestEntityTooLarge"
-    status = 413

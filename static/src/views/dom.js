@@ -41,15 +41,11 @@ export function byTestId(id, root = document) {
   return root.querySelector(`[data-testid="${id}"]`);
 }
 
+/** The page's one timestamp format ("Nov 29, 2026, 6:42 PM"), for every date and time shown. */
 export function formatDateTime(value) {
   const d = value instanceof Date ? value : new Date(value);
   if (Number.isNaN(d.getTime())) return String(value ?? "");
   return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-}
-
-export function formatTime(value) {
-  const d = value instanceof Date ? value : new Date(value);
-  return d.toLocaleTimeString(undefined, { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 }
 
 export function today() {

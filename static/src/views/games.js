@@ -9,7 +9,7 @@
 import { markFor, shownWinner, winningLine } from "../board.js";
 import { isConditionFailure } from "../errors.js";
 import { reportError, toast } from "./shell.js";
-import { clear, h } from "./dom.js";
+import { clear, formatDateTime, h } from "./dom.js";
 
 const POLL_MS = 1000;
 const LIST_POLL_MS = 5000;
@@ -22,6 +22,12 @@ export function createGamesView({ root, games, profiles, store }) {
   let listTimer = null;
   let active = false;
 
+  const datesOf = (game) => {
+    const started = `challenged ${formatDateTime(game.CreatedAt)}`;
+    if (game.GameStatus === "PENDING" || !game.UpdatedAt || game.UpdatedAt === game.CreatedAt) return started;
+    const last = game.GameStatus === "ACTIVE" ? "last move" : "ended";
+    return `${started} · ${last} ${formatDateTime(game.UpdatedAt)}`;
+  };
   const nameOf = (game, sub) => (sub === game.Host ? game.HostName : game.OpponentName) || sub;
   const otherOf = (game) => (game.Host === me() ? game.Opponent : game.Host);
 
@@ -35,38 +41,88 @@ export function createGamesView({ root, games, profiles, store }) {
       toast("Select the ID and copy it by hand.");
     }
   } }, "Copy");
-  const people = h("datalist", { id: "known-people" });
-  const opponent = h("input", { type: "text", list: "known-people", placeholder: "a name you know, or a player ID", testid: "challenge-opponent", autocomplete: "off" });
+  // The player directory (GSI ByName, UserId and DisplayName only): a challenge always names a
+  // real player, picked from the search results (or a pasted player ID whose profile exists).
+  const opponent = h("input", { type: "search", placeholder: "Find a player by name", testid: "challenge-opponent", autocomplete: "off", "aria-controls": "player-results" });
+  const results = h("ul", { class: "player-results", id: "player-results", testid: "player-results" });
+  const send = h("button", { type: "submit", class: "button primary", testid: "challenge-send" }, "Challenge");
   const challengeStatus = h("p", { class: "form-status", testid: "challenge-status" });
   const challengeForm = h("form", { class: "filters", testid: "challenge-form" },
-    h("label", { class: "grow" }, "Opponent", opponent, people),
-    h("button", { type: "submit", class: "button primary", testid: "challenge-send" }, "Challenge"));
+    h("label", { class: "grow" }, "Opponent", opponent), send);
+  let chosen = null;
+  let searchTimer = null;
+  let searchSeq = 0;
 
-  function refreshPeople() {
-    const known = profiles.people();
-    clear(people).append(...Object.entries(known).map(([sub, name]) => h("option", { value: sub }, name || sub)));
+  function choose(player) {
+    chosen = player;
+    send.textContent = player ? `Challenge ${player.name}` : "Challenge";
+    if (player) {
+      opponent.value = player.name;
+      clear(results);
+    }
+  }
+
+  async function search() {
+    const typed = opponent.value.trim();
+    const seq = ++searchSeq;
+    if (!typed) {
+      clear(results);
+      return;
+    }
+    try {
+      const found = await profiles.findPlayers(typed);
+      if (seq !== searchSeq) return; // a newer search is on its way
+      profiles.rememberPeople(Object.fromEntries(found.map((p) => [p.sub, p.name])));
+      clear(results).append(...(found.length
+        ? found.map((p) => h("li", {}, h("button", { type: "button", class: "button small ghost", testid: "player-pick", dataset: { sub: p.sub }, onclick: () => choose(p) }, p.name)))
+        : [h("li", { class: "muted", testid: "player-none" }, `No player's name starts with “${typed}”.`)]));
+    } catch (error) {
+      reportError(error);
+    }
+  }
+
+  opponent.addEventListener("input", () => {
+    choose(null);
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(search, 200);
+  });
+
+  /** The player the form names: the one picked, one whose name is exactly what was typed, or a
+   * pasted player ID with a profile. `null` when there is no such player. */
+  async function resolveOpponent(typed) {
+    if (chosen) return chosen;
+    const found = await profiles.findPlayers(typed, 50);
+    const exact = found.filter((p) => p.name.toLowerCase() === typed.toLowerCase());
+    if (exact.length === 1) return exact[0];
+    if (exact.length > 1) throw new Error(`Several players are called “${typed}”: pick one from the list.`);
+    const name = /^[^\s~]{8,}$/.test(typed) ? await profiles.displayName(typed).catch(() => null) : null;
+    return name ? { sub: typed, name } : null;
   }
 
   challengeForm.addEventListener("submit", async (event) => {
     event.preventDefault();
     const typed = opponent.value.trim();
-    if (!typed) return;
-    const known = profiles.people();
-    const bySub = Object.hasOwn(known, typed) ? typed : null;
-    const byName = Object.entries(known).find(([, n]) => n && n.toLowerCase() === typed.toLowerCase())?.[0];
-    const sub = bySub ?? byName ?? typed;
+    if (!typed && !chosen) return;
     challengeStatus.className = "form-status";
     challengeStatus.textContent = "Sending the challenge…";
     try {
-      const name = (await profiles.displayName(sub).catch(() => null)) ?? known[sub] ?? null;
-      const game = await games.challenge(sub, name);
-      profiles.rememberPeople({ [sub]: name ?? "" });
-      refreshPeople();
+      const player = await resolveOpponent(typed);
+      if (!player) {
+        challengeStatus.className = "form-status error";
+        challengeStatus.textContent = `No player is called “${typed}”. Pick one from the list.`;
+        await search();
+        return;
+      }
+      const game = await games.challenge(player.sub, player.name);
+      profiles.rememberPeople({ [player.sub]: player.name ?? "" });
       opponent.value = "";
-      challengeStatus.textContent = `Challenge sent to ${name ?? sub}.`;
+      choose(null);
+      clear(results);
+      challengeStatus.textContent = `Challenge sent to ${player.name}.`;
       await refreshList();
       openGame(game.GameId);
     } catch (error) {
+      challengeStatus.className = "form-status error";
       challengeStatus.textContent = error.name === "Error" ? error.message : "";
       if (error.name !== "Error") reportError(error);
     }
@@ -80,9 +136,12 @@ export function createGamesView({ root, games, profiles, store }) {
     if (game.GameStatus === "PENDING") {
       return game.Host === me() ? `Waiting for ${other} to accept` : `${other} challenges you`;
     }
+    if (game.GameStatus === "CANCELLED") return game.Host === me() ? "You withdrew the challenge" : `${other} withdrew the challenge`;
+    if (game.GameStatus === "DECLINED") return game.Host === me() ? `${other} declined` : "You declined";
     if (game.GameStatus === "DONE") {
       const winner = shownWinner(game);
       if (winner === "DRAW") return "Draw";
+      if (!winner) return game.Winner === me() ? `${other} resigned: you won` : "You resigned";
       return winner === me() ? "You won" : `${other} won`;
     }
     return game.Turn === me() ? "Your turn" : `${other}'s turn`;
@@ -108,12 +167,12 @@ export function createGamesView({ root, games, profiles, store }) {
         if (current) game[other === game.Host ? "HostName" : "OpponentName"] = current;
       }
       profiles.rememberPeople(Object.fromEntries(all.map((g) => [otherOf(g), nameOf(g, otherOf(g))])));
-      refreshPeople();
       clear(list).append(...(all.length ? all.map((game) => h("li", {
         class: `game-row ${game.GameId === open?.GameId ? "current" : ""}`, testid: "game-row",
         dataset: { gameId: game.GameId, status: game.GameStatus },
       },
       h("span", { class: "vs" }, `vs ${nameOf(game, otherOf(game))}`),
+      h("span", { class: "when muted small", testid: "game-row-dates" }, datesOf(game)),
       h("span", { class: `state ${summary(game) === "Your turn" || summary(game).endsWith("challenges you") ? "hot" : ""}`, testid: "game-row-summary" }, summary(game)),
       h("button", { type: "button", class: "button small", testid: "game-open", onclick: () => openGame(game.GameId) }, "Open")))
         : [h("li", { class: "muted" }, "No games yet. Challenge someone!")]));
@@ -133,10 +192,14 @@ export function createGamesView({ root, games, profiles, store }) {
   const status = h("p", { class: "game-status", testid: "game-status" });
   const message = h("p", { class: "form-status", testid: "game-message", role: "alert" });
   const accept = h("button", { type: "button", class: "button primary", testid: "game-accept", hidden: true, onclick: () => acceptOpen() }, "Accept challenge");
+  const decline = h("button", { type: "button", class: "button", testid: "game-decline", hidden: true, onclick: () => endOpen("decline") }, "Decline");
+  const cancel = h("button", { type: "button", class: "button", testid: "game-cancel", hidden: true, onclick: () => endOpen("cancel") }, "Withdraw challenge");
+  const resign = h("button", { type: "button", class: "button ghost", testid: "game-resign", hidden: true, onclick: () => endOpen("resign") }, "Resign");
+  const dates = h("p", { class: "muted small", testid: "game-dates" });
   const panel = h("div", { class: "card game-panel", testid: "game-panel", hidden: true },
     h("header", { class: "row" }, title,
       h("button", { type: "button", class: "button ghost small", testid: "game-close", onclick: () => closeGame() }, "Close")),
-    status, boardEl, accept, message);
+    status, dates, boardEl, h("div", { class: "row actions" }, accept, decline, cancel, resign), message);
 
   function showGame(game) {
     open = game;
@@ -156,6 +219,10 @@ export function createGamesView({ root, games, profiles, store }) {
     panel.dataset.status = game.GameStatus;
     panel.dataset.gameId = game.GameId;
     accept.hidden = !(game.GameStatus === "PENDING" && game.Opponent === me());
+    decline.hidden = accept.hidden;
+    cancel.hidden = !(game.GameStatus === "PENDING" && game.Host === me());
+    resign.hidden = game.GameStatus !== "ACTIVE";
+    dates.textContent = datesOf(game);
     const text = summary(game);
     status.textContent = game.GameStatus === "ACTIVE" ? `${text} · you play ${mine}` : text;
     status.dataset.winner = game.GameStatus === "DONE" ? (shownWinner(game) === me() ? "me" : shownWinner(game) === "DRAW" ? "draw" : "other") : "";
@@ -227,6 +294,22 @@ export function createGamesView({ root, games, profiles, store }) {
     }
   }
 
+  /** Decline, withdraw or resign: one conditional UpdateItem (src/games.js `endGame`). */
+  async function endOpen(action) {
+    if (!open) return;
+    if (action === "resign" && !window.confirm("Resign this game? The other player wins.")) return;
+    message.textContent = "";
+    try {
+      showGame(await games[action](open));
+      refreshList();
+    } catch (error) {
+      if (isConditionFailure(error)) {
+        message.textContent = "The game changed meanwhile; here it is as it is now.";
+        await poll();
+      } else reportError(error);
+    }
+  }
+
   async function play(index) {
     if (!open || moving) return;
     moving = true;
@@ -259,7 +342,7 @@ export function createGamesView({ root, games, profiles, store }) {
     h("div", { class: "card" },
       h("h2", {}, "Tic-tac-toe"),
       h("p", { class: "muted" }, "Your player ID: ", mySub, " ", copy),
-      challengeForm, challengeStatus),
+      challengeForm, results, challengeStatus),
     panel,
     h("div", { class: "card" }, h("h2", {}, "Your games"), list),
   );
@@ -268,7 +351,6 @@ export function createGamesView({ root, games, profiles, store }) {
     async show(rest) {
       active = true;
       mySub.textContent = me();
-      refreshPeople();
       await refreshList();
       if (!listTimer) listTimer = setInterval(() => { if (active) refreshList(); }, LIST_POLL_MS);
       if (rest?.[0] && rest[0] !== open?.GameId) await openGame(rest[0]);

@@ -62,7 +62,10 @@ export function createProfileView({ root, profiles, store }) {
   return {
     async start() {
       try {
-        store.set({ profile: await profiles.loadMine() });
+        // A new user's profile starts with the ID token's name (not their bare sub).
+        const token = store.get("token");
+        const fromToken = token?.name && token.name !== token.sub ? token.name : null;
+        store.set({ profile: await profiles.startMine(fromToken) });
       } catch (error) {
         reportError(error);
       }

@@ -4,7 +4,7 @@
  */
 
 import { describeError } from "../errors.js";
-import { append, byTestId, clear, formatTime, h } from "./dom.js";
+import { append, byTestId, clear, formatDateTime, h } from "./dom.js";
 
 export const TABS = ["photos", "public", "games", "profile", "access"];
 
@@ -93,7 +93,7 @@ export function bindStatus(store) {
     const el = byTestId("stat-credentials");
     el.dataset.count = String(s.assumeCount ?? 0);
     el.textContent = s.identity
-      ? `credentials obtained ${s.assumeCount ?? 0}× · expire ${formatTime(s.identity.expiration)}`
+      ? `credentials obtained ${s.assumeCount ?? 0}× · expire ${formatDateTime(s.identity.expiration)}`
       : "no credentials yet";
   });
   store.watch(["profile", "token"], (s) => {

@@ -68,7 +68,9 @@ def refused(stack: RunningStack, token: str, **params: Any) -> tuple[int, str, s
         sts_client(stack).assume_role_with_web_identity(
             RoleArn=params.pop("RoleArn", stack.user_role_arn), RoleSessionName="s1", WebIdentityToken=token,
             **params)
-    assert time.monotonic() - started < 2.0, "a refusal must be quick"
+    # Not a speed target (those are benchmarks): a refusal must not wait on a network timeout
+    # (botocore's is 60 s), which a loaded machine's few seconds never come near.
+    assert time.monotonic() - started < 20.0, "a refusal must not hang"
     response = caught.value.response
     assert "Credentials" not in response
     return response["ResponseMetadata"]["HTTPStatusCode"], response["Error"]["Code"], response["Error"]["Message"]

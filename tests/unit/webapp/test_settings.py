@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from webapp.settings import Settings
+from webapp.settings import Settings, SettingsError
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_defaults_describe_the_local_stack() -> None:
@@ -27,7 +32,7 @@ def test_environment_variables_are_typed_and_overrides_win() -> None:
     )
     assert s.port == 9200 and s.data_dir == Path("/tmp/d")
     assert s.allowed_origins[-2:] == ("https://a.example", "https://b.example")
-    assert s.extras == {"throttle": "Photos=1:5"}
+    assert s.throttle == "Photos=1:5"
     assert s.provider_key == "login.example.com/t"
 
 
@@ -42,6 +47,30 @@ def test_table_names_take_the_prefix() -> None:
     assert Settings(table_prefix="prod-").table_name("photoTags") == "prod-PhotoTags"
 
 
-def test_a_non_number_port_is_refused() -> None:
-    with pytest.raises(ValueError):
+def test_a_non_number_port_is_refused_in_one_line() -> None:
+    with pytest.raises(SettingsError, match=r"^WEBAPP_PORT must be a whole number, not 'eighty'$"):
         Settings.from_env({"WEBAPP_PORT": "eighty"})
+
+
+def test_every_typed_field_is_read_from_its_variable() -> None:
+    s = Settings.from_env({"WEBAPP_ADMIN_ROLE_NAME": "Ops", "WEBAPP_PROXY_HOPS": "2",
+                           "WEBAPP_SESSION_LIFETIME_SECONDS": "60", "WEBAPP_STATIC_DIR": "/srv/page",
+                           "WEBAPP_BACKEND_ACCESS_KEY_ID": "AKIAX", "WEBAPP_BACKEND_SECRET_ACCESS_KEY": "s"})
+    assert (s.admin_role_arn, s.proxy_hops, s.session_lifetime_seconds, s.static_dir) == (
+        "arn:aws:iam::000000000000:role/Ops", 2, 60, Path("/srv/page"))
+    assert (s.backend_access_key_id, s.backend_secret_access_key, s.backend_session_token) == ("AKIAX", "s", None)
+
+
+#: (environment, what the one line on stderr says): bad settings end ``serve`` before it starts.
+BAD_SETTINGS = [
+    ({"WEBAPP_THROTTLE": "bogus"}, "WEBAPP_THROTTLE entry 'bogus' is not Table=RCU:WCU"),
+    ({"WEBAPP_SIGV4_SKEW_SECONDS": "5min"}, "WEBAPP_SIGV4_SKEW_SECONDS must be a whole number, not '5min'"),
+]
+
+
+@pytest.mark.parametrize(("env", "message"), BAD_SETTINGS, ids=[next(iter(e)) for e, _ in BAD_SETTINGS])
+def test_a_bad_setting_is_one_line_and_exit_2(tmp_path: Path, env: dict[str, str], message: str) -> None:
+    out = subprocess.run([sys.executable, "-m", "webapp", "serve", "--port", "1", "--data-dir", str(tmp_path)],
+                         cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
+    assert (out.returncode, out.stderr) == (2, f"python -m webapp serve: {message}\n")
+    assert out.stdout == ""

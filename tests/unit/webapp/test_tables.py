@@ -65,7 +65,8 @@ DATA_MODEL = [
     ("photoTags", "PhotoTags", [("UserId", "HASH"), ("TagKey", "RANGE")],
      {"PublicByTag": ([("PublicTag", "HASH"), ("TakenOn", "RANGE")], "INCLUDE",
                       {"Title", "Thumb", "PhotoId", "OwnerName"})}),
-    ("profiles", "Profiles", [("UserId", "HASH")], {}),
+    ("profiles", "Profiles", [("UserId", "HASH")],
+     {"ByName": ([("NameBucket", "HASH"), ("NameKey", "RANGE")], "INCLUDE", {"DisplayName"})}),
     ("games", "Games", [("GameId", "HASH")],
      {"ByHost": ([("Host", "HASH"), ("UpdatedAt", "RANGE")], "ALL", None),
       "ByOpponent": ([("Opponent", "HASH"), ("UpdatedAt", "RANGE")], "ALL", None)}),
@@ -177,7 +178,8 @@ def test_demo_profiles_carry_plan_and_role(backend: BotoBackend, dynamodb: Any) 
     assert seed_demo_profiles(backend, Settings(), DEMO, now=1_800_000_000) == 3
     alice = dynamodb.get_item(TableName="Profiles", Key={"UserId": {"S": "sub-alice"}})["Item"]
     assert alice == {"UserId": {"S": "sub-alice"}, "DisplayName": {"S": "Alice"}, "Plan": {"S": "pro"},
-                     "Role": {"S": "moderator"}, "UpdatedAt": {"S": "2027-01-15T08:00:00Z"}}
+                     "Role": {"S": "moderator"}, "UpdatedAt": {"S": "2027-01-15T08:00:00Z"},
+                     "NameBucket": {"S": "a"}, "NameKey": {"S": "alice"}}
 
 
 def test_seeding_again_keeps_what_the_user_edited(backend: BotoBackend, dynamodb: Any) -> None:

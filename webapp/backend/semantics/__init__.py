@@ -28,7 +28,7 @@ Forward = Callable[[str, Mapping[str, Any]], dict[str, Any]]
 
 __all__ = ["Semantics", "Storage"]
 
-_CONDITIONAL_WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem"})
+_CONDITIONAL_WRITES = frozenset({"PutItem", "DeleteItem"})
 
 
 class Semantics:
@@ -40,7 +40,9 @@ class Semantics:
         self.forward = forward
 
     def call(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
-        if operation in _CONDITIONAL_WRITES:
+        if operation == "UpdateItem":
+            response = writes.update_item(self.storage, params, self.forward)
+        elif operation in _CONDITIONAL_WRITES:
             response = writes.conditional_write(self.storage, operation, params, self.forward)
         elif operation == "TransactWriteItems":
             response = writes.transact_write(self.storage, params, self.forward)

@@ -13,8 +13,13 @@ from typing import Any
 
 import pytest
 
-from iam_policies.dynamodb import UnknownOperation, derive
-from iam_policies.errors import AwsError, ResourceNotFoundException, ValidationException
+from iam_policies.dynamodb import derive
+from iam_policies.errors import (
+    AwsError,
+    ResourceNotFoundException,
+    UnknownOperationException,
+    ValidationException,
+)
 from iam_policies.schema import IndexSchema, TableSchema
 
 SCHEMAS = {
@@ -186,7 +191,7 @@ def test_malformed_request_is_refused_before_authorization(
 
 
 def test_unknown_operation_answers_like_dynamodb() -> None:
-    with pytest.raises(UnknownOperation) as raised:
+    with pytest.raises(UnknownOperationException) as raised:
         derive("Frobnicate", {}, schemas=SCHEMAS, region="us-east-1", account="000000000000")
     assert raised.value.code == "UnknownOperationException"
     assert raised.value.dynamodb_type == "com.amazon.coral.service#UnknownOperationException"

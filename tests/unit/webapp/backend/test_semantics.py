@@ -15,7 +15,7 @@ import pytest
 
 from iam_policies.dynamodb import expressions as ex
 from webapp.backend.semantics import conditions, reads, values
-from webapp.backend.semantics.writes import legacy_updates
+from webapp.backend.semantics.writes import legacy_updates, sets_first
 
 ITEM: dict[str, Any] = {
     "p": {"S": "k"},
@@ -184,3 +184,15 @@ def test_attribute_updates_become_an_update_expression(updates: dict[str, Any], 
     assert out["UpdateExpression"] == expression
     assert out.get("ExpressionAttributeValues") == values_
     assert "AttributeUpdates" not in out
+
+
+@pytest.mark.parametrize("written, run", [
+    ("REMOVE l[1] SET l[3] = :x", "SET l[3] = :x REMOVE l[1]"),
+    ("ADD n :one REMOVE q SET a = b", "SET a = b ADD n :one REMOVE q"),
+    ("SET a = :v", "SET a = :v"),
+    ("remove #set set #set = :v", "set #set = :v remove #set"),
+])
+def test_update_sections_run_set_first(written: str, run: str) -> None:
+    """DG "Update expressions": every path names the item before the update, so SET (which
+    reads) runs before REMOVE shifts list indices (``REMOVE a[1] SET a[3]``)."""
+    assert sets_first(written) == run

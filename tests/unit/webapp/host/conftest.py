@@ -94,7 +94,7 @@ def make_host(tmp_path: Path, **settings: Any) -> Iterator[Host]:
         dynamodb = boto3.client("dynamodb", region_name="us-east-1")
         dynamodb.create_table(**TABLES_BY_LOGICAL["sessions"].create_params("Sessions"))
         clock = ManualClock()
-        s = Settings(data_dir=tmp_path / "data", port=18000, extras={"static_dir": static}, **settings)
+        s = Settings(data_dir=tmp_path / "data", port=18000, static_dir=static, **settings)
         app = create_app(s, credentials=("AKIAHOST", "secret"), clock=clock, sessions_client=dynamodb)
         yield Host(app, app.test_client(), clock, app.extensions["webapp.host"]["sessions"], dynamodb,
                    s, static, _signing_key())

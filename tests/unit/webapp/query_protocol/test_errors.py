@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from iam_policies.errors import AwsError
+from iam_policies.errors import AwsError, MalformedPolicyDocument
 from webapp.iam import errors as iam_errors
 from webapp.query_protocol import errors
 from webapp.sigv4 import (
@@ -32,7 +32,13 @@ SHARED = [
 def test_each_shared_error_carries_its_wire_code_status_and_fault(
         cls: type[AwsError], code: str, status: int, fault: str) -> None:
     error = cls("some message")
-    assert (error.code, error.status, error.fault, error.message) == (code, status, fault, "some message")
+    assert (error.code, error.status, error.fault) == (code, status, fault)
+    # MalformedPolicyDocument is the engine's own error: its message names the JSON path.
+    assert error.message == ("some message (at $)" if cls is MalformedPolicyDocument else "some message")
+
+
+def test_the_query_services_answer_the_engines_malformed_policy_error_as_is() -> None:
+    assert errors.MalformedPolicyDocument is MalformedPolicyDocument
 
 
 @pytest.mark.parametrize("name", ["AccessDenied", "InvalidAction", "InvalidHttpRequest", "MalformedPolicyDocument",

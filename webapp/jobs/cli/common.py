@@ -1,0 +1,122 @@
+"""What every job command shares: where DynamoDB is, how to pace, and how a failure is told."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import boto3  # type: ignore[import-untyped]
+from botocore.config import Config  # type: ignore[import-untyped]
+from botocore.exceptions import (  # type: ignore[import-untyped]
+    BotoCoreError,
+    ClientError,
+    NoCredentialsError,
+    NoRegionError,
+)
+
+from webapp.jobs.checkpoint import JobError
+from webapp.jobs.segments import Interrupted, SegmentFailed
+
+LOCAL_HINT = ("for the local stack: AWS_SHARED_CREDENTIALS_FILE=data/admin-credentials "
+              "and --endpoint-url http://localhost:8002 (./dev serve prints both)")
+
+
+def add_connection(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--endpoint-url", metavar="URL",
+                        help="a DynamoDB endpoint, e.g. the local stack's http://localhost:8002; "
+                             "default: AWS's endpoint for the region")
+    parser.add_argument("--region", help="AWS region (default: AWS_DEFAULT_REGION or the profile's, "
+                                         "else us-east-1)")
+
+
+def add_pacing(parser: argparse.ArgumentParser, *, units: str) -> None:
+    parser.add_argument("--rate", type=_positive_float, metavar="UNITS",
+                        help=f"at most this many {units} capacity units a second on average, so the "
+                             "job never starves the app (default: no cap; throttling is still "
+                             "answered with backoff)")
+    parser.add_argument("--resume", action="store_true",
+                        help="finish the unfinished run recorded in the checkpoint, with its options")
+    parser.add_argument("--progress", choices=["auto", "on", "off"], default="auto",
+                        help="progress bars on standard error (auto: only on a terminal)")
+    parser.add_argument("--format", choices=["text", "json"], default="text",
+                        help="the summary printed at the end")
+
+
+def add_scan(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--segments", type=_positive_int, default=4, metavar="N",
+                        help="parallel scan segments, one thread each (default 4)")
+    parser.add_argument("--page-size", type=_positive_int, metavar="ITEMS",
+                        help="items per Scan page (Limit); smaller pages mean less work redone after "
+                             "a kill (default: DynamoDB's 1 MB pages)")
+
+
+def dynamodb_client(args: argparse.Namespace, *, threads: int) -> Any:
+    """A client with the usual credential chain, one pooled connection per thread."""
+    session = boto3.Session(region_name=args.region)
+    region = session.region_name or "us-east-1"
+    if session.get_credentials() is None:
+        raise JobError(f"no AWS credentials found (environment, profile or instance role); {LOCAL_HINT}")
+    config = Config(max_pool_connections=threads + 2, retries={"mode": "standard", "max_attempts": 3},
+                    connect_timeout=10, read_timeout=60)
+    return session.client("dynamodb", region_name=region, endpoint_url=args.endpoint_url, config=config)
+
+
+def progress_flag(args: argparse.Namespace) -> bool | None:
+    return {"auto": None, "on": True, "off": False}[args.progress]
+
+
+def run_job(job: Callable[[], Any], summarize: Callable[[Any], dict[str, Any]], text: Callable[[Any], str],
+            args: argparse.Namespace) -> int:
+    """Run ``job`` and print its summary; every failure becomes one line and an exit code."""
+    try:
+        result = job()
+    except JobError as exc:
+        return _fail(str(exc), 2)
+    except Interrupted:
+        return _fail("stopped; every finished page is recorded: run the same command with --resume "
+                     "to finish", 1)
+    except SegmentFailed as exc:
+        return _fail(f"{exc}; what was done is recorded: fix the cause and run the same command "
+                     "with --resume", 1)
+    except NoCredentialsError:
+        return _fail(f"no AWS credentials found; {LOCAL_HINT}", 2)
+    except NoRegionError:
+        return _fail("no AWS region: pass --region or set AWS_DEFAULT_REGION", 2)
+    except ClientError as exc:
+        error = exc.response.get("Error", {})
+        return _fail(f"{error.get('Code')}: {error.get('Message')}", 2)
+    except BotoCoreError as exc:
+        return _fail(str(exc), 2)
+    if args.format == "json":
+        print(json.dumps(summarize(result), indent=2, default=str))
+    else:
+        print(text(result))
+    return 0
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return code
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0")
+    return value
