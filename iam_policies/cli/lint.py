@@ -25,8 +25,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kind", choices=["identity", "session", "trust", "resource"], default=None,
                         help="what the files are (default: identity, or trust when Principal is used)")
     parser.add_argument("--intent", metavar="INTENT.json",
-                        help="what the policies are meant to allow (docs/intent.md); adds the findings that "
-                             "contradict it")
+                        help="what the policies are meant to allow (docs/intent.md, a file or a shipped "
+                             "intent's name); adds the findings that contradict it. Without FILES it applies to "
+                             "the user role's policies")
     parser.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
     add_deployment_arguments(parser)
 
@@ -51,10 +52,12 @@ def run(args: argparse.Namespace) -> int:
             kind = args.kind or ("trust" if '"Principal"' in text else "identity")
             findings += lint(text, kind=kind, source=str(path), intent=intent)
     else:
-        for role in desired_state(deployment_params(args)).roles:
+        params = deployment_params(args)
+        for role in desired_state(params).roles:
             findings += lint(dict(role.trust), kind="trust", source=f"{role.name}/trust")
             for name, document in role.policies.items():
-                findings += lint(dict(document), source=f"{role.name}/{name}", intent=intent)
+                findings += lint(dict(document), source=f"{role.name}/{name}",
+                                 intent=intent if role.name == params.user_role else None)
     if args.format == "json":
         print(json.dumps([f.as_dict() for f in findings], indent=2))
     else:

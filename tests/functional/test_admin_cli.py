@@ -297,3 +297,15 @@ def test_prove_finds_the_hole_when_a_pattern_is_weakened(tmp_path: Path) -> None
     assert out.returncode == 1
     operations = {c["request"]["operation"] for c in json.loads(out.stdout)["counterexamples"]}
     assert "Scan" in operations
+
+
+def test_lint_of_the_templates_with_the_shipped_intent_replaces_the_guess() -> None:
+    """Without an intent lint guesses that UpdateItem may create items it should not; the user
+    role's intent says where creating is meant, so the guesses give way to the intent's answer."""
+    guessed = json.loads(admin("lint", "--format", "json").stdout)
+    told = admin("lint", "--intent", "user-role", "--format", "json")
+    assert told.returncode == 0, told.stdout
+    findings = json.loads(told.stdout)
+    assert any(f["code"] == "FGAC009" and f["source"] == "WebUser/user-access" for f in guessed)
+    assert not any(f["code"] == "FGAC009" for f in findings)
+    assert {f["code"] for f in findings} == {f["code"] for f in guessed} - {"FGAC009"}

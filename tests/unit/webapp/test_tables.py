@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from iam_policies.errors import AwsError
+from webapp.backend.errors import ProvisionedThroughputExceededException
 from webapp.cli.tables import run as tables_command
 from webapp.demo import seed_demo_profiles
 from webapp.settings import Settings
@@ -193,11 +194,6 @@ def test_seeding_again_keeps_what_the_user_edited(backend: BotoBackend, dynamodb
     assert dynamodb.scan(TableName="Profiles")["Count"] == 3
 
 
-class Throttled(AwsError):
-    code = "ProvisionedThroughputExceededException"
-    status = 400
-
-
 class ThrottlingBackend:
     """Refuses the first ``refusals`` calls (or all, with None) as a throttled table does."""
 
@@ -210,7 +206,7 @@ class ThrottlingBackend:
         if self.refusals is None or self.refusals > 0:
             if self.refusals is not None:
                 self.refusals -= 1
-            raise Throttled("The level of configured provisioned throughput for the table was exceeded.")
+            raise ProvisionedThroughputExceededException()
         return {}
 
 
