@@ -27,7 +27,7 @@ def main() -> int:
     env = {**os.environ, "WEBAPP_FUZZ_EXAMPLES": str(args.examples)}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "tests/functional/dynamodb/test_fuzz_oracle.py", "-q", "-s", "-p", "no:randomly",
-         "-p", "no:cacheprovider"],
+         "-p", "no:cacheprovider", "--timeout=0"],
         cwd=ROOT, env=env,
     )
     return 0 if done.returncode == 0 else 1

@@ -7,15 +7,14 @@ does to AWS. Anchor: chalice's ``TypedAWSClient``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
+
+from botocore import xform_name  # type: ignore[import-untyped]
 
 from iam_policies.deployment import DesiredState
 from iam_policies.plan import Change, Plan, RemoteProvider, RemoteRole, RemoteState, RemoteTable
 from iam_policies.schema import TableSchema
-
-_SNAKE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 
 
 def iam_client(endpoint_url: str | None = None, region: str | None = None) -> Any:
@@ -45,10 +44,8 @@ def read_state(client: Any, desired: DesiredState) -> RemoteState:
             name: client.get_role_policy(RoleName=spec.name, PolicyName=name)["PolicyDocument"]
             for name in names
         }
-        attached = client.list_attached_role_policies(RoleName=spec.name).get("AttachedPolicies", [])
         roles[spec.name] = RemoteRole(
-            spec.name, role["AssumeRolePolicyDocument"], policies,
-            int(role.get("MaxSessionDuration", 3600)), tuple(p["PolicyArn"] for p in attached),
+            spec.name, role["AssumeRolePolicyDocument"], policies, int(role.get("MaxSessionDuration", 3600)),
         )
     return RemoteState(providers, roles)
 
@@ -77,7 +74,7 @@ def apply(plan: Plan, clients: Mapping[str, Any], *, on_change: Callable[[Change
         if on_change is not None:
             on_change(change)
         client = clients[change.service]
-        getattr(client, _SNAKE.sub("_", change.api).lower())(**change.params)
+        getattr(client, xform_name(change.api))(**change.params)  # PutRolePolicy -> put_role_policy
         if change.api in ("CreateTable", "UpdateTable"):
             _wait_active(client, change.params["TableName"])
 

@@ -30,7 +30,10 @@ APP_TABLES: Mapping[str, Mapping[str, Any]] = {
     "games": {"partition_key": "GameId", "indexes": {
         "ByHost": {"type": "GSI", "partition_key": "Host", "sort_key": "UpdatedAt", "projection": "ALL"},
         "ByOpponent": {"type": "GSI", "partition_key": "Opponent", "sort_key": "UpdatedAt", "projection": "ALL"}}},
-    "sessions": {"partition_key": "SessionId", "ttl": "ExpiresAt"},
+    # BySub: the session list and "sign out everywhere" (the host role only; no tokens projected).
+    "sessions": {"partition_key": "SessionId", "ttl": "ExpiresAt", "indexes": {
+        "BySub": {"type": "GSI", "partition_key": "Sub", "sort_key": "CreatedAt", "projection": "INCLUDE",
+                  "non_key_attributes": ["Issuer", "ExpiresAt", "Browser"]}}},
 }
 #: Logical table names of the app.
 LOGICAL_TABLES = tuple(APP_TABLES)

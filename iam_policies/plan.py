@@ -32,7 +32,6 @@ class RemoteRole:
     trust: Mapping[str, Any]
     policies: Mapping[str, Mapping[str, Any]]
     max_session_duration: int = 3600
-    attached: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -827,6 +827,7 @@ def prove(
                     violations.append(text)
         if not violations:
             continue
+        violations = [_likewise(v, space.aliases) for v in violations]
         shapes = [(operation, _shape(v)) for v in violations]
         if all(kept.get(shape, 0) >= limit for shape in shapes):
             more += 1
@@ -874,6 +875,23 @@ def _unreplayable(space: _Space, checker: _Checker, identity: Policy,
             if violations:
                 yield {"action": auth.action, "resource": resource, "violates": violations}
                 break
+
+
+_ATTRIBUTE_VIOLATION = re.compile(r"^(reads|writes) attribute (\S+) in .* of ([^/\s]+)(?:/index/(\S+))?$")
+
+
+def _likewise(violation: str, aliases: Mapping[tuple[str, str | None], Mapping[str, str]]) -> str:
+    """Name the other attributes of the witness's class: they are allowed and forbidden alike."""
+    match = _ATTRIBUTE_VIOLATION.match(violation)
+    if match is None:
+        return violation
+    witness, table, index = match.group(2), match.group(3), match.group(4)
+    same = sorted(n for n, w in aliases.get((table, index), {}).items() if w == witness and n != witness)
+    if not same:
+        return violation
+    shown = [n for n in same if n != UNNAMED_ATTRIBUTE] + (["any attribute nobody names"] if UNNAMED_ATTRIBUTE in same
+                                                            else [])
+    return f"{violation} (likewise {', '.join(shown)})"
 
 
 def _shape(violation: str) -> str:

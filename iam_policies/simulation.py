@@ -24,6 +24,7 @@ from iam_policies.errors import AwsError, InvalidIdentityToken, MalformedPolicyD
 from iam_policies.evaluate import evaluate, evaluate_trust
 from iam_policies.policy import Policy
 from iam_policies.schema import TableSchema
+from iam_policies.token_checks import check_audience, check_issuer
 from iam_policies.web_identity import key_prefix, provider_keys, session_keys
 
 ASSUME = "AssumeRoleWithWebIdentity"
@@ -201,11 +202,9 @@ def _decide_trust(case: Mapping[str, Any], request: Mapping[str, Any], common: d
         audience = None
         oidc = case.get("oidc_provider")
         if isinstance(oidc, Mapping):
-            refusal = _token_refusal(claims, oidc)
+            refusal, audience = _token_checks(claims, oidc)
             if refusal is not None:
                 return CaseOutcome(decision="Deny", deny_type=None, authorizations=(), error=refusal, **common)
-            audiences = claims["aud"] if isinstance(claims.get("aud"), list) else [claims.get("aud")]
-            audience = next((a for a in audiences if a in (oidc.get("client_ids") or ())), None)
         keys: dict[str, Any] = dict(provider_keys(claims, provider=str(provider), audience=audience))
     elif isinstance(case.get("token_provider"), str):
         # OAuth access tokens (Login with Amazon, Facebook): STS asks the provider; the case
@@ -232,23 +231,32 @@ def _decide_trust(case: Mapping[str, Any], request: Mapping[str, Any], common: d
     )
 
 
-def _token_refusal(claims: Mapping[str, Any], oidc: Mapping[str, Any]) -> AwsError | None:
-    """The provider checks STS makes before the trust policy (spec D.3): issuer and audience.
+@dataclass(frozen=True)
+class _CaseProvider:
+    """A case's ``oidc_provider``: the IAM OIDC provider the token is checked against."""
+
+    url: str
+    client_ids: tuple[str, ...]
+
+
+def _token_checks(claims: Mapping[str, Any], oidc: Mapping[str, Any]) -> tuple[AwsError | None, str | None]:
+    """STS's checks before the trust policy (spec D.3), the very functions the local STS runs
+    (``token_checks``): the refusal, or the audience the token was issued to.
 
     Signatures and expiry are not simulated: cases carry claims, not signed tokens.
     """
     url = oidc.get("url")
-    if isinstance(url, str) and claims.get("iss") is not None and claims.get("iss") != url:
-        return InvalidIdentityToken(f"No OpenIDConnect provider found in your account for {claims.get('iss')}")
     client_ids = oidc.get("client_ids")
-    if isinstance(client_ids, list):
-        aud = claims.get("aud")
-        if aud is None:
-            return InvalidIdentityToken("Missing a required claim: aud")
-        audiences = aud if isinstance(aud, list) else [aud]
-        if not any(a in client_ids for a in audiences):
-            return InvalidIdentityToken("Incorrect token audience")
-    return None
+    registered = _CaseProvider(str(url or "").split("://", 1)[-1].rstrip("/"),
+                               tuple(str(c) for c in client_ids) if isinstance(client_ids, list) else ())
+    try:
+        if isinstance(url, str) and claims.get("iss") is not None:
+            check_issuer(claims, lambda iss: registered)
+        if isinstance(client_ids, list):
+            return None, check_audience(claims, registered.client_ids)
+    except InvalidIdentityToken as refusal:
+        return refusal, None
+    return None, None
 
 
 def load_cases(source: str) -> list[Any]:

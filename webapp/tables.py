@@ -21,31 +21,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Protocol
 
 from iam_policies.deployment import APP_TABLES
 from iam_policies.errors import AwsError
 from iam_policies.schema import IndexSchema, TableSchema
 from webapp.settings import Settings
-
-Projection = Literal["ALL", "KEYS_ONLY", "INCLUDE"]
-
-
-@dataclass(frozen=True)
-class Index:
-    name: str
-    kind: Literal["GSI", "LSI"]
-    partition_key: str
-    sort_key: str | None = None
-    projection: Projection = "ALL"
-    non_key_attributes: tuple[str, ...] = ()
-
-    def params(self) -> dict[str, Any]:
-        projection: dict[str, Any] = {"ProjectionType": self.projection}
-        if self.projection == "INCLUDE":
-            projection["NonKeyAttributes"] = list(self.non_key_attributes)
-        return {"IndexName": self.name, "KeySchema": _key_schema(self.partition_key, self.sort_key),
-                "Projection": projection}
 
 
 @dataclass(frozen=True)
@@ -57,7 +38,8 @@ class Table:
     sort_key: str | None = None
     #: Type of every attribute used in a key of the table or of an index (all strings here).
     attribute_types: Mapping[str, str] = field(default_factory=dict)
-    indexes: tuple[Index, ...] = ()
+    #: The key schema of each index, as the policy engine reads it too (``iam_policies.schema``).
+    indexes: tuple[IndexSchema, ...] = ()
     ttl_attribute: str | None = None
 
     def physical_name(self, settings: Settings) -> str:
@@ -74,8 +56,8 @@ class Table:
             ],
             "BillingMode": "PAY_PER_REQUEST",
         }
-        local = [i.params() for i in self.indexes if i.kind == "LSI"]
-        global_ = [i.params() for i in self.indexes if i.kind == "GSI"]
+        local = [_index_params(i) for i in self.indexes if i.type == "LSI"]
+        global_ = [_index_params(i) for i in self.indexes if i.type == "GSI"]
         if local:
             params["LocalSecondaryIndexes"] = local
         if global_:
@@ -99,11 +81,16 @@ class Table:
 
     def schema(self, physical_name: str) -> TableSchema:
         """The key schema as the policy engine sees it (``iam_policies.schema``)."""
-        return TableSchema(
-            physical_name, self.partition_key, self.sort_key,
-            {i.name: IndexSchema(i.name, i.kind, i.partition_key, i.sort_key, i.projection,
-                                 i.non_key_attributes) for i in self.indexes},
-        )
+        return TableSchema(physical_name, self.partition_key, self.sort_key, {i.name: i for i in self.indexes})
+
+
+def _index_params(index: IndexSchema) -> dict[str, Any]:
+    """An index of the CreateTable request (``LocalSecondaryIndexes`` / ``GlobalSecondaryIndexes``)."""
+    projection: dict[str, Any] = {"ProjectionType": index.projection}
+    if index.projection == "INCLUDE":
+        projection["NonKeyAttributes"] = list(index.non_key_attributes)
+    return {"IndexName": index.name, "KeySchema": _key_schema(index.partition_key, index.sort_key),
+            "Projection": projection}
 
 
 def _key_schema(partition_key: str, sort_key: str | None) -> list[dict[str, str]]:
@@ -114,11 +101,7 @@ def _key_schema(partition_key: str, sort_key: str | None) -> list[dict[str, str]
 
 
 def _table(logical: str, spec: Mapping[str, Any]) -> Table:
-    indexes = tuple(
-        Index(name, index["type"], index["partition_key"], index.get("sort_key"), index.get("projection", "ALL"),
-              tuple(index.get("non_key_attributes", ())))
-        for name, index in spec.get("indexes", {}).items()
-    )
+    indexes = tuple(TableSchema.from_case(logical, spec).indexes.values())
     return Table(logical, spec["partition_key"], spec.get("sort_key"), indexes=indexes, ttl_attribute=spec.get("ttl"))
 
 

@@ -10,7 +10,7 @@ Expressions.UpdateExpressions, Query.KeyConditionExpressions)::
     not         := "NOT" not | "(" condition ")" | function | comparison
     comparison  := operand (comparator operand | "BETWEEN" operand "AND" operand
                             | "IN" "(" operand ("," operand)* ")")
-    operand     := path | :value | "size" "(" path ")"
+    operand     := path | :value | "size" "(" (path | :value) ")" | "(" operand ")"
     update      := (SET action ("," action)* | REMOVE path ("," path)*
                     | ADD path :value ("," ...)* | DELETE path :value ("," ...)*)+
     action      := path "=" value (("+" | "-") value)?
@@ -120,7 +120,10 @@ class ValueOperand:
 
 @dataclass(frozen=True)
 class SizeOperand:
+    """``size(path)``, or ``size(:value)`` (``value`` the placeholder, ``path`` then empty)."""
+
     path: Path
+    value: str | None = None
 
 
 Operand = PathOperand | ValueOperand | SizeOperand
@@ -350,12 +353,43 @@ class _Parser:
         if self.at_function():
             function = self.function_name({"size": 1})
             args = self.arguments(function, self.size_argument)
+            if isinstance(args[0], ValueOperand):  # DynamoDB takes the size of a value too
+                return SizeOperand((), args[0].placeholder)
             if not isinstance(args[0], PathOperand):
                 raise self.fail(f"Operator or function requires a document path; operator or function: {function}")
             return SizeOperand(args[0].path)
         if token.kind in ("name", "alias"):
             return PathOperand(self.path())
+        if token.kind == "op" and token.text == "(":
+            return self.parenthesised_operand()
         raise self.error()
+
+    def parenthesised_operand(self) -> Operand:
+        """``(size(b)) = :v``: an operand in parentheses (any number of them, counted, not
+        recursed into)."""
+        opened = 0
+        while self.at_op("("):
+            self.advance()
+            opened += 1
+        inner = self.operand()
+        for _ in range(opened):
+            self.expect_op(")")
+        return inner
+
+    def at_parenthesised_operand(self) -> bool:
+        """Whether the ``(`` here opens an operand (followed by a comparator, BETWEEN or IN)
+        rather than a group of conditions; looks ahead and leaves no trace."""
+        start, paths = self.position, len(self.paths)
+        try:
+            self.parenthesised_operand()
+            token = self.peek()
+            return (token.kind == "op" and token.text in _COMPARATORS) or self.at_keyword("BETWEEN") \
+                or self.at_keyword("IN")
+        except ValidationException:
+            return False
+        finally:
+            self.position = start
+            del self.paths[paths:]
 
     def size_argument(self) -> Operand:
         """``size``'s operand: a path, or whatever else is there, refused by the caller without
@@ -398,7 +432,7 @@ class _Parser:
                 pending.append(("NOT", self.position))
                 self.advance()
                 continue
-            if self.at_op("("):
+            if self.at_op("(") and not self.at_parenthesised_operand():
                 pending.append(("(", self.position))
                 groups += 1
                 self.advance()

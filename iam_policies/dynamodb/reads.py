@@ -91,9 +91,13 @@ def _key_values(params: Mapping[str, Any], scope: ExpressionScope) -> tuple[set[
 
 def query(env: Env, params: Mapping[str, Any]) -> list[Authorization]:
     ref = env.table(require(params, "TableName", "tableName"))
+    # KeyConditions may meet FilterExpression/ProjectionExpression (real DynamoDB accepts it, as
+    # observed by the suite of issue 13), never KeyConditionExpression; the other legacy members
+    # meet no expression member (floci issue 2894, measured against the live service).
+    check_not_mixed(params, ("KeyConditions",), ("KeyConditionExpression",))
     check_not_mixed(
         params,
-        ("AttributesToGet", "KeyConditions", "QueryFilter", "ConditionalOperator"),
+        ("AttributesToGet", "QueryFilter", "ConditionalOperator"),
         ("ProjectionExpression", "KeyConditionExpression", "FilterExpression"),
     )
     scope = ExpressionScope(params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues"))

@@ -11,16 +11,41 @@ export class LoginRequired extends Error {
   }
 }
 
-/** `{idToken, expiresAt, sub, name, issuer, csrfToken}` or throws LoginRequired. */
+/**
+ * `{idToken, expiresAt, sub, name, issuer, csrfToken}` or throws LoginRequired. `probe=1` makes
+ * the host answer a signed-out browser with `{"signedIn": false}` instead of a 401, which the
+ * console would show as an error on every signed-out visit.
+ */
 export async function fetchToken(fetchImpl = fetch) {
-  const response = await fetchImpl("/auth/token", {
+  const response = await fetchImpl("/auth/token?probe=1", {
     credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" },
   });
   if (response.status === 401) throw new LoginRequired();
   if (!response.ok) throw new Error(`The host could not give a sign-in token (HTTP ${response.status}).`);
   const token = await response.json();
+  if (token.signedIn === false) throw new LoginRequired();
   if (!token.idToken || !token.sub) throw new Error("The host's sign-in token is incomplete.");
   return token;
+}
+
+/** Where this user is signed in: `[{current, createdAt, browser}]`, this browser first. */
+export async function fetchSessions(fetchImpl = fetch) {
+  const response = await fetchImpl("/auth/sessions", {
+    credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" },
+  });
+  if (response.status === 401) throw new LoginRequired();
+  if (!response.ok) throw new Error(`The host could not list your sessions (HTTP ${response.status}).`);
+  return (await response.json()).sessions ?? [];
+}
+
+/** End every session of this user (every browser), revoking each at the provider. */
+export async function logoutEverywhere(csrfToken, fetchImpl = fetch) {
+  const response = await fetchImpl("/auth/logout-everywhere", {
+    method: "POST", credentials: "same-origin", headers: { "X-CSRF-Token": csrfToken ?? "" },
+  });
+  if (response.status !== 204 && response.status !== 401) {
+    throw new Error(`Signing out everywhere failed (HTTP ${response.status}).`);
+  }
 }
 
 export function login() {

@@ -3,7 +3,7 @@
  * how the pieces are built; each module gets what it needs as arguments.
  */
 
-import { LoginRequired, fetchToken, logout } from "./auth.js";
+import { LoginRequired, fetchToken, logout, logoutEverywhere } from "./auth.js";
 import { createAws } from "./aws.js";
 import { loadConfig } from "./config.js";
 import { isSessionError } from "./errors.js";
@@ -17,6 +17,7 @@ import { createGamesView } from "./views/games.js";
 import { createPhotosView } from "./views/photos.js";
 import { createProfileView } from "./views/profile.js";
 import { createPublicView } from "./views/public.js";
+import { createSessionsView } from "./views/sessions.js";
 import { bindStatus, reportError, showScreen, showSignedOut, startRouting, toast } from "./views/shell.js";
 
 performance.mark("app-start");
@@ -28,7 +29,31 @@ window.addEventListener("pageshow", (event) => {
   if (event.persisted) window.location.reload();
 });
 
+/**
+ * Signing out in one tab signs out every tab of the app in this browser (BroadcastChannel, HTML
+ * Living Standard §9.5): each one reloads into the signed-out screen, which says "You signed
+ * out." and keeps nothing of the session in memory (timers, views, the people met).
+ */
+const SIGNED_OUT = "signed-out";
+const channel = "BroadcastChannel" in window ? new BroadcastChannel("snapshots-session") : null;
+
+function showSignedOutEverywhere() {
+  forgetPeople();
+  window.location.replace(`/?${SIGNED_OUT}`);
+}
+
+channel?.addEventListener("message", (event) => {
+  if (event.data === SIGNED_OUT) showSignedOutEverywhere();
+});
+
+function signedOutHere() {
+  channel?.postMessage(SIGNED_OUT);
+  showSignedOutEverywhere();
+}
+
 async function start() {
+  const justSignedOut = new URLSearchParams(window.location.search).has(SIGNED_OUT);
+  if (justSignedOut) history.replaceState(null, "", "/");
   const store = new Store({ requests: 0, attempts: 0, throttled: 0, assumeCount: 0 });
   let config;
   let token;
@@ -37,7 +62,7 @@ async function start() {
   } catch (error) {
     if (error instanceof LoginRequired) {
       forgetPeople(); // the session ended (sign-out elsewhere, expiry): keep nothing of it
-      return showSignedOut();
+      return showSignedOut(justSignedOut ? "You signed out." : "");
     }
     return showSignedOut(error.message);
   }
@@ -76,14 +101,24 @@ async function start() {
     public: createPublicView({ root: document.getElementById("view-public"), photos, profiles }),
     games: createGamesView({ root: document.getElementById("view-games"), games, profiles, store }),
     profile: createProfileView({ root: document.getElementById("view-profile"), profiles, store }),
+    sessions: createSessionsView({
+      root: document.getElementById("view-profile"),
+      onSignOutEverywhere: async () => {
+        try {
+          await logoutEverywhere(store.get("token").csrfToken);
+          signedOutHere();
+        } catch (error) {
+          toast(error.message, "error");
+        }
+      },
+    }),
     access: createAccessView({ root: document.getElementById("view-access"), config, photos, profiles, store }),
   };
 
   byTestId("sign-out").addEventListener("click", async () => {
     try {
       await logout(store.get("token").csrfToken);
-      forgetPeople();
-      window.location.assign("/");
+      signedOutHere();
     } catch (error) {
       toast(error.message, "error");
     }
@@ -94,6 +129,7 @@ async function start() {
     if (current && current !== tab) views[current].hide?.();
     current = tab;
     views[tab].show?.(rest);
+    if (tab === "profile") views.sessions.show();
   });
 
   window.addEventListener("unhandledrejection", (event) => {

@@ -89,11 +89,12 @@ test("public search asks PublicByTag for the public attributes only, with Select
     ["OwnerName", "PhotoId", "PublicTag", "TagKey", "TakenOn", "Thumb", "Title", "UserId"]);
 });
 
-test("profile: the update names only DisplayName, Bio, UpdatedAt; others' names are read with a projection", async () => {
+test("profile: the update names only DisplayName, its directory keys, Bio, UpdatedAt; others' names are read with a projection", async () => {
   const { db, calls } = recorder({ batchGet: () => ({ Responses: { Profiles: [{ UserId: "bob", DisplayName: "Bob" }] } }) });
   const profiles = createProfiles({ db, tables, me, storage: null });
   await profiles.saveMine({ displayName: " Alice ", bio: "hi" });
-  assert.deepEqual(Object.values(calls[0].params.ExpressionAttributeNames).sort(), ["Bio", "DisplayName", "UpdatedAt"]);
+  assert.deepEqual(Object.values(calls[0].params.ExpressionAttributeNames).sort(), ["Bio", "DisplayName", "NameBucket", "NameKey", "UpdatedAt"]);
+  assert.deepEqual([calls[0].params.ExpressionAttributeValues[":bucket"], calls[0].params.ExpressionAttributeValues[":key"]], ["a", "alice"]);
   assert.equal(calls[0].params.ReturnValues, "UPDATED_NEW");
   assert.deepEqual(await profiles.displayNames(["bob", "bob"]), { bob: "Bob" });
   assert.equal(calls[1].params.RequestItems.Profiles.ProjectionExpression, "#UserId, #DisplayName");
@@ -138,4 +139,17 @@ test("my games leave out items whose Host and Opponent disagree with the GameId 
   });
   const games = await createGames({ db, tables, me }).list();
   assert.deepEqual(games.map((g) => g.GameId), [genuine.GameId, invited.GameId]);
+});
+
+test("directory: a prefix Query on ByName for UserId and DisplayName only; results whose keys lie are dropped", async () => {
+  const { db, calls } = recorder({ query: () => ({ Items: [
+    { UserId: "bob", DisplayName: "Bob" }, { UserId: "mallory", DisplayName: "Mallory" }, { UserId: "alice-sub", DisplayName: "Bo Me" },
+  ] }) });
+  const profiles = createProfiles({ db, tables, me, storage: null });
+  assert.deepEqual(await profiles.findPlayers("  BO "), [{ sub: "bob", name: "Bob" }]);
+  const q = calls[0].params;
+  assert.equal(q.IndexName, "ByName");
+  assert.equal(q.Select, "SPECIFIC_ATTRIBUTES");
+  assert.equal(q.ProjectionExpression, "#UserId, #DisplayName");
+  assert.deepEqual([q.ExpressionAttributeValues[":bucket"], q.ExpressionAttributeValues[":prefix"]], ["b", "bo"]);
 });

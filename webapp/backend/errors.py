@@ -17,6 +17,7 @@ from functools import cache
 from typing import Any
 
 from iam_policies.errors import AwsError, ResourceNotFoundException, ValidationException
+from webapp.aws_models import service_model
 
 DYNAMODB_NAMESPACE = "com.amazonaws.dynamodb.v20120810"
 VALIDATE_NAMESPACE = "com.amazon.coral.validate"
@@ -92,11 +93,8 @@ def message_member(code: str) -> str:
     (``Message`` for ConditionalCheckFailed); the wire follows DynamoDB."""
     if code in _CAPITAL_MESSAGE:
         return "Message"
-    import botocore.session  # type: ignore[import-untyped]
-
-    model = botocore.session.get_session().get_service_model("dynamodb")
     try:
-        members = model.shape_for(code).members
+        members = service_model("dynamodb").shape_for(code).members
     except Exception:  # not a modelled error (ValidationException, AccessDenied, ...)
         return "message"
     return "Message" if "Message" in members else "message"

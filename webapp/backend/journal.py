@@ -10,6 +10,13 @@ sequential and each is synced before the next starts), so a last line that lacks
 fails its checksum or does not parse is dropped and cut off; a bad line *followed by* good ones
 is corruption, and start-up stops rather than silently losing writes.
 
+**Group commit.** ``write`` appends a record and hands it to the OS without waiting for the
+disk; ``sync_through(seq)`` returns once every record up to ``seq`` is on disk. One ``fsync`` at a
+time runs, outside the backend's lock, and covers every record written before it started: the
+writers that queued behind it find their records already durable and return without one of their
+own (``append`` = ``write`` + ``sync_through``). The backend answers a caller only after
+``sync_through`` has covered everything its answer depends on.
+
 Compaction writes the whole state to ``snapshot.json`` (temporary file, ``fsync``, ``rename``,
 ``fsync`` of the directory: POSIX ``rename(2)`` is atomic), then truncates the journal. Records
 carry a sequence number and the snapshot the last one it covers, so a crash between the rename
@@ -20,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -80,6 +88,10 @@ class Journal:
         self.snapshot_path = directory / SNAPSHOT_NAME
         self._file: BinaryIO | None = None
         self.last_seq = 0
+        #: Every record up to this sequence number is on disk.
+        self.durable_seq = 0
+        #: Held by the one ``fsync`` (or compaction) in progress.
+        self._flushing = threading.Lock()
         #: Records appended since the last compaction (what start-up has to replay).
         self.pending = 0
 
@@ -122,22 +134,45 @@ class Journal:
 
     def append(self, body: dict[str, Any]) -> int:
         """Write one record durably; returns its sequence number."""
+        seq = self.write(body)
+        self.sync_through(seq)
+        return seq
+
+    def write(self, body: dict[str, Any]) -> int:
+        """Append one record, handed to the OS but not yet synced; returns its sequence number.
+        Callers serialise writes (the backend's lock); ``sync_through`` may run concurrently."""
         if self._file is None:
             created = not self.path.exists()
             self._file = open(self.path, "ab")  # noqa: SIM115 - held open until close()
             if created:  # the new directory entry must be durable too
                 self._fsync_directory()
-        self.last_seq += 1
-        self._file.write(encode(self.last_seq, body))
+        self._file.write(encode(self.last_seq + 1, body))
         self._file.flush()
-        self._fsync(self._file)
+        self.last_seq += 1  # only once the record is in the OS's hands (see sync_through)
         self.pending += 1
         return self.last_seq
+
+    def sync_through(self, seq: int) -> None:
+        """Return once every record up to ``seq`` is on disk (group commit, see above)."""
+        if seq <= self.durable_seq:
+            return
+        with self._flushing:
+            if seq <= self.durable_seq:  # the fsync we waited for covered it
+                return
+            target = self.last_seq  # everything written so far is flushed to the OS
+            if self._file is not None:
+                self._fsync(self._file)
+            self.durable_seq = max(self.durable_seq, target)
 
     # Compaction --------------------------------------------------------------------------------
 
     def compact(self, state: dict[str, Any]) -> None:
         """Persist ``state`` (everything up to ``last_seq``) and empty the journal."""
+        with self._flushing:  # no fsync of the journal file while it is replaced
+            self._compact(state)
+            self.durable_seq = self.last_seq
+
+    def _compact(self, state: dict[str, Any]) -> None:
         temporary = self.snapshot_path.with_suffix(".tmp")
         data = json.dumps({"seq": self.last_seq, **state}, separators=(",", ":")).encode("utf-8")
         with open(temporary, "wb") as handle:

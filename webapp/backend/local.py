@@ -13,7 +13,10 @@ Why each part (security-anchors §5):
   so only successful calls change state.
 * **A write-ahead journal** (``journal.py``) so that a restart or ``kill -9`` loses no
   acknowledged write: every successful state-changing call is synced to disk before ``call``
-  returns, and replayed in order at start-up.
+  returns, and replayed in order at start-up. The record is written under the lock and synced
+  after it (group commit: one ``fsync`` covers every write that arrived meanwhile, and the lock is
+  not held during any). Every answer, reads and refusals included, waits until everything applied
+  before it is on disk, so no caller ever sees state a crash could take back.
 * **ClientRequestToken** (``idempotency.py``), which moto ignores (R-4).
 * **Provisioned throughput** (``throttling.py``), off unless configured, so that SDK retry and
   backoff paths can be exercised locally (R-7).
@@ -136,10 +139,27 @@ class LocalBackend:
     # Calls --------------------------------------------------------------------------------------
 
     def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        failure: DynamoDBError | None = None
         with self._lock:
             if self._closed:
                 raise InternalServerError("The backend is shut down")
-            return self._call(operation, params)
+            try:
+                response = self._call(operation, params)
+            except DynamoDBError as error:
+                failure = error
+            seen = self.journal.last_seq  # what this answer may depend on
+        self._durable(seen)
+        if failure is not None:
+            raise failure
+        return response
+
+    def _durable(self, seq: int) -> None:
+        """Wait (outside the lock) until the journal is on disk up to ``seq``."""
+        try:
+            self.journal.sync_through(seq)
+        except OSError as error:  # the change is in memory but not on disk: say so, like a 500
+            log.error("journal sync failed: %s", error)
+            raise InternalServerError("Internal server error (the write could not be made durable)") from error
 
     def _call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
         now = self.clock()
@@ -169,14 +189,14 @@ class LocalBackend:
             if token:
                 record["token"] = token
             self._journal(record)
-            if token:  # only once durable: a repeat must never stand for a lost write
+            if token:  # a repeat is answered only once this record is durable (``call``)
                 self.tokens.remember(token, fingerprint(params), now, response)
             self._after_change(operation)
         return response
 
     def _journal(self, record: dict[str, Any]) -> None:
         try:
-            self.journal.append(record)
+            self.journal.write(record)
         except OSError as error:  # the change is in memory but not on disk: say so, like a 500
             log.error("journal append failed: %s", error)
             raise InternalServerError("Internal server error (the write could not be made durable)") from error

@@ -36,7 +36,6 @@ import base64
 import json
 import logging
 from collections.abc import Mapping
-from functools import cache
 from typing import Any
 
 from botocore.model import ServiceModel, Shape, StructureShape  # type: ignore[import-untyped]
@@ -46,6 +45,7 @@ from moto.dynamodb.responses import DynamoHandler
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
+from webapp import aws_models
 from webapp.backend.errors import DynamoDBError, DynamoDBValidationException, InternalServerError
 from webapp.backend.fast_reads import OPERATIONS as FAST_READS
 from webapp.backend.fast_reads import FastReads
@@ -57,12 +57,8 @@ log = logging.getLogger(__name__)
 TARGET_PREFIX = "DynamoDB_20120810."
 
 
-@cache
 def service_model() -> ServiceModel:
-    import botocore.session  # type: ignore[import-untyped]
-
-    model: ServiceModel = botocore.session.get_session().get_service_model("dynamodb")
-    return model
+    return aws_models.service_model("dynamodb")
 
 
 class MotoEngine:

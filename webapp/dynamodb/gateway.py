@@ -24,12 +24,11 @@ from functools import lru_cache
 from typing import IO, Any
 from urllib.parse import quote
 
-import botocore.session  # type: ignore[import-untyped]
-
 from iam_policies.dynamodb import derive
 from iam_policies.errors import AwsError
 from webapp.audit import Audit, AuditEntry, Verdict, now_iso
 from webapp.authorize import Authorizer, PolicyStore, RequestFacts, request_keys
+from webapp.aws_models import service_model
 from webapp.backend import Backend
 from webapp.clock import Clock
 from webapp.credentials import CredentialAuthority, ExpiredCredentials, Principal
@@ -45,8 +44,7 @@ StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
 def _operations() -> frozenset[str]:
-    model = botocore.session.get_session().get_service_model("dynamodb")
-    return frozenset(model.operation_names)
+    return frozenset(service_model("dynamodb").operation_names)
 
 
 class Gateway:

@@ -28,6 +28,7 @@ from functools import cache
 from typing import Any
 
 from iam_policies.errors import ValidationException
+from webapp.aws_models import service_model
 
 #: DynamoDB DG, quotas → "Nested attribute depth": 32 levels.
 MAX_DEPTH = 32
@@ -102,11 +103,8 @@ def _input_plan(operation: str) -> str | None:
     return str(shape.name)
 
 
-@cache
 def _model() -> Any:
-    import botocore.session  # type: ignore[import-untyped]
-
-    return botocore.session.get_session().get_service_model("dynamodb")
+    return service_model("dynamodb")
 
 
 @cache

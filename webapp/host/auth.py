@@ -18,8 +18,9 @@ from flask import Blueprint, Response, jsonify, redirect, request, session, url_
 from webapp.clock import Clock
 from webapp.host.cookie import NEXT, SID
 from webapp.host.errors import json_error
-from webapp.host.oidc import OidcClient, OidcError, safe_next
-from webapp.host.sessions import SessionRefresher, SessionStore, csrf_token, csrf_valid
+from webapp.host.oidc import PENDING_FLOW_PREFIX, OidcClient, OidcError, safe_next
+from webapp.host.sessions import SessionRefresher, SessionStore, SessionSummary, csrf_token, csrf_valid
+from webapp.host.useragent import describe
 
 log = logging.getLogger("webapp.host.auth")
 
@@ -58,13 +59,21 @@ def create_auth_blueprint(oidc: OidcClient, store: SessionStore, secret: bytes, 
     def callback() -> Any:
         if request.args.get("error") == "access_denied":  # the user cancelled at the provider
             return redirect(safe_next(session.pop(NEXT, None)), code=303)
-        tokens = oidc.complete()
+        try:
+            tokens = oidc.complete()
+        except OidcError:
+            # A failed callback ends every pending sign-in of this browser: its state is
+            # single-use, so the same code cannot be replayed later with the right state.
+            for key in [k for k in session if k.startswith(PENDING_FLOW_PREFIX)]:
+                session.pop(key, None)
+            raise
         previous = session.pop(SID, None)
         if previous:  # a new sign-in replaces the old session (no fixation)
             store.delete(previous)
         cookie_value, _ = store.create(
             sub=tokens.claims["sub"], issuer=tokens.claims["iss"], id_token=tokens.id_token,
             id_token_exp=tokens.expires_at, refresh_token=tokens.refresh_token,
+            browser=describe(request.headers.get("User-Agent")),
         )
         target = safe_next(session.pop(NEXT, None))
         session[SID] = cookie_value
@@ -78,6 +87,10 @@ def create_auth_blueprint(oidc: OidcClient, store: SessionStore, secret: bytes, 
         if current is None:
             if cookie_value:
                 _forget()
+            if request.args.get("probe") == "1":
+                # The page's first question on load: a plain answer, not a 401 that every
+                # signed-out visit would log as a console error.
+                return jsonify({"signedIn": False})
             return login_required()
         if current.needs_refresh(clock()):
             refreshed = refresher.refresh(current, cookie_value)
@@ -93,7 +106,50 @@ def create_auth_blueprint(oidc: OidcClient, store: SessionStore, secret: bytes, 
             "name": claims.get("name") or claims.get("preferred_username") or current.sub,
             "issuer": current.issuer,
             "csrfToken": csrf_token(secret, cookie_value),
+            "signedIn": True,
         })
+
+    def _current() -> tuple[str, Any] | Response:
+        cookie_value: str = session.get(SID) or ""
+        current = store.get(cookie_value) if cookie_value else None
+        if current is None:
+            return login_required()
+        return cookie_value, current
+
+    @auth.get("/sessions")
+    def sessions() -> Response:
+        """Where this user is signed in (the Sessions table's ``BySub`` index), this browser first."""
+        found = _current()
+        if isinstance(found, Response):
+            return found
+        _, current = found
+        listed = store.sessions_of(current.sub, current.issuer)
+        if all(s.session_id != current.session_id for s in listed):  # the index lags a moment
+            listed.append(SessionSummary(current.session_id, current.created_at, current.browser))
+        rows = [{"current": s.session_id == current.session_id, "createdAt": s.created_at,
+                 "browser": s.browser or "A browser"} for s in listed]
+        rows.sort(key=lambda r: (not r["current"], r["createdAt"]))
+        return jsonify({"sessions": rows})
+
+    @auth.post("/logout-everywhere")
+    def logout_everywhere() -> Response:
+        """End every session of this user, each one's refresh grant revoked at the provider."""
+        found = _current()
+        if isinstance(found, Response):
+            return found
+        cookie_value, current = found
+        if not csrf_valid(secret, cookie_value, request.headers.get("X-CSRF-Token")):
+            return json_error("csrf_failed", "Signing out everywhere needs the X-CSRF-Token header "
+                              "with the csrfToken from GET /auth/token.", 403)
+        ids = {s.session_id for s in store.sessions_of(current.sub, current.issuer)} | {current.session_id}
+        for session_id in ids:
+            ended = store.delete_by_id(session_id)
+            if ended is not None and ended.refresh_token:
+                oidc.revoke_quietly(ended.refresh_token)
+        session.clear()
+        done = Response(status=204)
+        del done.headers["Content-Type"]
+        return done
 
     @auth.post("/logout")
     def logout() -> Response:

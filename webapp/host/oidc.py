@@ -33,6 +33,8 @@ from webapp.settings import Settings
 
 log = logging.getLogger("webapp.host.oidc")
 
+#: authlib's session key prefix for one pending sign-in (``_state_<client name>_<state>``).
+PENDING_FLOW_PREFIX = "_state_idp_"
 #: Unfinished sign-ins remembered per browser (one per tab that started one).
 MAX_PENDING_FLOWS = 3
 
@@ -108,7 +110,7 @@ class OidcClient:
         browsers keep (RFC 6265 §6.1)."""
         self.metadata()
         flow = self.remote.create_authorization_url(redirect_uri, nonce=secrets.token_urlsafe(32))
-        prefix = "_state_idp_"
+        prefix = PENDING_FLOW_PREFIX
         pending = sorted((k for k in session if k.startswith(prefix)),
                          key=lambda k: session[k].get("exp", 0) if isinstance(session[k], dict) else 0)
         for stale in pending[: max(0, len(pending) - (MAX_PENDING_FLOWS - 1))]:

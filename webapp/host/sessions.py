@@ -32,10 +32,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from webapp.clock import Clock
-from webapp.host.oidc import OidcClient, OidcError
+from webapp.host.oidc import OidcError, Tokens
 
 log = logging.getLogger("webapp.host.sessions")
 
@@ -78,6 +78,8 @@ class Session:
     id_token_exp: int
     expires_at: int
     created_at: str
+    #: What the session was signed in from, in words ("Chromium on Linux"): the session list.
+    browser: str = ""
 
     def expired(self, now: float) -> bool:
         return now >= self.expires_at
@@ -100,6 +102,7 @@ class Session:
             id_token_exp=int(item["IdTokenExp"]["N"]),
             expires_at=int(item["ExpiresAt"]["N"]),
             created_at=item.get("CreatedAt", {}).get("S", ""),
+            browser=item.get("Browser", {}).get("S", ""),
         )
 
     def to_item(self) -> dict[str, Any]:
@@ -114,7 +117,18 @@ class Session:
         }
         if self.refresh_token:
             item["RefreshToken"] = {"S": self.refresh_token}
+        if self.browser:
+            item["Browser"] = {"S": self.browser}
         return item
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """One of a user's sessions as the session list shows it (never its tokens)."""
+
+    session_id: str
+    created_at: str
+    browser: str
 
 
 class SessionStore:
@@ -131,7 +145,7 @@ class SessionStore:
         self._locks_guard = threading.Lock()
 
     def create(self, *, sub: str, issuer: str, id_token: str, id_token_exp: int,
-               refresh_token: str | None) -> tuple[str, Session]:
+               refresh_token: str | None, browser: str = "") -> tuple[str, Session]:
         """A new session; returns the cookie value (never stored) and the session."""
         cookie_value = secrets.token_urlsafe(32)  # 256 bits (ASVS 5.0 7.2.3: >= 128)
         now = self.clock()
@@ -140,6 +154,7 @@ class SessionStore:
             refresh_token=refresh_token, id_token=id_token, id_token_exp=int(id_token_exp),
             expires_at=int(now) + self.lifetime_seconds,
             created_at=datetime.fromtimestamp(now, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            browser=browser[:80],
         )
         self.client.put_item(
             TableName=self.table, Item=session.to_item(),
@@ -187,8 +202,34 @@ class SessionStore:
         return True
 
     def delete(self, cookie_value: str) -> None:
-        self.client.delete_item(TableName=self.table,
-                                Key={"SessionId": {"S": session_key(cookie_value)}})
+        self.delete_by_id(session_key(cookie_value))
+
+    def delete_by_id(self, session_id: str) -> Session | None:
+        """Delete one session by its table key; returns it as it was (for revoking its grant)."""
+        answer = self.client.delete_item(TableName=self.table, Key={"SessionId": {"S": session_id}},
+                                         ReturnValues="ALL_OLD")
+        old = answer.get("Attributes")
+        return Session.from_item(old) if old else None
+
+    def sessions_of(self, sub: str, issuer: str) -> list[SessionSummary]:
+        """The user's live sessions, oldest first (Query on the GSI ``BySub``, which projects no
+        token). Eventually consistent, as every GSI read is: a session started a moment ago may
+        be missing for a moment."""
+        found: list[SessionSummary] = []
+        paginator = self.client.get_paginator("query")
+        now = self.clock()
+        for page in paginator.paginate(
+            TableName=self.table, IndexName="BySub", KeyConditionExpression="#sub = :sub",
+            ExpressionAttributeNames={"#sub": "Sub"}, ExpressionAttributeValues={":sub": {"S": sub}},
+        ):
+            for item in page.get("Items", []):
+                if item.get("Issuer", {}).get("S") != issuer:
+                    continue
+                if now >= int(item.get("ExpiresAt", {}).get("N", "0")):
+                    continue
+                found.append(SessionSummary(item["SessionId"]["S"], item.get("CreatedAt", {}).get("S", ""),
+                                            item.get("Browser", {}).get("S", "")))
+        return found
 
     def lock(self, session_id: str) -> threading.Lock:
         """One refresh at a time per session in this process (others wait, then reuse it)."""
@@ -198,11 +239,19 @@ class SessionStore:
             return self._locks.setdefault(session_id, threading.Lock())
 
 
+class TokenRefresh(Protocol):
+    """What the refresher needs of the OpenID Connect client (``OidcClient.refresh``): new tokens
+    for a refresh token, or ``OidcError`` (401 when refused, ``grant_refused`` when the provider
+    refused the refresh token itself; another status when the provider is unreachable)."""
+
+    def refresh(self, refresh_token: str, *, sub: str, issuer: str) -> Tokens: ...
+
+
 class SessionRefresher:
     """Gives a session a fresh ID token through the provider, racing safely with other requests
     and other machines refreshing the same session."""
 
-    def __init__(self, store: SessionStore, oidc: OidcClient, clock: Clock,
+    def __init__(self, store: SessionStore, oidc: TokenRefresh, clock: Clock,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.store = store
         self.oidc = oidc

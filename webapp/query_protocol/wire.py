@@ -12,21 +12,14 @@ action. Sources: AWS "Query API request" docs; botocore ``parsers.QueryParser``.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Mapping
 from typing import Any
 from xml.sax.saxutils import escape
 
-import botocore.session  # type: ignore[import-untyped]
-from botocore.model import ListShape, OperationModel, ServiceModel, Shape, StructureShape  # type: ignore[import-untyped]
+from botocore.model import ListShape, OperationModel, Shape, StructureShape  # type: ignore[import-untyped]
 
 from iam_policies.errors import AwsError
-
-
-@functools.cache
-def service_model(name: str) -> ServiceModel:
-    """botocore's model of ``name`` (``iam``, ``sts``), loaded once."""
-    return botocore.session.get_session().get_service_model(name)
+from webapp.aws_models import service_model as service_model
 
 
 class ParameterError(Exception):

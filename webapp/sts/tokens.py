@@ -33,15 +33,16 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from joserfc import jws
 from joserfc.errors import JoseError
 from joserfc.jwk import ECKey, RSAKey
 
-from iam_policies.issuers import issuers_for
+from iam_policies.token_checks import WRONG_AUDIENCE as WRONG_AUDIENCE
+from iam_policies.token_checks import ProviderLookup, TrustedProvider, check_audience, check_issuer
 from webapp.sts.errors import ExpiredTokenException, InvalidIdentityToken
 
 ALLOWED_ALGORITHMS: tuple[str, ...] = ("RS256", "RS384", "RS512", "ES256", "ES384", "ES512")
@@ -61,23 +62,10 @@ NO_KEY = (
     "Couldn't retrieve verification key from your identity provider, "
     "please reference AssumeRoleWithWebIdentity documentation for requirements"
 )
-WRONG_AUDIENCE = "Incorrect token audience"
 
 _SEGMENT = re.compile(r"[A-Za-z0-9_-]+")
 
 
-class TrustedProvider(Protocol):
-    """What the validator needs to know of a registered OIDC provider."""
-
-    @property
-    def url(self) -> str: ...  # without https:// (``idp.localhost/dev``)
-
-    @property
-    def client_ids(self) -> Sequence[str]: ...
-
-
-#: ``provider_for(iss)``: the registered provider whose issuer is exactly ``iss``, or None.
-ProviderLookup = Callable[[str], TrustedProvider | None]
 #: ``jwks(issuer, kid)``: the provider's public JWKS; may refetch when ``kid`` is not in it.
 JwksLookup = Callable[[str, str | None], Mapping[str, Any]]
 
@@ -142,11 +130,11 @@ def _validate(
     _b64decode(signature_b64, 1024)
 
     alg = _check_header(header)
-    provider = _provider(claims, provider_for)
+    provider = check_issuer(claims, provider_for)
     key = _select_key(header, alg, jwks(str(claims["iss"]), _kid(header)))
     _verify_signature(token, key, alg)
 
-    audience = _check_audience(claims, provider)
+    audience = check_audience(claims, provider.client_ids)
     _check_subject(claims)
     _check_times(claims, now, policy)
     return ValidatedToken(header=header, claims=claims, provider=provider, audience=audience)
@@ -223,22 +211,6 @@ def _kid(header: Mapping[str, Any]) -> str | None:
 # Issuer and key --------------------------------------------------------------------------------
 
 
-def _provider(claims: Mapping[str, Any], provider_for: ProviderLookup) -> TrustedProvider:
-    iss = claims.get("iss")
-    if iss is None:
-        raise InvalidIdentityToken("Missing a required claim: iss")
-    provider = provider_for(iss) if isinstance(iss, str) else None
-    if provider is None or iss not in issuers_for(provider.url):
-        # AWS names the issuer it looked for; echo it only when it is a plausible issuer URL, so
-        # that arbitrary claim values are never reflected (attack T-49).
-        shown = iss if isinstance(iss, str) and re.fullmatch(r"https://[\x21-\x7e]{1,255}", iss) else None
-        raise InvalidIdentityToken(
-            f"No OpenIDConnect provider found in your account for {shown}"
-            if shown else "No OpenIDConnect provider found in your account for the token's issuer"
-        )
-    return provider
-
-
 def _select_key(header: Mapping[str, Any], alg: str, jwks: Mapping[str, Any]) -> RSAKey | ECKey:
     keys = jwks.get("keys") if isinstance(jwks, Mapping) else None
     if not isinstance(keys, list):
@@ -287,29 +259,6 @@ def _verify_signature(token: str, key: RSAKey | ECKey, alg: str) -> None:
 
 
 # Claims ----------------------------------------------------------------------------------------
-
-
-def _check_audience(claims: Mapping[str, Any], provider: TrustedProvider) -> str:
-    aud = claims.get("aud")
-    azp = claims.get("azp")
-    trusted = set(provider.client_ids)
-    if aud is None:
-        raise InvalidIdentityToken("Missing a required claim: aud")
-    if azp is not None and (not isinstance(azp, str) or azp not in trusted):
-        raise InvalidIdentityToken(WRONG_AUDIENCE)  # OIDC Core 3.1.3.7 (5)
-    if isinstance(aud, str):
-        if aud not in trusted:
-            raise InvalidIdentityToken(WRONG_AUDIENCE)
-        return aud
-    if not isinstance(aud, list) or not aud or not all(isinstance(a, str) for a in aud):
-        raise InvalidIdentityToken(WRONG_AUDIENCE)
-    if any(a not in trusted for a in aud):  # 3.1.3.7 (3): every audience must be trusted
-        raise InvalidIdentityToken(WRONG_AUDIENCE)
-    if len(aud) == 1:
-        return str(aud[0])
-    if not isinstance(azp, str) or azp not in aud:  # 3.1.3.7 (4): several audiences need azp
-        raise InvalidIdentityToken(WRONG_AUDIENCE)
-    return azp
 
 
 def _check_subject(claims: Mapping[str, Any]) -> None:

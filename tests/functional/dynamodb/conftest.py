@@ -143,6 +143,17 @@ def _create_table(admin: Any, name: str) -> None:
 
 @pytest.fixture(scope="session")
 def fgac(stack: Any) -> Iterator[Fgac]:
+    yield new_world(stack)
+
+
+@pytest.fixture
+def private_fgac(stack: Any) -> Fgac:
+    """A world of its own (tables and role), for a test that leaves items behind in it."""
+    return new_world(stack)
+
+
+def new_world(stack: Any) -> Fgac:
+    """Two tables under P1 and P2, a role with that policy, alice and bob signed in to it."""
     suffix = secrets.token_hex(4)
     table, writes = f"Notes{suffix}", f"Writes{suffix}"
     admin = stack.admin("dynamodb")
@@ -158,8 +169,7 @@ def fgac(stack: Any) -> Iterator[Fgac]:
     iam.put_role_policy(RoleName=role_name, PolicyName="P2", PolicyDocument=json.dumps(p2(arn + writes)))
     alice = stack.assume(stack.dev_token("alice"), session_name="alice", RoleArn=role["Arn"])
     bob = stack.assume(stack.dev_token("bob"), session_name="bob", RoleArn=role["Arn"])
-    world = Fgac(stack, table, writes, role["Arn"], alice, bob, alice.subject, bob.subject)
-    yield world
+    return Fgac(stack, table, writes, role["Arn"], alice, bob, alice.subject, bob.subject)
 
 
 @pytest.fixture

@@ -15,7 +15,9 @@ from __future__ import annotations
 import base64
 import hashlib
 import http.client
+import json
 import secrets
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
@@ -124,6 +126,16 @@ class Browser:
     @property
     def cookie(self) -> str | None:
         return self.jar.cookies.get("webapp_session")
+
+    def pending_verifier(self, state: str) -> str:
+        """The PKCE verifier of a pending sign-in, read from the session cookie: Flask signs its
+        cookie (itsdangerous: payload, timestamp, signature; a leading "." means zlib) but does
+        not encrypt it."""
+        payload = (self.cookie or "").split(".")
+        compressed = payload[0] == ""
+        raw = base64.urlsafe_b64decode(payload[1 if compressed else 0] + "==")
+        data = json.loads(zlib.decompress(raw) if compressed else raw)
+        return str(data[f"_state_idp_{state}"]["data"]["code_verifier"])
 
     def logout(self, csrf: str | None) -> requests.Response:
         headers = {"X-CSRF-Token": csrf} if csrf is not None else {}

@@ -38,15 +38,27 @@ def test_w01_authorization_request_uses_code_pkce_s256_state_and_nonce(browser: 
         assert first[name] != second[name]
 
 
-def test_w02_callback_without_state_is_refused_without_exchanging_the_code(browser: Browser) -> None:
+def test_w02_callback_without_state_is_refused_without_exchanging_the_code(browser: Browser, idp: StackIdp) -> None:
     back = browser.start("alice")
+    verifier = browser.pending_verifier(back.state)
     refused = browser.get(back.with_query(state=None))
     assert refused.status_code == 400 and refused.json()["error"] == "login_failed"
     assert "Location" not in refused.headers and refused.headers["Cache-Control"] == "no-store"
     assert browser.signed_in_as() is None
-    # The code was not spent: the flow's owner still completes it.
-    assert browser.get(back.url).status_code == 303
-    assert browser.signed_in_as() is not None
+    # The code was not spent: redeemed with the flow's own verifier (read from the signed, not
+    # encrypted, cookie) it still gives tokens.
+    assert idp.exchange(back.code, verifier).status_code == 200
+
+
+def test_a_failed_callback_ends_the_flow_so_the_right_state_cannot_be_replayed(browser: Browser) -> None:
+    """Issue 10: after a callback with a valid code and a wrong state, the stored state is gone
+    (single-use): the same code with the right state no longer signs anyone in."""
+    back = browser.start("alice")
+    refused = browser.get(back.with_query(state="not-the-state"))
+    assert refused.status_code == 400 and refused.json()["error"] == "login_failed"
+    again = browser.get(back.url)
+    assert again.status_code == 400 and again.json()["error"] == "login_failed"
+    assert browser.signed_in_as() is None
 
 
 def test_w02_callback_with_a_state_from_another_browser_is_refused(stack: RunningStack) -> None:

@@ -174,4 +174,27 @@ def test_the_refresh_token_never_reaches_the_browser(stack: RunningStack, browse
 
 def test_the_token_response_is_only_what_the_page_needs(browser: Browser) -> None:
     browser.sign_in("alice")
-    assert set(browser.token().json()) == {"idToken", "expiresAt", "sub", "name", "issuer", "csrfToken"}
+    assert set(browser.token().json()) == {"idToken", "expiresAt", "sub", "name", "issuer", "csrfToken", "signedIn"}
+
+
+def test_a_signed_out_probe_is_a_plain_answer_and_the_session_list_needs_a_session(browser: Browser) -> None:
+    probe = browser.get("/auth/token?probe=1")
+    assert probe.status_code == 200 and probe.json() == {"signedIn": False}
+    assert browser.get("/auth/token").status_code == 401  # other clients still get the 401
+    assert browser.get("/auth/sessions").status_code == 401
+    assert browser.jar.post(browser.host + "/auth/logout-everywhere", timeout=10).status_code == 401
+
+
+def test_sign_out_everywhere_needs_the_csrf_token_and_ends_every_session(stack: RunningStack) -> None:
+    first, second = Browser(stack.host_url), Browser(stack.host_url)
+    first.sign_in("carol")
+    second.sign_in("carol")
+    listed = first.get("/auth/sessions").json()["sessions"]
+    assert [s["current"] for s in listed][0] is True and len(listed) >= 2
+    assert all(set(s) == {"current", "createdAt", "browser"} for s in listed)  # no token, no key
+    forged = first.jar.post(stack.host_url + "/auth/logout-everywhere", timeout=10)
+    assert forged.status_code == 403 and second.signed_in_as() is not None
+    csrf = first.token().json()["csrfToken"]
+    done = first.jar.post(stack.host_url + "/auth/logout-everywhere", headers={"X-CSRF-Token": csrf}, timeout=10)
+    assert done.status_code == 204
+    assert first.signed_in_as() is None and second.signed_in_as() is None

@@ -84,9 +84,19 @@ def test_sts_refuses_a_token_that_does_not_fit_the_provider_before_the_trust_pol
 
 
 def test_array_audience_uses_the_registered_client_id() -> None:
-    outcome = decide_case({**T08, "token_claims": {**T08["token_claims"], "aud": ["other", "my-spa-client"]}})
+    outcome = decide_case({**T08, "token_claims": {**T08["token_claims"], "aud": ["my-spa-client"]}})
     assert outcome.decision == "Allow"
     assert outcome.authorizations[0].context["auth.example.com:aud"] == "my-spa-client"
+
+
+def test_an_untrusted_extra_audience_is_refused_as_sts_refuses_it() -> None:
+    """OIDC Core 3.1.3.7 (3), security-anchors §2 row 22: every ``aud`` must be trusted. simulate
+    runs STS's own check (``iam_policies.token_checks``), so it cannot be laxer than the STS."""
+    outcome = decide_case({**T08, "token_claims": {**T08["token_claims"], "aud": ["other", "my-spa-client"]},
+                           "expected": "Deny"})
+    assert outcome.decision == "Deny" and outcome.result is None
+    assert outcome.error is not None and (outcome.error.code, outcome.error.message) == (
+        "InvalidIdentityToken", "Incorrect token audience")
 
 
 def test_a_case_names_the_stream_an_opaque_shard_iterator_belongs_to() -> None:

@@ -71,7 +71,8 @@ DATA_MODEL = [
     ("games", "Games", [("GameId", "HASH")],
      {"ByHost": ([("Host", "HASH"), ("UpdatedAt", "RANGE")], "ALL", None),
       "ByOpponent": ([("Opponent", "HASH"), ("UpdatedAt", "RANGE")], "ALL", None)}),
-    ("sessions", "Sessions", [("SessionId", "HASH")], {}),
+    ("sessions", "Sessions", [("SessionId", "HASH")],
+     {"BySub": ([("Sub", "HASH"), ("CreatedAt", "RANGE")], "INCLUDE", {"Issuer", "ExpiresAt", "Browser"})}),
 ]
 
 

@@ -10,6 +10,7 @@ Reference groups them, each citing the page it follows:
   with ``ConditionalOperator``, ``Select: COUNT``, ``LastEvaluatedKey``, projections;
 * ``conditions.py`` / ``values.py`` - the one condition evaluator and DynamoDB's value rules
   (types, order, numbers) both use;
+* ``tables.py`` - index ARNs in table descriptions, tags replaced by key;
 * numbers leave the stack in DynamoDB's canonical form (``values.normalize_number``).
 
 Everything else goes to moto unchanged (``forward``).
@@ -20,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from webapp.backend.semantics import reads, writes
+from webapp.backend.semantics import reads, tables, writes
 from webapp.backend.semantics.values import normalize_item
 from webapp.backend.semantics.writes import Storage
 
@@ -48,8 +49,10 @@ class Semantics:
             response = writes.transact_write(self.storage, params, self.forward)
         elif operation in ("Query", "Scan"):
             response = reads.read(self.storage, operation, params, self.forward)
+        elif operation == "TagResource":
+            response = tables.tag_resource(params, self.forward)
         else:
-            response = self.forward(operation, params)
+            response = tables.with_index_arns(self.forward(operation, params))
         return canonical_numbers(response)
 
 

@@ -150,8 +150,7 @@ def operand(node: ex.Operand, item: Item, names: Mapping[str, str], values: Mapp
         return values.get(node.placeholder)
     if isinstance(node, ex.PathOperand):
         return resolve(node.path, item, names)
-    inner = getattr(node, "operand", None)
-    subject = operand(inner, item, names, values) if inner is not None else resolve(node.path, item, names)
+    subject = values.get(node.value) if node.value is not None else resolve(node.path, item, names)
     length = v.size(subject)
     return None if length is None else {"N": str(length)}
 

@@ -64,6 +64,8 @@ def read(storage: Storage, operation: str, params: Mapping[str, Any], forward: F
         return forward(operation, params)  # the endpoint's checks or moto's report it
     names = dict(params.get("ExpressionAttributeNames") or {})
     select = params.get("Select")
+    if operation == "Query":
+        params = key_condition_expression(params)
     request = without(params, _AFTER_READ, ("KeyConditionExpression",))
     if select in ("COUNT", "SPECIFIC_ATTRIBUTES"):
         request.pop("Select")
@@ -85,6 +87,73 @@ def read(storage: Storage, operation: str, params: Mapping[str, Any], forward: F
     else:
         response["Items"] = items
     return response
+
+
+_KEY_OPERATORS = {"EQ": "=", "LT": "<", "LE": "<=", "GT": ">", "GE": ">="}
+
+
+def key_condition_expression(params: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The key condition as moto reads it, DynamoDB's way of reading it preserved:
+
+    * a reversed comparison (``:p = p``, ``:low < s``), which real DynamoDB accepts (observed by
+      the suite issue 13 measured with), is turned around (moto refuses it as "Multiple attribute
+      names used in one condition");
+    * legacy ``KeyConditions`` together with ``FilterExpression`` or ``ProjectionExpression``,
+      which real DynamoDB accepts (same observation; only ``QueryFilter``, ``AttributesToGet``
+      and ``ConditionalOperator`` may not meet an expression parameter), becomes the equivalent
+      ``KeyConditionExpression``.
+    """
+    text = params.get("KeyConditionExpression")
+    if isinstance(text, str):
+        try:
+            parsed, conditions_ = ex.key_conditions(text)
+        except ValidationException:
+            return params
+        if not _reversed(parsed.condition):
+            return params
+        parts = []
+        for condition in conditions_:
+            if condition.op == "BETWEEN":
+                parts.append(f"{condition.name} BETWEEN {condition.values[0]} AND {condition.values[1]}")
+            elif condition.op == "begins_with":
+                parts.append(f"begins_with({condition.name}, {condition.values[0]})")
+            else:
+                parts.append(f"{condition.name} {condition.op} {condition.values[0]}")
+        return {**params, "KeyConditionExpression": " AND ".join(parts)}
+    legacy = params.get("KeyConditions")
+    if not isinstance(legacy, Mapping) or not ({"FilterExpression", "ProjectionExpression"} & set(params)):
+        return params
+    names = dict(params.get("ExpressionAttributeNames") or {})
+    values = dict(params.get("ExpressionAttributeValues") or {})
+    parts = []
+    for index, (name, spec) in enumerate(legacy.items()):
+        operator = spec.get("ComparisonOperator") if isinstance(spec, Mapping) else None
+        given = spec.get("AttributeValueList") if isinstance(spec, Mapping) else None
+        if not isinstance(given, list) or not given:
+            return params
+        alias = f"#keyCondition{index}"
+        names[alias] = str(name)
+        placeholders = []
+        for position, value in enumerate(given):
+            placeholders.append(f":keyCondition{index}_{position}")
+            values[placeholders[-1]] = value
+        if operator in _KEY_OPERATORS:
+            parts.append(f"{alias} {_KEY_OPERATORS[operator]} {placeholders[0]}")
+        elif operator == "BETWEEN" and len(placeholders) == 2:
+            parts.append(f"{alias} BETWEEN {placeholders[0]} AND {placeholders[1]}")
+        elif operator == "BEGINS_WITH":
+            parts.append(f"begins_with({alias}, {placeholders[0]})")
+        else:
+            return params
+    out = {k: v for k, v in params.items() if k != "KeyConditions"}
+    return {**out, "KeyConditionExpression": " AND ".join(parts), "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values}
+
+
+def _reversed(node: ex.Condition | None) -> bool:
+    if isinstance(node, ex.BoolOp):
+        return _reversed(node.left) or _reversed(node.right)
+    return isinstance(node, ex.Compare) and isinstance(node.left, ex.ValueOperand)
 
 
 def _last_key(storage: Storage, params: Mapping[str, Any], item: Item) -> dict[str, Any]:

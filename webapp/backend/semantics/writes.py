@@ -231,7 +231,11 @@ def update_item(storage: Storage, params: Mapping[str, Any], forward: Forward) -
     expression = bare.get("UpdateExpression")
     request = {k: v for k, v in bare.items() if k != "ReturnValues"}
     if isinstance(expression, str):
-        request["UpdateExpression"] = sets_first(expression)
+        rewritten, key_values = key_reads_as_values(expression, dict(bare.get("ExpressionAttributeNames") or {}), key)
+        if key_values:
+            request["ExpressionAttributeValues"] = {**dict(bare.get("ExpressionAttributeValues") or {}), **key_values}
+            request = without({**request, "UpdateExpression": rewritten}, (), ("UpdateExpression",))
+        request["UpdateExpression"] = sets_first(str(request["UpdateExpression"]))
     if not isinstance(expression, str) and "AttributeUpdates" not in bare:
         response: dict[str, Any] = {}
         if old is None:
@@ -292,3 +296,54 @@ def sets_first(expression: str) -> str:
     sections = [expression[a:b].strip() for a, b in zip(bounds, bounds[1:], strict=False)]
     ordered = sorted(sections, key=lambda section: not section.upper().startswith("SET"))
     return " ".join(ordered)
+
+
+def key_reads_as_values(expression: str, names: Mapping[str, str], key: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
+    """``SET b = if_not_exists(b, a)`` where ``a`` is a key attribute: DynamoDB reads the key
+    like any attribute (only *writing* a key attribute is refused), moto refuses the whole
+    update ("Cannot update attribute a. This attribute is part of the key"). A key attribute
+    read on the right of a ``SET`` action is replaced by its value, which the request's ``Key``
+    holds. Returns the expression and the values to add."""
+    try:
+        tokens = ex.tokenize("UpdateExpression", expression)
+    except ValidationException:
+        return expression, {}
+    added: dict[str, Any] = {}
+    pieces: list[str] = []
+    cursor = 0
+    section = ""
+    right_side = False
+    depth = 0
+    for position, token in enumerate(tokens):
+        upper = token.text.upper() if token.kind == "name" else ""
+        if upper in _SECTIONS:
+            section, right_side = upper, False
+            continue
+        if token.kind == "op":
+            if token.text == "=" and section == "SET" and depth == 0:
+                right_side = True
+            elif token.text == "(":
+                depth += 1
+            elif token.text == ")":
+                depth -= 1
+            elif token.text == "," and depth == 0:
+                right_side = False
+            continue
+        if not (right_side and token.kind in ("name", "alias")):
+            continue
+        before = tokens[position - 1] if position else None
+        after = tokens[position + 1]
+        if (before is not None and before.kind == "op" and before.text == ".") or \
+                (after.kind == "op" and after.text in (".", "[", "(")):
+            continue
+        if position >= 2 and tokens[position - 2].text == "if_not_exists" and before is not None \
+                and before.text == "(":
+            continue  # if_not_exists's first operand must stay a path
+        name = names.get(token.text, "") if token.kind == "alias" else token.text
+        if name not in key:
+            continue
+        placeholder = f":keyValue{len(added)}"
+        added[placeholder] = key[name]
+        pieces.append(expression[cursor:token.start] + placeholder)
+        cursor = token.start + len(token.text)
+    return "".join(pieces) + expression[cursor:], added

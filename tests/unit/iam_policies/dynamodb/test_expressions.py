@@ -44,6 +44,10 @@ def names_of(kind: str, text: str) -> list[str]:
         ("ConditionExpression", "a = b", ["a", "b"]),
         ("ConditionExpression", "((a = :v) OR (NOT (b = :v)))", ["a", "b"]),
         ("FilterExpression", "SecretBonus > :v", ["SecretBonus"]),
+        # accepted by real DynamoDB (issue 13's suite): the size of a value, an operand in parentheses
+        ("ConditionExpression", "size(:v) = :one", []),
+        ("ConditionExpression", "(size(b)) = :v AND (a) < (c)", ["a", "b", "c"]),
+        ("ConditionExpression", "(a = :v) AND ((b) IN (:w))", ["a", "b"]),
         # updates: targets and operands of every section
         ("UpdateExpression", "SET Wins = Wins + :one", ["Wins"]),
         ("UpdateExpression", "SET title = adminFlag", ["adminFlag", "title"]),

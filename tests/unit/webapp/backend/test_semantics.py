@@ -14,8 +14,8 @@ from typing import Any
 import pytest
 
 from iam_policies.dynamodb import expressions as ex
-from webapp.backend.semantics import conditions, reads, values
-from webapp.backend.semantics.writes import legacy_updates, sets_first
+from webapp.backend.semantics import conditions, reads, tables, values
+from webapp.backend.semantics.writes import key_reads_as_values, legacy_updates, sets_first
 
 ITEM: dict[str, Any] = {
     "p": {"S": "k"},
@@ -196,3 +196,48 @@ def test_update_sections_run_set_first(written: str, run: str) -> None:
     """DG "Update expressions": every path names the item before the update, so SET (which
     reads) runs before REMOVE shifts list indices (``REMOVE a[1] SET a[3]``)."""
     assert sets_first(written) == run
+
+
+@pytest.mark.parametrize("expression, names, rewritten, added", [
+    ("SET b = if_not_exists(b, a)", {}, "SET b = if_not_exists(b, :keyValue0)", {":keyValue0": {"S": "k"}}),
+    ("SET c = #k", {"#k": "a"}, "SET c = :keyValue0", {":keyValue0": {"S": "k"}}),
+    ("SET a.b = :v, c = a.b", {}, "SET a.b = :v, c = a.b", {}),  # a nested path is no key attribute
+    ("SET c = if_not_exists(a, :v)", {}, "SET c = if_not_exists(a, :v)", {}),  # its first operand stays a path
+    ("SET c = b REMOVE a", {}, "SET c = b REMOVE a", {}),
+])
+def test_key_attributes_read_by_set_become_values(expression: str, names: dict[str, str], rewritten: str,
+                                                 added: dict[str, Any]) -> None:
+    """DynamoDB refuses writing a key attribute, not reading one (``SET b = if_not_exists(b, a)``
+    with ``a`` the partition key is accepted: issue 13's suite against real DynamoDB)."""
+    assert key_reads_as_values(expression, names, {"a": {"S": "k"}}) == (rewritten, added)
+
+
+@pytest.mark.parametrize("params, expression", [
+    ({"KeyConditionExpression": ":p = a"}, "a = :p"),
+    ({"KeyConditionExpression": "a = :p AND :low < b"}, "a = :p AND b > :low"),
+    ({"KeyConditionExpression": "a = :p AND b <= :high"}, "a = :p AND b <= :high"),  # unchanged
+    ({"KeyConditions": {"a": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "x"}]},
+                        "b": {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [{"S": "y"}]}},
+      "FilterExpression": "c = :c"},
+     "#keyCondition0 = :keyCondition0_0 AND begins_with(#keyCondition1, :keyCondition1_0)"),
+])
+def test_key_conditions_as_moto_reads_them(params: dict[str, Any], expression: str) -> None:
+    assert reads.key_condition_expression(params)["KeyConditionExpression"] == expression
+
+
+def test_retagging_a_key_replaces_its_value() -> None:
+    """DG "Tagging restrictions": one tag per key; adding an existing key updates its value."""
+    calls: list[tuple[str, Any]] = []
+    tables.tag_resource({"ResourceArn": "arn", "Tags": [{"Key": "k", "Value": "1"}, {"Key": "k", "Value": "2"}]},
+                        lambda op, params: calls.append((op, params)) or {})
+    assert calls == [("UntagResource", {"ResourceArn": "arn", "TagKeys": ["k"]}),
+                     ("TagResource", {"ResourceArn": "arn", "Tags": [{"Key": "k", "Value": "2"}]})]
+
+
+def test_index_descriptions_carry_their_arn() -> None:
+    """API Reference, GlobalSecondaryIndexDescription / LocalSecondaryIndexDescription ``IndexArn``."""
+    arn = "arn:aws:dynamodb:us-east-1:1:table/T"
+    described = tables.with_index_arns({"Table": {"TableArn": arn, "GlobalSecondaryIndexes": [{"IndexName": "G"}],
+                                                  "LocalSecondaryIndexes": [{"IndexName": "L"}]}})
+    assert [i["IndexArn"] for i in described["Table"]["GlobalSecondaryIndexes"]] == [f"{arn}/index/G"]
+    assert [i["IndexArn"] for i in described["Table"]["LocalSecondaryIndexes"]] == [f"{arn}/index/L"]

@@ -18,7 +18,7 @@ def test_a_signed_in_session_gets_its_id_token(host: Host) -> None:
     response = host.client.get("/auth/token")
     assert response.status_code == 200
     body = response.json
-    assert set(body) == {"idToken", "expiresAt", "sub", "name", "issuer", "csrfToken"}
+    assert set(body) == {"idToken", "expiresAt", "sub", "name", "issuer", "csrfToken", "signedIn"}
     assert (body["sub"], body["name"], body["issuer"]) == ("sub-alice", "Alice", "https://idp.localhost/dev")
     assert body["expiresAt"] == int(host.clock()) + 600
     assert jwt.decode(body["idToken"], host.key).claims["sub"] == "sub-alice"

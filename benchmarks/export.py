@@ -1,0 +1,122 @@
+"""Benchmark: a parallel export against a single-segment one, on the same table in one run.
+
+    python benchmarks/export.py [--items 100000] [--latency-ms 10] [--rounds 3] [--page-size 500]
+
+Starts the local stack (``python -m webapp serve``, in its own process) on a temporary data
+directory, fills one table with ``--items`` items of about 100 bytes through the DynamoDB API, then
+exports it alternately with 1 and with 4 segments, ``--rounds`` times each, and prints the medians
+and their ratio (target: 4 segments at least 3x faster than 1).
+
+The latency a real DynamoDB endpoint adds to every call (a network round trip; the local stack
+answers in under a millisecond) is injected on the client, as a ``--latency-ms`` sleep in
+botocore's ``before-send`` event of every Scan: a job's threads wait for it in parallel, as they
+would for the network. Each export is also checked complete (the item count of its manifest).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import boto3  # noqa: E402
+from botocore.config import Config  # noqa: E402
+
+from webapp.jobs.export import export_table  # noqa: E402
+
+TABLE = "ExportBench"
+
+
+def start_stack(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    ready = data_dir.parent / "ready"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webapp", "serve", "--port", str(port), "--data-dir", str(data_dir),
+         "--ready-file", str(ready)], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while not ready.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise SystemExit(f"the stack did not start on port {port}")
+        time.sleep(0.05)
+    return process
+
+
+def admin_client(data_dir: Path, port: int, latency: float) -> Any:
+    values = dict(line.split(" = ", 1) for line in (data_dir / "admin-credentials").read_text().splitlines()
+                  if " = " in line)
+    client = boto3.client("dynamodb", region_name="us-east-1", endpoint_url=f"http://127.0.0.1:{port + 2}",
+                          aws_access_key_id=values["aws_access_key_id"],
+                          aws_secret_access_key=values["aws_secret_access_key"],
+                          config=Config(max_pool_connections=32, retries={"mode": "standard"}))
+    if latency:
+        client.meta.events.register("before-send.dynamodb.Scan", lambda **_: time.sleep(latency))
+    return client
+
+
+def fill(client: Any, items: int) -> None:
+    client.create_table(TableName=TABLE, BillingMode="PAY_PER_REQUEST",
+                        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    batches = [range(start, min(items, start + 25)) for start in range(0, items, 25)]
+
+    def writer(worker: int) -> None:
+        for batch in batches[worker::8]:
+            request = {TABLE: [{"PutRequest": {"Item": {"pk": {"S": f"user-{n:07d}"}, "n": {"N": str(n)},
+                                                        "pad": {"S": "x" * 64}}}} for n in batch]}
+            while request:
+                request = client.batch_write_item(RequestItems=request).get("UnprocessedItems") or {}
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--items", type=int, default=100_000, help="items in the table (default 100000)")
+    parser.add_argument("--latency-ms", type=float, default=10.0, help="added to every Scan call (default 10)")
+    parser.add_argument("--rounds", type=int, default=3, help="exports of each kind (default 3)")
+    parser.add_argument("--page-size", type=int, default=500, help="Scan Limit (default 500)")
+    parser.add_argument("--port", type=int, default=27400, help="the stack's first port (default 27400)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as work:
+        data_dir = Path(work) / "data"
+        stack = start_stack(data_dir, args.port)
+        try:
+            client = admin_client(data_dir, args.port, args.latency_ms / 1000)
+            started = time.monotonic()
+            fill(client, args.items)
+            print(f"filled {args.items} items in {time.monotonic() - started:.1f} s")
+            times: dict[int, list[float]] = {1: [], 4: []}
+            for round_number in range(args.rounds):
+                for segments in (1, 4) if round_number % 2 == 0 else (4, 1):
+                    target = Path(work) / f"export-{round_number}-{segments}"
+                    result = export_table(client, TABLE, target, segments=segments,
+                                          page_size=args.page_size, progress=False)
+                    assert result.items == args.items, (result.items, args.items)
+                    times[segments].append(result.seconds)
+                    print(f"  round {round_number}: {segments} segment(s) {result.seconds:.2f} s "
+                          f"({result.items / result.seconds:.0f} items/s)")
+        finally:
+            stack.terminate()
+            stack.wait(timeout=30)
+    one, four = statistics.median(times[1]), statistics.median(times[4])
+    print(f"median export of {args.items} items, {args.latency_ms:g} ms per call, pages of "
+          f"{args.page_size}: 1 segment {one:.2f} s, 4 segments {four:.2f} s: {one / four:.2f}x "
+          f"(target >= 3x) on {os.cpu_count()} cores")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
