@@ -90,6 +90,10 @@ class Settings:
     proxy_hops: int = 0
     #: The page's files; ``None`` means the checkout's ``static/``.
     static_dir: Path | None = None
+    #: How long a local table stays CREATING / UPDATING after CreateTable / UpdateTable (DynamoDB
+    #: answers CREATING, then ACTIVE). 0 makes the next DescribeTable say ACTIVE, so SDK waiters
+    #: return at once; a positive value exercises clients' wait loops (webapp.backend.lifecycle).
+    table_status_seconds: float = 0.0
 
     # Derived addresses -------------------------------------------------------------------
 
@@ -176,6 +180,11 @@ class Settings:
                     values[name] = int(raw)
                 except ValueError:
                     raise SettingsError(f"{variable} must be a whole number, not {raw[:40]!r}") from None
+            elif kind is float:
+                try:
+                    values[name] = float(raw)
+                except ValueError:
+                    raise SettingsError(f"{variable} must be a number of seconds, not {raw[:40]!r}") from None
             elif kind is Path:
                 values[name] = Path(raw)
             elif kind is tuple:
@@ -219,4 +228,5 @@ _ENV_FIELDS: dict[str, type] = {
     "session_lifetime_seconds": int,
     "proxy_hops": int,
     "static_dir": Path,
+    "table_status_seconds": float,
 }

@@ -21,7 +21,7 @@
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import {
   BatchGetCommand, DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand,
-  ScanCommand, TransactWriteCommand, UpdateCommand,
+  ScanCommand, TransactWriteCommand, UpdateCommand, paginateQuery,
 } from "@aws-sdk/lib-dynamodb";
 import { AssumeRoleWithWebIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { isThrottling } from "./errors.js";
@@ -81,7 +81,11 @@ export function createAws({ config, getToken, store }) {
     region: config.region,
     endpoint: config.dynamodbEndpoint,
     credentials,
-    maxAttempts: 4,
+    // Adaptive retry (SDK "Retry behavior"): standard retries with backoff plus a client-side
+    // rate limiter that slows this page's requests while DynamoDB throttles it, so a burst of
+    // writes to a table at its provisioned capacity gets through instead of failing.
+    retryMode: "adaptive",
+    maxAttempts: 6,
   });
   client.middlewareStack.add(
     (next) => async (args) => {
@@ -94,17 +98,30 @@ export function createAws({ config, getToken, store }) {
     { step: "initialize", name: "pageRequestCounter" },
   );
   client.middlewareStack.addRelativeTo(
-    (next) => async (args) => {
+    (next, context) => async (args) => {
       store.bump("attempts");
       try {
         return await next(args);
       } catch (error) {
         if (isThrottling(error)) store.bump("throttled");
+        if (error?.name === "AccessDeniedException") recordRefusal(context, args, error);
         throw error;
       }
     },
     { relation: "before", toMiddleware: "deserializerMiddleware", name: "pageAttemptCounter" },
   );
+
+  /** Every request IAM refused in this page's session, newest first (the Access panel lists them). */
+  function recordRefusal(context, args, error) {
+    const refusal = {
+      at: new Date(),
+      operation: String(context?.commandName ?? "").replace(/Command$/, ""),
+      table: args?.input?.TableName ?? Object.keys(args?.input?.RequestItems ?? {})[0] ?? "",
+      index: args?.input?.IndexName ?? "",
+      message: String(error?.message ?? ""),
+    };
+    store.set({ refusals: [refusal, ...(store.get("refusals") ?? [])].slice(0, 50) });
+  }
 
   const doc = DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true },
@@ -116,6 +133,15 @@ export function createAws({ config, getToken, store }) {
     update: (params) => doc.send(new UpdateCommand(params)),
     delete: (params) => doc.send(new DeleteCommand(params)),
     query: (params) => doc.send(new QueryCommand(params)),
+    /** Every item of a Query, page after page (lib-dynamodb's paginator), at most `maxItems`. */
+    async queryAll(params, { maxItems = Infinity } = {}) {
+      const items = [];
+      for await (const page of paginateQuery({ client: doc }, params)) {
+        items.push(...(page.Items ?? []));
+        if (items.length >= maxItems) break;
+      }
+      return items;
+    },
     scan: (params) => doc.send(new ScanCommand(params)),
     batchGet: (params) => doc.send(new BatchGetCommand(params)),
     transactWrite: (params) => doc.send(new TransactWriteCommand(params)),

@@ -76,7 +76,9 @@ export function describeError(error, { conflict } = {}) {
     return { kind: "conflict", text: conflict ?? "Someone changed this in the meantime.", detail };
   }
   if (isThrottling(error)) {
-    return { kind: "throttled", text: "The service is busy right now. Please try again in a moment.", detail };
+    // AWS's message is advice for the table's operator ("Consider increasing your provisioning
+    // level..."), not for the person using the page: it is not shown.
+    return { kind: "throttled", text: "The service is busy right now, even after several tries. Please try again in a moment.", detail: "" };
   }
   if (isSessionError(error)) {
     return { kind: "session", text: "Your session has expired. Please sign in again.", detail };

@@ -12,22 +12,14 @@ import { isoNow, names, newGameId } from "./keys.js";
 export function createGames({ db, tables, me }) {
   const T = tables.games;
 
-  async function byIndex(indexName, attribute) {
-    const items = [];
-    let startKey;
-    do {
-      const out = await db.query({
-        TableName: T, IndexName: indexName,
-        KeyConditionExpression: `#${attribute} = :me`,
-        ExpressionAttributeNames: names(attribute),
-        ExpressionAttributeValues: { ":me": me().sub },
-        ScanIndexForward: false,
-        ExclusiveStartKey: startKey,
-      });
-      items.push(...(out.Items ?? []));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey && items.length < 200);
-    return items;
+  function byIndex(indexName, attribute) {
+    return db.queryAll({
+      TableName: T, IndexName: indexName,
+      KeyConditionExpression: `#${attribute} = :me`,
+      ExpressionAttributeNames: names(attribute),
+      ExpressionAttributeValues: { ":me": me().sub },
+      ScanIndexForward: false,
+    }, { maxItems: 200 });
   }
 
   /**

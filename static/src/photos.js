@@ -49,6 +49,35 @@ export function createPhotos({ db, tables, me }) {
     return { items: out.Items ?? [], next: out.LastEvaluatedKey };
   }
 
+  function tagPage(tag, from, to, { limit, startKey }) {
+    const ranged = Boolean(from || to);
+    const [low, high] = tagDateRange(tag, from || "0000-00-00", to || "9999-12-31");
+    return pageOf({
+      TableName: TT,
+      KeyConditionExpression: ranged
+        ? "#UserId = :me AND #TagKey BETWEEN :low AND :high"
+        : "#UserId = :me AND begins_with(#TagKey, :prefix)",
+      ExpressionAttributeNames: names("UserId", "TagKey"),
+      ExpressionAttributeValues: ranged
+        ? { ":me": me().sub, ":low": low, ":high": high }
+        : { ":me": me().sub, ":prefix": tagPrefix(tag) },
+      ScanIndexForward: false,
+    }, { limit, startKey });
+  }
+
+  /** The photos of tag items, in the tag items' order; a tag item whose photo is gone is kept. */
+  async function withPhotos(tagItems) {
+    if (!tagItems.length) return tagItems;
+    const found = new Map();
+    let request = { [T]: { Keys: tagItems.map((t) => ({ UserId: me().sub, PhotoId: t.PhotoId })) } };
+    for (let round = 0; round < 5 && request?.[T]?.Keys?.length; round += 1) {
+      const out = await db.batchGet({ RequestItems: request });
+      for (const photo of out.Responses?.[T] ?? []) found.set(photo.PhotoId, photo);
+      request = out.UnprocessedKeys;
+    }
+    return tagItems.map((t) => found.get(t.PhotoId) ?? t);
+  }
+
   return {
     /** My photos, newest first (PhotoId sorts by upload time). */
     listMine({ limit = 24, startKey } = {}) {
@@ -73,41 +102,27 @@ export function createPhotos({ db, tables, me }) {
       }, { limit, startKey });
     },
 
-    /** My photos with a tag, optionally within dates (PhotoTags tag items). */
-    listByTag(tag, from, to, { limit = 24, startKey } = {}) {
-      const ranged = Boolean(from || to);
-      const [low, high] = tagDateRange(tag, from || "0000-00-00", to || "9999-12-31");
-      return pageOf({
-        TableName: TT,
-        KeyConditionExpression: ranged
-          ? "#UserId = :me AND #TagKey BETWEEN :low AND :high"
-          : "#UserId = :me AND begins_with(#TagKey, :prefix)",
-        ExpressionAttributeNames: names("UserId", "TagKey"),
-        ExpressionAttributeValues: ranged
-          ? { ":me": me().sub, ":low": low, ":high": high }
-          : { ":me": me().sub, ":prefix": tagPrefix(tag) },
-        ScanIndexForward: false,
-      }, { limit, startKey });
+    /**
+     * My photos with a tag, optionally within dates (PhotoTags tag items), each shown as the photo
+     * itself (one BatchGetItem on my own partition), so a tag-filtered card keeps its visibility,
+     * its other tags and its Version.
+     */
+    async listByTag(tag, from, to, { limit = 24, startKey } = {}) {
+      const page = await tagPage(tag, from, to, { limit, startKey });
+      return { items: await withPhotos(page.items), next: page.next };
     },
 
     /** `[{tag, count}]`, most used first, from the COUNT# items. */
     async tagCloud() {
-      const tags = [];
-      let startKey;
-      do {
-        const out = await db.query({
-          TableName: TT,
-          KeyConditionExpression: "#UserId = :me AND begins_with(#TagKey, :count)",
-          ExpressionAttributeNames: names("UserId", "TagKey"),
-          ExpressionAttributeValues: { ":me": me().sub, ":count": "COUNT#" },
-          ExclusiveStartKey: startKey,
-        });
-        for (const item of out.Items ?? []) {
-          const count = Number(item.PhotoCount ?? 0);
-          if (count > 0) tags.push({ tag: item.Tag ?? item.TagKey.slice(6), count });
-        }
-        startKey = out.LastEvaluatedKey;
-      } while (startKey);
+      const counters = await db.queryAll({
+        TableName: TT,
+        KeyConditionExpression: "#UserId = :me AND begins_with(#TagKey, :count)",
+        ExpressionAttributeNames: names("UserId", "TagKey"),
+        ExpressionAttributeValues: { ":me": me().sub, ":count": "COUNT#" },
+      });
+      const tags = counters
+        .map((item) => ({ tag: item.Tag ?? item.TagKey.slice(6), count: Number(item.PhotoCount ?? 0) }))
+        .filter((t) => t.count > 0);
       return tags.sort((a, b) => b.count - a.count || a.tag.localeCompare(b.tag));
     },
 

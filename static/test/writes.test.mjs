@@ -135,7 +135,7 @@ test("my games leave out items whose Host and Opponent disagree with the GameId 
   const forged = { GameId: "bob-sub~carol-sub~0123456789ab", Host: "alice-sub", Opponent: "carol-sub", UpdatedAt: "3" };
   const invited = { GameId: "carol-sub~alice-sub~0123456789ab", Host: "carol-sub", Opponent: "alice-sub", UpdatedAt: "1" };
   const { db } = recorder({
-    query: (p) => ({ Items: p.IndexName === "ByHost" ? [genuine, forged] : [invited] }),
+    queryAll: (p) => (p.IndexName === "ByHost" ? [genuine, forged] : [invited]),
   });
   const games = await createGames({ db, tables, me }).list();
   assert.deepEqual(games.map((g) => g.GameId), [genuine.GameId, invited.GameId]);

@@ -43,3 +43,25 @@ def test_no_inline_scripts_styles_or_csp_violations(app: App) -> None:
     })""")
     assert inline == {"scripts": 0, "styleElements": 0, "styleAttributes": 0, "handlers": 0}
     assert violations == []
+
+
+def test_on_a_phone_nothing_is_cut_and_the_first_screen_shows_the_photos(app: App) -> None:
+    """Issue 10: the header name, the visibility select and the "vs …" labels were cut, and the add
+    form filled the first screen. Now the form starts folded on a phone, unfolds on demand, and
+    each of those elements shows its whole text (its content is no wider than its box)."""
+    page = app.sign_in("alice", app.context(**PHONE))
+    form = page.get_by_test_id("add-form")
+    assert (form.bounding_box() or {"height": 999})["height"] < 844 / 4
+    expect(page.get_by_test_id("photo-list")).to_be_in_viewport()
+    page.get_by_test_id("add-unfold").click()
+    expect(page.get_by_test_id("photo-title")).to_be_visible()
+    cut = """(el) => el.scrollWidth > el.clientWidth + 1"""
+    assert not page.get_by_test_id("who-name").evaluate(cut)
+    assert not page.get_by_test_id("photo-visibility").evaluate(
+        "(el) => { const c = document.createElement('canvas').getContext('2d'); c.font = getComputedStyle(el).font;"
+        " return c.measureText(el.selectedOptions[0].text).width + 40 > el.clientWidth; }")
+    page.get_by_test_id("tab-games").click()
+    labels = page.locator(".game-row .vs")
+    for i in range(labels.count()):
+        assert not labels.nth(i).evaluate(cut)
+    screenshot(page, "phone-games-wrapped")

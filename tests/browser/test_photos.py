@@ -95,8 +95,12 @@ def test_edit_conflict_between_two_windows_loses_no_update(
     second.get_by_test_id("edit-title").fill(f"{unique} from window two")
     second.get_by_test_id("edit-save").click()
     expect(second.get_by_test_id("edit-message")).to_contain_text("This photo was changed in another window")
-    # The editor now shows the stored photo (window one's change), at version 2.
-    expect(second.get_by_test_id("edit-title")).to_have_value(f"{unique} from window one")
+    # Issue 10: what window two typed is kept, the untouched tags take window one's change, the
+    # changes are listed, and the editor is now at version 2.
+    expect(second.get_by_test_id("edit-title")).to_have_value(f"{unique} from window two")
+    expect(second.get_by_test_id("edit-tags")).to_have_value(f"{unique}, {unique}-one")
+    expect(second.get_by_test_id("edit-changes")).to_contain_text(f"title: now “{unique} from window one”")
+    expect(second.get_by_test_id("edit-changes")).to_contain_text("tags: now")
     expect(second.get_by_test_id("edit-version")).to_have_text("version 2")
     screenshot(second, "edit-conflict")
 
@@ -105,11 +109,11 @@ def test_edit_conflict_between_two_windows_loses_no_update(
     assert titles == {f"{unique} from window one"}
     assert counter(stack, sub, f"{unique}-one") == 1
 
-    # Saving again on top of the reloaded version works.
-    second.get_by_test_id("edit-title").fill(f"{unique} from window two")
+    # Saving again applies window two's title on top of version 2, keeping window one's tags.
     second.get_by_test_id("edit-save").click()
     expect(second.get_by_test_id("edit-dialog")).to_be_hidden()
     assert {i["Title"]["S"] for i in tag_items(stack, sub, unique)} == {f"{unique} from window two"}
+    assert counter(stack, sub, f"{unique}-one") == 1
 
 
 def test_delete_removes_tag_items_and_decrements_counters(

@@ -67,4 +67,5 @@ def open_backend(settings: Settings, clock: Clock) -> Backend:
         account_id=settings.account_id,
         clock=clock,
         capacity=capacity,
+        table_status_seconds=settings.table_status_seconds,
     )

@@ -80,8 +80,9 @@ def json_body(error: AwsError) -> dict[str, Any]:
 
 
 #: Errors outside the service model that spell ``Message``: AccessDeniedException, observed on
-#: live DynamoDB (fgac-semantics §E.1, G-13).
-_CAPITAL_MESSAGE = frozenset({"AccessDeniedException"})
+#: live DynamoDB (fgac-semantics §E.1, G-13), and SerializationException (dynalite
+#: test/helpers.js ``assertSerialization``, recorded live).
+_CAPITAL_MESSAGE = frozenset({"AccessDeniedException", "SerializationException"})
 
 
 @cache
@@ -108,6 +109,14 @@ class DynamoDBValidationException(ValidationException, DynamoDBError):
 
 class DynamoDBResourceNotFoundException(ResourceNotFoundException, DynamoDBError):
     """The engine's ``ResourceNotFoundException``, raised by the backend or rebuilt from the wire."""
+
+
+class ResourceInUseException(DynamoDBError):
+    """A table being created, updated or deleted cannot be changed (API Reference, DeleteTable and
+    UpdateTable, "Errors"; webapp.backend.lifecycle)."""
+
+    code = "ResourceInUseException"
+    status = 400
 
 
 class IdempotentParameterMismatchException(DynamoDBError):

@@ -35,6 +35,7 @@ from iam_policies.schema import TableSchema
 from webapp.backend.errors import DynamoDBError, InternalServerError
 from webapp.backend.idempotency import IdempotencyCache, fingerprint
 from webapp.backend.journal import Journal
+from webapp.backend.lifecycle import Lifecycle
 from webapp.backend.metering import CapacityMeter, tidy
 from webapp.backend.moto_engine import MotoEngine
 from webapp.backend.snapshot import export_tables, import_tables
@@ -80,11 +81,13 @@ class LocalBackend:
         account_id: str,
         clock: Clock,
         capacity: CapacityMeter | None = None,
+        table_status_seconds: float = 0.0,
         sync: bool = True,
         compact_every: int = DEFAULT_COMPACT_EVERY,
     ) -> None:
         self.clock = clock
         self.engine = MotoEngine(region, account_id)
+        self.lifecycle = Lifecycle(self.engine.models, table_status_seconds)
         self.journal = Journal(directory, sync=sync)
         self.tokens = IdempotencyCache()
         self.capacity = capacity or CapacityMeter()
@@ -170,6 +173,9 @@ class LocalBackend:
                 return dict(repeat)
         else:
             token = None
+        listed = self.lifecycle.before(operation, params, now)
+        if listed is not None:
+            return listed
         mutating = is_mutating(operation, params)
         params, unprocessed = self.capacity.split_batch(self.engine, operation, params, now)
         plan = self.capacity.admit(self.engine, operation, params, now)
@@ -182,6 +188,10 @@ class LocalBackend:
         if plan is not None:
             response = self.capacity.settle(self.engine, plan, response, now)
         response = tidy(operation, params, response)
+        if operation == "CreateTable":  # the journal's time, so the TableId survives a restart
+            self._set_created_at(params.get("TableName"), now)
+            response.get("TableDescription", {})["CreationDateTime"] = now
+        response = self.lifecycle.after(operation, params, response, now)
         if unprocessed:
             response["UnprocessedItems" if operation == "BatchWriteItem" else "UnprocessedKeys"] = unprocessed
         if mutating:

@@ -16,6 +16,13 @@ it does not answer - errors included - takes the path above, so answers are the 
 
 Where moto differs from DynamoDB in a way that matters, DynamoDB wins:
 
+* **Semantics.** Every call first passes ``webapp.backend.semantics``, which decides conditions,
+  filters, ``Limit``, ``ReturnValues``, numbers and segments itself and hands moto only the bare
+  read or write (``MotoStorage`` gives it key schemas and stored items).
+* **Crashes.** An exception moto raises (not one of its DynamoDB errors) is logged with
+  ``INTERNAL_ERROR_MARK`` and answered ``InternalServerError`` (HTTP 500, retryable), never a
+  ValidationException quoting Python.
+
 * **Leaks past IAM.** moto 5.2.1's ``TransactGetItems`` ignores each ``Get``'s
   ``ProjectionExpression`` and returns whole items, so a policy limiting ``dynamodb:Attributes``
   would be bypassed; it is answered instead by one ``GetItem`` per entry (atomic, since calls
@@ -24,8 +31,8 @@ Where moto differs from DynamoDB in a way that matters, DynamoDB wins:
   (whole items again); it is rewritten into the equivalent ``ProjectionExpression``.
 * **Half-applied failures.** A call moto answers with an error is undone item by item
   (``moto_models.py``).
-* **Request checks** moto lacks (missing required members, length limits) are made first, from
-  the botocore service model, with DynamoDB's texts.
+* **Request checks** moto lacks are made before any backend is called, by the gateway
+  (``webapp.dynamodb.validation``), for this engine and upstreams alike.
 * Unrequested ``ConsumedCapacity`` / ``ItemCollectionMetrics`` are dropped (``metering.py``),
   and error messages use the service model's member spelling (``errors.py``).
 """
@@ -38,7 +45,7 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
-from botocore.model import ServiceModel, Shape, StructureShape  # type: ignore[import-untyped]
+from botocore.model import ServiceModel  # type: ignore[import-untyped]
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.responses import DynamoHandler
@@ -82,7 +89,9 @@ class MotoEngine:
 
     def call(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """The response body of ``operation``; raises ``DynamoDBError`` as moto's server would."""
-        check_request(operation, params)
+        if operation not in service_model().operation_names:
+            raise DynamoDBError("", code="UnknownOperationException", status=400,
+                                namespace="com.amazon.coral.service")
         if operation in ("GetItem", "Query", "Scan") and "AttributesToGet" in params:
             params = legacy_projection(params)
         return self.semantics.call(operation, params)
@@ -197,6 +206,15 @@ class MotoStorage:
                 return tuple(str(k["AttributeName"]) for k in ordered)
         return ()
 
+    def local_index_projection(self, table: str, index: str) -> str | None:
+        """The ``ProjectionType`` of the table's local secondary index ``index``; ``None`` when
+        there is no such local index."""
+        found = self.models.tables.get(table)
+        for candidate in found.indexes if found is not None else ():
+            if candidate.name == index:
+                return str((candidate.projection or {}).get("ProjectionType", "ALL"))
+        return None
+
     def current_item(self, table: str, key: Mapping[str, Any]) -> dict[str, Any] | None:
         found = self.models.tables.get(table)
         names = self.key_names(table)
@@ -248,82 +266,3 @@ def legacy_projection(params: Mapping[str, Any]) -> dict[str, Any]:
     rewritten["ProjectionExpression"] = ", ".join(placeholders)
     rewritten["ExpressionAttributeNames"] = placeholders
     return rewritten
-
-
-# Request checks ---------------------------------------------------------------------------------
-
-
-def check_request(operation: str, params: Mapping[str, Any]) -> None:
-    """What DynamoDB's front end refuses before any work: unknown operations, missing members.
-
-    The texts follow DynamoDB's (``1 validation error detected: Value null at 'key' failed to
-    satisfy constraint: Member must not be null``), member paths in lower camel case.
-    """
-    model = service_model()
-    if operation not in model.operation_names:
-        raise DynamoDBError(
-            "", code="UnknownOperationException", status=400, namespace="com.amazon.coral.service"
-        )
-    if not isinstance(params, Mapping):
-        raise DynamoDBValidationException("Start of structure or map found where not expected.")
-    shape = model.operation_model(operation).input_shape
-    if shape is None:
-        return
-    errors: list[str] = []
-    _check(shape, params, "", errors)
-    if errors:
-        count = len(errors)
-        noun = "error" if count == 1 else "errors"
-        raise DynamoDBValidationException(f"{count} validation {noun} detected: " + "; ".join(errors))
-
-
-def _member_path(prefix: str, name: str) -> str:
-    camel = name[:1].lower() + name[1:]
-    return f"{prefix}.{camel}" if prefix else camel
-
-
-def _check(shape: Shape, value: Any, path: str, errors: list[str]) -> None:
-    if isinstance(shape, StructureShape):
-        if not isinstance(value, Mapping):
-            return
-        for name in shape.required_members:
-            if value.get(name) is None:
-                errors.append(
-                    f"Value null at '{_member_path(path, name)}' failed to satisfy constraint: "
-                    "Member must not be null"
-                )
-        for name, member in shape.members.items():
-            if name in value and value[name] is not None:
-                _check(member, value[name], _member_path(path, name), errors)
-    elif shape.type_name == "string" and isinstance(value, str):
-        _check_length(shape, value, f"'{value}'", len(value), path, errors)
-    elif shape.type_name == "list" and isinstance(value, list):
-        _check_length(shape, value, f"'{_java_list(value)}'", len(value), path, errors)
-        member = shape.member
-        for index, item in enumerate(value, start=1):
-            _check(member, item, f"{path}.{index}.member", errors)
-    elif shape.type_name == "map" and isinstance(value, Mapping):
-        member = shape.value
-        if member.type_name in ("structure", "list", "map"):
-            for key, item in value.items():
-                _check(member, item, f"{path}.{key}.member", errors)
-
-
-def _check_length(shape: Shape, value: Any, shown: str, length: int, path: str, errors: list[str]) -> None:
-    low, high = shape.metadata.get("min"), shape.metadata.get("max")
-    if high is not None and length > high:
-        errors.append(
-            f"Value {shown} at '{path}' failed to satisfy constraint: "
-            f"Member must have length less than or equal to {high}"
-        )
-    elif low is not None and length < low:
-        errors.append(
-            f"Value {shown} at '{path}' failed to satisfy constraint: "
-            f"Member must have length greater than or equal to {low}"
-        )
-
-
-def _java_list(value: list[Any]) -> str:
-    """Lists appear in DynamoDB's messages in Java's ``toString`` form, elided here past 3."""
-    shown = ", ".join(json.dumps(item, separators=(",", ":")) for item in value[:3])
-    return f"[{shown}{', ...' if len(value) > 3 else ''}]"

@@ -3,13 +3,18 @@ the backend until every step has said yes.
 
 Order (fgac-semantics §E.1, observed on live DynamoDB; G-14 for derive-before-authorize):
 
-1. framing: method, size, content type, JSON body     SerializationException, 413
+1. framing: method, size, content type, JSON body     404 ``<UnknownOperationException/>``, 413,
+                                                      SerializationException
 2. ``X-Amz-Target``                                   UnknownOperationException
    attribute values: 32 levels, names ≤ 65,535 bytes   ValidationException (``limits.py``)
 3. SigV4 (``webapp.sigv4``)                           the SigV4 errors
-4. derive the authorizations (``iam_policies``)       ValidationException, ResourceNotFoundException
-5. evaluate identity and session policies             AccessDeniedException (HTTP 400, ``Message``)
-6. execute on the backend                             the backend's own errors
+4. validate the request (``validation``)             SerializationException, ValidationException
+5. derive the authorizations (``iam_policies``)       ValidationException, ResourceNotFoundException
+6. evaluate identity and session policies             AccessDeniedException (HTTP 400, ``Message``)
+7. execute on the backend                             the backend's own errors
+
+``GET /`` (any path) is DynamoDB's health check; other methods are not routed (HTTP 404), as on
+DynamoDB (dynalite test/connection.js, recorded live).
 
 Every decision (and every refused authentication) is written to the audit log. An exception
 nobody foresaw becomes the one allowed 500, ``InternalServerError``, logged with the request id;
@@ -33,6 +38,7 @@ from webapp.backend import Backend
 from webapp.clock import Clock
 from webapp.credentials import CredentialAuthority, ExpiredCredentials, Principal
 from webapp.dynamodb import limits, wire
+from webapp.dynamodb.validation import validate
 from webapp.settings import Settings
 from webapp.sigv4 import SignedRequest, SigV4Error, verify
 
@@ -81,32 +87,34 @@ class Gateway:
     def handle(self, environ: Environ, request_id: str) -> wire.Response:
         method = environ.get("REQUEST_METHOD", "")
         if method in ("GET", "HEAD"):
-            # DynamoDB answers GET / with a health line; SDKs never send it.
-            body = f"healthy: {environ.get('HTTP_HOST', 'dynamodb')}".encode()
-            return wire.Response(200, b"" if method == "HEAD" else body,
-                                 [("Content-Type", "text/plain"), ("Content-Length", str(len(body))),
-                                  ("x-amzn-RequestId", request_id)])
+            return wire.health(self.settings.region, request_id, head=method == "HEAD")
+        if method != "POST":
+            return wire.not_found(request_id)
+        content_type = environ.get("CONTENT_TYPE")
         try:
-            if method != "POST":
-                raise wire.MethodNotAllowed(
-                    f"{method[:20] or 'This method'} is not supported: DynamoDB takes POST / with "
-                    "an X-Amz-Target header."
-                )
             raw = _read_body(environ)
-            wire.check_content_type(environ.get("CONTENT_TYPE"))
-            params = wire.parse_body(raw)
+        except AwsError as error:
+            return wire.respond(error.status, wire.error_payload(error), request_id, self.clock())
+        if raw and not wire.accepted_content_type(content_type):
+            return wire.not_found(request_id)
+        answer_type = wire.answer_content_type(content_type)
+        try:
+            params = wire.parse_body(raw) if raw else None
             operation = wire.parse_target(environ.get("HTTP_X_AMZ_TARGET"), self.operations)
-            limits.check(operation, params)
+            if params is not None:
+                limits.check(operation, params)
             if self.enforce:
                 principal = self._authenticate(environ, raw, request_id, operation)
+            if params is None:
+                raise wire.SerializationException("")
+            validate(operation, params)
+            if self.enforce:
                 self._authorize(environ, principal, operation, params, request_id)
             result = self.backend.call(operation, params)
         except AwsError as error:
-            response = wire.respond(error.status, wire.error_payload(error), request_id, self.clock())
-            if error.status == 405:
-                response.headers.append(("Allow", "POST, GET, OPTIONS"))
-            return response
-        return wire.respond(200, result, request_id, self.clock())
+            return wire.respond(error.status, wire.error_payload(error), request_id, self.clock(),
+                                content_type=answer_type)
+        return wire.respond(200, result, request_id, self.clock(), content_type=answer_type)
 
     # Steps ---------------------------------------------------------------------------------------
 

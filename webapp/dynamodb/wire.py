@@ -26,8 +26,11 @@ from webapp.backend.errors import json_body
 
 TARGET_PREFIX = "DynamoDB_20120810."
 CONTENT_TYPE = "application/x-amz-json-1.0"
-#: Content types the SDKs send to a JSON 1.0 service (1.1 is accepted by AWS's front end too).
-ACCEPTED_CONTENT_TYPES = frozenset({"application/x-amz-json-1.0", "application/x-amz-json-1.1"})
+#: Content types DynamoDB reads a body in (parameters after ``;`` are ignored); a body in any other,
+#: ``application/x-amz-json-1.1`` included, is not routed: HTTP 404 (dynalite test/connection.js).
+ACCEPTED_CONTENT_TYPES = frozenset({"application/x-amz-json-1.0", "application/json"})
+#: DynamoDB's whole answer to a request it has no route for.
+NOT_FOUND_BODY = b"<UnknownOperationException/>\n"
 #: DynamoDB's request-size limit ("The maximum size of any request is 16 MB"). A declared or
 #: streamed body beyond it is refused before it is read, hashed or parsed (attack case S-24).
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -41,13 +44,6 @@ class SerializationException(AwsError):
     code = "SerializationException"
     status = 400
     namespace = "com.amazon.coral.service"
-
-
-class MethodNotAllowed(UnknownOperationException):
-    """Anything but ``POST`` (and the CORS preflight, and the ``GET`` health check): DynamoDB's
-    ``UnknownOperationException`` code, with HTTP 405."""
-
-    status = 405
 
 
 class AccessDeniedException(AwsError):
@@ -81,13 +77,14 @@ _REASONS = {200: "OK", 400: "Bad Request", 405: "Method Not Allowed", 413: "Payl
 
 
 def respond(status: int, payload: Mapping[str, Any], request_id: str, now: float, *,
-            include_date: bool = False) -> Response:
+            include_date: bool = False, content_type: str = CONTENT_TYPE) -> Response:
     """The response; ``Date`` (which the SDKs use to correct clock skew) is added by the HTTP
     server (Werkzeug's and gunicorn's both send it), so the app adds it only when asked: two
-    ``Date`` headers would be joined into one the SDKs cannot parse."""
+    ``Date`` headers would be joined into one the SDKs cannot parse. DynamoDB answers in the
+    content type it was asked in (``application/json`` or ``application/x-amz-json-1.0``)."""
     body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     headers = [
-        ("Content-Type", CONTENT_TYPE),
+        ("Content-Type", content_type),
         ("Content-Length", str(len(body))),
         ("x-amzn-RequestId", request_id),
         ("x-amz-crc32", str(zlib.crc32(body) & 0xFFFFFFFF)),
@@ -97,30 +94,59 @@ def respond(status: int, payload: Mapping[str, Any], request_id: str, now: float
     return Response(status, body, headers)
 
 
+def _plain(status: int, body: bytes, request_id: str, content_type: str | None) -> Response:
+    headers = [("Content-Length", str(len(body))), ("x-amzn-RequestId", request_id),
+               ("x-amz-crc32", str(zlib.crc32(body) & 0xFFFFFFFF))]
+    if content_type:
+        headers.insert(0, ("Content-Type", content_type))
+    return Response(status, body, headers)
+
+
+def health(region: str, request_id: str, *, head: bool = False) -> Response:
+    """``GET /``: DynamoDB's health line, ``healthy: dynamodb.<region>.amazonaws.com `` (with its
+    trailing space; dynalite test/connection.js, recorded live)."""
+    body = f"healthy: dynamodb.{region}.amazonaws.com ".encode()
+    response = _plain(200, body, request_id, "text/plain")
+    return Response(200, b"", response.headers) if head else response
+
+
+def not_found(request_id: str) -> Response:
+    """A method other than POST/GET, or a body in a content type DynamoDB does not read."""
+    return _plain(404, NOT_FOUND_BODY, request_id, None)
+
+
 def error_payload(error: AwsError) -> dict[str, Any]:
     """``{"__type": "<namespace>#<Code>", "message": ...}`` with the error shape's other members
-    (the backend's ``CancellationReasons``, ``Item``); ``backend.errors.json_body`` spells it."""
+    (the backend's ``CancellationReasons``, ``Item``); ``backend.errors.json_body`` spells it. The
+    framing errors DynamoDB sends without a message (bad JSON, unknown target) are just
+    ``{"__type": ...}`` (dynalite test/connection.js, recorded live)."""
+    if not error.message and not getattr(error, "extra", None):
+        return {"__type": error.dynamodb_type}
     return json_body(error)
 
 
-def check_content_type(value: str | None) -> None:
-    media = (value or "").split(";", 1)[0].strip().lower()
-    if media not in ACCEPTED_CONTENT_TYPES:
-        shown = (value or "")[:80] or "none"
-        raise SerializationException(
-            f"Content-Type must be {CONTENT_TYPE} (got {shown})."
-        )
+def media_type(value: str | None) -> str:
+    return (value or "").split(";", 1)[0].strip().lower()
+
+
+def accepted_content_type(value: str | None) -> bool:
+    return media_type(value) in ACCEPTED_CONTENT_TYPES
+
+
+def answer_content_type(value: str | None) -> str:
+    """DynamoDB echoes ``application/json``; anything else is answered in JSON 1.0."""
+    return "application/json" if media_type(value) == "application/json" else CONTENT_TYPE
 
 
 def parse_target(value: str | None, known: frozenset[str]) -> str:
     """``DynamoDB_20120810.GetItem`` -> ``GetItem``; anything else is an unknown operation."""
     if not value:
-        raise UnknownOperationException("Missing X-Amz-Target header: expected DynamoDB_20120810.<Operation>.")
+        raise UnknownOperationException("")
     if "," in value:
         raise UnknownOperationException("X-Amz-Target must be sent exactly once.")
     prefix, _, operation = value.strip().partition(".")
     if prefix + "." != TARGET_PREFIX or not _OPERATION.fullmatch(operation) or operation not in known:
-        raise UnknownOperationException(f"Unknown operation: {value.strip()[:100]}")
+        raise UnknownOperationException("")
     return operation
 
 
@@ -135,7 +161,9 @@ def parse_body(raw: bytes) -> dict[str, Any]:
     except UnicodeDecodeError:
         raise SerializationException("The request body is not valid UTF-8.") from None
     except ValueError as exc:
-        raise SerializationException(f"The request body is not valid JSON: {exc}"[:300]) from None
+        if "duplicate member" in str(exc):
+            raise SerializationException(str(exc)[:300]) from None
+        raise SerializationException("") from None  # DynamoDB's answer carries no message
     except RecursionError:
         raise SerializationException("The request body nests too deeply.") from None
     if not isinstance(value, dict):

@@ -49,6 +49,12 @@ def create_pages_blueprint(assets: AssetStore, config: dict[str, Any]) -> Bluepr
     def static_assets(relative: str) -> Response:
         return serve(f"assets/{relative}")
 
+    @pages.get("/favicon.ico")
+    def favicon() -> Response:
+        """Browsers ask for /favicon.ico on pages that name no icon (the IdP's, a JSON error):
+        the app's icon, not a 404 on every load."""
+        return serve("assets/icon.svg", cache="public, max-age=86400")
+
     @pages.get("/config.json")
     def config_json() -> Response:
         response = jsonify(config)

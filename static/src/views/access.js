@@ -9,10 +9,28 @@
 import { describeError } from "../errors.js";
 import { clear, formatDateTime, h } from "./dom.js";
 
+/**
+ * IAM's refusal in plain words. AccessDeniedException messages name the deny type (IAM UG,
+ * "Troubleshoot access denied error messages"): no statement allowed the request (implicit), or
+ * a Deny statement matched (explicit).
+ */
+export function plainReason(message) {
+  if (/explicit deny/i.test(message)) {
+    return "Your role forbids this outright: a Deny rule matches it (for instance writing your Plan or Role).";
+  }
+  if (/no identity-based policy allows/i.test(message)) {
+    return "No rule of your role allows this request: it touches items that are not yours, attributes you may not see, or reads a whole table.";
+  }
+  if (/session policy/i.test(message)) return "The limits of this sign-in session do not allow it.";
+  return "IAM refused it before DynamoDB did anything.";
+}
+
 export function createAccessView({ root, config, photos, profiles, store }) {
   const facts = h("dl", { class: "facts wide", testid: "identity" });
   const rules = h("ul", { class: "rules", testid: "policy-rules" });
-  const otherSub = h("input", { type: "text", placeholder: "another user's ID", testid: "access-other-sub" });
+  const people = h("datalist", { id: "access-people" });
+  const otherSub = h("input", { type: "text", list: "access-people", placeholder: "someone you know (or their player ID)", testid: "access-other-sub" });
+  const refusals = h("ul", { class: "refusals", testid: "refusal-list" });
 
   function showIdentity(s) {
     const id = s.identity;
@@ -70,11 +88,22 @@ export function createAccessView({ root, config, photos, profiles, store }) {
     return h("div", { class: "attempt" }, h("div", {}, button, h("p", { class: "muted small" }, explanation)), result);
   }
 
+  function showRefusals(list) {
+    clear(refusals).append(...(list?.length ? list.map((r) => h("li", { testid: "refusal-row" },
+      h("strong", {}, `${r.operation} on ${r.table}${r.index ? ` (index ${r.index})` : ""}`),
+      ` · ${formatDateTime(r.at)}`,
+      h("p", { testid: "refusal-reason" }, plainReason(r.message)),
+      h("code", { class: "small" }, r.message)))
+      : [h("li", { class: "muted", testid: "refusal-none" }, "Nothing was refused in this session.")]));
+  }
+
   root.append(
     h("div", { class: "card" }, h("h2", {}, "Who you are to AWS"), facts),
+    h("div", { class: "card" }, h("h2", {}, "Refused in this session"),
+      h("p", { class: "muted small" }, "Every request of this page that IAM refused since you opened it, and why."), refusals),
     h("div", { class: "card" }, h("h2", {}, "What your role allows"), rules),
     h("div", { class: "card" }, h("h2", {}, "Try a forbidden request"),
-      h("label", { class: "inline" }, "Other user", otherSub),
+      h("label", { class: "inline" }, "Other user", otherSub, people),
       attempt("read-other", "Read their private photos",
         "A Query on someone else's partition key: dynamodb:LeadingKeys does not match your sub.",
         () => photos.tryReadOthers(otherSub.value.trim() || "someone-else")),
@@ -87,11 +116,13 @@ export function createAccessView({ root, config, photos, profiles, store }) {
   );
 
   store.watch(["identity", "assumeCount", "token"], showIdentity);
+  store.watch(["refusals"], (s) => showRefusals(s.refusals));
   store.watch(["token"], (s) => { if (s.token) showRules(s.token.sub); });
   return {
     show() {
-      const known = Object.keys(profiles.people());
-      if (!otherSub.value && known.length) otherSub.value = known[0];
+      const known = profiles.people();
+      clear(people).append(...Object.entries(known).map(([sub, name]) => h("option", { value: sub }, name || sub)));
+      if (!otherSub.value && Object.keys(known).length) otherSub.value = Object.keys(known)[0];
     },
   };
 }

@@ -238,3 +238,21 @@ def test_the_admin_tooling_plans_the_tables_this_module_creates() -> None:
     created = {t.physical_name(settings): (t.create_params(t.physical_name(settings)), t.ttl_attribute)
                for t in TABLES}
     assert planned == created
+
+
+def test_a_data_directory_from_before_an_index_was_added_gets_it_at_start(backend: BotoBackend, dynamodb: Any) -> None:
+    """Profiles and Sessions made without ByName/BySub (before issue 10) get them, with the items
+    they already hold, and a second start changes nothing."""
+    for logical in ("profiles", "sessions"):
+        old = TABLES_BY_LOGICAL[logical].create_params(TABLES_BY_LOGICAL[logical].logical.capitalize())
+        old.pop("GlobalSecondaryIndexes")
+        old["AttributeDefinitions"] = old["AttributeDefinitions"][:1]
+        backend.call("CreateTable", old)
+    dynamodb.put_item(TableName="Profiles", Item={"UserId": {"S": "u1"}, "DisplayName": {"S": "Al"},
+                                                  "NameBucket": {"S": "a"}, "NameKey": {"S": "al"}})
+    done = ensure_tables(backend, Settings())
+    assert {"added index Profiles.ByName", "added index Sessions.BySub"} <= set(done)
+    found = dynamodb.query(TableName="Profiles", IndexName="ByName", KeyConditionExpression="NameBucket = :b",
+                           ExpressionAttributeValues={":b": {"S": "a"}})["Items"]
+    assert [i["UserId"]["S"] for i in found] == ["u1"]
+    assert not [d for d in ensure_tables(backend, Settings()) if d.startswith("added index")]

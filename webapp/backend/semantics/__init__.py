@@ -7,7 +7,8 @@ Reference groups them, each citing the page it follows:
 * ``writes.py`` - conditional writes (PutItem, UpdateItem, DeleteItem, TransactWriteItems):
   conditions and legacy ``Expected`` evaluated here, never by moto;
 * ``reads.py`` - Query and Scan: ``Limit`` before filters, legacy ``QueryFilter``/``ScanFilter``
-  with ``ConditionalOperator``, ``Select: COUNT``, ``LastEvaluatedKey``, projections;
+  with ``ConditionalOperator``, ``Select: COUNT``, ``LastEvaluatedKey``; projections (GetItem and
+  BatchGetItem too); ``segments.py`` - parallel-scan segments;
 * ``conditions.py`` / ``values.py`` - the one condition evaluator and DynamoDB's value rules
   (types, order, numbers) both use;
 * ``tables.py`` - index ARNs in table descriptions, tags replaced by key;
@@ -49,6 +50,10 @@ class Semantics:
             response = writes.transact_write(self.storage, params, self.forward)
         elif operation in ("Query", "Scan"):
             response = reads.read(self.storage, operation, params, self.forward)
+        elif operation == "GetItem":
+            response = reads.get_item(params, self.forward)
+        elif operation == "BatchGetItem":
+            response = reads.batch_get_item(params, self.forward)
         elif operation == "TagResource":
             response = tables.tag_resource(params, self.forward)
         else:

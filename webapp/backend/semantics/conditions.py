@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from iam_policies.dynamodb import expressions as ex
+from webapp.backend.errors import DynamoDBValidationException
 from webapp.backend.semantics import values as v
 
 Item = Mapping[str, Any]
@@ -98,7 +99,15 @@ def from_legacy(conditions: Mapping[str, Any], operator: str | None, *, expected
     return Condition(tree, names, values)
 
 
+#: How many values each ComparisonOperator takes (API Reference, Condition); ``None``: one or more.
+_ARGUMENTS = {"NULL": 0, "NOT_NULL": 0, "BETWEEN": 2, "IN": None}
+
+
 def _legacy_one(operator: str, path: ex.PathOperand, operands: list[ex.ValueOperand]) -> ex.Condition:
+    wanted = _ARGUMENTS.get(operator, 1)
+    if (len(operands) != wanted) if wanted is not None else not operands:
+        raise DynamoDBValidationException("One or more parameter values were invalid: Invalid number of argument(s) for the "
+                              f"{operator} ComparisonOperator")
     if operator in _COMPARATORS:
         return ex.Compare(_COMPARATORS[operator], path, operands[0])
     if operator == "NULL":

@@ -23,9 +23,11 @@ from typing import Any
 
 from iam_policies.dynamodb import expressions as ex
 from iam_policies.errors import ValidationException
+from webapp.backend.errors import DynamoDBValidationException
 from webapp.backend.semantics import conditions
 from webapp.backend.semantics.conditions import resolve
 from webapp.backend.semantics.placeholders import without
+from webapp.backend.semantics.segments import segment_of
 from webapp.backend.semantics.values import kind
 from webapp.backend.semantics.writes import Storage
 
@@ -60,6 +62,8 @@ def read(storage: Storage, operation: str, params: Mapping[str, Any], forward: F
         keep = _filter_of(operation, params)
         projection = (ex.parse("ProjectionExpression", str(params["ProjectionExpression"])).paths
                       if "ProjectionExpression" in params else None)
+    except DynamoDBValidationException:
+        raise  # DynamoDB's own answer about the legacy parameters
     except (ValidationException, ValueError, KeyError, IndexError, TypeError):
         return forward(operation, params)  # the endpoint's checks or moto's report it
     names = dict(params.get("ExpressionAttributeNames") or {})
@@ -69,8 +73,11 @@ def read(storage: Storage, operation: str, params: Mapping[str, Any], forward: F
     request = without(params, _AFTER_READ, ("KeyConditionExpression",))
     if select in ("COUNT", "SPECIFIC_ATTRIBUTES"):
         request.pop("Select")
-    response = forward(operation, request)
+    segmented = operation == "Scan" and _segments(params) is not None
+    response = _segment_scan(storage, request, forward) if segmented else forward(operation, request)
     items = list(response.get("Items") or ())
+    if items and _fetches_from_table(storage, params, select, projection, keep):
+        items = _table_items(storage, params, items, whole=select == "ALL_ATTRIBUTES" or projection is not None)
     limit = params.get("Limit")
     if (isinstance(limit, int) and not isinstance(limit, bool) and len(items) == limit and items
             and "LastEvaluatedKey" not in response):
@@ -78,7 +85,8 @@ def read(storage: Storage, operation: str, params: Mapping[str, Any], forward: F
         if last:
             response["LastEvaluatedKey"] = last
     if keep is not None:
-        items = [item for item in items if keep(item)]
+        items = [item for item in items if keep(getattr(item, "full", item))]
+    items = [dict(item) if isinstance(item, _Filtered) else item for item in items]
     if projection is not None:
         items = [project(item, projection, names) for item in items]
     response["Count"] = len(items)
@@ -156,6 +164,81 @@ def _reversed(node: ex.Condition | None) -> bool:
     return isinstance(node, ex.Compare) and isinstance(node.left, ex.ValueOperand)
 
 
+def _segments(params: Mapping[str, Any]) -> tuple[int, int] | None:
+    segment, total = params.get("Segment"), params.get("TotalSegments")
+    if type(segment) is not int or type(total) is not int or not 0 <= segment < total or total < 2:
+        return None
+    return segment, total
+
+
+def _segment_scan(storage: Storage, request: Mapping[str, Any], forward: Forward) -> dict[str, Any]:
+    """One page of one segment (``segments.py``): the whole table (or index) read, the items of
+    the segment kept, then ``ExclusiveStartKey`` and ``Limit`` applied to them."""
+    segment, total = _segments(request) or (0, 1)
+    table = str(request.get("TableName"))
+    index = request.get("IndexName")
+    hash_name = ((storage.key_names(table, index) if isinstance(index, str) else None)
+                 or storage.key_names(table) or ("",))[0]
+    whole = {k: v for k, v in request.items() if k not in ("Segment", "TotalSegments", "Limit", "ExclusiveStartKey")}
+    items: list[Any] = []
+    while True:
+        page = forward("Scan", whole)
+        items += page.get("Items") or ()
+        if "LastEvaluatedKey" not in page:
+            break
+        whole = {**whole, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+    mine = [item for item in items if hash_name in item and segment_of(item[hash_name], total) == segment]
+    start = request.get("ExclusiveStartKey")
+    if isinstance(start, Mapping):
+        for position, item in enumerate(mine):
+            if all(item.get(name) == value for name, value in start.items()):
+                mine = mine[position + 1:]
+                break
+    limit = request.get("Limit")
+    response: dict[str, Any] = {}
+    if type(limit) is int and len(mine) > limit:
+        mine = mine[:limit]
+        response["LastEvaluatedKey"] = _last_key(storage, request, mine[-1])
+    response.update(Items=mine, Count=len(mine), ScannedCount=len(mine))
+    return response
+
+
+def _fetches_from_table(storage: Storage, params: Mapping[str, Any], select: Any, projection: Any,
+                        keep: Any) -> bool:
+    """A query of a local secondary index that does not project everything, asking for more than
+    it holds: "If any of the requested attributes are not projected into the local secondary
+    index, DynamoDB fetches each of these attributes from the base table" (Developer Guide, "Local
+    secondary indexes", Projected attributes; ``Select: ALL_ATTRIBUTES`` likewise, API Reference,
+    Query). moto answers with the index's projection only."""
+    index = params.get("IndexName")
+    if not isinstance(index, str):
+        return False
+    kind = storage.local_index_projection(str(params.get("TableName")), index)
+    if kind is None or kind == "ALL":
+        return False
+    return select == "ALL_ATTRIBUTES" or projection is not None or keep is not None
+
+
+def _table_items(storage: Storage, params: Mapping[str, Any], items: list[Any], *, whole: bool) -> list[Any]:
+    """The base table's items behind index entries: whole, or (for a filter only) the index
+    entry as returned with the table's attributes available to the filter alone."""
+    table = str(params.get("TableName"))
+    names = storage.key_names(table) or ()
+    out = []
+    for item in items:
+        full = storage.current_item(table, {name: item[name] for name in names if name in item})
+        out.append(full if full is not None and whole else _Filtered(item, full or item))
+    return out
+
+
+class _Filtered(dict[str, Any]):
+    """An index entry (what is returned) that filters read as the base table's item."""
+
+    def __init__(self, entry: Mapping[str, Any], full: Mapping[str, Any]) -> None:
+        super().__init__(entry)
+        self.full = full
+
+
 def _last_key(storage: Storage, params: Mapping[str, Any], item: Item) -> dict[str, Any]:
     table = str(params.get("TableName"))
     wanted = list(storage.key_names(table) or ())
@@ -215,3 +298,51 @@ def _pick(value: Any, tree: dict[Any, Any] | None) -> Any:
 
 
 __all__ = ["project", "read", "resolve"]
+
+
+# GetItem, BatchGetItem ---------------------------------------------------------------------------
+
+
+def _paths(request: Mapping[str, Any]) -> tuple[ex.Path, ...] | None:
+    text = request.get("ProjectionExpression")
+    if not isinstance(text, str):
+        return None
+    try:
+        return ex.parse("ProjectionExpression", text).paths
+    except ValidationException:
+        return None
+
+
+def get_item(params: Mapping[str, Any], forward: Forward) -> dict[str, Any]:
+    """GetItem with a projection applied here: moto keeps only one element of ``l[3], l[1]``."""
+    paths = _paths(params)
+    if paths is None:
+        return forward("GetItem", params)
+    names = dict(params.get("ExpressionAttributeNames") or {})
+    response = forward("GetItem", without(params, ("ProjectionExpression",), ()))
+    if isinstance(response.get("Item"), Mapping):
+        response["Item"] = project(response["Item"], paths, names)
+    return response
+
+
+def batch_get_item(params: Mapping[str, Any], forward: Forward) -> dict[str, Any]:
+    """BatchGetItem likewise, table by table."""
+    requests = params.get("RequestItems")
+    if not isinstance(requests, Mapping):
+        return forward("BatchGetItem", params)
+    projections: dict[str, tuple[tuple[ex.Path, ...], dict[str, str]]] = {}
+    bare: dict[str, Any] = {}
+    for table, request in requests.items():
+        paths = _paths(request) if isinstance(request, Mapping) else None
+        if paths is None:
+            bare[table] = request
+            continue
+        projections[table] = (paths, dict(request.get("ExpressionAttributeNames") or {}))
+        # the key attributes stay, so that each answer can be matched to its request
+        bare[table] = without(request, ("ProjectionExpression",), ())
+    response = forward("BatchGetItem", {**params, "RequestItems": bare})
+    for table, (paths, names) in projections.items():
+        found = (response.get("Responses") or {}).get(table)
+        if isinstance(found, list):
+            response["Responses"][table] = [project(item, paths, names) for item in found]
+    return response

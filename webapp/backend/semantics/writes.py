@@ -26,7 +26,7 @@ from typing import Any, Protocol
 
 from iam_policies.dynamodb import expressions as ex
 from iam_policies.errors import ValidationException
-from webapp.backend.errors import DynamoDBError
+from webapp.backend.errors import DynamoDBError, DynamoDBValidationException
 from webapp.backend.semantics import conditions
 from webapp.backend.semantics.placeholders import without
 
@@ -44,6 +44,9 @@ class Storage(Protocol):
 
     def current_item(self, table: str, key: Mapping[str, Any]) -> Item | None:
         """The stored item with this primary key, in wire form; ``None`` when absent."""
+
+    def local_index_projection(self, table: str, index: str) -> str | None:
+        """A local secondary index's ``ProjectionType``; ``None`` if ``index`` is no LSI of it."""
 
 
 class ConditionalCheckFailed(DynamoDBError):
@@ -94,6 +97,8 @@ def decide(storage: Storage, operation: str, params: Mapping[str, Any]) -> tuple
     for this layer to decide."""
     try:
         condition = condition_of(params)
+    except DynamoDBValidationException:
+        raise  # DynamoDB's own answer about the legacy parameters
     except (ValidationException, ValueError, KeyError, IndexError, TypeError):
         return None  # the endpoint's checks or moto's report it
     if condition is None:

@@ -68,8 +68,13 @@ def test_after_ten_minutes_the_token_starts_a_new_request(counting: LocalBackend
 def test_a_token_outside_1_to_36_characters_is_a_validation_error(
     counting: LocalBackend, token: str, constraint: str,
 ) -> None:
+    """The gateway validates every request before the backend sees it (webapp.dynamodb.validation)."""
+    from webapp.dynamodb.validation import validate
+
     with pytest.raises(DynamoDBError) as caught:
-        counting.call("TransactWriteItems", increment(token))
+        request = increment(token)
+        validate("TransactWriteItems", request)
+        counting.call("TransactWriteItems", request)
     assert (caught.value.code, caught.value.status) == ("ValidationException", 400)
     assert f"at 'clientRequestToken' failed to satisfy constraint: {constraint}" in caught.value.message
     assert counter(counting) == "0"

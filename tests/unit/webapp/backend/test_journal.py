@@ -181,8 +181,12 @@ def test_failed_calls_are_not_journaled(open_local: Callable[..., LocalBackend])
     size = backend.journal.path.stat().st_size
     with pytest.raises(DynamoDBError):
         backend.call("PutItem", {"TableName": TABLE})  # Item missing
-    with pytest.raises(DynamoDBError):
-        backend.call("TransactWriteItems", {"TransactItems": [], "ClientRequestToken": "x" * 40})
+    with pytest.raises(DynamoDBError):  # a cancelled transaction: its Put is not applied either
+        backend.call("TransactWriteItems", {"TransactItems": [
+            {"Put": {"TableName": TABLE, "Item": {"pk": {"S": "t"}}}},
+            {"ConditionCheck": {"TableName": TABLE, "Key": {"pk": {"S": "absent"}},
+                                "ConditionExpression": "attribute_exists(pk)"}},
+        ]})
     with pytest.raises(DynamoDBError):
         backend.call("BatchWriteItem", {"RequestItems": {TABLE: [
             {"PutRequest": {"Item": {"pk": {"S": "a"}}}}, {"PutRequest": {"Item": {"pk": {"N": "1"}}}},

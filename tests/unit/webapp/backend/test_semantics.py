@@ -14,7 +14,9 @@ from typing import Any
 import pytest
 
 from iam_policies.dynamodb import expressions as ex
+from webapp.backend.errors import DynamoDBValidationException
 from webapp.backend.semantics import conditions, reads, tables, values
+from webapp.backend.semantics.segments import number_bytes, segment_of
 from webapp.backend.semantics.writes import key_reads_as_values, legacy_updates, sets_first
 
 ITEM: dict[str, Any] = {
@@ -241,3 +243,46 @@ def test_index_descriptions_carry_their_arn() -> None:
                                                   "LocalSecondaryIndexes": [{"IndexName": "L"}]}})
     assert [i["IndexArn"] for i in described["Table"]["GlobalSecondaryIndexes"]] == [f"{arn}/index/G"]
     assert [i["IndexArn"] for i in described["Table"]["LocalSecondaryIndexes"]] == [f"{arn}/index/L"]
+
+
+@pytest.mark.parametrize("number, encoded", [
+    ("0", "80"), ("1", "c102"), ("10", "c10b"), ("123.45", "c202182e"), ("-1", "3e6466"), ("0.001", "bf0b"),
+])
+def test_numbers_hash_in_dynamodbs_encoding(number: str, encoded: str) -> None:
+    """The base-100 encoding dynalite reproduced from DynamoDB (``numToBuffer``), worked by hand:
+    ``1`` = exponent byte 0xC1, digit pair 01 + 1."""
+    assert number_bytes(number).hex() == encoded
+
+
+@pytest.mark.parametrize("key, total, segment", [
+    ({"S": "3635"}, 4096, 0), ({"S": "1668"}, 4096, 1), ({"S": "3435"}, 4096, 4),
+    ({"N": "251"}, 4096, 1), ({"N": "2388"}, 4096, 4095),
+])
+def test_segment_of_a_key(key: dict[str, str], total: int, segment: int) -> None:
+    """dynalite test/scan.js hash-segment cases, checked against live DynamoDB."""
+    assert segment_of(key, total) == segment
+
+
+def test_get_item_projects_every_list_element_asked_for() -> None:
+    """DG-PROJ: ``l[3], l[1]`` returns both elements, in list order (moto kept only one)."""
+    stored = {"p": {"S": "x"}, "l": {"L": [{"S": "0"}, {"S": "1"}, {"S": "2"}, {"S": "3"}]}}
+    sent: list[Any] = []
+
+    def forward(operation: str, params: Any) -> dict[str, Any]:
+        sent.append(params)
+        return {"Item": stored}
+
+    answer = reads.get_item({"TableName": "t", "Key": {"p": {"S": "x"}}, "ProjectionExpression": "l[3], l[1]"}, forward)
+    assert answer == {"Item": {"l": {"L": [{"S": "1"}, {"S": "3"}]}}}
+    assert "ProjectionExpression" not in sent[0]
+
+
+@pytest.mark.parametrize("operator, given", [("EQ", []), ("NULL", [{"S": "a"}]), ("BETWEEN", [{"N": "1"}]), ("IN", [])])
+def test_legacy_conditions_take_their_number_of_values(operator: str, given: list[Any]) -> None:
+    """API Reference, Condition: each ComparisonOperator's number of AttributeValueList
+    elements; another number is DynamoDB's ValidationException, never a crash."""
+    with pytest.raises(DynamoDBValidationException) as caught:
+        conditions.from_legacy({"x": {"ComparisonOperator": operator, "AttributeValueList": given}}, None,
+                               expected=False)
+    assert caught.value.message == ("One or more parameter values were invalid: Invalid number of argument(s) "
+                                    f"for the {operator} ComparisonOperator")

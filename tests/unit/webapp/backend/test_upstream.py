@@ -61,8 +61,16 @@ def outcome(backend: Any, operation: str, params: dict[str, Any]) -> dict[str, A
         body = backend.call(operation, json.loads(json.dumps(params)))
     except DynamoDBError as error:
         return {"error": error.body(), "status": error.status}
+    description = body.get("TableDescription", {})
     for volatile in VOLATILE:
-        body.get("TableDescription", {}).pop(volatile, None)
+        description.pop(volatile, None)
+    # moto's server (the upstream here) answers ACTIVE with empty index lists; the local backend
+    # answers as DynamoDB does (CREATING, no empty lists: webapp.backend.lifecycle)
+    if description.get("TableStatus") in ("ACTIVE", "CREATING"):
+        description["TableStatus"] = "CREATING"
+    for index in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
+        if description.get(index) == []:
+            del description[index]
     if "ReturnConsumedCapacity" not in params:
         # moto adds figures nobody asked for; DynamoDB (and the local backend) do not
         body.pop("ConsumedCapacity", None)

@@ -37,36 +37,36 @@ def error_of(body: bytes) -> tuple[str, str]:
 #: (rule, method, body, headers builder, status, code, message fragment)
 BAD_INPUT: list[tuple[str, str, bytes, Any, int, str, str]] = [
     ("malformed JSON", "POST", b'{"TableName": ', lambda e, b: signed_headers(e, b),
-     400, "SerializationException", "not valid JSON"),
+     400, "SerializationException", ""),  # DynamoDB's answer is a bare __type
     ("JSON that is not an object", "POST", b"[1, 2]", lambda e, b: signed_headers(e, b),
      400, "SerializationException", "where a JSON object was expected"),
     ("duplicate member smuggling a second key", "POST",
      b'{"TableName":"Notes","Key":{"owner":{"S":"alice-sub"}},"Key":{"owner":{"S":"bob-sub"}}}',
      lambda e, b: signed_headers(e, b), 400, "SerializationException", "duplicate member 'Key'"),
     ("NaN", "POST", b'{"Limit": NaN}', lambda e, b: signed_headers(e, b),
-     400, "SerializationException", "NaN is not a JSON number"),
+     400, "SerializationException", ""),
     ("not UTF-8", "POST", b'{"TableName": "\xff"}', lambda e, b: signed_headers(e, b),
      400, "SerializationException", "not valid UTF-8"),
     ("empty body", "POST", b"", lambda e, b: signed_headers(e, b),
-     400, "SerializationException", "body is empty"),
+     400, "SerializationException", ""),
     ("wrong content type", "POST", json.dumps(GET_ITEM).encode(),
-     lambda e, b: signed_headers(e, b, content_type="application/json"),
-     400, "SerializationException", "Content-Type must be application/x-amz-json-1.0"),
+     lambda e, b: signed_headers(e, b, content_type="application/x-amz-json-1.1"),
+     404, "", ""),
     ("no target", "POST", json.dumps(GET_ITEM).encode(),
      lambda e, b: {k: v for k, v in signed_headers(e, b).items() if k != "X-Amz-Target"},
-     400, "UnknownOperationException", "Missing X-Amz-Target"),
+     400, "UnknownOperationException", ""),
     ("unknown operation", "POST", json.dumps(GET_ITEM).encode(),
      lambda e, b: signed_headers(e, b, target="DynamoDB_20120810.DropEverything"),
-     400, "UnknownOperationException", "Unknown operation: DynamoDB_20120810.DropEverything"),
+     400, "UnknownOperationException", ""),
     ("another service's target", "POST", json.dumps(GET_ITEM).encode(),
      lambda e, b: signed_headers(e, b, target="DynamoDBStreams_20120810.GetRecords"),
-     400, "UnknownOperationException", "Unknown operation"),
+     400, "UnknownOperationException", ""),
     ("no Authorization", "POST", json.dumps(GET_ITEM).encode(),
      lambda e, b: {k: v for k, v in signed_headers(e, b).items() if k != "Authorization"},
      400, "MissingAuthenticationTokenException", "Request is missing Authentication Token"),
     ("PUT", "PUT", json.dumps(GET_ITEM).encode(), lambda e, b: signed_headers(e, b),
-     405, "UnknownOperationException", "DynamoDB takes POST /"),
-    ("DELETE", "DELETE", b"", lambda e, b: {}, 405, "UnknownOperationException", "DynamoDB takes POST /"),
+     404, "", ""),
+    ("DELETE", "DELETE", b"", lambda e, b: {}, 404, "", ""),
 ]
 
 
@@ -76,6 +76,10 @@ def test_bad_input(rule: str, method: str, body: bytes, build: Any, status: int,
                    fragment: str, endpoint: Endpoint) -> None:
     got_status, headers, got = endpoint.raw(method, body, build(endpoint, body))
     assert got_status == status
+    if status == 404:  # not routed: DynamoDB's bare answer (dynalite test/connection.js, recorded live)
+        assert got == b"<UnknownOperationException/>\n" and headers["x-amzn-requestid"]
+        assert endpoint.backend.calls == []
+        return
     assert error_of(got) == (code, error_of(got)[1]) and fragment in error_of(got)[1]
     assert headers["content-type"] == JSON10 and headers["x-amzn-requestid"]
     assert endpoint.backend.calls == []

@@ -1,0 +1,137 @@
+"""Table status as DynamoDB reports it: CREATING, UPDATING and DELETING phases, a ``TableId``,
+and ListTables in name order.
+
+moto creates a table ``ACTIVE`` at once, without a ``TableId``, lists tables in creation order
+and pages them by position. DynamoDB (API Reference "CreateTable", "DescribeTable",
+"DeleteTable", "ListTables"):
+
+* CreateTable answers ``TableStatus: CREATING`` with a ``TableId`` (a UUID that stays the
+  table's for its life); DescribeTable says ``ACTIVE`` once the table is ready.
+* UpdateTable answers ``UPDATING``; DeleteTable answers ``DELETING``.
+* DeleteTable or UpdateTable of a table still CREATING or UPDATING is refused with
+  ``ResourceInUseException`` ("Attempt to change a resource which is still in use: Table is being
+  created: <name>", dynalite test/deleteTable.js, recorded live).
+* ListTables returns names in ascending order; ``ExclusiveStartTableName`` need not name an
+  existing table (names sorting after it follow); ``LastEvaluatedTableName`` is set when more
+  names follow the page (dynalite test/listTables.js).
+* DeleteTable and UpdateTable of a missing table: "Requested resource not found: Table: <name>
+  not found" (as DescribeTable says it; dynalite test/deleteTable.js).
+* Index lists are left out of a description when the table has no such index.
+
+The phase lasts ``Settings.table_status_seconds`` (0 by default, so the next DescribeTable says
+ACTIVE and SDK waiters return at once). The ``TableId`` is derived from the table's ARN and
+creation time, both restored from the journal, so it survives restarts without being stored.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import UTC
+from typing import Any
+
+from webapp.backend.errors import DynamoDBResourceNotFoundException, ResourceInUseException
+
+_NAMESPACE = uuid.UUID("5c0b5c55-2b3e-4d8e-9a8e-6b1f0d0f7a11")
+#: ListTables' default and largest page (API Reference "ListTables", Limit: 1-100).
+LIST_LIMIT = 100
+
+
+class Lifecycle:
+    """Status phases over a moto backend's tables; the caller serialises calls."""
+
+    def __init__(self, models: Any, phase_seconds: float = 0.0) -> None:
+        self.models = models
+        self.phase_seconds = phase_seconds
+        self._updating: dict[str, float] = {}
+        #: Creation time of the table a DeleteTable is removing (its TableId outlives it in the answer).
+        self._deleting: dict[str, float] = {}
+
+    def status(self, name: str, now: float) -> str:
+        table = self.models.tables.get(name)
+        if table is None:
+            return "ACTIVE"
+        if now < _created(table) + self.phase_seconds:
+            return "CREATING"
+        if now < self._updating.get(name, 0.0):
+            return "UPDATING"
+        return "ACTIVE"
+
+    def before(self, operation: str, params: Mapping[str, Any], now: float) -> dict[str, Any] | None:
+        """Refuse changes to a table in a phase; answer ListTables. ``None``: call the engine."""
+        if operation == "ListTables":
+            return self.list_tables(params)
+        if operation in ("DeleteTable", "UpdateTable"):
+            name = self._name(params)
+            if name is not None and name not in self.models.tables:
+                raise DynamoDBResourceNotFoundException(f"Requested resource not found: Table: {name} not found")
+            if name is not None:
+                if operation == "DeleteTable":
+                    self._deleting = {name: _created(self.models.tables[name])}
+                status = self.status(name, now)
+                if status != "ACTIVE":
+                    being = "created" if status == "CREATING" else "updated"
+                    raise ResourceInUseException(
+                        f"Attempt to change a resource which is still in use: Table is being {being}: {name}")
+        return None
+
+    def after(self, operation: str, params: Mapping[str, Any], response: dict[str, Any],
+              now: float) -> dict[str, Any]:
+        key = {"CreateTable": "TableDescription", "UpdateTable": "TableDescription",
+               "DeleteTable": "TableDescription", "DescribeTable": "Table"}.get(operation)
+        if key is None or not isinstance(response.get(key), dict):
+            return response
+        description = response[key]
+        name = description.get("TableName")
+        if operation == "UpdateTable" and self.phase_seconds > 0 and isinstance(name, str):
+            self._updating[name] = now + self.phase_seconds
+        if operation == "DeleteTable":
+            self._updating.pop(name, None)
+            description["TableStatus"] = "DELETING"
+        elif operation == "CreateTable":
+            description["TableStatus"] = "CREATING"
+        elif operation == "UpdateTable":
+            description["TableStatus"] = "UPDATING"
+        elif isinstance(name, str):
+            description["TableStatus"] = self.status(name, now)
+        table = self.models.tables.get(name) if isinstance(name, str) else None
+        arn = description.get("TableArn")
+        created = _created(table) if table is not None else self._deleting.get(str(name))
+        if isinstance(arn, str) and "TableId" not in description and created is not None:
+            description["TableId"] = table_id(arn, created)
+        for index in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
+            if description.get(index) == []:
+                del description[index]
+        return response
+
+    def list_tables(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        names = sorted(self.models.tables)
+        start = params.get("ExclusiveStartTableName")
+        if isinstance(start, str):
+            names = [name for name in names if name > start]
+        limit = params.get("Limit") or LIST_LIMIT
+        page = names[:limit]
+        answer: dict[str, Any] = {"TableNames": page}
+        if len(names) > limit:
+            answer["LastEvaluatedTableName"] = page[-1]
+        return answer
+
+    @staticmethod
+    def _name(params: Mapping[str, Any]) -> str | None:
+        name = params.get("TableName")
+        if isinstance(name, str) and name.startswith("arn:"):
+            return name.rsplit("/", 1)[-1]
+        return name if isinstance(name, str) else None
+
+
+def _created(table: Any) -> float:
+    created = getattr(table, "created_at", None)
+    if created is None:
+        return 0.0
+    return float(created.replace(tzinfo=UTC).timestamp()) if created.tzinfo is None else float(created.timestamp())
+
+
+def table_id(arn: str, created: float) -> str:
+    """A stable UUID for one table's life: its ARN and creation time (recreating the table under
+    the same name gives a new id, as in DynamoDB)."""
+    return str(uuid.uuid5(_NAMESPACE, f"{arn}@{float(created):.6f}"))
