@@ -83,8 +83,7 @@ ROWS = [
         {"TableName": "{hash_table}", "KeyConditions": {"a": {"ComparisonOperator": "EQ",
                                                              "AttributeValueList": [{"S": "x"}]}},
          "FilterExpression": "b = :b", "ExpressionAttributeValues": {":b": {"S": "b"}}}, 200, None, None,
-        "dg-errors: Legacy conditional parameters; issue 13 (accepted by DynamoDB)",
-        gap="moto refuses legacy KeyConditions beside FilterExpression (ddb-semantics' part of issue 13)"),
+        "dg-errors: Legacy conditional parameters; issue 13 (accepted by DynamoDB)"),
 ]
 
 
