@@ -144,8 +144,9 @@ def ensure_tables(backend: _Backend, settings: Settings) -> list[str]:
     done: list[str] = []
     for table in TABLES:
         name = table.physical_name(settings)
-        if _backend_has_table(backend, name):
-            pass
+        described = _backend_description(backend, name)
+        if described is not None:
+            done += _add_missing_indexes(backend, table, name, described)
         else:
             try:
                 backend.call("CreateTable", table.create_params(name))
@@ -160,14 +161,34 @@ def ensure_tables(backend: _Backend, settings: Settings) -> list[str]:
     return done
 
 
-def _backend_has_table(backend: _Backend, name: str) -> bool:
+def _backend_description(backend: _Backend, name: str) -> dict[str, Any] | None:
     try:
-        backend.call("DescribeTable", {"TableName": name})
+        return dict(backend.call("DescribeTable", {"TableName": name})["Table"])
     except AwsError as error:
         if error.code == "ResourceNotFoundException":
-            return False
+            return None
         raise
-    return True
+
+
+def _add_missing_indexes(backend: _Backend, table: Table, name: str, described: dict[str, Any]) -> list[str]:
+    """A data directory made before a GSI was added to the data model (the player directory's
+    ``ByName``, the session list's ``BySub``) gets it at start: one ``UpdateTable`` per index, as
+    DynamoDB allows (API Reference, UpdateTable, ``GlobalSecondaryIndexUpdates``); DynamoDB fills
+    it from the existing items. LSIs cannot be added after creation and are left alone."""
+    have = {i["IndexName"] for i in described.get("GlobalSecondaryIndexes") or []}
+    done = []
+    for index in table.indexes:
+        if index.type != "GSI" or index.name in have:
+            continue
+        keys = [k for k in (index.partition_key, index.sort_key) if k]
+        backend.call("UpdateTable", {
+            "TableName": name,
+            "AttributeDefinitions": [{"AttributeName": k, "AttributeType": table.attribute_types.get(k, "S")}
+                                     for k in keys],
+            "GlobalSecondaryIndexUpdates": [{"Create": _index_params(index)}],
+        })
+        done.append(f"added index {name}.{index.name}")
+    return done
 
 
 def _backend_ttl_enabled(backend: _Backend, name: str) -> bool:

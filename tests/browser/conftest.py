@@ -86,6 +86,15 @@ class App:
         expect(page.locator("body[data-ready=true]")).to_have_count(1)
 
     @staticmethod
+    def end_session_on_host(page: Page) -> None:
+        """End the page's session at the host without the page's Sign out button (as an expiry,
+        another machine or "sign out everywhere" elsewhere would): no tab of this browser hears
+        of it until it next asks the host."""
+        status = page.evaluate("""fetch('/auth/token').then((r) => r.json()).then((t) => fetch('/auth/logout',
+            {method: 'POST', headers: {'X-CSRF-Token': t.csrfToken}})).then((r) => r.status)""")
+        assert status == 204
+
+    @staticmethod
     def sub(page: Page) -> str:
         return str(page.evaluate("fetch('/auth/token').then(r => r.json()).then(t => t.sub)"))
 

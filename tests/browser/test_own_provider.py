@@ -33,6 +33,17 @@ def provider() -> Iterator[str]:
         yield f"http://localhost:{server.server_port}"
 
 
+def start_with(stack: RunningStack, provider: str) -> None:
+    """Start the stack with only the four variables docs/deploy.md names."""
+    stack._extra_env.update({
+        "WEBAPP_ISSUER": provider,
+        "WEBAPP_OIDC_METADATA_URL": f"{provider}/.well-known/openid-configuration",
+        "WEBAPP_CLIENT_ID": CLIENT_ID,
+        "WEBAPP_OIDC_CLIENT_SECRET": "not-checked-by-the-mock",
+    })
+    stack.start()
+
+
 def sign_in_at_the_mock(app: App, sub: str) -> Page:
     page = app.context().new_page()
     page.goto(app.stack.host_url + "/")
@@ -46,13 +57,7 @@ def sign_in_at_the_mock(app: App, sub: str) -> Page:
 def test_sign_in_with_a_local_third_party_provider_end_to_end(
     browser: Browser, fresh_stack: RunningStack, provider: str, image_file: Callable[..., Path],
 ) -> None:
-    fresh_stack._extra_env.update({
-        "WEBAPP_ISSUER": provider,
-        "WEBAPP_OIDC_METADATA_URL": f"{provider}/.well-known/openid-configuration",
-        "WEBAPP_CLIENT_ID": CLIENT_ID,
-        "WEBAPP_OIDC_CLIENT_SECRET": "not-checked-by-the-mock",
-    })
-    fresh_stack.start()
+    start_with(fresh_stack, provider)
     banner = fresh_stack.log()
     assert f"Sign in with:  {provider}" in banner and "local stack only" in banner
     assert "Sign in as:" not in banner  # the dev users do not apply
@@ -92,13 +97,7 @@ def test_sign_in_with_a_local_third_party_provider_end_to_end(
 def test_a_provider_aws_does_not_trust_is_reported_as_a_misconfiguration_not_an_expired_session(
     browser: Browser, fresh_stack: RunningStack, provider: str,
 ) -> None:
-    fresh_stack._extra_env.update({
-        "WEBAPP_ISSUER": provider,
-        "WEBAPP_OIDC_METADATA_URL": f"{provider}/.well-known/openid-configuration",
-        "WEBAPP_CLIENT_ID": CLIENT_ID,
-        "WEBAPP_OIDC_CLIENT_SECRET": "not-checked-by-the-mock",
-    })
-    fresh_stack.start()
+    start_with(fresh_stack, provider)
     app = App(browser, fresh_stack)
     try:
         page = sign_in_at_the_mock(app, "dana@example.com")

@@ -34,3 +34,29 @@ def test_throttled_attempts_and_retries_are_counted_and_shown(browser: Browser, 
         expect(page.get_by_test_id("stat-throttled")).to_contain_text(f"{len(throttled)} throttled")
     finally:
         app.close()
+
+
+def test_writes_to_a_table_at_its_capacity_get_through_with_adaptive_retry(
+    browser: Browser, fresh_stack: RunningStack, image_file, unique: str,  # type: ignore[no-untyped-def]
+) -> None:
+    """Issue 10: under ``Photos=1:1`` four of six quick adds used to fail. The SDK's adaptive retry
+    mode retries with backoff and slows the page's own request rate, so all six get through."""
+    fresh_stack._extra_env["WEBAPP_THROTTLE"] = "Photos=1:1"
+    fresh_stack.start()
+    app = App(browser, fresh_stack)
+    try:
+        page = app.sign_in("alice")
+        outcomes = []
+        for n in range(6):
+            page.get_by_test_id("photo-file").set_input_files(str(image_file(seed=n)))
+            page.get_by_test_id("photo-title").fill(f"{unique} {n}")
+            page.get_by_test_id("photo-tags").fill(unique)
+            page.get_by_test_id("photo-add").click()
+            expect(page.get_by_test_id("photo-add")).to_be_enabled(timeout=90_000)
+            outcomes.append(page.get_by_test_id("add-status").inner_text())
+        assert all(o.startswith("Added") for o in outcomes), outcomes
+        expect(page.get_by_test_id("banner")).to_be_hidden()
+        assert int(page.get_by_test_id("stat-throttled").get_attribute("data-count") or "0") > 0, \
+            "the stack never throttled: the test proves nothing"
+    finally:
+        app.close()

@@ -192,3 +192,21 @@ def test_seeding_again_keeps_what_the_user_edited(backend: BotoBackend, dynamodb
     bob = dynamodb.get_item(TableName="Profiles", Key={"UserId": {"S": "sub-bob"}})["Item"]
     assert (bob["DisplayName"]["S"], bob["Plan"]["S"], bob["Role"]["S"]) == ("Bobby", "free", "member")
     assert dynamodb.scan(TableName="Profiles")["Count"] == 3
+
+
+def test_a_data_directory_from_before_an_index_was_added_gets_it_at_start(backend: BotoBackend, dynamodb: Any) -> None:
+    """Profiles and Sessions made without ByName/BySub (before issue 10) get them, with the items
+    they already hold, and a second start changes nothing."""
+    for logical in ("profiles", "sessions"):
+        old = TABLES_BY_LOGICAL[logical].create_params(TABLES_BY_LOGICAL[logical].logical.capitalize())
+        old.pop("GlobalSecondaryIndexes")
+        old["AttributeDefinitions"] = old["AttributeDefinitions"][:1]
+        backend.call("CreateTable", old)
+    dynamodb.put_item(TableName="Profiles", Item={"UserId": {"S": "u1"}, "DisplayName": {"S": "Al"},
+                                                  "NameBucket": {"S": "a"}, "NameKey": {"S": "al"}})
+    done = ensure_tables(backend, Settings())
+    assert {"added index Profiles.ByName", "added index Sessions.BySub"} <= set(done)
+    found = dynamodb.query(TableName="Profiles", IndexName="ByName", KeyConditionExpression="NameBucket = :b",
+                           ExpressionAttributeValues={":b": {"S": "a"}})["Items"]
+    assert [i["UserId"]["S"] for i in found] == ["u1"]
+    assert not [d for d in ensure_tables(backend, Settings()) if d.startswith("added index")]

@@ -12,7 +12,7 @@ Reference groups them, each citing the page it follows:
 * ``conditions.py`` / ``values.py`` - the one condition evaluator and DynamoDB's value rules
   (types, order, numbers) both use;
 * ``tables.py`` - index ARNs in table descriptions, tags replaced by key;
-* numbers leave the stack in DynamoDB's canonical form (``values.normalize_number``).
+* numbers enter moto and leave the stack in DynamoDB's canonical form (``values.normalize_number``).
 
 Everything else goes to moto unchanged (``forward``).
 """
@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from webapp.backend.semantics import reads, tables, writes
-from webapp.backend.semantics.values import normalize_item
+from webapp.backend.semantics.values import canonical_request, normalize_item
 from webapp.backend.semantics.writes import Storage
 
 Forward = Callable[[str, Mapping[str, Any]], dict[str, Any]]
@@ -42,6 +42,7 @@ class Semantics:
         self.forward = forward
 
     def call(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        params = canonical_request(params)
         if operation == "UpdateItem":
             response = writes.update_item(self.storage, params, self.forward)
         elif operation in _CONDITIONAL_WRITES:
@@ -51,6 +52,7 @@ class Semantics:
         elif operation in ("Query", "Scan"):
             response = reads.read(self.storage, operation, params, self.forward)
         elif operation == "GetItem":
+            writes.check_key(self.storage, params)
             response = reads.get_item(params, self.forward)
         elif operation == "BatchGetItem":
             response = reads.batch_get_item(params, self.forward)

@@ -163,6 +163,34 @@ def normalize_number(text: str) -> str:
     return out
 
 
+def canonical_request(value: Any) -> Any:
+    """A request with every number value (``{"N": ...}``, ``{"NS": [...]}``, at any depth) in
+    canonical form, so that moto stores, keys and computes on DynamoDB's numbers (``01`` and
+    ``1`` are one key; ``1e2 + 1`` is ``101``, where moto's arithmetic crashed on the exponent).
+    A value outside DynamoDB's range is left for validation to refuse."""
+    if isinstance(value, list):
+        return [canonical_request(element) for element in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        if isinstance(value.get("N"), str):
+            return {"N": _in_range(value["N"])}
+        if isinstance(value.get("NS"), list) and all(isinstance(x, str) for x in value["NS"]):
+            return {"NS": [_in_range(x) for x in value["NS"]]}
+    return {name: canonical_request(inner) for name, inner in value.items()}
+
+
+def _in_range(text: str) -> str:
+    found = number(text)
+    if found is None or not found.is_finite():
+        return text
+    if not found.is_zero():
+        digits = len(found.normalize(_EXACT).as_tuple().digits)
+        if digits > 38 or not -130 <= found.adjusted() <= 125:
+            return text
+    return normalize_number(text)
+
+
 def normalize(value: Any) -> Any:
     """``value`` with every number (``N``, ``NS``, nested in ``L``/``M``) in canonical form."""
     k = kind(value)

@@ -286,3 +286,14 @@ def test_legacy_conditions_take_their_number_of_values(operator: str, given: lis
                                expected=False)
     assert caught.value.message == ("One or more parameter values were invalid: Invalid number of argument(s) "
                                     f"for the {operator} ComparisonOperator")
+
+
+def test_requests_reach_moto_with_canonical_numbers() -> None:
+    """API-AV: a number is its value (``01`` and ``1.00`` name one key); only attribute values
+    change - a map attribute *named* ``N`` stays as it is; out-of-range numbers are left for
+    validation."""
+    request = {"Key": {"p": {"N": "01"}}, "ExpressionAttributeValues": {":v": {"N": "1e2"}, ":s": {"NS": ["1.0", "02"]}},
+               "Item": {"m": {"M": {"N": {"S": "x"}}}, "big": {"N": "1e200"}}}
+    assert values.canonical_request(request) == {
+        "Key": {"p": {"N": "1"}}, "ExpressionAttributeValues": {":v": {"N": "100"}, ":s": {"NS": ["1", "2"]}},
+        "Item": {"m": {"M": {"N": {"S": "x"}}}, "big": {"N": "1e200"}}}
