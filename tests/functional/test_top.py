@@ -67,7 +67,7 @@ def watched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningS
 
 def top(stack: RunningStack, *args: str, credentials: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {"PATH": "/usr/bin:/bin", "AWS_SHARED_CREDENTIALS_FILE": str(credentials or stack.data_dir / "admin-credentials"),
-           "AWS_CONFIG_FILE": "/nonexistent"}
+           "AWS_CONFIG_FILE": "/nonexistent", "AWS_EC2_METADATA_DISABLED": "true"}
     return subprocess.run([sys.executable, "-m", "webapp", "top", "--endpoint-url", stack.dynamodb_url, *args],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
 
@@ -141,8 +141,8 @@ def test_a_web_user_gets_access_denied_and_no_figures(watched: tuple[RunningStac
 def test_unsigned_and_missing_credentials_fail_in_one_line(watched: tuple[RunningStack, dict[str, Counter[str]]],
                                                            tmp_path: Path) -> None:
     stack, _ = watched
-    out = top(stack, "--once", credentials=tmp_path / "missing")
-    assert out.returncode == 2 and out.stderr.startswith("error: no AWS credentials found")
+    out = top(stack, "--once", "--data-dir", str(tmp_path), credentials=tmp_path / "missing")
+    assert out.returncode == 1 and out.stderr.startswith("error: no AWS credentials found")
     assert "Traceback" not in out.stderr
     import urllib.error
     import urllib.request
@@ -153,3 +153,18 @@ def test_unsigned_and_missing_credentials_fail_in_one_line(watched: tuple[Runnin
         urllib.request.urlopen(request, timeout=10)
     body = json.loads(refused.value.read())
     assert refused.value.code in (400, 403) and "hot" not in json.dumps(body) and "tables" not in body
+
+
+def test_without_credentials_it_finds_the_running_stack(watched: tuple[RunningStack, dict[str, Counter[str]]],
+                                                        tmp_path: Path) -> None:
+    """As the other admin commands do (iam_policies.local_stack): stack.json names the endpoint
+    and the admin profile, and the command says on standard error that it used them."""
+    stack, counts = watched
+    env = {"PATH": "/usr/bin:/bin", "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none"),
+           "AWS_CONFIG_FILE": str(tmp_path / "none"), "AWS_EC2_METADATA_DISABLED": "true"}
+    out = subprocess.run([sys.executable, "-m", "webapp", "top", "--once", "--format", "json",
+                          "--data-dir", str(stack.data_dir)], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "using the local stack" in out.stderr
+    assert _hot(json.loads(out.stdout), TABLE)[0]["throttles"] == counts["throttled"][HOT]

@@ -5,8 +5,11 @@ with SigV4 by the usual credential chain; only a principal allowed
 ``dynamodb:DescribeContributorInsights``, i.e. the admin, may read it) and draws it with ``rich``
 every ``--interval`` seconds until Ctrl-C, or once with ``--once``.
 
-Exit codes: 0 shown; 1 the stack answered with an error (e.g. AccessDeniedException); 2 no stack
-at the URL, no credentials, or bad options; 130 stopped by Ctrl-C before the first view.
+Credentials: boto3's chain when it finds some, else the running local stack's admin profile, found
+by its ``stack.json`` (``iam_policies.local_stack``, as ``python -m webapp tables`` does).
+
+Exit codes (those of every ``python -m webapp`` command): 0 shown; 1 not shown (no stack at the
+URL, no credentials, or the stack refused, e.g. AccessDeniedException); 2 bad options.
 """
 
 from __future__ import annotations
@@ -17,29 +20,33 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from pathlib import Path
 from typing import Any
 
 from webapp.dynamodb.watch import WATCH_PATH
 
-DEFAULT_ENDPOINT = "http://localhost:8002"
 SPARKS = "▁▂▃▄▅▆▇█"
-LOCAL_HINT = ("for the local stack: AWS_SHARED_CREDENTIALS_FILE=data/admin-credentials "
-              "(./dev serve prints it)")
+NOT_AWS = ("top reads the local stack's capacity watch; against AWS it would read CloudWatch, which "
+           "it does not yet: pass --endpoint-url of the local stack's DynamoDB (e.g. http://localhost:8002)")
 
 
 class TopError(Exception):
     """One line for the user, and the exit code."""
 
-    def __init__(self, message: str, code: int) -> None:
+    def __init__(self, message: str, code: int = 1) -> None:
         super().__init__(message)
         self.code = code
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.epilog = "exit codes: 0 shown, 1 the stack refused (e.g. AccessDenied), 2 no stack or no credentials"
-    parser.add_argument("--endpoint-url", metavar="URL", default=DEFAULT_ENDPOINT,
-                        help=f"the local stack's DynamoDB endpoint (default {DEFAULT_ENDPOINT}); "
-                             "reading CloudWatch on AWS is not supported yet")
+    parser.epilog = ("exit codes: 0 shown, 1 not shown (no stack, no credentials, or refused, e.g. "
+                     "AccessDenied), 2 bad options")
+    parser.add_argument("--endpoint-url", metavar="URL",
+                        help="the local stack's DynamoDB endpoint, e.g. http://localhost:8002 (default: the "
+                             "running stack of --data-dir); reading CloudWatch on AWS is not supported yet")
+    parser.add_argument("--data-dir", type=Path, metavar="DIR",
+                        help="data directory of the running local stack, used when boto3 finds no "
+                             "credentials (default: WEBAPP_DATA_DIR or ./data)")
     parser.add_argument("--region", help="region to sign for (default: the profile's, else us-east-1)")
     parser.add_argument("--interval", type=_interval, default=2.0, metavar="S",
                         help="seconds between refreshes (default 2)")
@@ -55,7 +62,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        signer = _signer(args.region)
+        signer = _signer(args)
         if args.once:
             _show(fetch(args.endpoint_url, signer, top=args.top, show_keys=args.show_keys), args)
             return 0
@@ -82,14 +89,26 @@ class Signer:
         return dict(request.headers.items())
 
 
-def _signer(region: str | None) -> Signer:
+def _signer(args: argparse.Namespace) -> Signer:
+    """Credentials and endpoint as the admin commands find them; sets ``args.endpoint_url``."""
     import boto3  # type: ignore[import-untyped]
+    from botocore.credentials import Credentials  # type: ignore[import-untyped]
 
-    session = boto3.Session(region_name=region)
-    credentials = session.get_credentials()
-    if credentials is None:
-        raise TopError(f"no AWS credentials found; {LOCAL_HINT}", 2)
-    return Signer(credentials.get_frozen_credentials(), session.region_name or "us-east-1")
+    from iam_policies.local_stack import StackNotFound, default_data_dir, resolve_target
+
+    try:
+        target = resolve_target("dynamodb", args.endpoint_url, args.region, args.data_dir or default_data_dir())
+    except StackNotFound as error:
+        raise TopError(str(error)) from None
+    if target.endpoint_url is None:
+        raise TopError(NOT_AWS)
+    if target.note:
+        print(target.note, file=sys.stderr)
+    args.endpoint_url = target.endpoint_url
+    if target.keys is not None:
+        return Signer(Credentials(*target.keys), target.region or "us-east-1")
+    session = boto3.Session(region_name=args.region)
+    return Signer(session.get_credentials().get_frozen_credentials(), session.region_name or "us-east-1")
 
 
 def fetch(endpoint: str, signer: Signer, *, top: int, show_keys: bool) -> dict[str, Any]:
@@ -106,14 +125,14 @@ def fetch(endpoint: str, signer: Signer, *, top: int, show_keys: bool) -> dict[s
             payload = json.loads(raw)
         except ValueError:
             raise TopError(f"{url} answered HTTP {error.code}: is this the local stack's DynamoDB "
-                           "endpoint (port P+2)?", 2) from None
+                           "endpoint (port P+2)?") from None
         code = str(payload.get("__type", "")).rsplit("#", 1)[-1]
         message = payload.get("Message") or payload.get("message") or ""
-        raise TopError(f"{code}: {message}", 1) from None
+        raise TopError(f"{code}: {message}") from None
     except (urllib.error.URLError, OSError, ValueError) as error:
         reason = getattr(error, "reason", error)
         raise TopError(f"no local stack at {endpoint} ({reason}); start one with ./dev serve "
-                       "or pass --endpoint-url", 2) from None
+                       "or pass --endpoint-url") from None
 
 
 # Showing -----------------------------------------------------------------------------------------

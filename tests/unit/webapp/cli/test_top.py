@@ -1,9 +1,11 @@
-"""``python -m webapp top`` without a stack: one line and the documented exit code, never a traceback;
+"""``python -m webapp top`` without a stack: one line and exit code 1 (README: ``python -m webapp``
+commands exit 1 when they cannot do what was asked), never a traceback;
 and the sparkline's scale."""
 
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import pytest
 
@@ -20,10 +22,10 @@ def closed_port() -> int:
 
 @pytest.mark.parametrize(("env", "expected"), [
     ({"AWS_ACCESS_KEY_ID": "AKIDEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret"}, "error: no local stack at "),
-    ({}, "error: no AWS credentials found; for the local stack: AWS_SHARED_CREDENTIALS_FILE="),
+    ({}, "error: no AWS credentials found for http://127.0.0.1:"),
 ])
-def test_failures_are_one_line_with_exit_code_2(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-                                                tmp_path: object, env: dict[str, str], expected: str) -> None:
+def test_failures_are_one_line_with_exit_code_1(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                                tmp_path: Path, env: dict[str, str], expected: str) -> None:
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/credentials")
@@ -31,9 +33,10 @@ def test_failures_are_one_line_with_exit_code_2(monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    code = main(["top", "--once", "--endpoint-url", f"http://127.0.0.1:{closed_port()}"])
+    code = main(["top", "--once", "--endpoint-url", f"http://127.0.0.1:{closed_port()}",
+                 "--data-dir", str(tmp_path)])
     err = capsys.readouterr().err
-    assert code == 2 and err.startswith(expected) and err.count("\n") == 1 and "Traceback" not in err
+    assert code == 1 and err.startswith(expected) and err.count("\n") == 1 and "Traceback" not in err
 
 
 @pytest.mark.parametrize(("values", "expected"), [
