@@ -206,6 +206,14 @@ class MotoStorage:
                 return tuple(str(k["AttributeName"]) for k in ordered)
         return ()
 
+    def attribute_type(self, table: str, name: str) -> str | None:
+        """The type ``AttributeDefinitions`` gives ``name`` (``S``, ``N``, ``B``), if any."""
+        found = self.models.tables.get(table)
+        for definition in (found.attr or ()) if found is not None else ():
+            if definition.get("AttributeName") == name:
+                return str(definition.get("AttributeType"))
+        return None
+
     def local_index_projection(self, table: str, index: str) -> str | None:
         """The ``ProjectionType`` of the table's local secondary index ``index``; ``None`` when
         there is no such local index."""

@@ -15,6 +15,7 @@ import sys
 import threading
 from pathlib import Path
 
+from webapp.files import write_private
 from webapp.serving import PortInUse
 from webapp.settings import Settings
 from webapp.stack import LocalStack
@@ -46,7 +47,8 @@ def run(args: argparse.Namespace) -> int:
         return 1
     print(stack.banner(), flush=True)
     if args.ready_file:
-        args.ready_file.write_text(json.dumps({"pid": os.getpid(), "url": settings.host_url}))
+        # replaced atomically: a watcher that sees the file never reads it half-written
+        write_private(args.ready_file, json.dumps({"pid": os.getpid(), "url": settings.host_url}).encode())
     stopped = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopped.set())

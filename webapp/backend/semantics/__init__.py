@@ -52,6 +52,7 @@ class Semantics:
         elif operation in ("Query", "Scan"):
             response = reads.read(self.storage, operation, params, self.forward)
         elif operation == "GetItem":
+            writes.check_key(self.storage, params)
             response = reads.get_item(params, self.forward)
         elif operation == "BatchGetItem":
             response = reads.batch_get_item(params, self.forward)

@@ -48,6 +48,9 @@ class Storage(Protocol):
     def local_index_projection(self, table: str, index: str) -> str | None:
         """A local secondary index's ``ProjectionType``; ``None`` if ``index`` is no LSI of it."""
 
+    def attribute_type(self, table: str, name: str) -> str | None:
+        """The type the table's ``AttributeDefinitions`` give ``name``, if any."""
+
 
 class ConditionalCheckFailed(DynamoDBError):
     code = "ConditionalCheckFailedException"
@@ -371,3 +374,22 @@ def key_reads_as_values(expression: str, names: Mapping[str, str], key: Mapping[
         pieces.append(expression[cursor:token.start] + placeholder)
         cursor = token.start + len(token.text)
     return "".join(pieces) + expression[cursor:], added
+
+
+# Keys ---------------------------------------------------------------------------------------------
+
+
+def check_key(storage: Storage, params: Mapping[str, Any]) -> None:
+    """A ``Key`` naming the key attributes with another type than the schema's is refused as
+    DynamoDB refuses it (API Reference, GetItem, "Errors"; the conformance row's source); moto
+    answers it with no item. Anything else is left to the engine's own checks."""
+    table, key = params.get("TableName"), params.get("Key")
+    names = storage.key_names(table) if isinstance(table, str) else None
+    if not names or not isinstance(key, Mapping) or set(key) != set(names):
+        return
+    for name in names:
+        value = key[name]
+        if not isinstance(value, Mapping) or len(value) != 1:
+            return
+        if next(iter(value)) != storage.attribute_type(str(table), name):
+            raise DynamoDBValidationException("The provided key element does not match the schema")
