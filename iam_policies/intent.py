@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from iam_policies import shipped
+from iam_policies.render import Value
 from iam_policies.schema import TableSchema
 
 ACCESS = ("read", "write", "create", "delete")
@@ -130,7 +131,7 @@ class Intent:
         return tuple(rule for rule in self.allow if rule.table == table and rule.index == index)
 
 
-def load_intent(source: str | Path | Mapping[str, Any], params: Mapping[str, str] | None = None) -> Intent:
+def load_intent(source: str | Path | Mapping[str, Any], params: Mapping[str, Value] | None = None) -> Intent:
     """Load an intent from a file path, a shipped intent's name, JSON text or a decoded mapping.
 
     ``params`` renders ``{{Name}}`` template parameters (as ``render`` does for templates); an

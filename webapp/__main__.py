@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
 from webapp.settings import SettingsError
+
+DESCRIPTION = (
+    "Run the app on the local AWS stack and manage it: its tables, the dev identity provider's "
+    "users and keys, demo ID tokens, and the authorization audit log."
+)
+EPILOG = (
+    "exit codes: 0 success, 1 the command could not do what was asked (the one-line message says "
+    "why), 2 bad arguments. 'python -m webapp COMMAND --help' describes each command."
+)
+
 
 COMMANDS = {
     "serve": ("webapp.cli.serve", "run the app on the local AWS stack and print the URL to open"),
@@ -27,7 +38,7 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m webapp", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m webapp", description=DESCRIPTION, epilog=EPILOG)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, help_text) in COMMANDS.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
@@ -35,7 +46,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         _module(module_name).configure(command)
     args = parser.parse_args(argv)
     try:
-        return int(_module(args.module).run(args) or 0)
+        code = int(_module(args.module).run(args) or 0)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # The reader went away (``... | head``): stop quietly (Python docs, "Note on SIGPIPE").
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
     except SettingsError as error:  # a WEBAPP_* value no component can use: one line, exit 2
         print(f"python -m webapp {args.command}: {error}", file=sys.stderr)
         return 2

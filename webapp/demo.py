@@ -7,16 +7,22 @@ as the admin would with ``aws dynamodb update-item``.
 
 Idempotent and non-destructive: ``Plan`` and ``Role`` are (re)set, but a ``DisplayName`` the user
 has edited is kept (with its directory keys ``NameBucket``/``NameKey``) (``if_not_exists``, DynamoDB Developer Guide, "Update expressions").
+
+A throttled Profiles table (``WEBAPP_THROTTLE``) must not stop the stack from starting: a throttled
+write is retried with exponential backoff, as the AWS SDKs do ("Error retries and exponential
+backoff in AWS"), and when the table stays throttled the rest are skipped and the reason returned,
+for the stack to print as one line.
 """
 
 from __future__ import annotations
 
 import time
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from iam_policies.errors import AwsError
 from webapp.settings import Settings
 
 
@@ -27,6 +33,17 @@ class _Backend(Protocol):
 DemoUser = tuple[str, str, str, str]  # (sub, display_name, plan, role)
 
 
+THROTTLED = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException"})
+
+
+class SeedingThrottled(Exception):
+    """The Profiles table stayed throttled: ``written`` profiles were seeded before it."""
+
+    def __init__(self, written: int, message: str) -> None:
+        super().__init__(message)
+        self.written = written
+
+
 def name_key(display_name: str) -> str:
     """The directory's normalized name (``NameKey``; ``NameBucket`` is its first character):
     NFKC, spaces collapsed, lower case. The page computes the same (``static/src/keys.js``
@@ -35,14 +52,18 @@ def name_key(display_name: str) -> str:
 
 
 def seed_demo_profiles(backend: _Backend, settings: Settings, users: Iterable[DemoUser],
-                       *, now: float | None = None) -> int:
-    """One ``UpdateItem`` per user on the Profiles table; returns how many were written."""
+                       *, now: float | None = None, sleep: Callable[[float], None] = time.sleep,
+                       retries: int = 5) -> int:
+    """One ``UpdateItem`` per user on the Profiles table; returns how many were written.
+
+    Raises ``SeedingThrottled`` when a write is still throttled after ``retries`` backoffs.
+    """
     table = settings.table_name("profiles")
     stamp = datetime.fromtimestamp(time.time() if now is None else now, UTC) \
         .strftime("%Y-%m-%dT%H:%M:%SZ")
     count = 0
     for sub, display_name, plan, role in users:
-        backend.call("UpdateItem", {
+        request = {
             "TableName": table,
             "Key": {"UserId": {"S": sub}},
             "UpdateExpression": "SET #plan = :plan, #role = :role, "
@@ -56,6 +77,17 @@ def seed_demo_profiles(backend: _Backend, settings: Settings, users: Iterable[De
                                           ":name": {"S": display_name}, ":now": {"S": stamp},
                                           ":bucket": {"S": name_key(display_name)[:1]},
                                           ":key": {"S": name_key(display_name)}},
-        })
+        }
+        for attempt in range(retries + 1):
+            try:
+                backend.call("UpdateItem", request)
+                break
+            except AwsError as error:
+                if error.code not in THROTTLED:
+                    raise
+                if attempt == retries:
+                    raise SeedingThrottled(count, f"{table} is throttled ({error.code}); "
+                                                  f"seeded {count} demo profile(s), skipped the rest") from None
+                sleep(0.1 * 2 ** attempt)
         count += 1
     return count

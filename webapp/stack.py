@@ -8,6 +8,7 @@ what it needs. Four threaded WSGI servers listen on consecutive ports (see ``web
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,9 +48,12 @@ class LocalStack:
         backend = open_backend(s, self.clock)
         audit = AuditLog(s.data_dir / "audit.jsonl")
         ensure_tables(backend, s)
-        from webapp.demo import seed_demo_profiles
+        from webapp.demo import SeedingThrottled, seed_demo_profiles
 
-        seed_demo_profiles(backend, s, idp.demo_profiles())
+        try:
+            seed_demo_profiles(backend, s, idp.demo_profiles())
+        except SeedingThrottled as throttled:
+            print(f"warning: {throttled}", file=sys.stderr, flush=True)
 
         host_key = credentials.ensure_service_key(s.host_role_arn, "host")
         admin_key = credentials.ensure_service_key(
@@ -84,9 +88,14 @@ class LocalStack:
             raise
         for server in self.servers:
             server.start()
+        _write_discovery(s)
         return self
 
     def stop(self) -> None:
+        from iam_policies.local_stack import remove_discovery
+
+        if self.servers:
+            remove_discovery(self.settings.data_dir, os.getpid())
         for server in self.servers:
             server.stop()
         for name in ("backend", "audit"):
@@ -129,3 +138,16 @@ def _write_admin_profile(settings: Settings, access_key_id: str, secret: str) ->
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(text)
+
+
+def _write_discovery(settings: Settings) -> None:
+    """``<data>/stack.json``: how the admin commands find this running stack
+    (``iam_policies.local_stack``)."""
+    from iam_policies.local_stack import ADMIN_PROFILE, StackInfo, write_discovery
+
+    write_discovery(StackInfo(
+        settings.data_dir, os.getpid(), settings.region, settings.account_id,
+        {"host": settings.host_url, "sts": settings.sts_url, "dynamodb": settings.dynamodb_url,
+         "iam": settings.iam_url},
+        (settings.data_dir / ADMIN_PROFILE).resolve(), settings.table_prefix,
+    ))

@@ -1,7 +1,8 @@
-"""The app's five tables, defined once as data (docs/data-model.md), and the ways to create them.
+"""The app's five tables (docs/data-model.md), and the ways to create them.
 
-``TABLES`` is the single source of truth for key schemas, indexes (with their projections) and
-the TTL attribute. Three consumers read it:
+``TABLES`` is built from the tables' one definition, ``iam_policies.deployment.APP_TABLES`` (key
+schemas, indexes with their projections, the TTL attribute), which the admin tooling's plan,
+apply and CloudFormation template manage too. Three consumers here read it:
 
 - ``ensure_tables(backend, settings)``: the local stack creates what is missing at start, through
   the in-process backend (``Backend.call("CreateTable", ...)``);
@@ -22,6 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from iam_policies.deployment import APP_TABLES
 from iam_policies.errors import AwsError
 from iam_policies.schema import IndexSchema, TableSchema
 from webapp.settings import Settings
@@ -98,28 +100,14 @@ def _key_schema(partition_key: str, sort_key: str | None) -> list[dict[str, str]
     return schema
 
 
-TABLES: tuple[Table, ...] = (
-    Table(
-        "photos", "UserId", "PhotoId",
-        indexes=(IndexSchema("ByDate", "LSI", "UserId", "TakenOn", "ALL"),),
-    ),
-    Table(
-        "photoTags", "UserId", "TagKey",
-        indexes=(IndexSchema("PublicByTag", "GSI", "PublicTag", "TakenOn", "INCLUDE",
-                       ("Title", "Thumb", "PhotoId", "OwnerName")),),
-    ),
-    # ByName: the player directory (prefix search on a normalized display name, docs/data-model.md).
-    Table("profiles", "UserId",
-          indexes=(IndexSchema("ByName", "GSI", "NameBucket", "NameKey", "INCLUDE", ("DisplayName",)),)),
-    Table(
-        "games", "GameId",
-        indexes=(IndexSchema("ByHost", "GSI", "Host", "UpdatedAt", "ALL"),
-                 IndexSchema("ByOpponent", "GSI", "Opponent", "UpdatedAt", "ALL")),
-    ),
-    # BySub: the session list and "sign out everywhere" (the host role only; no tokens projected).
-    Table("sessions", "SessionId", ttl_attribute="ExpiresAt",
-          indexes=(IndexSchema("BySub", "GSI", "Sub", "CreatedAt", "INCLUDE", ("Issuer", "ExpiresAt", "Browser")),)),
-)
+def _table(logical: str, spec: Mapping[str, Any]) -> Table:
+    indexes = tuple(TableSchema.from_case(logical, spec).indexes.values())
+    return Table(logical, spec["partition_key"], spec.get("sort_key"), indexes=indexes, ttl_attribute=spec.get("ttl"))
+
+
+#: The tables, from their one definition in ``iam_policies.deployment.APP_TABLES`` (which plan,
+#: apply and the CloudFormation template manage too).
+TABLES: tuple[Table, ...] = tuple(_table(logical, spec) for logical, spec in APP_TABLES.items())
 
 TABLES_BY_LOGICAL: dict[str, Table] = {t.logical: t for t in TABLES}
 

@@ -1,4 +1,10 @@
-"""``lint``: findings about policy documents (files, or the rendered templates)."""
+"""``lint``: findings about policy documents (files, or the rendered templates).
+
+With ``--intent FILE`` (the intent format of ``docs/intent.md``, rendered for the deployment
+options like the templates) lint also reports what contradicts the intent, such as UpdateItem
+where the intent allows no create (FGAC009 as an error). Without it, UpdateItem is reported as
+creating items: a warning on partitions matched by patterns, an info on the caller's own.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+from iam_policies.cli import CommandError
 from iam_policies.cli.params import add_deployment_arguments, deployment_params
 from iam_policies.deployment import desired_state
 from iam_policies.lint import Finding, lint
@@ -17,12 +24,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="policy documents (JSON); none: lint the rendered templates")
     parser.add_argument("--kind", choices=["identity", "session", "trust", "resource"], default=None,
                         help="what the files are (default: identity, or trust when Principal is used)")
-    parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument("--intent", metavar="INTENT.json",
+                        help="what the policies are meant to allow (docs/intent.md, a file or a shipped "
+                             "intent's name); adds the findings that contradict it. Without FILES it applies to "
+                             "the user role's policies")
+    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
     add_deployment_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     findings: list[Finding] = []
+    intent = None
+    if args.intent:
+        from iam_policies.intent import IntentError, load_intent
+
+        try:
+            intent = load_intent(args.intent, deployment_params(args).template_params())
+        except IntentError as exc:
+            raise CommandError(str(exc)) from None
     if args.files:
         for path in args.files:
             try:
@@ -31,12 +50,14 @@ def run(args: argparse.Namespace) -> int:
                 print(f"error: cannot read {path}: {exc.strerror}", file=sys.stderr)
                 return 2
             kind = args.kind or ("trust" if '"Principal"' in text else "identity")
-            findings += lint(text, kind=kind, source=str(path))
+            findings += lint(text, kind=kind, source=str(path), intent=intent)
     else:
-        for role in desired_state(deployment_params(args)).roles:
+        params = deployment_params(args)
+        for role in desired_state(params).roles:
             findings += lint(dict(role.trust), kind="trust", source=f"{role.name}/trust")
             for name, document in role.policies.items():
-                findings += lint(dict(document), source=f"{role.name}/{name}")
+                findings += lint(dict(document), source=f"{role.name}/{name}",
+                                 intent=intent if role.name == params.user_role else None)
     if args.format == "json":
         print(json.dumps([f.as_dict() for f in findings], indent=2))
     else:

@@ -19,7 +19,7 @@ from typing import Any
 from iam_policies.cli.params import add_deployment_arguments, deployment_params
 from iam_policies.intent import IntentError, load_intent
 from iam_policies.prove import Proof, ProveError, prove
-from iam_policies.render import TemplateError, placeholders_in, render, render_value, template_names
+from iam_policies.render import TemplateError, Value, placeholders_in, render, render_value, template_names
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     return 0 if proof.holds else 1
 
 
-def _document(source: str, params: dict[str, str], what: str) -> Any:
+def _document(source: str, params: dict[str, Value], what: str) -> Any:
     path = Path(source)
     if not path.exists() and source in template_names():
         return render(source, params)

@@ -1,7 +1,11 @@
 """``simulate``: decide cases in the ``fgac-cases.json`` format and explain why.
 
 Input (spec ``README.md``, *The case format*): one case or an array, from a file or ``-``
-(standard input); the deciding is ``iam_policies.simulation``. Output: per case the decision, the
+(standard input, named explicitly so that the command never waits silently on a terminal); the
+deciding is ``iam_policies.simulation``. As in ``verify``, a ``policy`` or ``session_policy`` may
+name a template, ``{"template": "user-role"}``, and the case may use the templates' ``{{Name}}``
+parameters: they are rendered for the local stack's deployment in ``--account`` and ``--region``.
+Output: per case the decision, the
 deny type and every derived authorization with its context and the statements that decided it.
 
 Exit codes: 0 every case met its ``expected`` (or none had one), 1 a mismatch, 2 bad input.
@@ -13,6 +17,7 @@ import argparse
 import json
 import sys
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 from iam_policies.decision import AuthorizationResult
 from iam_policies.simulation import (
@@ -28,16 +33,25 @@ from iam_policies.simulation import (
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("cases", nargs="?", default="-", help="a JSON file of one case or an array of cases; - for stdin")
-    parser.add_argument("--format", choices=["text", "json"], default="text")
-    parser.add_argument("--id", action="append", dest="ids", metavar="ID", help="only these case ids (repeatable)")
-    parser.add_argument("--region", default=DEFAULT_REGION, help="when request.resource does not say")
-    parser.add_argument("--account", default=DEFAULT_ACCOUNT, help="when request.resource does not say")
+    parser.add_argument("cases", metavar="CASES",
+                        help="a JSON file of one case or an array of cases; - to read them from standard input")
+    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
+    parser.add_argument("--id", action="append", dest="ids", metavar="ID", help="decide only the case with this id (repeat for several)")
+    parser.add_argument("--region", default=DEFAULT_REGION,
+                        help=f"region of the table when request.resource does not say, and of rendered "
+                             f"templates (default {DEFAULT_REGION})")
+    parser.add_argument("--account", default=DEFAULT_ACCOUNT,
+                        help=f"account of the table when request.resource does not say, and of rendered "
+                             f"templates (default {DEFAULT_ACCOUNT})")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.cases == "-" and sys.stdin.isatty():
+        print("error: simulate - reads cases from standard input, which is a terminal; pipe a file in "
+              "or pass its path", file=sys.stderr)
+        return 2
     try:
-        cases = load_cases(args.cases)
+        cases = _rendered(load_cases(args.cases), args)
         if args.ids:
             cases = [c for c in cases if isinstance(c, Mapping) and c.get("id") in set(args.ids)]
         outcomes = [decide_case(case, region=args.region, account=args.account) for case in cases]
@@ -49,6 +63,19 @@ def run(args: argparse.Namespace) -> int:
     else:
         print(render_text(outcomes))
     return 1 if any(o.matches is False for o in outcomes) else 0
+
+
+def _rendered(cases: list[Any], args: argparse.Namespace) -> list[Any]:
+    """Cases naming a template or using ``{{Name}}`` parameters, rendered as ``verify`` does."""
+    from iam_policies.deployment import DeploymentParams
+    from iam_policies.verify import render_scenarios
+
+    if "{{" not in json.dumps(cases) and not any(
+        isinstance(case.get(element), Mapping) and set(case[element]) == {"template"}
+        for case in cases for element in ("policy", "session_policy")
+    ):
+        return cases
+    return render_scenarios(cases, DeploymentParams(account=args.account, region=args.region))
 
 
 def render_text(outcomes: Sequence[CaseOutcome]) -> str:

@@ -16,7 +16,7 @@ from iam_policies.verify import shipped_scenarios, verify
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenarios", nargs="?", type=Path,
                         help="scenario file (case format; policies may be {\"template\": NAME}); default: the app's")
-    parser.add_argument("--format", choices=["text", "json"], default="text")
+    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
     add_deployment_arguments(parser)
 
 

@@ -51,14 +51,14 @@ def test_one_case_from_stdin_text_explains_the_decision() -> None:
 
 def test_a_mismatch_exits_1() -> None:
     case = {**next(c for c in CASES if c["id"] == "FGAC-A01"), "expected": "Deny", "deny_type": "implicit"}
-    done = simulate("--format", "json", stdin=json.dumps(case))
+    done = simulate("--format", "json", "-", stdin=json.dumps(case))
     assert done.returncode == 1
     assert json.loads(done.stdout)[0]["matches"] is False
 
 
 def test_no_expectation_exits_0() -> None:
     case = {k: v for k, v in next(c for c in CASES if c["id"] == "FGAC-A02").items() if k not in ("expected", "deny_type")}
-    done = simulate("--format", "json", stdin=json.dumps(case))
+    done = simulate("--format", "json", "-", stdin=json.dumps(case))
     assert done.returncode == 0
     assert json.loads(done.stdout)[0]["decision"] == "Deny"
 
@@ -75,7 +75,7 @@ def test_no_expectation_exits_0() -> None:
     ids=["malformed JSON", "not an object", "malformed policy", "no operation"],
 )
 def test_bad_input_exits_2_with_a_message_and_no_traceback(stdin: str, message: str) -> None:
-    done = simulate(stdin=stdin)
+    done = simulate("-", stdin=stdin)
     assert done.returncode == 2
     assert message in done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""

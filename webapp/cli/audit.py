@@ -2,7 +2,10 @@
 
 Reads the typed records every service writes (``webapp.audit.AuditEntry``) from
 ``<data>/audit.jsonl`` and prints them as a table (``--format text``) or JSON lines
-(``--format json``).
+(``--format json``). ``--tail N`` starts from the last N matching decisions (then follows with
+``-f``), ``--limit N`` stops after N. A denial's WHY names the key it targeted and whose it is
+(the dev identity provider's user name for a ``sub``), so "alice was refused bob's photo" reads
+as such.
 
 Exit codes: 0 on success (also when the output pipe closes early), 1 when there is no audit log
 yet (and no ``--follow``), 2 for a usage error (argparse's, e.g. a ``--since`` that is no time).
@@ -11,10 +14,12 @@ yet (and no ``--follow``), 2 for a usage error (argparse's, e.g. a ``--since`` t
 from __future__ import annotations
 
 import argparse
+import collections
 import datetime as dt
+import itertools
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO
 
@@ -32,6 +37,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--action", help="only this action (GetItem or dynamodb:GetItem)")
     parser.add_argument("--table", help="only decisions about this table (and its indexes)")
     parser.add_argument("--since", type=_parse_since, help="only decisions at or after this ISO-8601 time")
+    parser.add_argument("--tail", type=_count, metavar="N",
+                        help="start with the last N matching decisions (with --follow, then keep following)")
+    parser.add_argument("--limit", type=_count, metavar="N", help="stop after printing N decisions")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="a table (text, the default) or one JSON object a line (json)")
 
@@ -42,17 +50,57 @@ def run(args: argparse.Namespace) -> int:
     if not path.exists() and not args.follow:
         print(f"No audit log at {path} yet (the DynamoDB, STS and IAM endpoints write it).", file=sys.stderr)
         return 1
-    selected = (e for e in read_entries(path, follow=args.follow) if matches(e, args))
+    selected: Iterable[AuditEntry] = (e for e in read_entries(path, follow=args.follow) if matches(e, args))
+    if args.tail is not None:
+        selected = _tail(path, args)
+    if args.limit is not None:
+        selected = itertools.islice(selected, args.limit)
     try:
         if args.format == "json":
             for entry in selected:
                 sys.stdout.write(json.dumps(entry.to_dict(), ensure_ascii=False) + "\n")
                 sys.stdout.flush()
         else:
-            format_text(selected, sys.stdout)
+            format_text(selected, sys.stdout, _user_names(Path(data_dir)))
     except BrokenPipeError:
         return 0
     return 0
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"wants a number of decisions (0 or more), not {text!r}")
+    return value
+
+
+def _tail(path: Path, args: argparse.Namespace) -> Iterator[AuditEntry]:
+    """The last ``--tail`` matching entries, then (with ``--follow``) every later one: the file is
+    read once to its end, and the follow pass skips what that read already saw."""
+    seen = 0
+    last: collections.deque[AuditEntry] = collections.deque(maxlen=args.tail)
+    for entry in read_entries(path):
+        seen += 1
+        if matches(entry, args):
+            last.append(entry)
+    yield from last
+    if args.follow:
+        for entry in itertools.islice(read_entries(path, follow=True), seen, None):
+            if matches(entry, args):
+                yield entry
+
+
+def _user_names(data_dir: Path) -> dict[str, str]:
+    """``{sub: name}`` of the dev identity provider's users, to say whose key a request targeted
+    (empty when the provider is not the dev one)."""
+    try:
+        users = json.loads((data_dir / "idp" / "users.json").read_text())["users"]
+        return {str(u["sub"]): str(u["name"]) for u in users}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 # Filtering ---------------------------------------------------------------------------------------
@@ -107,25 +155,45 @@ _COLUMNS = ("TIME", "DECISION", "PRINCIPAL", "SUBJECT", "OPERATION", "RESOURCE",
 _WIDTHS = (24, 8, 28, 36, 28, 40, 0)
 
 
-def format_text(entries: Iterable[AuditEntry], out: IO[str]) -> int:
+def format_text(entries: Iterable[AuditEntry], out: IO[str], names: Mapping[str, str] | None = None) -> int:
     out.write("  ".join(f"{c:<{w}}" for c, w in zip(_COLUMNS, _WIDTHS, strict=True)).rstrip() + "\n")
     rows = 0
     for entry in entries:
         rows += 1
-        out.write(row(entry) + "\n")
+        out.write(row(entry, names or {}) + "\n")
         out.flush()
     return rows
 
 
-def row(entry: AuditEntry) -> str:
-    """One line of the table; the WHY column is ``AuditEntry.why``."""
+def row(entry: AuditEntry, names: Mapping[str, str] | None = None) -> str:
+    """One line of the table; the WHY column is ``AuditEntry.why``, and for a denial the key it
+    targeted (``targeted``)."""
     resources = sorted({_short_resource(a.resource) for a in entry.authorizations}) or ["-"]
     principal = entry.principal or entry.role_arn or "-"
     if ":assumed-role/" in principal:
         principal = principal.split(":assumed-role/", 1)[-1]
     cells = (entry.time or "-", entry.decision.value, principal, entry.subject or "-",
-             entry.operation or "-", ",".join(resources), entry.why)
+             entry.operation or "-", ",".join(resources), entry.why + targeted(entry, names or {}))
     return "  ".join(f"{_clip(c, w):<{w}}" if w else c for c, w in zip(cells, _WIDTHS, strict=True)).rstrip()
+
+
+def targeted(entry: AuditEntry, names: Mapping[str, str]) -> str:
+    """``; key bob-sub (bob's)`` for a denial: the partition keys of the refused authorizations,
+    named after their user where the key is a known ``sub``, and marked when it is the caller's."""
+    if entry.decision.value != "Deny":
+        return ""
+    refused = [a for a in entry.authorizations if a.decision.value == "Deny"] or list(entry.authorizations)
+    keys = sorted({k for a in refused for k in (a.leading_keys or ())})
+    if not keys:
+        return ""
+    shown = []
+    for key in keys:
+        if key == entry.subject:
+            shown.append(f"{key} (the caller's own)")
+        else:
+            owner = next((name for sub, name in names.items() if sub and sub in key), None)
+            shown.append(f"{key} ({owner}'s)" if owner else key)
+    return "; key " + ", ".join(shown)
 
 
 def _short_resource(resource: str) -> str:

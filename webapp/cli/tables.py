@@ -1,7 +1,8 @@
 """``python -m webapp tables create|list|describe``: the app's tables, locally or on AWS.
 
-Parses, builds a boto3 client (the local stack's admin profile with ``--endpoint-url``, else
-boto3's default chain), calls ``webapp.tables`` and formats. Exit codes: 0 done, 1 an AWS or
+Parses, builds a boto3 client (boto3's own credentials when it finds some, against AWS or the
+``--endpoint-url`` given; otherwise the running local stack of ``--data-dir``, found by its
+``stack.json``: ``iam_policies.local_stack``), calls ``webapp.tables`` and formats. Exit codes: 0 done, 1 an AWS or
 connection error (one line on stderr), 2 bad arguments (argparse).
 """
 
@@ -26,8 +27,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region", help="AWS region (default: WEBAPP_REGION or us-east-1)")
     parser.add_argument("--prefix", help="physical table name prefix (default: WEBAPP_TABLE_PREFIX)")
     parser.add_argument("--data-dir", type=Path,
-                        help="the local stack's data directory: with --endpoint-url, sign with its "
-                             "admin profile (<data>/admin-credentials); default ./data")
+                        help="the local stack's data directory: without AWS credentials, reach the stack "
+                             "running there with its admin profile (default: WEBAPP_DATA_DIR or ./data)")
     parser.add_argument("--format", choices=("text", "json"), default="text",
                         help="text for people (default) or json for scripts")
 
@@ -37,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
 
     settings = Settings.from_env(table_prefix=args.prefix, data_dir=args.data_dir, region=args.region)
     region = settings.region
+    from iam_policies.local_stack import StackNotFound
+
     try:
         client = _client(args.endpoint_url, region, settings.data_dir)
         if args.action == "create":
@@ -45,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
             result = list_tables(client, settings)
         else:
             result = describe_tables(client, settings)
-    except (ClientError, BotoCoreError) as error:
+    except (ClientError, BotoCoreError, StackNotFound) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     if args.format == "json":
@@ -56,21 +59,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _client(endpoint_url: str | None, region: str, data_dir: Path) -> Any:
-    import configparser
+    """boto3's credentials when it finds some (AWS, or the endpoint given); otherwise the running
+    local stack's admin profile (``iam_policies.local_stack``), or a one-line error saying what to pass."""
+    from iam_policies.local_stack import resolve_target
 
-    import boto3  # type: ignore[import-untyped]
-
-    admin_profile = data_dir / "admin-credentials"
-    if endpoint_url and admin_profile.exists():
-        # The local stack's admin key, from the AWS shared-credentials file the stack writes.
-        profile = configparser.ConfigParser()
-        profile.read(admin_profile)
-        session = boto3.Session(region_name=region,
-                                aws_access_key_id=profile["default"]["aws_access_key_id"],
-                                aws_secret_access_key=profile["default"]["aws_secret_access_key"])
-    else:
-        session = boto3.Session(region_name=region)
-    return session.client("dynamodb", endpoint_url=endpoint_url)
+    target = resolve_target("dynamodb", endpoint_url, region, data_dir)
+    if target.note:
+        print(target.note, file=sys.stderr)
+    return target.client("dynamodb")
 
 
 def _as_text(action: str, result: list[dict[str, Any]]) -> str:

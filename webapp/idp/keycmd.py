@@ -18,7 +18,7 @@ from webapp.settings import Settings
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, help="the stack's data directory (default ./data)")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     sub.add_parser("list", help="list the published keys, the signing one first")
     sub.add_parser("rotate", help="add a new signing key (the old ones keep verifying)")

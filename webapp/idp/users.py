@@ -1,7 +1,9 @@
 """``python -m webapp users list|add``: the users of the dev identity provider.
 
 Works with or without the stack running: both read and write ``<data>/idp/users.json`` under a
-lock, and the running provider sees additions at once.
+lock, and the running provider sees additions at once. Without ``--data-dir`` (or
+``WEBAPP_DATA_DIR``) the default ``./data`` must already hold the provider's users: the command
+never creates a directory of users the running stack does not use.
 """
 
 from __future__ import annotations
@@ -19,13 +21,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--data-dir", type=Path, help="the stack's data directory (default ./data)")
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     listing = sub.add_parser("list", help="list users (name, sub, display name, e-mail)")
-    listing.add_argument("--format", choices=("text", "json"), default="text")
+    listing.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
     listing.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     add = sub.add_parser("add", help="add a user (no password: the dev provider has none)")
     add.add_argument("name", help="2-32 of a-z 0-9 . _ - (stored in lower case)")
     add.add_argument("--email", help="e-mail address (default NAME@example.org)")
     add.add_argument("--display-name", help="display name (default: the name, capitalized)")
-    add.add_argument("--format", choices=("text", "json"), default="text")
+    add.add_argument("--format", choices=("text", "json"), default="text", help="output format (default text)")
     add.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 
@@ -34,7 +36,12 @@ def run(args: argparse.Namespace) -> int:
     from webapp.idp.directory import InvalidUser, UserDirectory, UserExists
 
     settings = Settings.from_env(data_dir=args.data_dir)
-    users = UserDirectory(Path(settings.data_dir) / "idp" / "users.json", system_clock)
+    path = Path(settings.data_dir) / "idp" / "users.json"
+    if args.data_dir is None and settings.data_dir == Settings().data_dir and not path.exists():
+        print(f"users {args.action}: no dev identity provider in {settings.data_dir.resolve()} (the default); "
+              "pass --data-dir DIR of your stack (./dev serve prints it as 'Data:')", file=sys.stderr)
+        return 1
+    users = UserDirectory(path, system_clock)
     if args.action == "list":
         everyone = users.all()
         if args.format == "json":

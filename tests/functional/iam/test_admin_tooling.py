@@ -15,7 +15,8 @@ from tests.conftest import ROOT, RunningStack
 def tooling(stack: RunningStack, *args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "AWS_SHARED_CREDENTIALS_FILE": str(stack.data_dir / "admin-credentials"),
            "AWS_CONFIG_FILE": os.devnull}
-    return subprocess.run([sys.executable, "-m", "iam_policies", *args, "--endpoint-url", stack.iam_url],
+    return subprocess.run([sys.executable, "-m", "iam_policies", *args, "--endpoint-url", stack.iam_url,
+                           "--data-dir", str(stack.data_dir)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
 

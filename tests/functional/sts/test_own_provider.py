@@ -93,7 +93,7 @@ def test_plan_accepts_a_loopback_issuer_against_the_local_stack_only(
 ) -> None:
     issuer = f"http://localhost:{mock_port}"
     local = tooling(stack_with_mock, "plan", "--issuer", issuer, "--client-id", CLIENT_ID,
-                    "--endpoint-url", stack_with_mock.iam_url)
+                    "--endpoint-url", stack_with_mock.iam_url, "--data-dir", str(stack_with_mock.data_dir))
     assert local.returncode == 0, local.stdout + local.stderr
     assert "nothing to do" in local.stdout  # the stack registered provider and trust by itself
     aws = tooling(stack_with_mock, "plan", "--issuer", issuer, "--client-id", CLIENT_ID)

@@ -6,15 +6,16 @@ import json
 
 import pytest
 
-from iam_policies.render import PARAMETERS, TemplateError, placeholders, render, template_names
+from iam_policies.render import PARAMETERS, TemplateError, placeholders, render, render_value, template_names
 
-PARAMS = {
+PARAMS: dict[str, str | list[str]] = {
     "Account": "000000000000",
     "Region": "us-east-1",
     "Partition": "aws",
     "ProviderKey": "idp.localhost/dev",
     "ProviderArn": "arn:aws:iam::000000000000:oidc-provider/idp.localhost/dev",
     "ClientId": "webapp",
+    "ClientIds": ["webapp"],
     "Table:photos": "Photos",
     "Table:photoTags": "PhotoTags",
     "Table:profiles": "Profiles",
@@ -67,19 +68,31 @@ def test_trust_policy_names_the_provider_and_the_client() -> None:
     assert trust["Condition"] == {"StringEquals": {"idp.localhost/dev:aud": "webapp"}}
 
 
+def test_trust_policy_admits_every_client_id_of_the_app() -> None:
+    trust = render("user-role-trust", {**PARAMS, "ClientIds": ["webapp", "mobile"]})["Statement"][0]
+    assert trust["Condition"] == {"StringEquals": {"idp.localhost/dev:aud": ["webapp", "mobile"]}}
+
+
+def test_a_list_parameter_inside_a_longer_string_is_refused() -> None:
+    with pytest.raises(TemplateError, match="list parameter .*ClientIds.* inside a string"):
+        render_value({"aud": "x-{{ClientIds}}"}, PARAMS, name="test")
+
+
 @pytest.mark.parametrize(
-    ("params", "message"),
+    ("template", "params", "message"),
     [
-        ({k: v for k, v in PARAMS.items() if k != "Account"}, "needs parameter 'Account'"),
-        ({k: v for k, v in PARAMS.items() if k != "Table:photos"}, "needs parameter 'Table:photos'"),
-        ({**PARAMS, "Acount": "1"}, "unknown template parameter 'Acount'"),
-        ({**PARAMS, "Region": ""}, "must be a non-empty string"),
+        ("user-role", {k: v for k, v in PARAMS.items() if k != "Account"}, "needs parameter 'Account'"),
+        ("user-role", {k: v for k, v in PARAMS.items() if k != "Table:photos"}, "needs parameter 'Table:photos'"),
+        ("user-role", {**PARAMS, "Acount": "1"}, "unknown template parameter 'Acount'"),
+        ("user-role", {**PARAMS, "Region": ""}, "must be a non-empty string"),
+        ("user-role-trust", {**PARAMS, "ClientIds": []}, "must be a non-empty list"),
     ],
-    ids=["missing-account", "missing-table", "unknown-name", "empty-value"],
+    ids=["missing-account", "missing-table", "unknown-name", "empty-value", "no-client-ids"],
 )
-def test_missing_or_unknown_parameters_fail_clearly(params: dict[str, str], message: str) -> None:
+def test_missing_or_unknown_parameters_fail_clearly(template: str, params: dict[str, str | list[str]],
+                                                    message: str) -> None:
     with pytest.raises(TemplateError, match=message):
-        render("user-role", params)
+        render(template, params)
 
 
 def test_an_unknown_template_is_named_in_the_error() -> None:

@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError
 from moto import mock_aws
 
 from iam_policies.errors import AwsError
+from webapp.backend.errors import ProvisionedThroughputExceededException
 from webapp.cli.tables import run as tables_command
 from webapp.demo import seed_demo_profiles
 from webapp.settings import Settings
@@ -192,6 +193,51 @@ def test_seeding_again_keeps_what_the_user_edited(backend: BotoBackend, dynamodb
     bob = dynamodb.get_item(TableName="Profiles", Key={"UserId": {"S": "sub-bob"}})["Item"]
     assert (bob["DisplayName"]["S"], bob["Plan"]["S"], bob["Role"]["S"]) == ("Bobby", "free", "member")
     assert dynamodb.scan(TableName="Profiles")["Count"] == 3
+
+
+class ThrottlingBackend:
+    """Refuses the first ``refusals`` calls (or all, with None) as a throttled table does."""
+
+    def __init__(self, refusals: int | None) -> None:
+        self.refusals = refusals
+        self.calls: list[str] = []
+
+    def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        self.calls.append(params["Key"]["UserId"]["S"])
+        if self.refusals is None or self.refusals > 0:
+            if self.refusals is not None:
+                self.refusals -= 1
+            raise ProvisionedThroughputExceededException()
+        return {}
+
+
+def test_a_throttled_write_is_retried_with_backoff() -> None:
+    backend, pauses = ThrottlingBackend(refusals=2), []
+    assert seed_demo_profiles(backend, Settings(), DEMO, sleep=pauses.append) == 3
+    assert backend.calls == ["sub-alice"] * 3 + ["sub-bob", "sub-carol"]
+    assert pauses == [0.1, 0.2]
+
+
+def test_a_table_that_stays_throttled_stops_the_seeding_with_a_reason_not_a_crash() -> None:
+    from webapp.demo import SeedingThrottled
+
+    backend, pauses = ThrottlingBackend(refusals=None), []
+    with pytest.raises(SeedingThrottled, match="Profiles is throttled .* seeded 0 demo profile") as stopped:
+        seed_demo_profiles(backend, Settings(), DEMO, sleep=pauses.append, retries=3)
+    assert stopped.value.written == 0 and backend.calls == ["sub-alice"] * 4 and len(pauses) == 3
+
+
+def test_the_admin_tooling_plans_the_tables_this_module_creates() -> None:
+    """``iam_policies.deployment.APP_TABLES`` (what plan, apply and the CloudFormation template
+    manage) and ``TABLES`` (what the local stack creates) are the same tables."""
+    from iam_policies.deployment import DeploymentParams, desired_state
+
+    planned = {t.name: (t.create_params(), t.ttl_attribute)
+               for t in desired_state(DeploymentParams(account="000000000000", table_prefix="x-")).tables}
+    settings = Settings(table_prefix="x-")
+    created = {t.physical_name(settings): (t.create_params(t.physical_name(settings)), t.ttl_attribute)
+               for t in TABLES}
+    assert planned == created
 
 
 def test_a_data_directory_from_before_an_index_was_added_gets_it_at_start(backend: BotoBackend, dynamodb: Any) -> None:

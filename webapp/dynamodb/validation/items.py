@@ -11,7 +11,8 @@ Key-schema checks (which need the table) stay with the backend.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -22,63 +23,204 @@ EMPTY = "Supplied AttributeValue is empty, must contain exactly one of the suppo
 SEVERAL = "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"
 TYPES = ("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL")
 
-#: Per operation: (legacy parameters, expression parameters) that may not be combined (Developer
-#: Guide, "Legacy conditional parameters"). Query's KeyConditions may be combined with
-#: expressions (DynamoDB accepts KeyConditions with FilterExpression or ProjectionExpression).
+#: Per operation: (expression parameters, legacy parameters) that may not be combined (Developer
+#: Guide, "Legacy conditional parameters"; the lists as dynalite validations/*.js record them).
+#: Query's KeyConditions may go with FilterExpression or ProjectionExpression, not with a
+#: KeyConditionExpression.
 MIXES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "GetItem": (("AttributesToGet",), ("ProjectionExpression",)),
-    "PutItem": (("Expected",), ("ConditionExpression",)),
-    "DeleteItem": (("Expected",), ("ConditionExpression",)),
-    "UpdateItem": (("AttributeUpdates", "Expected"), ("UpdateExpression", "ConditionExpression")),
-    "Scan": (("AttributesToGet", "ScanFilter", "ConditionalOperator"), ("ProjectionExpression", "FilterExpression")),
-    "Query": (("AttributesToGet", "QueryFilter", "ConditionalOperator"),
-              ("ProjectionExpression", "FilterExpression", "KeyConditionExpression")),
+    "GetItem": (("ProjectionExpression",), ("AttributesToGet",)),
+    "PutItem": (("ConditionExpression",), ("Expected",)),
+    "DeleteItem": (("ConditionExpression",), ("Expected",)),
+    "UpdateItem": (("UpdateExpression", "ConditionExpression"), ("AttributeUpdates", "Expected")),
+    "Scan": (("ProjectionExpression", "FilterExpression"), ("AttributesToGet", "ScanFilter", "ConditionalOperator")),
+    "Query": (("ProjectionExpression", "FilterExpression", "KeyConditionExpression"),
+              ("AttributesToGet", "QueryFilter", "ConditionalOperator", "KeyConditions")),
 }
 
-#: The members holding whole attribute values (a key or an item), per operation, in check order.
-VALUES: dict[str, tuple[str, ...]] = {
-    "GetItem": ("Key",),
-    "PutItem": ("Item",),
-    "DeleteItem": ("Key",),
-    "UpdateItem": ("Key",),
-    "Query": ("ExclusiveStartKey",),
-    "Scan": ("ExclusiveStartKey",),
+Step = Callable[[str, Mapping[str, Any]], None]
+
+
+def mix(operation: str, params: Mapping[str, Any]) -> None:
+    expressions, legacy = MIXES[operation]
+    used = [name for name in expressions if params.get(name) is not None]
+    if used:
+        if params.get("KeyConditions") is not None and params.get("KeyConditionExpression") is None:
+            legacy = tuple(name for name in legacy if name != "KeyConditions")
+        old = [name for name in legacy if params.get(name) is not None]
+        if old:
+            raise ValidationError(
+                "Can not use both expression and non-expression parameters in the same request: "
+                f"Non-expression parameters: {{{', '.join(old)}}} Expression parameters: {{{', '.join(used)}}}")
+    if params.get("ExpressionAttributeNames") is not None and not used:
+        raise ValidationError("ExpressionAttributeNames can only be specified when using expressions")
+    with_values = [name for name in expressions if name != "ProjectionExpression"]
+    if with_values and params.get("ExpressionAttributeValues") is not None and not any(
+            params.get(name) is not None for name in with_values):
+        raise ValidationError("ExpressionAttributeValues can only be specified when using expressions: "
+                              f"{' and '.join(with_values)} {'are' if len(with_values) > 1 else 'is'} null")
+
+
+def values(member: str, prefix: str = "") -> Step:
+    """Every attribute value of ``member`` (a key, an item, a starting key) well formed."""
+    def step(operation: str, params: Mapping[str, Any]) -> None:
+        for value in (params.get(member) or {}).values():
+            message = attribute_value_error(value)
+            if message:
+                raise ValidationError(prefix + message)
+    return step
+
+
+def unique_names(operation: str, params: Mapping[str, Any]) -> None:
+    names = params.get("AttributesToGet")
+    seen: set[str] = set()
+    for name in names if isinstance(names, list) else ():
+        if name in seen:
+            raise ValidationError(INVALID + f"Duplicate value in attribute name: {name}")
+        seen.add(name)
+
+
+def return_values(*allowed: str) -> Step:
+    def step(operation: str, params: Mapping[str, Any]) -> None:
+        value = params.get("ReturnValues")
+        if value is not None and value not in allowed:
+            raise ValidationError(f"ReturnValues can only be {' or '.join(allowed)}")
+    return step
+
+
+_NAME_KEY = re.compile(r"#[0-9a-zA-Z_]+")
+_VALUE_KEY = re.compile(r":[0-9a-zA-Z_]+")
+
+
+def expression_maps(operation: str, params: Mapping[str, Any]) -> None:
+    """ExpressionAttributeNames and ExpressionAttributeValues: not empty, keys ``#name`` and
+    ``:value``, values well formed (before any expression is parsed)."""
+    for member, pattern in (("ExpressionAttributeNames", _NAME_KEY), ("ExpressionAttributeValues", _VALUE_KEY)):
+        found = params.get(member)
+        if found is None:
+            continue
+        if not found:
+            raise ValidationError(f"{member} must not be empty")
+        for key in found:
+            if not pattern.fullmatch(key):
+                raise ValidationError(f'{member} contains invalid key: Syntax error; key: "{key}"')
+    for key, value in (params.get("ExpressionAttributeValues") or {}).items():
+        message = attribute_value_error(value)
+        if message:
+            raise ValidationError(f"ExpressionAttributeValues contains invalid value: {message} for key {key}")
+
+
+#: Legacy comparison operators: how many values each takes (IN: one or more) and of which types
+#: (API Reference, "Condition"; texts recorded live by dynalite).
+ARGUMENTS: dict[str, tuple[int, int]] = {
+    "NULL": (0, 0), "NOT_NULL": (0, 0), "EQ": (1, 1), "NE": (1, 1), "LE": (1, 1), "LT": (1, 1), "GE": (1, 1),
+    "GT": (1, 1), "CONTAINS": (1, 1), "NOT_CONTAINS": (1, 1), "BEGINS_WITH": (1, 1), "IN": (1, 10**9),
+    "BETWEEN": (2, 2),
+}
+TYPES_FOR: dict[str, tuple[str, ...]] = {
+    **{op: ("S", "N", "B", "SS", "NS", "BS") for op in ("EQ", "NE")},
+    **{op: ("S", "N", "B") for op in ("LE", "LT", "GE", "GT", "CONTAINS", "NOT_CONTAINS", "IN", "BETWEEN")},
+    "BEGINS_WITH": ("S", "B"),
+}
+
+
+def conditions(member: str) -> Step:
+    """ScanFilter, QueryFilter and KeyConditions: argument counts, one type, types per operator."""
+    def step(operation: str, params: Mapping[str, Any]) -> None:
+        for condition in (params.get(member) or {}).values():
+            operator = condition.get("ComparisonOperator")
+            arguments = condition.get("AttributeValueList") or []
+            for value in arguments:
+                message = attribute_value_error(value)
+                if message:
+                    raise ValidationError(message)
+            low, high = ARGUMENTS.get(operator, (0, 10**9))
+            if not low <= len(arguments) <= high:
+                raise ValidationError(INVALID + f"Invalid number of argument(s) for the {operator} ComparisonOperator")
+            kinds = [next(iter(value)) for value in arguments]
+            if len(set(kinds)) > 1:
+                raise ValidationError(INVALID + "AttributeValues inside AttributeValueList must be of same type")
+            for kind in kinds:
+                if operator in TYPES_FOR and kind not in TYPES_FOR[operator]:
+                    raise ValidationError(
+                        INVALID + f"ComparisonOperator {operator} is not valid for {kind} AttributeValue type")
+    return step
+
+
+def expected(operation: str, params: Mapping[str, Any]) -> None:
+    """The legacy ``Expected`` map (API Reference, "ExpectedAttributeValue")."""
+    for name, condition in (params.get("Expected") or {}).items():
+        if "AttributeValueList" in condition and "Value" in condition:
+            raise ValidationError(INVALID + f"Value and AttributeValueList cannot be used together for Attribute: {name}")
+        operator = condition.get("ComparisonOperator")
+        if operator is not None:
+            if "Exists" in condition:
+                raise ValidationError(
+                    INVALID + f"Exists and ComparisonOperator cannot be used together for Attribute: {name}")
+            if operator not in ("NULL", "NOT_NULL") and "AttributeValueList" not in condition and "Value" not in condition:
+                raise ValidationError(INVALID + "Value or AttributeValueList must be used with ComparisonOperator: "
+                                      f"{operator} for Attribute: {name}")
+            count = len(condition["AttributeValueList"]) if condition.get("AttributeValueList") is not None else (
+                1 if condition.get("Value") is not None else 0)
+            low, high = ARGUMENTS.get(operator, (0, 10**9))
+            if not low <= count <= high:
+                raise ValidationError(INVALID + f"Invalid number of argument(s) for the {operator} ComparisonOperator")
+            listed = condition.get("AttributeValueList") or []
+            if len({next(iter(value), None) for value in listed}) > 1:
+                raise ValidationError(INVALID + "AttributeValues inside AttributeValueList must be of same type")
+        elif "AttributeValueList" in condition:
+            raise ValidationError(
+                INVALID + f"AttributeValueList can only be used with a ComparisonOperator for Attribute: {name}")
+        else:
+            exists = condition.get("Exists")
+            if exists is not False and condition.get("Value") is None:
+                shown = "null" if exists is None else str(exists).lower()
+                raise ValidationError(INVALID + f"Value must be provided when Exists is {shown} for Attribute: {name}")
+            if exists is False and condition.get("Value") is not None:
+                raise ValidationError(INVALID + f"Value cannot be used when Exists is false for Attribute: {name}")
+            if condition.get("Value") is not None:
+                message = attribute_value_error(condition["Value"])
+                if message:
+                    raise ValidationError(message)
+
+
+def key_conditions_given(operation: str, params: Mapping[str, Any]) -> None:
+    if params.get("KeyConditions") is None and params.get("KeyConditionExpression") is None:
+        raise ValidationError("Either the KeyConditions or KeyConditionExpression parameter must be specified in the "
+                              "request.")
+
+
+def segments(operation: str, params: Mapping[str, Any]) -> None:
+    segment, total = params.get("Segment"), params.get("TotalSegments")
+    if segment and total is None:
+        raise ValidationError("The TotalSegments parameter is required but was not present in the request when "
+                              "Segment parameter is present")
+    if total:
+        if segment is None:
+            raise ValidationError("The Segment parameter is required but was not present in the request when "
+                                  "parameter TotalSegments is present")
+        if segment >= total:
+            raise ValidationError("The Segment parameter is zero-based and must be less than parameter TotalSegments: "
+                                  f"Segment: {segment} is not less than TotalSegments: {total}")
+
+
+START_KEY = "The provided starting key is invalid: "
+
+#: Each operation's checks, in DynamoDB's order (dynalite validations/<operation>.js ``custom``).
+STEPS: dict[str, tuple[Step, ...]] = {
+    "GetItem": (mix, values("Key"), unique_names, expression_maps),
+    "PutItem": (mix, values("Item"), return_values("ALL_OLD", "NONE"), expected, expression_maps),
+    "DeleteItem": (mix, values("Key"), return_values("ALL_OLD", "NONE"), expected, expression_maps),
+    "UpdateItem": (mix, values("Key"), expected, expression_maps),
+    "Query": (mix, conditions("QueryFilter"), unique_names, values("ExclusiveStartKey", START_KEY),
+              key_conditions_given, expression_maps, conditions("KeyConditions")),
+    "Scan": (mix, unique_names, conditions("ScanFilter"), values("ExclusiveStartKey", START_KEY), segments,
+             expression_maps),
 }
 
 
 def check(operation: str, params: Mapping[str, Any]) -> None:
-    legacy, expressions = MIXES[operation]
-    used_legacy = [name for name in legacy if params.get(name) is not None]
-    used_expressions = [name for name in expressions if params.get(name) is not None]
-    if used_legacy and used_expressions:
-        raise ValidationError(
-            "Can not use both expression and non-expression parameters in the same request: "
-            f"Non-expression parameters: {{{', '.join(used_legacy)}}} "
-            f"Expression parameters: {{{', '.join(used_expressions)}}}")
-    for name in ("ExpressionAttributeNames", "ExpressionAttributeValues"):
-        if params.get(name) is not None and not used_expressions:
-            raise ValidationError(f"{name} can only be specified when using expressions")
-    for member in VALUES[operation]:
-        for value in (params.get(member) or {}).values():
-            message = attribute_value_error(value)
-            if message:
-                raise ValidationError(message)
-    names = params.get("AttributesToGet")
-    if isinstance(names, list):
-        seen: set[str] = set()
-        for name in names:
-            if name in seen:
-                raise ValidationError(INVALID + f"Duplicate value in attribute name: {name}")
-            seen.add(name)
-    if params.get("ExpressionAttributeNames") == {}:
-        raise ValidationError("ExpressionAttributeNames must not be empty")
-    values = params.get("ExpressionAttributeValues")
-    if values == {}:
-        raise ValidationError("ExpressionAttributeValues must not be empty")
-    for key, value in (values or {}).items():
-        message = attribute_value_error(value)
-        if message:
-            raise ValidationError(f"ExpressionAttributeValues contains invalid value: {message} for key {key}")
+    for step in STEPS[operation]:
+        step(operation, params)
 
 
 def attribute_value_error(value: Any) -> str | None:
@@ -165,4 +307,4 @@ def number_error(text: Any) -> str | None:
     return None
 
 
-RULES = {operation: (lambda params, operation=operation: check(operation, params)) for operation in MIXES}
+RULES = {operation: (lambda params, operation=operation: check(operation, params)) for operation in STEPS}

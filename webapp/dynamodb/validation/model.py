@@ -39,10 +39,15 @@ EXTRA_REQUIRED: dict[str, tuple[str, ...]] = {
 }
 
 #: Enum values in the order DynamoDB lists them in "Member must satisfy enum value set: [...]",
-#: where botocore's order differs (dynalite createTable.js, recorded live).
+#: where botocore's order differs (dynalite createTable.js, recorded live; validations/scan.js,
+#: whose enum lists keep the order live DynamoDB printed them in).
 ENUM_ORDER: dict[str, tuple[str, ...]] = {
     "ScalarAttributeType": ("B", "N", "S"),
     "ProjectionType": ("ALL", "INCLUDE", "KEYS_ONLY"),
+    "Select": ("SPECIFIC_ATTRIBUTES", "COUNT", "ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES"),
+    "ComparisonOperator": ("IN", "NULL", "BETWEEN", "LT", "NOT_CONTAINS", "EQ", "GT", "NOT_NULL", "NE", "LE",
+                           "BEGINS_WITH", "GE", "CONTAINS"),
+    "ConditionalOperator": ("OR", "AND"),
 }
 
 #: The order DynamoDB reports members in, where it is not botocore's member order (members not

@@ -28,12 +28,13 @@ def allow(actions: list[str] | str, condition: dict[str, Any] | None = None, res
 
 
 CASES = [
-    ("own-partition item access is clean",
-     policy(allow(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"], OWN)), []),
+    # FGAC009 (info): UpdateItem creates missing items, in the caller's own partition here.
+    ("own-partition item access is clean but for the info that UpdateItem creates",
+     policy(allow(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:UpdateItem"], OWN)), ["FGAC009"]),
     ("Scan with LeadingKeys only leaks every partition",
      policy(allow(["dynamodb:GetItem", "dynamodb:Scan"], OWN)), ["FGAC001"]),
     ("a wildcard that covers Scan leaks too",
-     policy(allow("dynamodb:*", OWN)), ["FGAC001", "FGAC007"]),
+     policy(allow("dynamodb:*", OWN)), ["FGAC001", "FGAC007", "FGAC009"]),
     ("Null false guard closes the Scan hole",
      policy(allow(["dynamodb:Scan"], {**OWN, "Null": {"dynamodb:LeadingKeys": "false"}})), []),
     ("ForAnyValue on LeadingKeys lets batches mix foreign keys",
@@ -47,13 +48,13 @@ CASES = [
                   {**OWN, "ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["${idp.localhost/dev:sub}"],
                                                         "dynamodb:Attributes": ["UserId", "Title"]}})),
      ["FGAC004", "FGAC005", "FGAC006"]),
-    ("attribute list with Select and ReturnValues guards is clean",
+    ("attribute list with Select and ReturnValues guards is clean (UpdateItem creates: info)",
      policy(allow(["dynamodb:GetItem", "dynamodb:UpdateItem"],
                   {"ForAllValues:StringEquals": {"dynamodb:LeadingKeys": ["${idp.localhost/dev:sub}"],
                                                  "dynamodb:Attributes": ["UserId", "Title"]},
                    "StringEqualsIfExists": {"dynamodb:Select": "SPECIFIC_ATTRIBUTES",
                                             "dynamodb:ReturnValues": ["NONE", "UPDATED_NEW"]}})),
-     []),
+     ["FGAC009"]),
     ("PartiQLSelect without a FullTableScan deny",
      policy(allow(["dynamodb:PartiQLSelect"])), ["FGAC007"]),
     ("PartiQLSelect with the documented FullTableScan deny",

@@ -147,3 +147,62 @@ def test_follow_prints_new_decisions(data_dir: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def _more(data_dir: Path, count: int) -> None:
+    log = AuditLog(data_dir / "audit.jsonl")
+    for n in range(count):
+        log.record(replace(ENTRIES[n % 2], request_id=f"M{n}"))
+    log.close()
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("--tail", "2"), ["M2", "M3"]),
+    (("--tail", "1", "--decision", "Allow"), ["M2"]),
+    (("--tail", "0"), []),
+    (("--limit", "3"), ["R1", "R2", "M0"]),
+    (("--limit", "2", "--decision", "Deny"), ["R2", "M1"]),
+    (("--tail", "3", "--limit", "1"), ["M1"]),
+], ids=["tail", "tail of a filter", "tail 0", "limit", "limit of a filter", "tail then limit"])
+def test_tail_and_limit(data_dir: Path, args: tuple[str, ...], expected: list[str]) -> None:
+    _more(data_dir, 4)
+    out = audit_cli(data_dir, *args, "--format", "json")
+    assert out.returncode == 0, out.stderr
+    assert [json.loads(line)["request_id"] for line in out.stdout.splitlines()] == expected
+
+
+@pytest.mark.parametrize("value", ["-1", "many"])
+def test_a_bad_count_is_a_usage_error(data_dir: Path, value: str) -> None:
+    out = audit_cli(data_dir, "--tail", value)
+    assert out.returncode == 2 and "wants a number of decisions" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_tail_with_follow_starts_from_the_last_decisions(data_dir: Path) -> None:
+    _more(data_dir, 4)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webapp", "audit", "--data-dir", str(data_dir), "--follow", "--tail", "1",
+         "--format", "json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        assert json.loads(process.stdout.readline())["request_id"] == "M3"
+        log = AuditLog(data_dir / "audit.jsonl")
+        log.record(replace(ENTRIES[0], request_id="NEW"))
+        log.close()
+        assert json.loads(process.stdout.readline())["request_id"] == "NEW"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_denial_says_whose_key_it_targeted(data_dir: Path) -> None:
+    (data_dir / "idp").mkdir()
+    (data_dir / "idp" / "users.json").write_text(json.dumps({"users": [
+        {"name": "alice", "sub": "alice-sub"}, {"name": "bob", "sub": "bob-sub"}]}))
+    log = AuditLog(data_dir / "audit.jsonl")
+    log.record(replace(ENTRIES[1], request_id="OWN", authorizations=(
+        replace(ENTRIES[1].authorizations[0], leading_keys=("bob-sub",)),)))
+    log.close()
+    _, allow, other, own = audit_cli(data_dir).stdout.splitlines()
+    assert "key" not in allow.split("by OwnItems")[-1]
+    assert other.endswith("implicit; key alice-sub (alice's)")  # bob was refused alice's key
+    assert own.endswith("implicit; key bob-sub (the caller's own)")
