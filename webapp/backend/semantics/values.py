@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Mapping
 from decimal import Context, Decimal, InvalidOperation
 from typing import Any
@@ -25,6 +26,8 @@ from typing import Any
 Value = Mapping[str, Any]
 
 SCALAR_TYPES = frozenset({"S", "N", "B"})
+#: A number already in canonical form (no exponent, no redundant zeros, no ``+``, no ``-0``).
+_CANONICAL = re.compile(r"-?[1-9][0-9]*(?:\.[0-9]*[1-9])?|0|-?0\.[0-9]*[1-9]")
 #: Enough digits for any DynamoDB number (38 significant digits): normalizing never rounds.
 _EXACT = Context(prec=60)
 
@@ -152,6 +155,8 @@ def size(value: Value | None) -> int | None:
 def normalize_number(text: str) -> str:
     """DynamoDB's canonical text for a number: no leading or trailing zeros, no exponent, no
     ``+``, ``-0`` as ``0`` (API Reference, AttributeValue ``N``; ``-0015.789e6`` -> ``-15789000``)."""
+    if _CANONICAL.fullmatch(text):  # the common case, as stored numbers are canonical already
+        return text
     value = number(text)
     if value is None or not value.is_finite():
         return text
