@@ -141,11 +141,14 @@ def test_an_import_killed_resumes_and_a_corrupt_export_is_refused(
     process = subprocess.Popen(command(stack, "import", str(tmp_path / "e"), "--table", target),
                                cwd=ROOT, env=command_env(stack), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True)
-    wait_for_pages(tmp_path / "e" / f"import-{target}.checkpoint.json", 0, process)
+    checkpoint = tmp_path / "e" / f"import-{target}.checkpoint.json"
+    wait_for_pages(checkpoint, 0, process)
     time.sleep(0.3)
     process.kill()
     process.communicate(timeout=30)
-    if process.returncode != 0:
+    # The import removes its checkpoint as its last step: killed after that (while the interpreter
+    # was exiting) it had finished, and there is nothing to resume.
+    if process.returncode != 0 and checkpoint.exists():
         plain = run_command(stack, "import", str(tmp_path / "e"), "--table", target)
         assert plain.returncode == 2 and "--resume" in plain.stderr  # never silently starts over
         resumed = run_command(stack, "import", str(tmp_path / "e"), "--table", target, "--resume")
