@@ -121,7 +121,9 @@ def test_r7_throttled_writes_are_retried_by_the_sdk_until_capacity_returns(throt
         aws_access_key_id=creds.access_key_id, aws_secret_access_key=creds.secret_access_key,
         config=Config(retries={"mode": "legacy", "max_attempts": 10}),
     )
-    response = retrying.put_item(TableName="Throttled", Item={"pk": {"S": "retried"}})
+    # 3 KB: 3 WCU, three seconds of refill, so the first attempt is refused even if this machine
+    # is slow enough for a second to pass since the bucket was drained
+    response = retrying.put_item(TableName="Throttled", Item={"pk": {"S": "retried"}, "pad": {"S": "x" * 2900}})
     assert response["ResponseMetadata"]["RetryAttempts"] >= 1
     found = no_retries.scan(TableName="Throttled", ConsistentRead=True)
     assert sorted(i["pk"]["S"] for i in found["Items"]) == sorted([*written, "retried"])
