@@ -11,6 +11,10 @@ The latency a real DynamoDB endpoint adds to every call (a network round trip; t
 answers in under a millisecond) is injected on the client, as a ``--latency-ms`` sleep in
 botocore's ``before-send`` event of every Scan: a job's threads wait for it in parallel, as they
 would for the network. Each export is also checked complete (the item count of its manifest).
+
+On this project's 2-core machine the export is CPU-bound, not latency-bound: about 0.4 ms an item
+in botocore's parser on the client and 0.3 ms in the server, both on the same two cores, so more
+segments cannot approach the 3x that latency alone would allow (measured 1.3-1.4x).
 """
 
 from __future__ import annotations
