@@ -42,6 +42,8 @@ from __future__ import annotations
 
 import bisect
 import copy
+import itertools
+from collections.abc import Iterator
 from typing import Any
 
 from moto.dynamodb.comparisons import OpDefault
@@ -94,17 +96,7 @@ class _UndoableTable(Table):
             matches = [partition]
         if scan_index_forward is False:
             matches.reverse()
-        results: list[Item] = []
-        total = 0
-        last_evaluated_key = None
-        for item in matches:
-            size = item.size()
-            if len(results) == limit or total + size > RESULT_SIZE_LIMIT:
-                last_evaluated_key = self._get_last_evaluated_key(results[-1], index_name)
-                break
-            results.append(item)
-            total += size
-        return results, len(results), last_evaluated_key
+        return self._page(iter(matches), limit, index_name)
 
     def scan(self, filters: dict[str, Any], limit: int, exclusive_start_key: dict[str, Any] | None,
              filter_expression: Any = None, index_name: str | None = None, consistent_read: bool = False,
@@ -120,18 +112,21 @@ class _UndoableTable(Table):
         start = 0 if exclusive_start_key is None else bisect.bisect_right(keys, self._order_key(
             DynamoType(exclusive_start_key[self.hash_key_attr]),
             DynamoType(exclusive_start_key[self.range_key_attr]) if self.range_key_attr else None))
+        return self._page(itertools.islice(order, start, None), limit, None)
+
+    def _page(self, items: Iterator[Item], limit: int | None,
+              index_name: str | None) -> tuple[list[Item], int, dict[str, Any] | None]:
+        """moto's page loop for unfiltered reads: up to ``limit`` items or 1 MB, each item's size
+        computed once, the stored items themselves (no copies), and the key to go on from."""
         results: list[Item] = []
         total = 0
-        last_evaluated_key = None
-        for position in range(start, len(order)):
-            item = order[position]
+        for item in items:
             size = item.size()
             if len(results) == limit or total + size > RESULT_SIZE_LIMIT:
-                last_evaluated_key = self._get_last_evaluated_key(results[-1], None)
-                break
+                return results, len(results), self._get_last_evaluated_key(results[-1], index_name)
             results.append(item)
             total += size
-        return results, len(results), last_evaluated_key
+        return results, len(results), None
 
     def _order_key(self, hash_key: DynamoType, range_key: DynamoType | None) -> Any:
         return (hash_key, range_key) if range_key is not None else hash_key
