@@ -1,8 +1,6 @@
 """``/admin/capacity`` on the host (issue 12, item 5): the capacity watch for the app's admins only.
 
-A private stack, started twice on one data directory: first with no admins (alice learns her
-``sub`` from the refusal), then with ``WEBAPP_ADMINS`` naming her. Bob writes 6 photos under his
-own partition key through his STS credentials, as the page does; alice then sees the Photos
+On a stack where alice is the admin and bob wrote photos (``admins.py``), alice sees the Photos
 table's write units and bob's key among the hottest, hashed unless she asks for it in clear.
 Bob and a visitor without a session get no figures at all.
 """
@@ -15,41 +13,19 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import RunningStack, fail_on_internal_errors, free_port_block
+from tests.conftest import RunningStack
+from tests.functional.host.admins import WRITES, admin_stack
 from tests.functional.host.browser import sign_in
-
-WRITES = 6
 
 
 @pytest.fixture(scope="module")
-def admin_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningStack, str, str]]:
-    data = Path(tmp_path_factory.mktemp("admin")) / "data"
-    first = RunningStack(data, free_port_block()).start()
-    try:
-        browser = sign_in(first.host_url, "alice").session
-        refused = browser.get(f"{first.host_url}/admin/capacity.json", timeout=10)
-        alice_sub = browser.get(f"{first.host_url}/auth/token", timeout=10).json()["sub"]
-    finally:
-        first.stop()
-        fail_on_internal_errors(first)
-    assert refused.status_code == 403, refused.text
-    assert refused.json()["error"] == "not_admin" and alice_sub in refused.json()["message"]
-
-    stack = RunningStack(data, free_port_block(), extra_env={"WEBAPP_ADMINS": f"someone-else, {alice_sub}"}).start()
-    try:
-        bob = stack.login("bob")
-        db = stack.dynamodb(bob)
-        for n in range(WRITES):
-            db.put_item(TableName="Photos", Item={"UserId": {"S": bob.subject}, "PhotoId": {"S": f"2026#{n}"}})
-        assert bob.subject is not None
-        yield stack, alice_sub, bob.subject
-    finally:
-        stack.stop()
-        fail_on_internal_errors(stack)
+def admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningStack, str, str]]:
+    with admin_stack(Path(tmp_path_factory.mktemp("admin")) / "data") as running:
+        yield running
 
 
-def test_an_admin_sees_each_tables_units_and_the_hottest_keys_hashed(admin_stack: tuple[RunningStack, str, str]) -> None:
-    stack, _, bob_sub = admin_stack
+def test_an_admin_sees_each_tables_units_and_the_hottest_keys_hashed(admin: tuple[RunningStack, str, str]) -> None:
+    stack, _, bob_sub = admin
     browser = sign_in(stack.host_url, "alice").session
     answer = browser.get(f"{stack.host_url}/admin/capacity.json", timeout=10)
     assert answer.status_code == 200, answer.text
@@ -66,8 +42,8 @@ def test_an_admin_sees_each_tables_units_and_the_hottest_keys_hashed(admin_stack
     assert bob_sub in hot["keys"][0]["clear"]
 
 
-def test_a_user_who_is_not_an_admin_and_a_visitor_get_no_figures(admin_stack: tuple[RunningStack, str, str]) -> None:
-    stack, _, bob_sub = admin_stack
+def test_a_user_who_is_not_an_admin_and_a_visitor_get_no_figures(admin: tuple[RunningStack, str, str]) -> None:
+    stack, _, bob_sub = admin
     bob = sign_in(stack.host_url, "bob").session
     refused = bob.get(f"{stack.host_url}/admin/capacity.json?keys=1", timeout=10)
     assert refused.status_code == 403
@@ -77,8 +53,8 @@ def test_a_user_who_is_not_an_admin_and_a_visitor_get_no_figures(admin_stack: tu
 
 
 def test_the_page_loads_its_script_under_the_hosts_content_security_policy(
-        admin_stack: tuple[RunningStack, str, str]) -> None:
-    stack, _, _ = admin_stack
+        admin: tuple[RunningStack, str, str]) -> None:
+    stack, _, _ = admin
     page = requests.get(f"{stack.host_url}/admin/capacity", timeout=10)
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     assert '<script type="module" src="/assets/admin/capacity.js">' in page.text
