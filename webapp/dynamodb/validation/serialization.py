@@ -28,6 +28,11 @@ JAVA_PACKAGE = "com.amazonaws.dynamodb.v20120810"
 #: The Java class Coral reads each botocore scalar type into.
 JAVA_SCALARS = {"string": "String", "boolean": "Boolean", "integer": "Integer", "long": "Long",
                 "double": "Double", "float": "Float", "timestamp": "Date"}
+#: Text Coral's boolean reader accepts for ``true`` and ``false``, in any case (a string such as
+#: ``"no"`` reaches validation as ``false``: dynalite test/getItem.js sends ``{"NULL": "no"}`` and
+#: DynamoDB answers "Null attribute value types must have the value of true"; ``"23"`` is refused).
+_TRUE_TEXT = frozenset({"TRUE", "1", "YES"})
+_FALSE_TEXT = frozenset({"FALSE", "0", "NO"})
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 
 
@@ -126,6 +131,8 @@ def _scalar(kind: str, value: Any) -> Any:
         return value
     if kind == "boolean":
         if isinstance(value, str):
+            if value.upper() in _TRUE_TEXT or value.upper() in _FALSE_TEXT:
+                return value.upper() in _TRUE_TEXT
             raise SerializationError("Unexpected token received from parser")
         if not isinstance(value, bool):
             raise SerializationError(f"{token(value)} cannot be converted to Boolean")
