@@ -54,6 +54,8 @@ class Settings:
     #: The role of the admin's static key (``<data>/admin-credentials``); the local IAM lets only it
     #: change roles and policies.
     admin_role_name: str = "Admin"
+    #: The ``sub`` of each user who may open the host's admin pages (``/admin/capacity``).
+    admins: tuple[str, ...] = ()
     table_prefix: str = ""
     #: The local S3 bucket for table exports, created at start and granted to the admin role
     #: (``python -m webapp export TABLE --to s3://<export_bucket>/PREFIX``).
@@ -222,6 +224,7 @@ _ENV_FIELDS: dict[str, type] = {
     "user_role_name": str,
     "host_role_name": str,
     "admin_role_name": str,
+    "admins": tuple,
     "table_prefix": str,
     "export_bucket": str,
     "sts_endpoint": str,
