@@ -53,6 +53,8 @@ class Settings:
     #: The role of the admin's static key (``<data>/admin-credentials``); the local IAM lets only it
     #: change roles and policies.
     admin_role_name: str = "Admin"
+    #: The ``sub`` of each user who may open the host's admin pages (``/admin/capacity``).
+    admins: tuple[str, ...] = ()
     table_prefix: str = ""
 
     #: Endpoints; ``None`` means the local stack's own (derived from ``public_host`` and ``port``).
@@ -209,6 +211,7 @@ _ENV_FIELDS: dict[str, type] = {
     "user_role_name": str,
     "host_role_name": str,
     "admin_role_name": str,
+    "admins": tuple,
     "table_prefix": str,
     "sts_endpoint": str,
     "dynamodb_endpoint": str,

@@ -35,6 +35,7 @@ class LocalStack:
         from webapp.backend import open_backend
         from webapp.dynamodb import create_dynamodb_app
         from webapp.host import create_app
+        from webapp.host.admin import local_watch
         from webapp.iam import create_iam_app
         from webapp.iam.registry import IamRegistry
         from webapp.idp import IdentityProvider, create_idp_blueprint
@@ -69,6 +70,9 @@ class LocalStack:
             host_settings,
             idp_blueprint=create_idp_blueprint(idp),
             credentials=(host_key.access_key_id, host_key.secret_access_key),
+            watch=None if s.backend_url else local_watch(
+                f"http://{_loopback_or(s.bind)}:{s.dynamodb_port}", admin_key.access_key_id,
+                admin_key.secret_access_key, s.region),
         )
         apps: list[tuple[str, int, Any]] = [
             ("host", s.port, host_app),
@@ -151,3 +155,8 @@ def _write_discovery(settings: Settings) -> None:
          "iam": settings.iam_url},
         (settings.data_dir / ADMIN_PROFILE).resolve(), settings.table_prefix,
     ))
+
+
+def _loopback_or(bind: str) -> str:
+    """Where this process reaches its own servers: the bound address, or loopback for "any"."""
+    return "127.0.0.1" if bind in ("", "0.0.0.0", "::") else bind

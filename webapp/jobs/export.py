@@ -29,7 +29,7 @@ from webapp.jobs.checkpoint import Checkpoint, JobError
 from webapp.jobs.pacing import Backoff, UnitRate
 from webapp.jobs.progress import Progress
 from webapp.jobs.segments import ScanSettings, describe, pages, run_parallel
-from webapp.jobs.wire import to_json
+from webapp.jobs.wire import raw_scan_items, to_json
 
 CHECKPOINT = "checkpoint.json"
 MANIFEST = "manifest.json"
@@ -125,7 +125,8 @@ def export_table(client: Any, table: str, directory: Path, *, segments: int = 4,
                     fault("recorded", segment, state.pages - 1)
 
     try:
-        run_parallel(range(settings.total_segments), export_segment, stop)
+        with raw_scan_items(client):
+            run_parallel(range(settings.total_segments), export_segment, stop)
     finally:
         bars.close()
     manifest = _write_manifest(directory, checkpoint)

@@ -51,6 +51,8 @@ ENUM_ORDER: dict[str, tuple[str, ...]] = {
     "ComparisonOperator": ("IN", "NULL", "BETWEEN", "LT", "NOT_CONTAINS", "EQ", "GT", "NOT_NULL", "NE", "LE",
                            "BEGINS_WITH", "GE", "CONTAINS"),
     "ConditionalOperator": ("OR", "AND"),
+    # dynalite test/putItem.js "incorrect attributes", recorded live.
+    "ReturnValue": ("ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"),
 }
 
 #: The order DynamoDB reports members in, where it is not botocore's member order (members not
