@@ -52,6 +52,7 @@ SERVICES: dict[type[AwsError], tuple[str, ...]] = {
     backend.DynamoDBValidationException: ("dynamodb",),
     backend.IdempotentParameterMismatchException: ("dynamodb",),
     backend.ResourceInUseException: ("dynamodb",),
+    backend.LimitExceededException: ("dynamodb",),
     backend.InternalServerError: ("dynamodb",),
     backend.ProvisionedThroughputExceededException: ("dynamodb",),
     ConditionalCheckFailed: ("dynamodb",),
