@@ -87,9 +87,9 @@ def test_restored_items_take_updates_and_size_checks_as_before() -> None:
     restored.call("UpdateItem", {"TableName": "Things", "Key": key, "UpdateExpression": "SET n = :n",
                                  "ExpressionAttributeValues": {":n": {"N": "7"}}})
     assert restored.call("GetItem", {"TableName": "Things", "Key": key})["Item"]["n"] == {"N": "7"}
-    with pytest.raises(Exception, match="Item size"):  # moto's 405,000-byte cap, on a loaded item
+    with pytest.raises(Exception, match="Item size"):  # the 400 KB cap, on a loaded item
         restored.call("UpdateItem", {"TableName": "Things", "Key": key, "UpdateExpression": "SET big = :b",
-                                     "ExpressionAttributeValues": {":b": {"S": "x" * 406_000}}})
+                                     "ExpressionAttributeValues": {":b": {"S": "x" * 420_000}}})
 
 
 def test_an_image_is_what_motos_own_serialisation_gives() -> None:
