@@ -67,7 +67,8 @@ class Engine(Protocol):
 
 _INDEX_FIELDS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput", "OnDemandThroughput")
 _new = object.__new__
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+#: ASCII only: a lone surrogate (valid in JSON text) cannot then make the file unwritable.
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
 # Items ------------------------------------------------------------------------------------------
