@@ -107,7 +107,7 @@ class Gateway:
                 principal = self._authenticate(environ, raw, request_id, operation)
             if params is None:
                 raise wire.SerializationException("")
-            validate(operation, params)
+            validate(operation, params, self.backend.table_schema)
             if self.enforce:
                 self._authorize(environ, principal, operation, params, request_id)
             result = self.backend.call(operation, params)

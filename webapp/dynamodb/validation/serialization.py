@@ -125,7 +125,11 @@ def _scalar(kind: str, value: Any) -> Any:
             raise SerializationError(f"{token(value)} cannot be converted to String")
         return value
     if kind == "boolean":
-        if isinstance(value, str):
+        if isinstance(value, str):  # Coral reads these words as booleans (dynalite, recorded live)
+            if value.upper() in ("TRUE", "1", "YES"):
+                return True
+            if value.upper() in ("FALSE", "0", "NO"):
+                return False
             raise SerializationError("Unexpected token received from parser")
         if not isinstance(value, bool):
             raise SerializationError(f"{token(value)} cannot be converted to Boolean")
