@@ -18,7 +18,7 @@ ROWS = [
     Row("Item as a list", "PutItem", {"Item": []}, 400, SERIALIZATION,
         "Unrecognized collection type java.util.Map<java.lang.String, "
         "com.amazonaws.dynamodb.v20120810.AttributeValue>", "dynalite: helpers.js assertType Map"),
-    Row("Expected.Attr.Exists as a string", "PutItem", {"Expected": {"a": {"Exists": "no"}}}, 400, SERIALIZATION,
+    Row("Expected.Attr.Exists as a string", "PutItem", {"Expected": {"a": {"Exists": "23"}}}, 400, SERIALIZATION,
         "Unexpected token received from parser", "dynalite: helpers.js assertType Boolean"),
     Row("no TableName, no Item", "PutItem", {}, 400, VALIDATE,
         ("Value null at 'tableName' failed to satisfy constraint: Member must not be null",

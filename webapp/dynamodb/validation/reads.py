@@ -35,6 +35,7 @@ from iam_policies.dynamodb import expressions as ex
 from iam_policies.dynamodb.scope import ExpressionScope
 from iam_policies.errors import ResourceNotFoundException
 from iam_policies.schema import TableSchema
+from webapp.backend.semantics.segments import segment_of
 from webapp.backend.semantics.values import compare
 from webapp.dynamodb.validation.errors import DynamoDBValidationException as ValidationError
 from webapp.dynamodb.validation.items import (
@@ -449,8 +450,20 @@ def scan_against_table(schemas: Schemas, params: Params) -> None:
     _all_attributes(read)
     if start is not None:
         _table_start_key(read, start)
+        _in_segment(read, params, start)
     _scalar_keys(read, params.get("ProjectionExpression"), "ProjectionExpression", params)
     _scalar_keys(read, params.get("FilterExpression"), "FilterExpression", params)
+
+
+def _in_segment(read: Target, params: Params, start: Mapping[str, Any]) -> None:
+    """A parallel scan's starting key must lie in the scan's segment (Developer Guide,
+    "Parallel scan"; the segment of a key as :mod:`webapp.backend.semantics.segments` finds it)."""
+    segment, total = params.get("Segment"), params.get("TotalSegments")
+    if not isinstance(segment, int) or not isinstance(total, int) or total < 2:
+        return
+    if segment_of(start[read.keys[0]], total) != segment:
+        raise ValidationError(f"{START_KEY}: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct "
+                              f"Segment. TotalSegments: {total} Segment: {segment}")
 
 
 TABLE_RULES: dict[str, Callable[[Schemas, Params], None]] = {"Query": query_against_table, "Scan": scan_against_table}
