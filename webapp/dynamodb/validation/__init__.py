@@ -34,7 +34,7 @@ from typing import Any
 from webapp.dynamodb.validation import constraints, items, reads, serialization, tables
 from webapp.dynamodb.validation.model import service_model
 
-__all__ = ["validate"]
+__all__ = ["validate", "validate_authorized"]
 
 Rule = Callable[[Mapping[str, Any]], None]
 
@@ -67,3 +67,11 @@ def validate(operation: str, params: dict[str, Any], schemas: reads.Schemas | No
     against_table = reads.TABLE_RULES.get(operation)
     if against_table is not None and schemas is not None:
         against_table(schemas, params)
+
+
+def validate_authorized(operation: str, params: dict[str, Any], schemas: reads.Schemas) -> None:
+    """The checks DynamoDB makes that this stack makes only after IAM has allowed the request
+    (a Query's starting key against its key condition: :func:`reads.query_start_key_bounds`)."""
+    rule = reads.AUTHORIZED_RULES.get(operation)
+    if rule is not None:
+        rule(schemas, params)

@@ -12,10 +12,12 @@ against the table:
   "KeyConditionExpressions cannot contain nested operations", ...), with 1 or 2 conditions;
 * :data:`TABLE_RULES` (with the table's schema; a missing table is ``ResourceNotFoundException``
   first): the index exists, no consistent read of a global index, the starting key has exactly
-  the table's and the index's key attributes with their types and lies inside what the key
-  condition selects, the key condition names the partition key with ``EQ`` and the sort key
-  with an indexable operator and values of the key's type, filters leave the key attributes
-  alone, ``Select: ALL_ATTRIBUTES`` only on a global index projecting ``ALL``.
+  the table's and the index's key attributes with their types (and, for a parallel scan, lies
+  in the scan's segment), the key condition names the partition key with ``EQ`` and the sort
+  key with an indexable operator and values of the key's type, filters leave the key
+  attributes alone, ``Select: ALL_ATTRIBUTES`` only on a global index projecting ``ALL``;
+* :data:`AUTHORIZED_RULES` (once IAM has allowed the request): a Query's starting key lies
+  inside what its key condition selects.
 
 Sources: API Reference "Query" and "Scan" (Request Parameters), "Condition" (the operators and
 the value types each accepts); Developer Guide "Legacy conditional parameters" and "Key
@@ -358,23 +360,37 @@ def query_against_table(schemas: Schemas, params: Params) -> None:
             raise ValidationError("Query key condition not supported")
     if start is not None:
         _table_start_key(read, start)
-        hash_name = read.keys[0]
-        hash_value = found[hash_name][1][0]
-        range_name = read.keys[1] if len(read.keys) > 1 else None
-        if range_name is None or range_name not in found:
-            if start[hash_name] != hash_value:
-                raise ValidationError("The provided starting key is outside query boundaries based on provided "
-                                      "conditions")
-        else:
-            operator, arguments = found[range_name]
-            if not _matches(operator, start[range_name], arguments):
-                raise ValidationError("The provided starting key does not match the range key predicate")
-            if start[hash_name] != hash_value:
-                raise ValidationError("The query can return at most one row and cannot be restarted")
     _scalar_keys(read, params.get("ProjectionExpression"), "ProjectionExpression", params)
     _filter_on_keys(read, params)
     _all_attributes(read)
     _scalar_keys(read, params.get("FilterExpression"), "FilterExpression", params)
+
+
+def query_start_key_bounds(schemas: Schemas, params: Params) -> None:
+    """A Query's starting key must lie inside what its key condition selects.
+
+    Checked after authorization, unlike the rest: a starting key in a partition the caller may
+    not read is refused as AccessDenied first (its partition value is one of the request's
+    ``dynamodb:LeadingKeys``, fgac-semantics F-42, security-anchors §4.2), so these messages,
+    which compare the key's values with the condition's, are only ever given to a caller
+    allowed to read both partitions. DynamoDB's order between the two is not documented."""
+    start = params.get("ExclusiveStartKey")
+    if start is None:
+        return
+    read = target(schemas, params)
+    found = key_conditions(params)
+    hash_name = read.keys[0]
+    hash_value = found[hash_name][1][0]
+    range_name = read.keys[1] if len(read.keys) > 1 else None
+    if range_name is None or range_name not in found:
+        if start[hash_name] != hash_value:
+            raise ValidationError("The provided starting key is outside query boundaries based on provided conditions")
+        return
+    operator, arguments = found[range_name]
+    if not _matches(operator, start[range_name], arguments):
+        raise ValidationError("The provided starting key does not match the range key predicate")
+    if start[hash_name] != hash_value:
+        raise ValidationError("The query can return at most one row and cannot be restarted")
 
 
 def _matches(operator: str, value: Mapping[str, Any], arguments: list[Any]) -> bool:
@@ -467,3 +483,5 @@ def _in_segment(read: Target, params: Params, start: Mapping[str, Any]) -> None:
 
 
 TABLE_RULES: dict[str, Callable[[Schemas, Params], None]] = {"Query": query_against_table, "Scan": scan_against_table}
+#: Checks made once the request is authorized (see :func:`query_start_key_bounds`).
+AUTHORIZED_RULES: dict[str, Callable[[Schemas, Params], None]] = {"Query": query_start_key_bounds}
