@@ -23,8 +23,8 @@ class TableSchema:
     partition_key: str
     sort_key: str | None = None
     indexes: Mapping[str, IndexSchema] = field(default_factory=dict)
-    #: ``AttributeDefinitions`` as ``{name: "S" | "N" | "B"}`` (empty where a caller only knows
-    #: the key names): what DynamoDB checks key values against before reading.
+    #: ``AttributeDefinitions`` as name -> ``S``/``N``/``B`` (empty where the source gives none):
+    #: DynamoDB's key checks name the expected type (webapp.dynamodb.validation.keys).
     attribute_types: Mapping[str, str] = field(default_factory=dict)
 
     @property
