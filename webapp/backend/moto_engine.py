@@ -53,7 +53,12 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from webapp import aws_models
-from webapp.backend.errors import DynamoDBError, DynamoDBValidationException, InternalServerError
+from webapp.backend.errors import (
+    VALIDATE_NAMESPACE,
+    DynamoDBError,
+    DynamoDBValidationException,
+    InternalServerError,
+)
 from webapp.backend.fast_reads import OPERATIONS as FAST_READS
 from webapp.backend.fast_reads import FastReads
 from webapp.backend.moto_models import SerialDynamoDBBackend
@@ -140,7 +145,13 @@ class MotoEngine:
             else:
                 undo.commit()
         if status >= 300:
-            raise DynamoDBError.from_wire(status, text)
+            error = DynamoDBError.from_wire(status, text)
+            if error.code == "ValidationException":
+                # moto writes its validation errors in the service's namespace; DynamoDB sends
+                # every ValidationException from its front end (dynalite test/helpers.js
+                # assertValidation: com.amazon.coral.validate#ValidationException, recorded live).
+                error.namespace = VALIDATE_NAMESPACE
+            raise error
         result = json.loads(text or "{}")
         return result if isinstance(result, dict) else {}
 

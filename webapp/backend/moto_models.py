@@ -36,6 +36,12 @@ index, filter or projection: the semantic layer applies those itself) the items 
 moto's order are kept with their sort keys until the table's set of item objects changes, and a
 page starts by bisecting to the ``ExclusiveStartKey``; the same pages, ``ScannedCount`` and
 ``LastEvaluatedKey`` as moto's loop, compared page by page with writes in between.
+
+**Segments.** moto places an item in a ``Segment`` by Python's hash of its key; DynamoDB by an
+MD5 prefix (``semantics/segments.py``), so an item was found in another segment than on AWS.
+Every scan of a segment here uses DynamoDB's function - of the table's partition key, or of the
+index's for an index scan - the plain page through the cached order above, any other through
+moto's own loop over a view of the table that holds only the segment's items.
 """
 
 from __future__ import annotations
@@ -51,8 +57,13 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, Table
 
+from webapp.backend import item_size
+from webapp.backend.semantics.segments import hash_prefix, segment_of_prefix
+
+item_size.install()  # DynamoDB's 400 KB item limit, measured as DynamoDB measures it
+
 #: Per-table flags and caches that must never be copied along with a table.
-_FLAGS = ("_in_transaction", "_undo_owner", "_scan_cache")
+_FLAGS = ("_in_transaction", "_undo_owner", "_scan_cache", "_segment")
 
 
 class _UndoableTable(Table):
@@ -104,9 +115,10 @@ class _UndoableTable(Table):
              segments: tuple[None, None] | tuple[int, int] = (None, None)) -> tuple[list[Item], int, dict[str, Any] | None]:
         no_filter = not filters and (filter_expression is None or type(filter_expression) is OpDefault)
         if index_name or not no_filter or projection_expression:
-            return super().scan(filters, limit, exclusive_start_key,  # type: ignore[arg-type]
-                                filter_expression, index_name, consistent_read, projection_expression,
-                                segments=segments)
+            segment, total = segments
+            table = self if segment is None or total is None else self._segment_view(segment, total, index_name)
+            return Table.scan(table, filters, limit, exclusive_start_key,  # type: ignore[arg-type]
+                              filter_expression, index_name, consistent_read, projection_expression)
         # moto's loop for a plain page (see the module doc), from the cached order of the segment
         order, keys = self._scan_order(segments)
         start = 0 if exclusive_start_key is None else bisect.bisect_right(keys, self._order_key(
@@ -147,9 +159,37 @@ class _UndoableTable(Table):
         if segments not in orders:
             if len(orders) >= 64:  # many different TotalSegments: keep memory bounded
                 orders.clear()
-            items = [item for item in self.all_items() if item.is_within_segment(segments)]
+            items = self.all_items()
+            segment, total = segments
+            if segment is not None and total is not None:
+                items = [item for item in items if _segment(item.hash_key, total) == segment]
             orders[segments] = (items, [self._order_key(i.hash_key, i.range_key) for i in items])
         return orders[segments]
+
+    def _segment_view(self, segment: int, total: int, index_name: str | None) -> Table:
+        """This table as moto's ``Table.scan`` should see it for one segment: a shallow copy (the
+        same items, nothing copied) whose ``all_items`` and ``has_idx_items`` yield only the items
+        of ``segment`` of ``total``, by the partition key of the table, or of the index when scanning one."""
+        view = copy.copy(self)
+        key = self.hash_key_attr
+        if index_name:
+            index = self.get_index(index_name, error_if_not=True)
+            key = next((k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH"), key)
+        view.__dict__["_segment"] = (segment, total, key)
+        return view
+
+    def _in_segment(self, items: Any) -> Any:
+        found = self.__dict__.get("_segment")
+        if found is None:
+            return items
+        segment, total, key = found
+        return [item for item in items if key in item.attrs and _segment(item.attrs[key], total) == segment]
+
+    def all_items(self) -> Any:
+        return self._in_segment(super().all_items())
+
+    def has_idx_items(self, index_name: str) -> Any:
+        return self._in_segment(super().has_idx_items(index_name))
 
     def forget_order(self) -> None:
         self.__dict__.pop("_scan_cache", None)
@@ -170,6 +210,10 @@ class _UndoableTable(Table):
         if owner is not None:
             owner.remember(self, hash_key, range_key)
         return super().delete_item(hash_key, range_key)
+
+
+def _segment(key: DynamoType, total: int) -> int:
+    return segment_of_prefix(hash_prefix(key.type, str(key.value)), total)
 
 
 Undo = tuple[Table, DynamoType, "DynamoType | None", "Item | None"]

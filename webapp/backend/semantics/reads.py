@@ -27,7 +27,6 @@ from webapp.backend.errors import DynamoDBValidationException
 from webapp.backend.semantics import conditions
 from webapp.backend.semantics.conditions import resolve
 from webapp.backend.semantics.placeholders import without
-from webapp.backend.semantics.segments import segment_of
 from webapp.backend.semantics.values import kind
 from webapp.backend.semantics.writes import Storage
 
@@ -73,8 +72,7 @@ def read(storage: Storage, operation: str, params: Mapping[str, Any], forward: F
     request = without(params, _AFTER_READ, ("KeyConditionExpression",))
     if select in ("COUNT", "SPECIFIC_ATTRIBUTES"):
         request.pop("Select")
-    segmented = operation == "Scan" and _segments(params) is not None
-    response = _segment_scan(storage, request, forward) if segmented else forward(operation, request)
+    response = forward(operation, request)  # segments are DynamoDB's in the storage (moto_models.py)
     items = list(response.get("Items") or ())
     if items and _fetches_from_table(storage, params, select, projection, keep):
         items = _table_items(storage, params, items, whole=select == "ALL_ATTRIBUTES" or projection is not None)
@@ -162,45 +160,6 @@ def _reversed(node: ex.Condition | None) -> bool:
     if isinstance(node, ex.BoolOp):
         return _reversed(node.left) or _reversed(node.right)
     return isinstance(node, ex.Compare) and isinstance(node.left, ex.ValueOperand)
-
-
-def _segments(params: Mapping[str, Any]) -> tuple[int, int] | None:
-    segment, total = params.get("Segment"), params.get("TotalSegments")
-    if type(segment) is not int or type(total) is not int or not 0 <= segment < total or total < 2:
-        return None
-    return segment, total
-
-
-def _segment_scan(storage: Storage, request: Mapping[str, Any], forward: Forward) -> dict[str, Any]:
-    """One page of one segment (``segments.py``): the whole table (or index) read, the items of
-    the segment kept, then ``ExclusiveStartKey`` and ``Limit`` applied to them."""
-    segment, total = _segments(request) or (0, 1)
-    table = str(request.get("TableName"))
-    index = request.get("IndexName")
-    hash_name = ((storage.key_names(table, index) if isinstance(index, str) else None)
-                 or storage.key_names(table) or ("",))[0]
-    whole = {k: v for k, v in request.items() if k not in ("Segment", "TotalSegments", "Limit", "ExclusiveStartKey")}
-    items: list[Any] = []
-    while True:
-        page = forward("Scan", whole)
-        items += page.get("Items") or ()
-        if "LastEvaluatedKey" not in page:
-            break
-        whole = {**whole, "ExclusiveStartKey": page["LastEvaluatedKey"]}
-    mine = [item for item in items if hash_name in item and segment_of(item[hash_name], total) == segment]
-    start = request.get("ExclusiveStartKey")
-    if isinstance(start, Mapping):
-        for position, item in enumerate(mine):
-            if all(item.get(name) == value for name, value in start.items()):
-                mine = mine[position + 1:]
-                break
-    limit = request.get("Limit")
-    response: dict[str, Any] = {}
-    if type(limit) is int and len(mine) > limit:
-        mine = mine[:limit]
-        response["LastEvaluatedKey"] = _last_key(storage, request, mine[-1])
-    response.update(Items=mine, Count=len(mine), ScannedCount=len(mine))
-    return response
 
 
 def _fetches_from_table(storage: Storage, params: Mapping[str, Any], select: Any, projection: Any,

@@ -11,6 +11,7 @@ moto assigns segments by Python's own hash, so an item is found in another segme
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import math
 from collections.abc import Mapping
@@ -55,8 +56,19 @@ def key_bytes(value: Mapping[str, Any]) -> bytes:
 
 
 def segment_of(hash_key: Mapping[str, Any], total: int) -> int:
-    prefix = int(hashlib.md5(b"Outliers" + key_bytes(hash_key), usedforsecurity=False).hexdigest()[:3], 16)
-    # the s with ceil(4096 s / T) <= prefix < ceil(4096 (s + 1) / T)
+    kind, inner = next(iter(hash_key.items()))
+    return segment_of_prefix(hash_prefix(kind, inner if isinstance(inner, str) else str(inner)), total)
+
+
+@functools.lru_cache(maxsize=1 << 17)
+def hash_prefix(kind: str, inner: str) -> int:
+    """The first three hex digits (0..4095) of the key's hash: what places it in a segment, for
+    any ``TotalSegments``. Cached: a parallel scan asks for every item's prefix on every page."""
+    return int(hashlib.md5(b"Outliers" + key_bytes({kind: inner}), usedforsecurity=False).hexdigest()[:3], 16)
+
+
+def segment_of_prefix(prefix: int, total: int) -> int:
+    """The ``s`` with ``ceil(4096 s / T) <= prefix < ceil(4096 (s + 1) / T)``."""
     segment = prefix * total // 4096
     while segment + 1 < total and math.ceil(4096 * (segment + 1) / total) <= prefix:
         segment += 1

@@ -80,8 +80,8 @@ def _java_text(value: Any) -> str:
 
 
 def _structure(shape: Any, value: Mapping[str, Any], path: str, errors: list[str]) -> None:
-    required, members = _members(shape)
-    for name, member in members:
+    required = required_members(shape, value)
+    for name, member in _members(shape):
         item = value.get(name)
         if item is None:
             if name in required:
@@ -91,14 +91,14 @@ def _structure(shape: Any, value: Mapping[str, Any], path: str, errors: list[str
             _member(member, item, _path(path, name), errors)
 
 
-#: Per structure shape name: its required members and its members in DynamoDB's order.
-_MEMBERS: dict[str, tuple[frozenset[str], list[tuple[str, Any]]]] = {}
+#: Per structure shape name: its members in DynamoDB's order.
+_MEMBERS: dict[str, list[tuple[str, Any]]] = {}
 
 
-def _members(shape: Any) -> tuple[frozenset[str], list[tuple[str, Any]]]:
+def _members(shape: Any) -> list[tuple[str, Any]]:
     known = _MEMBERS.get(shape.name)
     if known is None:
-        known = required_members(shape), [(name, shape.members[name]) for name in ordered_members(shape)]
+        known = [(name, shape.members[name]) for name in ordered_members(shape)]
         _MEMBERS[shape.name] = known
     return known
 

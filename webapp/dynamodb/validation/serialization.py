@@ -26,6 +26,8 @@ CAST = ("class sun.reflect.generics.reflectiveObjects.ParameterizedTypeImpl cann
         "are in module java.base of loader 'bootstrap')")
 JAVA_PACKAGE = "com.amazonaws.dynamodb.v20120810"
 #: The Java class Coral reads each botocore scalar type into.
+#: The texts Coral accepts for a boolean member, and what they read as.
+BOOLEAN_WORDS = {"true": True, "false": False, "yes": True, "no": False, "1": True, "0": False}
 JAVA_SCALARS = {"string": "String", "boolean": "Boolean", "integer": "Integer", "long": "Long",
                 "double": "Double", "float": "Float", "timestamp": "Date"}
 _BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
@@ -126,7 +128,13 @@ def _scalar(kind: str, value: Any) -> Any:
         return value
     if kind == "boolean":
         if isinstance(value, str):
-            raise SerializationError("Unexpected token received from parser")
+            # Coral reads the words of a boolean as one (dynalite validations/index.js: "'true'/
+            # 'false'/'1'/'0'/'no'/'yes' seem to convert fine", and its test/updateItem.js sends
+            # {NULL: 'no'} for "must have the value of true", {BOOL: '0'} as a BOOL, recorded live);
+            # any other text is a parser error (test/helpers.js assertType Boolean: '23').
+            if value.lower() not in BOOLEAN_WORDS:
+                raise SerializationError("Unexpected token received from parser")
+            return BOOLEAN_WORDS[value.lower()]
         if not isinstance(value, bool):
             raise SerializationError(f"{token(value)} cannot be converted to Boolean")
         return value

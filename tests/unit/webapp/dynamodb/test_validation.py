@@ -159,6 +159,16 @@ def test_at_most_ten_errors() -> None:
     assert caught.value.message.count("failed to satisfy constraint") == 10
 
 
+@pytest.mark.parametrize(("text", "read"), [("no", False), ("YES", True), ("1", True), ("0", False), ("false", False)])
+def test_boolean_words_are_read_as_booleans(text: str, read: bool) -> None:
+    """dynalite test/updateItem.js sends ``{NULL: 'no'}`` and ``{BOOL: '0'}`` and DynamoDB reads
+    them as booleans (validations/index.js: "'true'/'false'/'1'/'0'/'no'/'yes' seem to convert
+    fine"); ``'23'`` stays a parser error (the ConsistentRead row above)."""
+    params: dict[str, Any] = {"TableName": "abc", "Key": {"a": {"BOOL": text}}, "ConsistentRead": text}
+    validate("GetItem", params)
+    assert params["Key"]["a"] == {"BOOL": read} and params["ConsistentRead"] is read
+
+
 def test_a_decimal_integer_is_read_as_an_integer() -> None:
     params: dict[str, Any] = {"Limit": 5.7}
     validate("ListTables", params)
