@@ -23,6 +23,9 @@ class TableSchema:
     partition_key: str
     sort_key: str | None = None
     indexes: Mapping[str, IndexSchema] = field(default_factory=dict)
+    #: ``AttributeDefinitions`` as name -> ``S``/``N``/``B`` (empty where the source gives none):
+    #: DynamoDB's key checks name the expected type (webapp.dynamodb.validation.keys).
+    attribute_types: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def key_names(self) -> tuple[str, ...]:
@@ -67,4 +70,5 @@ class TableSchema:
                     non_key_attributes=tuple(projection.get("NonKeyAttributes", ())),
                 )
         pk, sk = keys(table["KeySchema"])
-        return cls(table["TableName"], pk, sk, indexes)
+        types = {d["AttributeName"]: d["AttributeType"] for d in table.get("AttributeDefinitions") or ()}
+        return cls(table["TableName"], pk, sk, indexes, types)

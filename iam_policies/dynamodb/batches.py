@@ -61,7 +61,7 @@ def batch_get_item(env: Env, params: Mapping[str, Any]) -> list[Authorization]:
         leading: list[str] = []
         seen: set[tuple[str, ...]] = set()
         for key in keys:
-            leading.append(check_key(key, schema.key_names))
+            leading.append(check_key(key, schema))
             identity = item_identity(ref.arn, schema, key)
             if identity in seen:
                 raise invalid(_DUPLICATE_KEYS)
@@ -99,12 +99,12 @@ def batch_write_item(env: Env, params: Mapping[str, Any]) -> list[Authorization]
             key: Mapping[str, Any]
             if request.get("PutRequest") is not None:
                 item = require(_map(request["PutRequest"], "PutRequest"), "Item", "item")
-                leading.append(check_item(item, schema.key_names))
+                leading.append(check_item(item, schema))
                 names |= set(item)
                 key = {name: item[name] for name in schema.key_names}
             elif request.get("DeleteRequest") is not None:
                 key = require(_map(request["DeleteRequest"], "DeleteRequest"), "Key", "key")
-                leading.append(check_key(key, schema.key_names))
+                leading.append(check_key(key, schema))
             else:
                 raise invalid("Invalid BatchWriteItem request: expected PutRequest or DeleteRequest")
             identity = item_identity(ref.arn, schema, key)

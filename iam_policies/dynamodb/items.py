@@ -70,7 +70,7 @@ def get_item(env: Env, params: Mapping[str, Any], *, enclosing: str | None = Non
     scope.finish()
     capacity = _capacity(params, capacity)
     schema = env.schema(ref)
-    leading = check_key(key, schema.key_names)
+    leading = check_key(key, schema)
     context = item_context(
         [leading],
         set(schema.key_names) | (projected or set()),
@@ -91,7 +91,7 @@ def put_item(env: Env, params: Mapping[str, Any], *, enclosing: str | None = Non
     returned = return_values(params, _WRITE_RETURN_VALUES)
     capacity = _capacity(params, capacity)
     schema = env.schema(ref)
-    leading = check_item(item, schema.key_names)
+    leading = check_item(item, schema)
     context = item_context([leading], set(item) | names, return_values=returned, enclosing=enclosing,
                            capacity=capacity)
     return env.authorization("PutItem", ref.arn, context)
@@ -117,7 +117,7 @@ def update_item(env: Env, params: Mapping[str, Any], *, enclosing: str | None = 
     returned = return_values(params, _UPDATE_RETURN_VALUES)
     capacity = _capacity(params, capacity)
     schema = env.schema(ref)
-    leading = check_key(key, schema.key_names)
+    leading = check_key(key, schema)
     for name in schema.key_names:
         if name in written:
             raise invalid(
@@ -139,7 +139,7 @@ def delete_item(env: Env, params: Mapping[str, Any], *, enclosing: str | None = 
     returned = return_values(params, _WRITE_RETURN_VALUES)
     capacity = _capacity(params, capacity)
     schema = env.schema(ref)
-    leading = check_key(key, schema.key_names)
+    leading = check_key(key, schema)
     context = item_context([leading], set(schema.key_names) | names, return_values=returned,
                            enclosing=enclosing, capacity=capacity)
     return env.authorization("DeleteItem", ref.arn, context)
@@ -160,7 +160,7 @@ def condition_check(env: Env, params: Mapping[str, Any], *, enclosing: str,
     scope.finish()
     returned = on_condition_failure(params)
     schema = env.schema(ref)
-    leading = check_key(key, schema.key_names)
+    leading = check_key(key, schema)
     context = item_context([leading], set(schema.key_names) | names, return_values=returned,
                            enclosing=enclosing, capacity=capacity)
     return env.authorization("ConditionCheckItem", ref.arn, context)

@@ -84,31 +84,104 @@ def key_value(value: Any) -> str:
     return canonical_binary(payload)
 
 
-def check_key(key: Any, key_names: tuple[str, ...]) -> str:
-    """Validate a ``Key`` map against the key schema; return its partition-key value."""
-    if not (type(key) is dict or isinstance(key, Mapping)) or len(key) != len(key_names):
+INVALID = "One or more parameter values were invalid: "
+#: Developer Guide, "Service, account, and table quotas": partition and sort key value sizes.
+MAX_HASH_KEY_BYTES = 2048
+MAX_RANGE_KEY_BYTES = 1024
+
+
+def check_key(key: Any, schema: TableSchema) -> str:
+    """Validate a ``Key`` map against the key schema; return its partition-key value.
+
+    DynamoDB's checks and texts, in its order (dynalite ``db/index.js`` ``validateKey``, the texts
+    pinned by test/getItem.js and test/deleteItem.js, recorded live): exactly the key attributes,
+    each of its defined type ("The provided key element does not match the schema"), then not an
+    empty string or binary, then within the key size limits."""
+    if not (type(key) is dict or isinstance(key, Mapping)) or len(key) != len(schema.key_names):
         raise invalid(BAD_KEY)
-    for name in key_names:
-        if name not in key:
+    for given in key.values():
+        scalar_type(given)  # a malformed value is refused as such (the request's own checks)
+    for position, name in enumerate(schema.key_names):
+        value: Any = key.get(name)
+        kind = schema.attribute_types.get(name)
+        if not _has_type(value, kind):
             raise invalid(BAD_KEY)
-    for name in key_names[1:]:
+        _not_empty(value, kind, name, INVALID)
+        _within_size(value, kind, is_hash=position == 0)
+    for name in schema.key_names[1:]:
         key_value(key[name])
-    return key_value(key[key_names[0]])
+    return key_value(key[schema.partition_key])
 
 
-def check_item(item: Any, key_names: tuple[str, ...]) -> str:
-    """Validate an ``Item`` (it must hold every key attribute); return its partition-key value."""
-    if not (type(item) is dict or isinstance(item, Mapping)) or not item:
-        raise invalid("One or more parameter values were invalid: Missing the key " + key_names[0] + " in the item")
-    for name in key_names:
-        if name not in item:
-            raise invalid(f"One or more parameter values were invalid: Missing the key {name} in the item")
+def check_item(item: Any, schema: TableSchema) -> str:
+    """Validate an ``Item`` (it must hold every key attribute); return its partition-key value.
+
+    DynamoDB's order (dynalite ``db/index.js`` ``validateItem``; texts from test/putItem.js and
+    test/batchWriteItem.js, recorded live): each key attribute present ("Missing the key a in the
+    item") and of its type ("Type mismatch for key a expected: S actual: N"), not empty, within
+    size; then the attributes that key an index (global ones first) of the index key's type."""
+    if not (type(item) is dict or isinstance(item, Mapping)):
+        raise invalid(INVALID + "Missing the key " + schema.partition_key + " in the item")
     for name, value in item.items():
         if not isinstance(name, str) or name == "":
-            raise invalid("One or more parameter values were invalid: An attribute name may not be empty")
+            raise invalid(INVALID + "An attribute name may not be empty")
         scalar_type(value)
-    values = [key_value(item[name]) for name in key_names]
+    for position, name in enumerate(schema.key_names):
+        value = item.get(name)
+        if value is None:
+            raise invalid(INVALID + f"Missing the key {name} in the item")
+        kind = schema.attribute_types.get(name)
+        if not _has_type(value, kind):
+            raise invalid(INVALID + f"Type mismatch for key {name} expected: {kind or 'S'} actual: {next(iter(value))}")
+        _not_empty(value, kind, name, "One or more parameter values are not valid. ")
+        _within_size(value, kind, is_hash=position == 0)
+    indexes = sorted(schema.indexes.values(), key=lambda index: index.type != "GSI")
+    for index in indexes:
+        names = (index.partition_key, index.sort_key) if index.type == "GSI" else (index.sort_key,)
+        for name in names:
+            kind = schema.attribute_types.get(name) if name is not None else None
+            value = item.get(name) if name is not None else None
+            if value is not None and kind is not None and not _has_type(value, kind):
+                raise invalid(INVALID + f"Type mismatch for Index Key {name} Expected: {kind} "
+                              f"Actual: {next(iter(value))} IndexName: {index.name}")
+    values = [key_value(item[name]) for name in schema.key_names]
     return values[0]
+
+
+def _has_type(value: Any, kind: str | None) -> bool:
+    """``value`` holds ``kind`` (any key type where the schema does not say which)."""
+    if not (type(value) is dict or isinstance(value, Mapping)) or len(value) != 1:
+        return False
+    if kind is None:
+        return any(value.get(k) is not None for k in _KEY_TYPES)
+    return value.get(kind) is not None
+
+
+def _not_empty(value: Mapping[str, Any], kind: str | None, name: str, prefix: str) -> None:
+    """Key attributes cannot be empty (Developer Guide, "Supported data types"). DynamoDB words
+    it "were invalid" for a ``Key`` and "are not valid" for an ``Item``."""
+    for scalar, word in (("S", "string"), ("B", "binary")):
+        if kind in (scalar, None) and value.get(scalar) == "":
+            raise invalid(prefix + f"The AttributeValue for a key attribute cannot contain an empty {word} value. "
+                          f"Key: {name}")
+
+
+def _within_size(value: Mapping[str, Any], kind: str | None, *, is_hash: bool) -> None:
+    if isinstance(value.get("S"), str):
+        size = len(value["S"].encode("utf-8"))
+    elif isinstance(value.get("B"), str):
+        try:
+            size = len(base64.b64decode(value["B"]))
+        except (binascii.Error, ValueError):
+            return
+    else:
+        return  # numbers always fit
+    if is_hash and size > MAX_HASH_KEY_BYTES:
+        # sic: DynamoDB's text has no space before the limit.
+        raise invalid(INVALID + f"Size of hashkey has exceeded the maximum size limit of{MAX_HASH_KEY_BYTES} bytes")
+    if not is_hash and size > MAX_RANGE_KEY_BYTES:
+        raise invalid(INVALID + f"Aggregated size of all range keys has exceeded the size limit of "
+                      f"{MAX_RANGE_KEY_BYTES} bytes")
 
 
 def item_identity(table: str, schema: TableSchema, key: Mapping[str, Any]) -> tuple[str, ...]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conformance.conftest import SERIALIZATION, VALIDATE, Endpoint, Row, check, ids
+from tests.conformance.conftest import NOT_FOUND, SERIALIZATION, VALIDATE, Endpoint, Row, check, ids
 
 INVALID = "One or more parameter values were invalid: "
 SRC = "dynalite: putItem.js"
@@ -49,9 +49,40 @@ ROWS = [
     Row("empty item value", "PutItem", {"TableName": "abc", "Item": {"a": {}}}, 400, VALIDATE,
         "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes", SRC),
     Row("a valid put", "PutItem", {"TableName": "{hash_table}", "Item": ITEM}, 200, None, None, "api"),
+    Row("'no' read as false", "PutItem", {"TableName": "abc", "Item": {"a": {"NULL": "no"}}}, 400, VALIDATE,
+        INVALID + "Null attribute value types must have the value of true", "dynalite: getItem.js invalid values"),
+    Row("ReturnValues outside the enum", "PutItem", {"TableName": "abc", "Item": {}, "ReturnValues": "hi"}, 400,
+        VALIDATE, ("Value 'hi' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: "
+                   "[ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]",), SRC),
+    Row("item over 400 KB, before the table", "PutItem",
+        {"TableName": "no-such-table", "Item": {"a": {"S": "k"}, "b": {"S": "x" * 409598}}}, 400, VALIDATE,
+        "Item size has exceeded the maximum allowed size", SRC),
+    Row("item of exactly 400 KB", "PutItem",
+        {"TableName": "no-such-table", "Item": {"a": {"S": "k"}, "b": {"S": "x" * 409597}}}, 400, NOT_FOUND,
+        "Requested resource not found", SRC),
+    Row("empty values outside the key", "PutItem",
+        {"TableName": "{hash_table}", "Item": {"a": {"S": "conformance-empty"}, "b": {"S": ""}, "c": {"B": ""},
+                                               "d": {"SS": [""]}, "e": {"BS": [""]}}}, 200, None, None, SRC),
+    Row("key of another type", "PutItem", {"TableName": "{hash_table}", "Item": {"a": {"N": "1"}}}, 400, VALIDATE,
+        INVALID + "Type mismatch for key a expected: S actual: N", SRC),
+    Row("key of a non-key type", "PutItem", {"TableName": "{hash_table}", "Item": {"a": {"BOOL": True}}}, 400,
+        VALIDATE, INVALID + "Type mismatch for key a expected: S actual: BOOL", SRC),
+    Row("missing key", "PutItem", {"TableName": "{hash_table}", "Item": {"b": {"S": "a"}}}, 400, VALIDATE,
+        INVALID + "Missing the key a in the item", SRC),
+    Row("missing sort key", "PutItem", {"TableName": "{range_table}", "Item": {"a": {"S": "a"}}}, 400, VALIDATE,
+        INVALID + "Missing the key b in the item", SRC),
+    Row("empty string key", "PutItem", {"TableName": "{hash_table}", "Item": {"a": {"S": ""}}}, 400, VALIDATE,
+        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an "
+        "empty string value. Key: a", SRC),
+    Row("partition key over 2048 bytes", "PutItem", {"TableName": "{hash_table}", "Item": {"a": {"S": "a" * 2049}}},
+        400, VALIDATE, INVALID + "Size of hashkey has exceeded the maximum size limit of2048 bytes", SRC),
+    Row("sort key over 1024 bytes", "PutItem",
+        {"TableName": "{range_table}", "Item": {"a": {"S": "a"}, "b": {"S": "b" * 1025}}}, 400, VALIDATE,
+        INVALID + "Aggregated size of all range keys has exceeded the size limit of 1024 bytes", SRC),
 ]
 
 
 @pytest.mark.parametrize("row", ROWS, ids=ids(ROWS))
-def test_put_item(row: Row, endpoint: Endpoint, hash_table: str, request: pytest.FixtureRequest) -> None:
-    check(endpoint, row, request, {"hash_table": hash_table})
+def test_put_item(row: Row, endpoint: Endpoint, hash_table: str, range_table: str,
+                  request: pytest.FixtureRequest) -> None:
+    check(endpoint, row, request, {"hash_table": hash_table, "range_table": range_table})

@@ -34,11 +34,14 @@ METERED = WRITES | READS
 
 
 def number_size(text: str) -> int:
+    """1 byte per two significant digits, plus 1. The digits are counted exactly: ``normalize()``
+    would round to the context's 28 digits, and DynamoDB numbers have up to 38."""
     try:
-        digits: tuple[int, ...] = Decimal(text).normalize().as_tuple().digits
+        digits: tuple[int, ...] = Decimal(text).as_tuple().digits
     except InvalidOperation:
         digits = tuple(int(c) for c in text if c.isdigit())
-    significant = len(digits) if any(digits) else 1
+    shown = "".join(map(str, digits)).strip("0")
+    significant = len(shown) if shown else 1
     return math.ceil(significant / 2) + 1
 
 

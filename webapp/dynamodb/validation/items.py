@@ -6,16 +6,21 @@ The order is DynamoDB's: the parameter mix first, then the request's attribute v
 value's own checks in the order of its members), then duplicate names, then the expression maps.
 Texts from the API Reference ("AttributeValue"; Developer Guide "Legacy conditional parameters")
 and, word for word, from DynamoDB as recorded live by dynalite test/getItem.js, test/putItem.js.
-Key-schema checks (which need the table) stay with the backend.
+Empty strings and binaries are valid outside keys, in sets too (DynamoDB since 2020; dynalite
+test/putItem.js "should put empty values"). The key-schema checks, which need the table, are
+``iam_policies.dynamodb.keys``': derive makes them after it has parsed the expressions and found
+the table, DynamoDB's order.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from webapp.backend import capacity
 from webapp.dynamodb.validation import expressions, updates
 from webapp.dynamodb.validation.errors import DynamoDBValidationException as ValidationError
 
@@ -92,6 +97,18 @@ _NAME_KEY = re.compile(r"#[0-9a-zA-Z_]+")
 _VALUE_KEY = re.compile(r":[0-9a-zA-Z_]+")
 
 
+#: DynamoDB's largest item, 400 KB (Developer Guide, "Service quotas": "Item size").
+MAX_ITEM_BYTES = 409600
+
+
+def item_size(operation: str, params: Mapping[str, Any]) -> None:
+    """An item over 400 KB is refused before its table is looked up (dynalite test/putItem.js,
+    "Item size has exceeded the maximum allowed size" for a missing table)."""
+    item = params.get("Item")
+    if isinstance(item, Mapping) and capacity.item_size(item) > MAX_ITEM_BYTES:
+        raise ValidationError("Item size has exceeded the maximum allowed size")
+
+
 def expression_maps(operation: str, params: Mapping[str, Any]) -> None:
     """ExpressionAttributeNames and ExpressionAttributeValues: not empty, keys ``#name`` and
     ``:value``, values well formed (before any expression is parsed)."""
@@ -144,7 +161,31 @@ def conditions(member: str) -> Step:
                 if operator in TYPES_FOR and kind not in TYPES_FOR[operator]:
                     raise ValidationError(
                         INVALID + f"ComparisonOperator {operator} is not valid for {kind} AttributeValue type")
+            if operator == "BETWEEN":
+                between_in_order(arguments)
     return step
+
+
+def between_in_order(bounds: list[Any]) -> None:
+    """A legacy BETWEEN's lower bound may not sort after its upper bound (dynalite
+    test/deleteItem.js, recorded live): strings by their UTF-8 bytes, numbers by value,
+    binaries by their bytes."""
+    if len(bounds) != 2:
+        return
+    (kind, low), (other, high) = (next(iter(b.items()), (None, None)) for b in bounds)
+    if kind != other or not isinstance(low, str) or not isinstance(high, str):
+        return
+    try:
+        if kind == "N":
+            later = Decimal(low) > Decimal(high)
+        elif kind == "B":
+            later = base64.b64decode(low) > base64.b64decode(high)
+        else:
+            later = low.encode("utf-8") > high.encode("utf-8")
+    except (InvalidOperation, ValueError):
+        return
+    if later:
+        raise ValidationError("The BETWEEN condition was provided a range where the lower bound is greater than the upper bound")
 
 
 def expected(operation: str, params: Mapping[str, Any]) -> None:
@@ -168,6 +209,8 @@ def expected(operation: str, params: Mapping[str, Any]) -> None:
             listed = condition.get("AttributeValueList") or []
             if len({next(iter(value), None) for value in listed}) > 1:
                 raise ValidationError(INVALID + "AttributeValues inside AttributeValueList must be of same type")
+            if operator == "BETWEEN":
+                between_in_order(listed)
         elif "AttributeValueList" in condition:
             raise ValidationError(
                 INVALID + f"AttributeValueList can only be used with a ComparisonOperator for Attribute: {name}")
@@ -209,7 +252,8 @@ START_KEY = "The provided starting key is invalid: "
 #: Each operation's checks, in DynamoDB's order (dynalite validations/<operation>.js ``custom``).
 STEPS: dict[str, tuple[Step, ...]] = {
     "GetItem": (mix, values("Key"), unique_names, expression_maps, expressions.check),
-    "PutItem": (mix, values("Item"), return_values("ALL_OLD", "NONE"), expected, expression_maps, expressions.check),
+    "PutItem": (mix, values("Item"), return_values("ALL_OLD", "NONE"), item_size, expected, expression_maps,
+                expressions.check),
     "DeleteItem": (mix, values("Key"), return_values("ALL_OLD", "NONE"), expected, expression_maps,
                    expressions.check),
     "UpdateItem": (mix, values("Key"), updates.attribute_updates, expected, expression_maps, expressions.check),
@@ -245,17 +289,11 @@ def attribute_value_error(value: Any) -> str | None:
 def _one(kind: str, payload: Any) -> str | None:
     if kind == "N":
         return number_error(payload)
-    if kind == "B" and not payload:
-        return INVALID + "An AttributeValue may not contain a null or empty binary type."
     if kind == "NULL" and payload is not True:
         return INVALID + "Null attribute value types must have the value of true"
     if kind in ("SS", "NS", "BS") and not payload:
         return INVALID + {"SS": "An string set  may not be empty", "NS": "An number set  may not be empty",
                           "BS": "Binary sets should not be empty"}[kind]
-    if kind == "SS" and any(item == "" for item in payload):
-        return INVALID + "An string set may not have a empty string as a member"
-    if kind == "BS" and any(not item for item in payload):
-        return INVALID + "Binary sets may not contain null or empty values"
     if kind == "NS":
         for item in payload:
             message = number_error(item)
