@@ -57,7 +57,10 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, Table
 
+from webapp.backend import item_size
 from webapp.backend.semantics.segments import hash_prefix, segment_of_prefix
+
+item_size.install()  # DynamoDB's 400 KB item limit, measured as DynamoDB measures it
 
 #: Per-table flags and caches that must never be copied along with a table.
 _FLAGS = ("_in_transaction", "_undo_owner", "_scan_cache", "_segment")

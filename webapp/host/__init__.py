@@ -22,12 +22,13 @@ from flask import Blueprint, Flask, Response, request
 from webapp import csp
 from webapp.clock import Clock, system_clock
 from webapp.host import errors, origin
+from webapp.host.admin import WatchSource, create_admin_blueprint
 from webapp.host.assets import AssetStore
 from webapp.host.auth import create_auth_blueprint
 from webapp.host.config import config_document, endpoints
 from webapp.host.cookie import configure_cookie
 from webapp.host.oidc import OidcClient
-from webapp.host.pages import create_pages_blueprint
+from webapp.host.pages import asset_response, create_pages_blueprint
 from webapp.host.secret import cookie_secret
 from webapp.host.security import SecurityHeaders
 from webapp.host.sessions import SessionStore
@@ -39,13 +40,14 @@ DEFAULT_STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 
 def create_app(settings: Settings, *, idp_blueprint: Blueprint | None = None,
                credentials: tuple[str, str] | None = None, clock: Clock = system_clock,
-               sessions_client: Any = None) -> Flask:
+               sessions_client: Any = None, watch: WatchSource | None = None) -> Flask:
     """The host's Flask app.
 
     ``idp_blueprint``: the dev identity provider, mounted at ``/idp`` (local stack only).
     ``credentials``: the host's own static key ``(access_key_id, secret)`` for the ``WebHost``
     role on the local stack; ``None`` on AWS (boto3's default chain: instance role, env, ...).
     ``sessions_client``: a boto3 DynamoDB client to use instead of building one (tests).
+    ``watch``: where ``/admin/capacity`` reads the capacity watch (local stack only).
     """
     local = credentials is not None or idp_blueprint is not None
     where = endpoints(settings, local=local)
@@ -82,7 +84,10 @@ def create_app(settings: Settings, *, idp_blueprint: Blueprint | None = None,
     )
     static_dir = settings.static_dir or DEFAULT_STATIC_DIR
 
-    app.register_blueprint(create_pages_blueprint(AssetStore(static_dir), config_document(settings, where)))
+    assets = AssetStore(static_dir)
+    app.register_blueprint(create_pages_blueprint(assets, config_document(settings, where)))
+    app.register_blueprint(create_admin_blueprint(
+        store, settings.admins, watch, lambda: asset_response(assets, "assets/admin/capacity.html", "no-store")))
     app.register_blueprint(create_auth_blueprint(oidc, store, secret, clock))
     if idp_blueprint is not None:
         app.register_blueprint(idp_blueprint, url_prefix="/idp")

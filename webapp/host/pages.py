@@ -16,22 +16,27 @@ from flask import Blueprint, Response, abort, jsonify, request
 from webapp.host.assets import AssetStore
 
 
+def asset_response(assets: AssetStore, relative: str, cache: str = "no-cache") -> Response:
+    """One static file, gzip when the browser takes it, with its ETag (304 when it matches)."""
+    asset = assets.get(relative)
+    if asset is None:
+        abort(404, description=f"No such file: /{relative}")
+    accepts_gzip = request.accept_encodings["gzip"] > 0 and asset.gzip is not None
+    chosen = asset.representation(accepts_gzip)
+    headers = {"Content-Type": asset.content_type, "ETag": chosen.etag,
+               "Cache-Control": cache, "Vary": "Accept-Encoding"}
+    if chosen.encoding:
+        headers["Content-Encoding"] = chosen.encoding
+    if request.if_none_match.contains_weak(chosen.etag.strip('"')):
+        return Response(status=304, headers={k: v for k, v in headers.items() if k != "Content-Type"})
+    return Response(chosen.body, status=200, headers=headers)
+
+
 def create_pages_blueprint(assets: AssetStore, config: dict[str, Any]) -> Blueprint:
     pages = Blueprint("pages", __name__)
 
     def serve(relative: str, cache: str = "no-cache") -> Response:
-        asset = assets.get(relative)
-        if asset is None:
-            abort(404, description=f"No such file: /{relative}")
-        accepts_gzip = request.accept_encodings["gzip"] > 0 and asset.gzip is not None
-        chosen = asset.representation(accepts_gzip)
-        headers = {"Content-Type": asset.content_type, "ETag": chosen.etag,
-                   "Cache-Control": cache, "Vary": "Accept-Encoding"}
-        if chosen.encoding:
-            headers["Content-Encoding"] = chosen.encoding
-        if request.if_none_match.contains_weak(chosen.etag.strip('"')):
-            return Response(status=304, headers={k: v for k, v in headers.items() if k != "Content-Type"})
-        return Response(chosen.body, status=200, headers=headers)
+        return asset_response(assets, relative, cache)
 
     @pages.get("/")
     def index() -> Response:

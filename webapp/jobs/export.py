@@ -29,7 +29,7 @@ from webapp.jobs.checkpoint import Checkpoint, JobError
 from webapp.jobs.pacing import Backoff, UnitRate
 from webapp.jobs.progress import Progress
 from webapp.jobs.segments import ScanSettings, describe, pages, run_parallel
-from webapp.jobs.wire import to_json
+from webapp.jobs.wire import raw_scan_items, to_json
 
 CHECKPOINT = "checkpoint.json"
 MANIFEST = "manifest.json"
@@ -55,6 +55,8 @@ class ExportResult:
     read_units: float
     throttled_retries: int
     resumed: bool
+    #: ``s3://bucket/prefix`` when the export was uploaded there (``webapp.jobs.s3``).
+    location: str | None = None
 
 
 def export_table(client: Any, table: str, directory: Path, *, segments: int = 4,
@@ -125,7 +127,8 @@ def export_table(client: Any, table: str, directory: Path, *, segments: int = 4,
                     fault("recorded", segment, state.pages - 1)
 
     try:
-        run_parallel(range(settings.total_segments), export_segment, stop)
+        with raw_scan_items(client):
+            run_parallel(range(settings.total_segments), export_segment, stop)
     finally:
         bars.close()
     manifest = _write_manifest(directory, checkpoint)

@@ -70,7 +70,7 @@ class Counting:
     def __init__(self, client: Any) -> None:
         self._client, self.scans = client, 0
         self._lock = threading.Lock()
-        self.exceptions = client.exceptions
+        self.exceptions, self.meta = client.exceptions, client.meta
 
     def scan(self, **params: Any) -> Any:
         with self._lock:

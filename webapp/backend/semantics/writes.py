@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, Protocol
 
 from iam_policies.dynamodb import expressions as ex
 from iam_policies.errors import ValidationException
 from webapp.backend.errors import DynamoDBError, DynamoDBValidationException
-from webapp.backend.semantics import conditions
+from webapp.backend.semantics import arithmetic, conditions, transactions
 from webapp.backend.semantics.placeholders import without
 
 Item = Mapping[str, Any]
@@ -133,6 +134,8 @@ def transact_write(storage: Storage, params: Mapping[str, Any], forward: Forward
     entries = params.get("TransactItems")
     if not isinstance(entries, list):
         return forward("TransactWriteItems", params)
+    transactions.check_payload(entries)
+    transactions.check_member_keys(storage, entries)
     rewritten: list[Any] = []
     for entry in entries:
         if not isinstance(entry, Mapping) or len(entry) != 1:
@@ -140,6 +143,9 @@ def transact_write(storage: Storage, params: Mapping[str, Any], forward: Forward
             continue
         member_kind, member = next(iter(entry.items()))
         if member_kind == "Update" and isinstance(member, Mapping):
+            member_key = primary_key(storage, "Update", member)
+            if member_key is not None:
+                arithmetic.check_update(member, partial(storage.current_item, str(member["TableName"]), member_key))
             member = _update_as_moto_runs_it(storage, member)
             entry = {member_kind: member}
         if member_kind not in _MEMBER_KINDS or not isinstance(member, Mapping) or "ConditionExpression" not in member:
@@ -250,6 +256,8 @@ def update_item(storage: Storage, params: Mapping[str, Any], forward: Forward) -
     if "Expected" not in bare:
         bare = legacy_updates(bare)
     key = primary_key(storage, "UpdateItem", bare)
+    if key is not None:
+        arithmetic.check_update(bare, partial(storage.current_item, str(bare["TableName"]), key))
     return_values = bare.get("ReturnValues", "NONE")
     if key is None or "Expected" in bare or "ConditionExpression" in bare or return_values not in _RETURN_VALUES:
         return forward("UpdateItem", bare)  # left to the engine's own checks and errors

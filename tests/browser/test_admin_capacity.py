@@ -1,0 +1,58 @@
+"""The ``/admin/capacity`` page in Chromium: it plots and lists what the watch says, for the admin.
+
+Same stack as the functional tests (``tests/functional/host/admins.py``): alice is the admin, bob
+wrote photos under his own partition key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, expect
+
+from tests.browser.conftest import App
+from tests.conftest import RunningStack
+from tests.functional.host.admins import admin_stack
+
+
+@pytest.fixture(scope="module")
+def admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningStack, str, str]]:
+    with admin_stack(Path(tmp_path_factory.mktemp("admin-page")) / "data") as running:
+        yield running
+
+
+def test_the_admin_sees_a_chart_per_table_and_bobs_key_only_when_asked(
+        browser: Browser, admin: tuple[RunningStack, str, str]) -> None:
+    stack, _, bob_sub = admin
+    app = App(browser, stack)
+    try:
+        page = app.sign_in("alice")
+        page.goto(f"{stack.host_url}/admin/capacity")
+        photos = page.locator("[data-testid=capacity-table][data-name=Photos]")
+        expect(photos.locator("svg polyline.write")).to_have_count(1)
+        expect(photos).to_contain_text("WCU")
+        keys = page.locator("[data-testid=hot-keys][data-name=Photos] [data-testid=hot-key]")
+        expect(keys.first).to_be_visible()
+        assert bob_sub not in page.content()  # hashed until asked
+        page.get_by_test_id("show-keys").check()
+        expect(keys.first).to_contain_text(bob_sub)
+        expect(page.get_by_test_id("capacity-status")).to_contain_text("in clear")
+    finally:
+        app.close()
+
+
+def test_a_user_who_is_not_an_admin_is_told_so_and_sees_no_figures(
+        browser: Browser, admin: tuple[RunningStack, str, str]) -> None:
+    stack, _, bob_sub = admin
+    app = App(browser, stack)
+    try:
+        page = app.sign_in("bob")
+        page.goto(f"{stack.host_url}/admin/capacity")
+        expect(page.get_by_test_id("capacity-status")).to_contain_text("Only the app's admins")
+        expect(page.locator("[data-testid=capacity-table]")).to_have_count(0)
+        expect(page.locator("[data-testid=hot-key]")).to_have_count(0)
+        assert "Photos" not in page.locator("main").inner_text()
+    finally:
+        app.close()
