@@ -31,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from webapp.dynamodb.validation import constraints, items, reads, serialization, tables
+from webapp.dynamodb.validation import batches, constraints, items, reads, serialization, tables
 from webapp.dynamodb.validation.model import service_model
 
 __all__ = ["validate", "validate_authorized"]
@@ -43,6 +43,7 @@ RULES: dict[str, Rule] = {
     **tables.RULES,
     **items.RULES,
     **reads.RULES,
+    **batches.RULES,
 }
 
 
