@@ -7,7 +7,7 @@ against the table:
   the legacy conditions (``QueryFilter``/``ScanFilter``/``KeyConditions``: argument counts,
   one type, the types each ``ComparisonOperator`` takes, ``BETWEEN`` bounds in order),
   duplicate ``AttributesToGet``, the ``ExclusiveStartKey`` values, segments, the expressions
-  (each parsed, every placeholder used), then a ``KeyConditionExpression`` read as the
+  (:mod:`.expressions`: each parsed, every placeholder used), then a ``KeyConditionExpression`` read as the
   ``KeyConditions`` it stands for ("Invalid operator used in KeyConditionExpression: OR",
   "KeyConditionExpressions cannot contain nested operations", ...), with 1 or 2 conditions;
 * :data:`TABLE_RULES` (with the table's schema; a missing table is ``ResourceNotFoundException``
@@ -34,11 +34,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from iam_policies.dynamodb import expressions as ex
-from iam_policies.dynamodb.scope import ExpressionScope
 from iam_policies.errors import ResourceNotFoundException
 from iam_policies.schema import TableSchema
 from webapp.backend.semantics.segments import segment_of
 from webapp.backend.semantics.values import compare
+from webapp.dynamodb.validation import expressions
 from webapp.dynamodb.validation.errors import DynamoDBValidationException as ValidationError
 from webapp.dynamodb.validation.items import (
     ARGUMENTS,
@@ -102,25 +102,6 @@ def start_key_values(params: Params) -> None:
         if message:
             raise ValidationError(message if any(part in message for part in _UNPREFIXED)
                                   else f"{START_KEY}: {message}")
-
-
-_EXPRESSIONS = ("KeyConditionExpression", "FilterExpression", "ProjectionExpression")
-
-
-def parsed_expressions(params: Params) -> None:
-    """Each expression parsed, in DynamoDB's order, then every name and value used."""
-    scope = ExpressionScope(params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues"))
-    used = False
-    for kind in _EXPRESSIONS:
-        text = params.get(kind)
-        if text is None:
-            continue
-        if text == "":
-            raise ValidationError(f"Invalid {kind}: The expression can not be empty;")
-        scope.attributes(kind, text)  # type: ignore[arg-type]
-        used = True
-    if used:
-        scope.finish()
 
 
 def key_conditions(params: Params) -> KeyConditions:
@@ -235,7 +216,7 @@ def _query(params: Params) -> None:
     start_key_values(params)
     key_conditions_given("Query", params)
     expression_maps("Query", params)
-    parsed_expressions(params)
+    expressions.check("Query", params)
     converted_key_conditions(params)
 
 
@@ -246,7 +227,7 @@ def _scan(params: Params) -> None:
     start_key_values(params)
     segments("Scan", params)
     expression_maps("Scan", params)
-    parsed_expressions(params)
+    expressions.check("Scan", params)
 
 
 RULES: dict[str, Callable[[Params], None]] = {"Query": _query, "Scan": _scan}
