@@ -88,7 +88,7 @@ class MotoEngine:
                 return private
 
         self._handler = _Handler
-        self._fast: FastReads | None = FastReads(_Handler, service_model())
+        self._fast: FastReads | None = FastReads(_Handler, service_model(), self.models)
         self._url = f"https://dynamodb.{region}.amazonaws.com/"
         self.semantics = Semantics(MotoStorage(self.models), self._route)
 
@@ -216,6 +216,11 @@ class MotoStorage:
                 ordered = sorted(candidate.schema, key=lambda k: k.get("KeyType") != "HASH")
                 return tuple(str(k["AttributeName"]) for k in ordered)
         return ()
+
+    def index_names(self, table: str) -> tuple[str, ...]:
+        """The names of the table's secondary indexes, global then local, in definition order."""
+        found = self.models.tables.get(table)
+        return tuple(str(index.name) for index in found.all_indexes()) if found is not None else ()
 
     def attribute_type(self, table: str, name: str) -> str | None:
         """The type ``AttributeDefinitions`` gives ``name`` (``S``, ``N``, ``B``), if any."""

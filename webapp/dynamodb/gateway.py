@@ -38,7 +38,7 @@ from webapp.backend import Backend
 from webapp.clock import Clock
 from webapp.credentials import CredentialAuthority, ExpiredCredentials, Principal
 from webapp.dynamodb import limits, wire
-from webapp.dynamodb.validation import validate
+from webapp.dynamodb.validation import validate, validate_authorized
 from webapp.settings import Settings
 from webapp.sigv4 import SignedRequest, SigV4Error, verify
 
@@ -82,6 +82,8 @@ class Gateway:
             error = wire.InternalServerError("Internal server error")
             response = wire.respond(500, wire.error_payload(error), request_id, self.clock())
         start_response(wire.status_line(response.status), response.headers)
+        if response.status == 413:  # an iterator, so the server cannot count it: sent chunked
+            return iter((response.body,))
         return [response.body]
 
     def handle(self, environ: Environ, request_id: str) -> wire.Response:
@@ -94,7 +96,7 @@ class Gateway:
         try:
             raw = _read_body(environ)
         except AwsError as error:
-            return wire.respond(error.status, wire.error_payload(error), request_id, self.clock())
+            return wire.streamed(wire.respond(error.status, wire.error_payload(error), request_id, self.clock()))
         if raw and not wire.accepted_content_type(content_type):
             return wire.not_found(request_id)
         answer_type = wire.answer_content_type(content_type)
@@ -107,9 +109,10 @@ class Gateway:
                 principal = self._authenticate(environ, raw, request_id, operation)
             if params is None:
                 raise wire.SerializationException("")
-            validate(operation, params)
+            validate(operation, params, self.backend.table_schema)
             if self.enforce:
                 self._authorize(environ, principal, operation, params, request_id)
+            validate_authorized(operation, params, self.backend.table_schema)
             result = self.backend.call(operation, params)
         except AwsError as error:
             return wire.respond(error.status, wire.error_payload(error), request_id, self.clock(),
