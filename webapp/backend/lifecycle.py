@@ -140,6 +140,9 @@ class Lifecycle:
         if operation == "DeleteTable":
             self._updating.pop(name, None)
             description["TableStatus"] = "DELETING"
+            # The answer describes the table going away, not its indexes (dynalite
+            # test/deleteTable.js, recorded live: no GlobalSecondaryIndexes).
+            description.pop("GlobalSecondaryIndexes", None)
         elif operation == "CreateTable":
             description["TableStatus"] = "CREATING"
         elif operation == "UpdateTable":
@@ -160,6 +163,8 @@ class Lifecycle:
                 if isinstance(entry, dict):
                     entry.setdefault("IndexSizeBytes", 0)
                     entry.setdefault("ItemCount", 0)
+                    if isinstance(entry.get("ProvisionedThroughput"), dict):
+                        entry["ProvisionedThroughput"].setdefault("NumberOfDecreasesToday", 0)
                     if operation == "CreateTable" and "IndexStatus" in entry:
                         entry["IndexStatus"] = "CREATING"
         return response
