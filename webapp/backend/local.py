@@ -198,8 +198,8 @@ class LocalBackend:
             with self._lock:
                 response, failure, seen = self._call_held(operation, params)
                 self._maybe_compact()
-        elif self.journal.pending >= self.compact_every and self._compactor is None:
-            with self._lock:  # a compaction starts with every table at rest
+        elif operation in WRITES and self.journal.pending >= self.compact_every and self._compactor is None:
+            with self._lock:  # after a write, as before; a compaction starts with every table at rest
                 self._maybe_compact()
         self._durable(seen)
         if failure is not None:
