@@ -60,7 +60,8 @@ class Lifecycle:
         self._history: dict[str, dict[str, Any]] = {}
         #: A throughput change under way: ("Increase" or "Decrease", requested at).
         self._pending: dict[str, tuple[str, float]] = {}
-        self._before_update: tuple[int, int] | None = None
+        #: The units a table had when an UpdateTable of it was admitted (its answer shows them).
+        self._before_update: dict[str, tuple[int, int]] = {}
 
     def status(self, name: str, now: float) -> str:
         table = self.models.tables.get(name)
@@ -96,7 +97,7 @@ class Lifecycle:
                         f"Attempt to change a resource which is still in use: Table is being {being}: {name}")
                 if operation == "UpdateTable":
                     table_updates.check(self.models.tables[name], params)
-                    self._before_update = _throughput(self.models.tables[name])
+                    self._before_update[name] = _throughput(self.models.tables[name])
         return None
 
     def _time_to_live(self, operation: str, params: Mapping[str, Any]) -> None:
@@ -183,7 +184,7 @@ class Lifecycle:
         if operation == "DeleteTable":
             self._history.pop(name, None)
         requested = params.get("ProvisionedThroughput") if operation == "UpdateTable" else None
-        before = self._before_update if operation == "UpdateTable" else None
+        before = self._before_update.pop(name, None) if operation == "UpdateTable" else None
         if isinstance(requested, Mapping) and before is not None:
             old_read, old_write = before
             new_read, new_write = requested.get("ReadCapacityUnits"), requested.get("WriteCapacityUnits")
