@@ -217,6 +217,11 @@ class MotoStorage:
                 return tuple(str(k["AttributeName"]) for k in ordered)
         return ()
 
+    def index_names(self, table: str) -> tuple[str, ...]:
+        """The names of the table's secondary indexes, global then local, in definition order."""
+        found = self.models.tables.get(table)
+        return tuple(str(index.name) for index in found.all_indexes()) if found is not None else ()
+
     def attribute_type(self, table: str, name: str) -> str | None:
         """The type ``AttributeDefinitions`` gives ``name`` (``S``, ``N``, ``B``), if any."""
         found = self.models.tables.get(table)

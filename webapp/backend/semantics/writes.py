@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from iam_policies.dynamodb import expressions as ex
 from iam_policies.errors import ValidationException
 from webapp.backend.errors import DynamoDBError, DynamoDBValidationException
-from webapp.backend.semantics import arithmetic, conditions, transactions
+from webapp.backend.semantics import arithmetic, conditions, transactions, updates
 from webapp.backend.semantics.placeholders import without
 
 Item = Mapping[str, Any]
@@ -48,6 +48,9 @@ class Storage(Protocol):
 
     def local_index_projection(self, table: str, index: str) -> str | None:
         """A local secondary index's ``ProjectionType``; ``None`` if ``index`` is no LSI of it."""
+
+    def index_names(self, table: str) -> tuple[str, ...]:
+        """The names of the table's secondary indexes."""
 
     def attribute_type(self, table: str, name: str) -> str | None:
         """The type the table's ``AttributeDefinitions`` give ``name``, if any."""
@@ -237,6 +240,14 @@ _CREATING_SECTION = re.compile(r"(?<![#:\w])(SET|ADD)(?!\w)", re.IGNORECASE)
 
 
 def update_item(storage: Storage, params: Mapping[str, Any], forward: Forward) -> dict[str, Any]:
+    """UpdateItem: the key checked against the schema first, the engine's type errors in
+    DynamoDB's words (``updates.engine_errors``), then :func:`_update_item`."""
+    check_key(storage, params)
+    with updates.engine_errors(legacy="AttributeUpdates" in params):
+        return _update_item(storage, params, forward)
+
+
+def _update_item(storage: Storage, params: Mapping[str, Any], forward: Forward) -> dict[str, Any]:
     """UpdateItem as the API Reference describes it: "Edits an existing item's attributes, or
     adds a new item to the table if it does not already exist", and
 
@@ -263,14 +274,16 @@ def update_item(storage: Storage, params: Mapping[str, Any], forward: Forward) -
         return forward("UpdateItem", bare)  # left to the engine's own checks and errors
     table = str(bare["TableName"])
     old = storage.current_item(table, key)
+    updates.check(storage, table, bare, old)
     expression = bare.get("UpdateExpression")
     request = {k: v for k, v in bare.items() if k != "ReturnValues"}
     if isinstance(expression, str):
-        rewritten, key_values = key_reads_as_values(expression, dict(bare.get("ExpressionAttributeNames") or {}), key)
+        rewritten, key_values = key_reads_as_values(updates.render(expression),
+                                                    dict(bare.get("ExpressionAttributeNames") or {}), key)
         if key_values:
             request["ExpressionAttributeValues"] = {**dict(bare.get("ExpressionAttributeValues") or {}), **key_values}
             request = without({**request, "UpdateExpression": rewritten}, (), ("UpdateExpression",))
-        request["UpdateExpression"] = sets_first(str(request["UpdateExpression"]))
+        request["UpdateExpression"] = sets_first(rewritten)
     if not isinstance(expression, str) and "AttributeUpdates" not in bare:
         response: dict[str, Any] = {}
         if old is None:
