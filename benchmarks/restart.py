@@ -43,12 +43,14 @@ TABLE = "Photos"
 
 
 class Stack:
-    def __init__(self, data_dir: Path, port: int) -> None:
-        self.data_dir, self.port = data_dir, port
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir, self.port = data_dir, 0
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> float:
-        """Seconds from launch until the stack answers a GetItem."""
+        """Seconds from launch until the stack answers a GetItem (on ports free at that moment:
+        over a long run, other programs on the machine take ports a previous start used)."""
+        self.port = servers._free_port_block(4)
         ready = self.data_dir.parent / "ready.json"
         ready.unlink(missing_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -141,8 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.items < 1 or args.journal < 0 or args.runs < 1:
         parser.error("--items and --runs must be at least 1, --journal at least 0")
     work = Path(tempfile.mkdtemp(prefix="bench-restart-"))
-    port = servers._free_port_block(4)
-    stack = Stack(work / "data", port)
+    stack = Stack(work / "data")
     times: dict[str, list[float]] = {"empty start": [], "restart from a clean snapshot": [],
                                      f"restart after kill -9 ({args.journal} journal records)": []}
     lost = checked = 0
@@ -153,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         size = (stack.data_dir / "dynamodb" / "snapshot.jsonl").stat().st_size / 1e6
         next_item = args.items
         for run in range(args.runs):  # interleaved, so that the machine's load falls on each alike
-            empty = Stack(work / f"empty-{run}" / "data", port)
+            empty = Stack(work / f"empty-{run}" / "data")
             empty.data_dir.parent.mkdir(parents=True)
             times["empty start"].append(empty.start())
             empty.stop()

@@ -30,6 +30,7 @@ Why each part (security-anchors §5):
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import threading
@@ -140,6 +141,9 @@ class LocalBackend:
             after = loaded.seq
             self.journal.covered(after)
             self.tokens.load(loaded.tokens)
+            # The loaded items are long-lived and acyclic: keep the cyclic collector from walking
+            # them (all of them sit in its youngest generation until its next pass otherwise).
+            gc.freeze()
         replayed = 0
         for record in self.journal.replay(after):
             self._replay(record)
