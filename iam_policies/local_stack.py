@@ -39,7 +39,7 @@ class StackInfo:
     pid: int
     region: str
     account: str
-    #: ``{"host": url, "sts": url, "dynamodb": url, "iam": url}``
+    #: ``{"host": url, "sts": url, "dynamodb": url, "iam": url, "s3": url}``
     endpoints: Mapping[str, str]
     admin_credentials: Path
     table_prefix: str = ""

@@ -35,7 +35,7 @@ os.environ["AWS_EC2_METADATA_DISABLED"] = "true"
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 
 
-def free_port_block(count: int = 4) -> int:
+def free_port_block(count: int = 5) -> int:
     """A base port P such that P .. P+count-1 are free on 127.0.0.1.
 
     Chosen below Linux's ephemeral range (32768-60999), from which the kernel hands out ports for
@@ -93,6 +93,7 @@ class RunningStack:
         self.sts_url = f"http://localhost:{port + 1}"
         self.dynamodb_url = f"http://localhost:{port + 2}"
         self.iam_url = f"http://localhost:{port + 3}"
+        self.s3_url = f"http://localhost:{port + 4}"
         self.log_path = self.data_dir.parent / f"stack-{port}.log"
 
     # Lifecycle -------------------------------------------------------------------------------
@@ -206,11 +207,12 @@ class RunningStack:
     def admin(self, service: str) -> Any:
         """A boto3 client for ``service`` signed with the admin's static key."""
         creds = self.admin_credentials()
-        endpoint = {"dynamodb": self.dynamodb_url, "iam": self.iam_url, "sts": self.sts_url}[service]
+        endpoint = {"dynamodb": self.dynamodb_url, "iam": self.iam_url, "sts": self.sts_url,
+                    "s3": self.s3_url}[service]
         return boto3.client(
             service, region_name=self.region, endpoint_url=endpoint,
             aws_access_key_id=creds.access_key_id, aws_secret_access_key=creds.secret_access_key,
-            config=Config(retries={"max_attempts": 1}),
+            config=Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}),
         )
 
     def table(self, logical: str) -> str:
@@ -238,7 +240,8 @@ def fresh_stack(tmp_path: Path) -> Iterator[RunningStack]:
 
 #: Log lines of a crash answered with a 500 (``webapp.backend.moto_engine.INTERNAL_ERROR_MARK``,
 #: the gateway's catch-all): a stack that logged one fails the suite, even if no test looked.
-INTERNAL_ERROR_MARKS = ("INTERNAL ERROR in the DynamoDB engine", "unexpected error handling DynamoDB request")
+INTERNAL_ERROR_MARKS = ("INTERNAL ERROR in the DynamoDB engine", "unexpected error handling DynamoDB request",
+                        "unexpected error handling S3 request")
 
 
 def fail_on_internal_errors(running: RunningStack) -> None:

@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from waitress.channel import HTTPChannel  # type: ignore[import-untyped]
 from waitress.server import create_server  # type: ignore[import-untyped]
 
 WSGIApp = Callable[..., Iterable[bytes]]
@@ -28,6 +29,23 @@ MAX_BODY_BYTES = 64 * 1024 * 1024
 #: descriptors past 1024. Measured by ``benchmarks/burst.py``.
 CONNECTION_LIMIT = 4096
 BACKLOG = 4096
+
+
+class _Channel(HTTPChannel):  # type: ignore[misc]
+    """waitress's channel, without its hang on ``Expect: 100-continue`` with an empty body.
+
+    waitress 3.0 answers such a request with ``100 Continue`` and then marks the already complete
+    request as waiting for its body again, which never comes: the client waits until its timeout.
+    boto3 sends exactly that for an empty S3 ``PutObject`` (an empty export segment). A body of
+    length 0 needs no invitation (RFC 9110 §10.1.1: a server "MAY omit sending a 100 (Continue)
+    response if it has already received some or all of the content"), so none is sent."""
+
+    def send_continue(self) -> None:
+        request = self.request
+        if request is not None and not request.chunked and request.content_length == 0:
+            request.expect_continue = False
+            return
+        super().send_continue()
 
 
 class PortInUse(OSError):
@@ -55,6 +73,7 @@ class Server:
                 exc.errno, f"Address already in use: port {port} ({self.name}) is taken by another program; "
                            "choose another --port or stop that program"
             ) from exc
+        self._server.channel_class = _Channel
         self._thread = threading.Thread(target=self._server.run, name=self.name, daemon=True)
 
     @property

@@ -8,6 +8,7 @@ like its AWS counterpart (every AWS endpoint is ``POST /`` on its own host):
     port + 1   STS      (Query protocol, AssumeRoleWithWebIdentity)
     port + 2   DynamoDB (JSON 1.0 protocol, SigV4, IAM enforced)
     port + 3   IAM      (Query protocol, SigV4, for the admin tooling)
+    port + 4   S3       (REST-XML, SigV4 with S3's payload modes, IAM enforced; table exports)
 """
 
 from __future__ import annotations
@@ -56,11 +57,15 @@ class Settings:
     #: The ``sub`` of each user who may open the host's admin pages (``/admin/capacity``).
     admins: tuple[str, ...] = ()
     table_prefix: str = ""
+    #: The local S3 bucket for table exports, created at start and granted to the admin role
+    #: (``python -m webapp export TABLE --to s3://<export_bucket>/PREFIX``).
+    export_bucket: str = "webapp-exports"
 
     #: Endpoints; ``None`` means the local stack's own (derived from ``public_host`` and ``port``).
     sts_endpoint: str | None = None
     dynamodb_endpoint: str | None = None
     iam_endpoint: str | None = None
+    s3_endpoint: str | None = None
     #: A DynamoDB-compatible upstream (AWS, DynamoDB Local, Alternator) instead of in-process moto,
     #: and the keys to sign for it (unset: botocore's default credential chain).
     backend_url: str | None = None
@@ -120,6 +125,10 @@ class Settings:
         return self.iam_endpoint or f"http://{self.public_host}:{self.port + 3}"
 
     @property
+    def s3_url(self) -> str:
+        return self.s3_endpoint or f"http://{self.public_host}:{self.port + 4}"
+
+    @property
     def sts_port(self) -> int:
         return self.port + 1
 
@@ -130,6 +139,10 @@ class Settings:
     @property
     def iam_port(self) -> int:
         return self.port + 3
+
+    @property
+    def s3_port(self) -> int:
+        return self.port + 4
 
     @property
     def allowed_origins(self) -> tuple[str, ...]:
@@ -213,9 +226,11 @@ _ENV_FIELDS: dict[str, type] = {
     "admin_role_name": str,
     "admins": tuple,
     "table_prefix": str,
+    "export_bucket": str,
     "sts_endpoint": str,
     "dynamodb_endpoint": str,
     "iam_endpoint": str,
+    "s3_endpoint": str,
     "backend_url": str,
     "backend_access_key_id": str,
     "backend_secret_access_key": str,

@@ -2,7 +2,7 @@
 ``webapp/cli/serve.py``).
 
 This is the only composition root: it builds every component from one ``Settings`` and hands each
-what it needs. Four threaded WSGI servers listen on consecutive ports (see ``webapp.settings``).
+what it needs. Five threaded WSGI servers listen on consecutive ports (see ``webapp.settings``).
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ class LocalStack:
         from webapp.iam import create_iam_app
         from webapp.iam.registry import IamRegistry
         from webapp.idp import IdentityProvider, create_idp_blueprint
+        from webapp.s3 import create_s3_app
         from webapp.sts import create_sts_app
         from webapp.sts.discovery import provider_jwks
         from webapp.tables import ensure_tables
@@ -79,6 +80,7 @@ class LocalStack:
             ("sts", s.sts_port, create_sts_app(s, registry, credentials, jwks_for, self.clock, audit=audit.record)),
             ("dynamodb", s.dynamodb_port, create_dynamodb_app(s, registry, credentials, backend, audit.record, self.clock)),
             ("iam", s.iam_port, create_iam_app(s, registry, credentials, self.clock, audit=audit.record)),
+            ("s3", s.s3_port, create_s3_app(s, registry, credentials, audit.record, self.clock)),
         ]
         self.components = {
             "credentials": credentials, "idp": idp, "registry": registry,
@@ -124,6 +126,7 @@ class LocalStack:
             f"  STS:           {s.sts_url}",
             f"  DynamoDB:      {s.dynamodb_url}",
             f"  IAM:           {s.iam_url}",
+            f"  S3:            {s.s3_url}  (path-style; table exports: python -m webapp export TABLE --to s3://BUCKET/PREFIX)",
             f"  Data:          {s.data_dir.resolve()}",
             f"  Admin profile: AWS_SHARED_CREDENTIALS_FILE={s.data_dir.resolve() / 'admin-credentials'}",
             "Press Ctrl-C to stop.",
@@ -152,7 +155,7 @@ def _write_discovery(settings: Settings) -> None:
     write_discovery(StackInfo(
         settings.data_dir, os.getpid(), settings.region, settings.account_id,
         {"host": settings.host_url, "sts": settings.sts_url, "dynamodb": settings.dynamodb_url,
-         "iam": settings.iam_url},
+         "iam": settings.iam_url, "s3": settings.s3_url},
         (settings.data_dir / ADMIN_PROFILE).resolve(), settings.table_prefix,
     ))
 

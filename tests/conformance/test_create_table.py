@@ -80,8 +80,8 @@ ROWS = [
         "Member must satisfy enum value set: [B, N, S]", "dynalite: createTable.js"),
     Row("missing ProvisionedThroughput", "CreateTable",
         {"TableName": "abc", "AttributeDefinitions": [], "KeySchema": KEY}, 400, VALIDATE,
-        "One or more parameter values were invalid: Missing required parameter in input: \"ProvisionedThroughput\"",
-        "dynalite: createTable.js"),
+        "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be "
+        "specified when BillingMode is PROVISIONED", "dynalite: createTable.js (BillingMode era)"),
     Row("ReadCapacityUnits out of bounds", "CreateTable",
         {"TableName": "abc", "AttributeDefinitions": [], "KeySchema": KEY,
          "ProvisionedThroughput": {"ReadCapacityUnits": 1000000000001, "WriteCapacityUnits": 1000000000001}},

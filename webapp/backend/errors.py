@@ -64,6 +64,11 @@ class DynamoDBError(AwsError):
         spelled = "message" if "message" in data or "Message" not in data else "Message"
         message = data.pop(spelled, "")
         kind_class = _BY_CODE.get(code, cls) if cls is DynamoDBError else cls
+        if code == "ValidationException":
+            # DynamoDB's front end sends every ValidationException from Coral's validation
+            # namespace (dynalite test/helpers.js assertValidation, recorded live); moto spells
+            # it with the service's own namespace.
+            namespace = VALIDATE_NAMESPACE
         return kind_class(
             str(message),
             code=code or ("InternalServerError" if status >= 500 else "UnknownError"),
@@ -109,6 +114,14 @@ class DynamoDBValidationException(ValidationException, DynamoDBError):
 
 class DynamoDBResourceNotFoundException(ResourceNotFoundException, DynamoDBError):
     """The engine's ``ResourceNotFoundException``, raised by the backend or rebuilt from the wire."""
+
+
+class LimitExceededException(DynamoDBError):
+    """Too many control-plane operations at once, e.g. more than one index created or deleted by
+    one UpdateTable (API Reference "UpdateTable", Errors; webapp.backend.table_updates)."""
+
+    code = "LimitExceededException"
+    status = 400
 
 
 class ResourceInUseException(DynamoDBError):

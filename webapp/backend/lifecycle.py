@@ -30,8 +30,18 @@ from collections.abc import Mapping
 from datetime import UTC
 from typing import Any
 
-from webapp.backend.errors import DynamoDBResourceNotFoundException, ResourceInUseException
+from webapp.backend import table_updates
+from webapp.backend.errors import (
+    DynamoDBResourceNotFoundException,
+    DynamoDBValidationException,
+    ResourceInUseException,
+)
 
+#: The not-found texts of the tag operations (sic: "ResourcArn"; dynalite test/tagResource.js,
+#: untagResource.js, listTagsOfResource.js, recorded live).
+_TAGGING = {"TagResource": "Requested resource not found: ResourcArn: {arn} not found",
+            "ListTagsOfResource": "Requested resource not found: ResourcArn: {arn} not found",
+            "UntagResource": "Requested resource not found"}
 _NAMESPACE = uuid.UUID("5c0b5c55-2b3e-4d8e-9a8e-6b1f0d0f7a11")
 #: ListTables' default and largest page (API Reference "ListTables", Limit: 1-100).
 LIST_LIMIT = 100
@@ -46,6 +56,11 @@ class Lifecycle:
         self._updating: dict[str, float] = {}
         #: Creation time of the table a DeleteTable is removing (its TableId outlives it in the answer).
         self._deleting: dict[str, float] = {}
+        #: Per table: LastIncreaseDateTime, LastDecreaseDateTime, NumberOfDecreasesToday.
+        self._history: dict[str, dict[str, Any]] = {}
+        #: A throughput change under way: ("Increase" or "Decrease", requested at).
+        self._pending: dict[str, tuple[str, float]] = {}
+        self._before_update: tuple[int, int] | None = None
 
     def status(self, name: str, now: float) -> str:
         table = self.models.tables.get(name)
@@ -61,6 +76,12 @@ class Lifecycle:
         """Refuse changes to a table in a phase; answer ListTables. ``None``: call the engine."""
         if operation == "ListTables":
             return self.list_tables(params)
+        if operation in ("DescribeTimeToLive", "UpdateTimeToLive"):
+            self._time_to_live(operation, params)
+        if operation in _TAGGING:
+            arn = params.get("ResourceArn")
+            if isinstance(arn, str) and arn.rsplit("/", 1)[-1] not in self.models.tables:
+                raise DynamoDBResourceNotFoundException(_TAGGING[operation].format(arn=arn))
         if operation in ("DeleteTable", "UpdateTable"):
             name = self._name(params)
             if name is not None and name not in self.models.tables:
@@ -73,10 +94,39 @@ class Lifecycle:
                     being = "created" if status == "CREATING" else "updated"
                     raise ResourceInUseException(
                         f"Attempt to change a resource which is still in use: Table is being {being}: {name}")
+                if operation == "UpdateTable":
+                    table_updates.check(self.models.tables[name], params)
+                    self._before_update = _throughput(self.models.tables[name])
         return None
+
+    def _time_to_live(self, operation: str, params: Mapping[str, Any]) -> None:
+        """The missing table as DynamoDB names it (moto: ``ResourceNotFound``, "Table not found"),
+        and a TTL switched to the state it is in: "TimeToLive is already enabled" / "disabled"
+        (dynalite test/updateTimeToLive.js and describeTimeToLive.js, recorded live)."""
+        name = self._name(params)
+        if name is None:
+            return
+        table = self.models.tables.get(name)
+        if table is None:
+            raise DynamoDBResourceNotFoundException(f"Requested resource not found: Table: {name} not found")
+        spec = params.get("TimeToLiveSpecification")
+        if operation == "UpdateTimeToLive" and isinstance(spec, Mapping) and isinstance(spec.get("Enabled"), bool):
+            enabled = (getattr(table, "ttl", None) or {}).get("TimeToLiveStatus") in ("ENABLED", "ENABLING")
+            if spec["Enabled"] == enabled:
+                raise DynamoDBValidationException(f"TimeToLive is already {'enabled' if enabled else 'disabled'}")
 
     def after(self, operation: str, params: Mapping[str, Any], response: dict[str, Any],
               now: float) -> dict[str, Any]:
+        if operation in ("UpdateTimeToLive", "DescribeTimeToLive"):
+            # A disabled TTL is answered without its attribute: {"Enabled": false},
+            # {"TimeToLiveStatus": "DISABLED"} (dynalite test/updateTimeToLive.js, recorded live).
+            spec = response.get("TimeToLiveSpecification")
+            if isinstance(spec, dict) and spec.get("Enabled") is False:
+                spec.pop("AttributeName", None)
+            described = response.get("TimeToLiveDescription")
+            if isinstance(described, dict) and described.get("TimeToLiveStatus") == "DISABLED":
+                described.pop("AttributeName", None)
+            return response
         key = {"CreateTable": "TableDescription", "UpdateTable": "TableDescription",
                "DeleteTable": "TableDescription", "DescribeTable": "Table"}.get(operation)
         if key is None or not isinstance(response.get(key), dict):
@@ -85,6 +135,8 @@ class Lifecycle:
         name = description.get("TableName")
         if operation == "UpdateTable" and self.phase_seconds > 0 and isinstance(name, str):
             self._updating[name] = now + self.phase_seconds
+        if isinstance(name, str) and isinstance(description.get("ProvisionedThroughput"), dict):
+            self._throughput_history(operation, name, params, description, now)
         if operation == "DeleteTable":
             self._updating.pop(name, None)
             description["TableStatus"] = "DELETING"
@@ -102,7 +154,51 @@ class Lifecycle:
         for index in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
             if description.get(index) == []:
                 del description[index]
+            for entry in description.get(index) or ():
+                # Every index description carries its size and count (API Reference
+                # "GlobalSecondaryIndexDescription"); a new table's indexes are being created.
+                if isinstance(entry, dict):
+                    entry.setdefault("IndexSizeBytes", 0)
+                    entry.setdefault("ItemCount", 0)
+                    if operation == "CreateTable" and "IndexStatus" in entry:
+                        entry["IndexStatus"] = "CREATING"
         return response
+
+    def _throughput_history(self, operation: str, name: str, params: Mapping[str, Any],
+                            description: dict[str, Any], now: float) -> None:
+        """``LastIncreaseDateTime``, ``LastDecreaseDateTime`` and ``NumberOfDecreasesToday``.
+
+        UpdateTable answers the throughput the table still has (the change is under way, status
+        UPDATING) with the time of the request as the last increase or decrease; once the change
+        is done, the table has the new units and the time it completed, and a decrease counts
+        (API Reference "ProvisionedThroughputDescription"; dynalite test/updateTable.js, recorded
+        live). The change completes with the phase (at once by default), so the first description
+        after it carries its completion time."""
+        history = self._history.setdefault(name, {})
+        if operation == "DeleteTable":
+            self._history.pop(name, None)
+        requested = params.get("ProvisionedThroughput") if operation == "UpdateTable" else None
+        before = self._before_update if operation == "UpdateTable" else None
+        if isinstance(requested, Mapping) and before is not None:
+            old_read, old_write = before
+            new_read, new_write = requested.get("ReadCapacityUnits"), requested.get("WriteCapacityUnits")
+            if isinstance(new_read, int) and isinstance(new_write, int):
+                kind = "Increase" if new_read > old_read or new_write > old_write else "Decrease"
+                self._pending[name] = (kind, now)
+                shown = {**history, f"Last{kind}DateTime": now}
+                description["ProvisionedThroughput"].update(
+                    {**shown, "ReadCapacityUnits": old_read, "WriteCapacityUnits": old_write})
+                description["ProvisionedThroughput"].setdefault("NumberOfDecreasesToday", 0)
+                return
+        pending = self._pending.get(name)
+        if pending is not None and self.status(name, now) == "ACTIVE" and operation != "UpdateTable":
+            kind, at = pending
+            del self._pending[name]
+            history[f"Last{kind}DateTime"] = max(now, at + 0.001)
+            if kind == "Decrease":
+                history["NumberOfDecreasesToday"] = int(history.get("NumberOfDecreasesToday", 0)) + 1
+        if operation != "DeleteTable":
+            description["ProvisionedThroughput"].update(history)
 
     def list_tables(self, params: Mapping[str, Any]) -> dict[str, Any]:
         names = sorted(self.models.tables)
@@ -124,6 +220,11 @@ class Lifecycle:
         return name if isinstance(name, str) else None
 
 
+def _throughput(table: Any) -> tuple[int, int]:
+    units = getattr(table, "throughput", None) or {}
+    return int(units.get("ReadCapacityUnits") or 0), int(units.get("WriteCapacityUnits") or 0)
+
+
 def _created(table: Any) -> float:
     created = getattr(table, "created_at", None)
     if created is None:
@@ -134,4 +235,7 @@ def _created(table: Any) -> float:
 def table_id(arn: str, created: float) -> str:
     """A stable UUID for one table's life: its ARN and creation time (recreating the table under
     the same name gives a new id, as in DynamoDB)."""
-    return str(uuid.uuid5(_NAMESPACE, f"{arn}@{float(created):.6f}"))
+    derived = uuid.uuid5(_NAMESPACE, f"{arn}@{float(created):.6f}")
+    # Shaped as the random (version 4) UUIDs DynamoDB hands out: clients and test suites match
+    # ``xxxxxxxx-xxxx-4xxx-...`` (dynalite test/createTable.js checks the version digit).
+    return str(uuid.UUID(bytes=derived.bytes, version=4))

@@ -23,11 +23,11 @@ from webapp.stack import LocalStack
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.epilog = (
-        "exit codes: 0 stopped by Ctrl-C or SIGTERM; 1 one of the four ports is taken "
+        "exit codes: 0 stopped by Ctrl-C or SIGTERM; 1 one of the five ports is taken "
         "(one line on stderr names it); 2 bad arguments or a WEBAPP_* value that cannot be used "
         "(one line on stderr)"
     )
-    parser.add_argument("--port", type=int, help="the host's port; STS, DynamoDB and IAM take the next three (default 8000)")
+    parser.add_argument("--port", type=int, help="the host's port; STS, DynamoDB, IAM and S3 take the next four (default 8000)")
     parser.add_argument("--data-dir", type=Path, help="where data, keys and credentials persist (default ./data)")
     parser.add_argument("--bind", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--public-host", help="host name the browser uses (default localhost)")

@@ -55,6 +55,8 @@ class ExportResult:
     read_units: float
     throttled_retries: int
     resumed: bool
+    #: ``s3://bucket/prefix`` when the export was uploaded there (``webapp.jobs.s3``).
+    location: str | None = None
 
 
 def export_table(client: Any, table: str, directory: Path, *, segments: int = 4,

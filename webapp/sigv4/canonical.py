@@ -88,15 +88,17 @@ def canonical_request(
     signed_headers: tuple[str, ...],
     payload_hash: str,
     exclude_query: Iterable[str] = (),
+    path_is_canonical: bool = False,
 ) -> str:
     """The six lines of the canonical request; ``headers`` maps lower-case names to the
-    received value (repeated headers already joined with ``,``)."""
+    received value (repeated headers already joined with ``,``). ``path_is_canonical``: the
+    caller already made the canonical URI (S3's differs: encoded once, not normalized)."""
     header_lines = "".join(
         f"{name}:{canonical_header_value(headers[name])}\n" for name in signed_headers
     )
     return "\n".join([
         method,
-        canonical_uri(raw_path),
+        raw_path if path_is_canonical else canonical_uri(raw_path),
         canonical_query(raw_query, exclude=exclude_query),
         header_lines,
         ";".join(signed_headers),

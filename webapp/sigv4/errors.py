@@ -56,6 +56,27 @@ class ExpiredToken(SigV4Error):
     query_code = "ExpiredToken"
 
 
+class MissingContentSha256(SigV4Error):
+    """S3: a header-signed request without ``x-amz-content-sha256`` (S3's ``InvalidRequest``)."""
+
+    code = "InvalidRequest"
+    query_code = "InvalidRequest"
+
+
+class BadContentSha256(SigV4Error):
+    """S3: ``x-amz-content-sha256`` is neither a hex SHA-256 nor a payload mode S3 knows."""
+
+    code = "InvalidArgument"
+    query_code = "InvalidArgument"
+
+
+class ContentSha256Mismatch(SigV4Error):
+    """S3: the body's SHA-256 is not the declared one (S3's ``XAmzContentSHA256Mismatch``)."""
+
+    code = "XAmzContentSHA256Mismatch"
+    query_code = "XAmzContentSHA256Mismatch"
+
+
 UNRECOGNIZED_MESSAGE = "The security token included in the request is invalid."
 EXPIRED_MESSAGE = "The security token included in the request is expired"
 MISSING_MESSAGE = "Request is missing Authentication Token"

@@ -16,6 +16,13 @@ verification checklist of shared/spec/security-anchors.md §2.1:
 
 Project decisions (security-anchors §6.4, §2.1 step 6): ``x-amz-security-token`` must be signed
 whenever it is sent; security-relevant headers may not be repeated; the window defaults to 5 min.
+
+**S3** (service ``s3``) signs differently (S3 API Reference, "Authenticating Requests (AWS Signature
+Version 4)", "Signature Calculations for the Authorization Header"): the canonical URI is the path
+URI-encoded once, not normalized; the canonical request ends with the ``x-amz-content-sha256``
+header *as sent*, which is required and is the body's hex SHA-256, ``UNSIGNED-PAYLOAD``, or one of
+the ``STREAMING-...`` values of an ``aws-chunked`` body, whose chunks ``webapp.sigv4.streaming``
+verifies from the seed signature returned here; a presigned URL's payload is ``UNSIGNED-PAYLOAD``.
 """
 
 from __future__ import annotations
@@ -27,7 +34,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Generic, TypeVar
 from urllib.parse import unquote
@@ -39,10 +46,13 @@ from webapp.sigv4.errors import (
     MISMATCH_MESSAGE,
     MISSING_MESSAGE,
     UNRECOGNIZED_MESSAGE,
+    BadContentSha256,
+    ContentSha256Mismatch,
     ExpiredToken,
     IncompleteSignature,
     InvalidSignature,
     MissingAuthenticationToken,
+    MissingContentSha256,
     UnrecognizedClient,
 )
 
@@ -54,6 +64,13 @@ SINGLE_HEADERS = ("authorization", "host", "x-amz-date", "x-amz-security-token",
 
 _AMZ_DATE = re.compile(r"\d{8}T\d{6}Z")
 _SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+#: The ``x-amz-content-sha256`` values S3 accepts besides a hex digest (S3 API Reference, "Common
+#: Request Headers"; "Signature Calculations for the Authorization Header").
+S3_PAYLOAD_MODES = frozenset({
+    "UNSIGNED-PAYLOAD", "STREAMING-UNSIGNED-PAYLOAD-TRAILER", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+    "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+})
 _HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9a-z]+")
 _QUERY_AUTH = ("X-Amz-Algorithm", "X-Amz-Credential", "X-Amz-Date", "X-Amz-SignedHeaders",
                "X-Amz-Signature")
@@ -82,6 +99,14 @@ class VerifiedRequest(Generic[P]):
     service: str
     signed_headers: tuple[str, ...]
     presigned: bool
+    #: The request's signature (the seed of an ``aws-chunked`` body's chunk signatures), its
+    #: credential scope (``date/region/service/aws4_request``) and the key that signed it.
+    signature: str = ""
+    scope: str = ""
+    signing_key: bytes = field(default=b"", repr=False)
+    #: S3: the ``x-amz-content-sha256`` the signature covers (a hex digest, ``UNSIGNED-PAYLOAD`` or
+    #: a ``STREAMING-...`` mode); empty for the other services.
+    content_sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -123,32 +148,61 @@ def verify(
     except ExpiredCredentials:
         raise ExpiredToken(EXPIRED_MESSAGE) from None
 
-    payload_hash = hashlib.sha256(request.body).hexdigest()
-    declared = headers.get("x-amz-content-sha256")
-    if declared is not None and not hmac.compare_digest(declared.strip().lower(), payload_hash):
-        raise InvalidSignature(
-            "The provided 'x-amz-content-sha256' header does not match what was computed."
-        )
+    if service == "s3":
+        payload_hash = _s3_payload_hash(auth, headers, request.body)
+        canonical_path = canonical.uri_encode(unquote(request.path) or "/", keep_slash=True)
+    else:
+        payload_hash = hashlib.sha256(request.body).hexdigest()
+        declared = headers.get("x-amz-content-sha256")
+        if declared is not None and not hmac.compare_digest(declared.strip().lower(), payload_hash):
+            raise InvalidSignature(
+                "The provided 'x-amz-content-sha256' header does not match what was computed."
+            )
+        canonical_path = canonical.canonical_uri(request.path)
     canonical_request = canonical.canonical_request(
         method=request.method,
-        raw_path=request.path,
+        raw_path=canonical_path,
         raw_query=request.query,
         headers=headers,
         signed_headers=signed,
         payload_hash=payload_hash,
         exclude_query=("X-Amz-Signature",) if auth.presigned else (),
+        path_is_canonical=True,
     )
     to_sign = canonical.string_to_sign(auth.amz_date, scope, canonical_request)
-    expected = canonical.signature(
-        canonical.signing_key(secret, auth.amz_date[:8], region, service), to_sign
-    )
+    key = canonical.signing_key(secret, auth.amz_date[:8], region, service)
+    expected = canonical.signature(key, to_sign)
     if not hmac.compare_digest(expected.encode(), auth.signature.encode()):
         raise InvalidSignature(
             f"{MISMATCH_MESSAGE}\n\nThe Canonical String for this request should have been\n"
             f"'{canonical_request}'\n\nThe String-to-Sign should have been\n'{to_sign}'\n"
         )
     return VerifiedRequest(principal, access_key_id, auth.amz_date, region, service, signed,
-                           auth.presigned)
+                           auth.presigned, auth.signature.lower(), scope, key,
+                           payload_hash if service == "s3" else "")
+
+
+def _s3_payload_hash(auth: _Auth, headers: Mapping[str, str], body: bytes) -> str:
+    """What an S3 signature covers in place of the body's hash (module docstring, **S3**)."""
+    declared = headers.get("x-amz-content-sha256")
+    if declared is None:
+        if auth.presigned:
+            return "UNSIGNED-PAYLOAD"
+        raise MissingContentSha256("Missing required header for this request: x-amz-content-sha256")
+    declared = declared.strip()
+    if declared in S3_PAYLOAD_MODES:
+        return declared
+    if not _SHA256_HEX.fullmatch(declared):
+        raise BadContentSha256(
+            "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-UNSIGNED-PAYLOAD-TRAILER, "
+            "STREAMING-AWS4-HMAC-SHA256-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER or a "
+            "valid sha256 value."
+        )
+    if not hmac.compare_digest(declared, hashlib.sha256(body).hexdigest()):
+        raise ContentSha256Mismatch(
+            "The provided 'x-amz-content-sha256' header does not match what was computed."
+        )
+    return declared
 
 
 # Steps ------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from botocore.parsers import create_parser
 import iam_policies
 import webapp
 from iam_policies import errors as engine
+from iam_policies import s3 as s3_derive
 from iam_policies.errors import AwsError
 from webapp.backend import errors as backend
 from webapp.backend.semantics.writes import ConditionalCheckFailed
@@ -33,6 +34,7 @@ from webapp.dynamodb import wire as dynamodb_wire
 from webapp.iam import errors as iam
 from webapp.query_protocol import errors as query
 from webapp.query_protocol.wire import error_xml
+from webapp.s3 import errors as s3
 from webapp.sigv4 import errors as sigv4
 from webapp.sts import errors as sts
 
@@ -50,6 +52,7 @@ SERVICES: dict[type[AwsError], tuple[str, ...]] = {
     backend.DynamoDBValidationException: ("dynamodb",),
     backend.IdempotentParameterMismatchException: ("dynamodb",),
     backend.ResourceInUseException: ("dynamodb",),
+    backend.LimitExceededException: ("dynamodb",),
     backend.InternalServerError: ("dynamodb",),
     backend.ProvisionedThroughputExceededException: ("dynamodb",),
     ConditionalCheckFailed: ("dynamodb",),
@@ -76,11 +79,21 @@ SERVICES: dict[type[AwsError], tuple[str, ...]] = {
     sts.ExpiredTokenException: ("sts",),
     sts.IDPCommunicationError: ("sts",),
     sts.PackedPolicyTooLarge: ("sts",),
+    **{cls: ("s3",) for cls in (
+        s3.AccessDenied, s3.SignatureDoesNotMatch, s3.InvalidAccessKeyId, s3.ExpiredToken,
+        s3.AuthorizationHeaderMalformed, s3.RequestTimeTooSkewed, s3.InvalidRequest, s3.InvalidArgument,
+        s3.InvalidDigest, s3.BadDigest, s3.IncompleteBody, s3.ContentSha256Mismatch, s3.EntityTooLarge,
+        s3.BucketAlreadyOwnedByYou, s3.MethodNotAllowed, s3.InternalError,
+        s3_derive.NotImplementedOperation, s3_derive.MalformedXML, s3_derive.InvalidArgument,
+    )},
 }
 #: Carriers whose code is chosen per instance, checked through the classes above:
 #: ``DynamoDBError`` (any code rebuilt from the wire), ``SigV4Error`` (a base),
 #: ``QueryAuthError`` (a SigV4 failure in the Query protocol's words, below).
-CARRIERS = {backend.DynamoDBError, sigv4.SigV4Error, query.QueryAuthError}
+CARRIERS = {backend.DynamoDBError, sigv4.SigV4Error, query.QueryAuthError, s3.S3Error,
+            # S3's payload-hash refusals, decided by the verifier and answered by ``s3.s3_error_of``
+            # as s3.InvalidRequest, s3.InvalidArgument and s3.ContentSha256Mismatch (tested there)
+            sigv4.MissingContentSha256, sigv4.BadContentSha256, sigv4.ContentSha256Mismatch}
 
 COMMON = "AWS API reference, Common Errors"
 #: (service, code) -> (HTTP status, message member, where the code and status are documented).
@@ -98,6 +111,14 @@ NOT_MODELLED: dict[tuple[str, str], tuple[int, str, str]] = {
     ("dynamodb", "UnrecognizedClientException"): (400, "message", "fgac-semantics §E.1 (O1, all 400)"),
     ("dynamodb", "ExpiredTokenException"): (400, "message", "fgac-semantics §E.1 [O]"),
     ("sts", "RequestEntityTooLarge"): (413, "Message", "the AWS front end's 413 (as DynamoDB's)"),
+    **{("s3", code): (status, "Message", "S3 API Reference, Error responses: List of error codes")
+       for code, status in (
+        ("AccessDenied", 403), ("SignatureDoesNotMatch", 403), ("InvalidAccessKeyId", 403), ("ExpiredToken", 400),
+        ("AuthorizationHeaderMalformed", 400), ("RequestTimeTooSkewed", 403), ("InvalidRequest", 400),
+        ("InvalidArgument", 400), ("InvalidDigest", 400), ("BadDigest", 400), ("IncompleteBody", 400),
+        ("XAmzContentSHA256Mismatch", 400), ("EntityTooLarge", 400), ("BucketAlreadyOwnedByYou", 409),
+        ("MethodNotAllowed", 405), ("InternalError", 500), ("NotImplemented", 501), ("MalformedXML", 400),
+    )},
     **{(service, code): (status, "Message", source) for service in BOTH for code, status, source in (
         ("AccessDenied", 403, "botocore iam/sts operation docs; fgac-semantics §D.4"),
         ("InternalFailure", 500, COMMON),
@@ -158,6 +179,10 @@ def serialize(error: AwsError, service: str) -> tuple[dict[str, Any], dict[str, 
         payload = dynamodb_wire.error_payload(error)
         raw = json.dumps(payload).encode()
         headers = {"content-type": "application/x-amz-json-1.0"}
+    elif service == "s3":
+        raw = s3.error_xml(error, "R1", resource="/bucket/key")
+        payload = {"xml": raw.decode()}
+        headers = {"content-type": "application/xml"}
     else:
         raw = error_xml(service, error, "R1")
         payload = {"xml": raw.decode()}

@@ -80,7 +80,7 @@ def _java_text(value: Any) -> str:
 
 
 def _structure(shape: Any, value: Mapping[str, Any], path: str, errors: list[str]) -> None:
-    required = required_members(shape)
+    required = required_members(shape, value)
     for name in ordered_members(shape):
         member = shape.members[name]
         item = value.get(name)

@@ -30,6 +30,9 @@ EXTRA_CONSTRAINTS: dict[str, dict[str, Any]] = {
     # API Reference "CreateTable", KeySchema: "Array Members: Minimum number of 1 item. Maximum
     # number of 2 items." (dynalite createTable.js: "Member must have length less than or equal to 2")
     "KeySchema": {"max": 2},
+    # An empty TTL attribute name has a text of its own ("TimeToLiveSpecification.AttributeName
+    # must be non empty", dynalite test/updateTimeToLive.js): validation.tables says it.
+    "TimeToLiveAttributeName": {"min": None},
 }
 
 #: Members DynamoDB requires that botocore's model marks optional, by input shape (dynalite
@@ -64,8 +67,28 @@ MEMBER_ORDER: dict[str, tuple[str, ...]] = {
 }
 
 
-def required_members(shape: Any) -> frozenset[str]:
-    return frozenset(shape.required_members) | frozenset(EXTRA_REQUIRED.get(shape.name, ()))
+#: Members botocore's model requires that DynamoDB does not check at this step (dynalite
+#: updateTimeToLive.js: ``{TableName: 'abc;'}`` reports only the name's pattern).
+NOT_REQUIRED: dict[str, tuple[str, ...]] = {
+    "UpdateTimeToLiveInput": ("TimeToLiveSpecification",),
+}
+
+#: Members DynamoDB requires unless one of their alternatives is given: an index's throughput
+#: update (dynalite updateTable.js "empty Update": "Value null at
+#: 'globalSecondaryIndexUpdates.1.member.update.provisionedThroughput'"), which on-demand and
+#: warm throughput updates have since joined (API Reference "UpdateGlobalSecondaryIndexAction").
+REQUIRED_UNLESS: dict[str, dict[str, tuple[str, ...]]] = {
+    "UpdateGlobalSecondaryIndexAction": {"ProvisionedThroughput": ("OnDemandThroughput", "WarmThroughput")},
+}
+
+
+def required_members(shape: Any, value: Any = None) -> frozenset[str]:
+    required = (frozenset(shape.required_members) | frozenset(EXTRA_REQUIRED.get(shape.name, ()))) - frozenset(
+        NOT_REQUIRED.get(shape.name, ()))
+    for name, alternatives in REQUIRED_UNLESS.get(shape.name, {}).items():
+        if not (isinstance(value, dict) and any(value.get(other) is not None for other in alternatives)):
+            required |= {name}
+    return required
 
 
 def ordered_members(shape: Any) -> list[str]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import boto3  # type: ignore[import-untyped]
@@ -30,6 +32,54 @@ def add_connection(parser: argparse.ArgumentParser) -> None:
                              "default: AWS's endpoint for the region")
     parser.add_argument("--region", help="AWS region (default: AWS_DEFAULT_REGION or the profile's, "
                                          "else us-east-1)")
+
+
+def add_s3(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--s3-endpoint-url", metavar="URL",
+                        help="an S3 endpoint for s3:// URLs, e.g. the local stack's http://localhost:8004; "
+                             "default: the local stack's when --endpoint-url is its DynamoDB endpoint, "
+                             "else AWS's S3 for the region")
+    parser.add_argument("--staging", type=Path, metavar="DIR",
+                        help="with s3://: the local directory the files pass through (default: "
+                             ".export-TABLE-<hash>.staging or .import-TABLE-<hash>.staging in the current "
+                             "directory; --resume finds the same one); removed when the job is done")
+
+
+def s3_client(args: argparse.Namespace) -> Any:
+    """An S3 client with the usual credential chain: AWS's S3, or the local stack's (path-style)."""
+    session = boto3.Session(region_name=args.region)
+    region = session.region_name or "us-east-1"
+    if session.get_credentials() is None:
+        raise JobError(f"no AWS credentials found (environment, profile or instance role); {LOCAL_HINT}")
+    endpoint = args.s3_endpoint_url or _local_s3_endpoint(args.endpoint_url)
+    s3_config = {"addressing_style": "path"} if endpoint else {}
+    config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=10, read_timeout=60,
+                    s3=s3_config)
+    return session.client("s3", region_name=region, endpoint_url=endpoint, config=config)
+
+
+def _local_s3_endpoint(dynamodb_endpoint: str | None) -> str | None:
+    """The S3 endpoint of the local stack whose DynamoDB endpoint is ``dynamodb_endpoint``.
+
+    The stack is found the way the admin commands find it (``<data>/stack.json``): in the
+    directory of ``AWS_SHARED_CREDENTIALS_FILE`` (the stack's admin profile), else the default
+    data directory. Another DynamoDB endpoint (DynamoDB Local, a proxy) says nothing about S3:
+    that is a one-line error asking for ``--s3-endpoint-url``, never a guess."""
+    if dynamodb_endpoint is None:
+        return None
+    from iam_policies.local_stack import default_data_dir, read_discovery
+
+    candidates = [default_data_dir()]
+    profile = os.environ.get("AWS_SHARED_CREDENTIALS_FILE")
+    if profile:
+        candidates.insert(0, Path(profile).expanduser().parent)
+    for data_dir in candidates:
+        stack = read_discovery(data_dir)
+        if stack is not None and stack.serves(dynamodb_endpoint) and "s3" in stack.endpoints:
+            return stack.endpoints["s3"]
+    raise JobError(f"--endpoint-url {dynamodb_endpoint} is not a running local stack's DynamoDB endpoint, so "
+                   "where S3 is cannot be told: pass --s3-endpoint-url URL (the local stack's is printed by "
+                   "./dev serve; AWS's is https://s3.REGION.amazonaws.com)")
 
 
 def add_pacing(parser: argparse.ArgumentParser, *, units: str) -> None:

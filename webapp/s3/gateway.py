@@ -1,0 +1,256 @@
+"""The IAM-enforcing S3 endpoint: every request walks the same steps, and nothing reaches storage
+until every step has said yes.
+
+1. framing: the path-style address ``/bucket/key`` (or ``bucket.localhost``),  EntityTooLarge,
+   the body (``Content-Length`` or chunked, at most ``MAX_BODY_BYTES``)          MethodNotAllowed
+2. SigV4 with S3's rules (``webapp.sigv4``, service ``s3``)                      SignatureDoesNotMatch,
+                                                                                InvalidAccessKeyId, ...
+3. the payload: an ``aws-chunked`` body decoded, every chunk signature and the  SignatureDoesNotMatch,
+   trailing checksum verified (``webapp.sigv4.streaming``); ``x-amz-checksum-*`` IncompleteBody,
+   and ``Content-MD5`` headers checked against the data                         BadDigest
+4. the operation and its authorizations (``iam_policies.s3``)                   NotImplemented
+5. identity and session policies (``webapp.authorize``, the evaluator DynamoDB  AccessDenied (403)
+   requests use)
+6. moto's S3 (``engine``), durable before the answer                             NoSuchBucket, NoSuchKey ...
+
+Every decision and every refused authentication goes to the audit log. An exception nobody
+foresaw becomes S3's ``InternalError`` (500), logged with the request id, never a traceback.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from typing import IO, Any
+from urllib.parse import parse_qsl, unquote
+
+from iam_policies.errors import AwsError
+from iam_policies.s3 import derive
+from webapp.audit import Audit, AuditEntry, Verdict, now_iso
+from webapp.authorize import Authorizer, PolicyStore, RequestFacts, request_keys
+from webapp.clock import Clock
+from webapp.credentials import CredentialAuthority, Principal
+from webapp.s3 import errors
+from webapp.s3.engine import MotoS3
+from webapp.settings import Settings
+from webapp.sigv4 import SignedRequest, SigV4Error, streaming, verify
+from webapp.sigv4.verify import VerifiedRequest
+
+log = logging.getLogger("webapp.s3")
+
+Environ = Mapping[str, Any]
+StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+
+#: Bodies past this are refused (the stack's server stops at 64 MiB): boto3 uploads files over
+#: 8 MB in parts (``upload_file``/``upload_fileobj``), so only a single PutObject is bounded.
+MAX_BODY_BYTES = 64 * 1024 * 1024 - 1
+#: Headers only this endpoint reads: moto gets the decoded body without them.
+_CHUNKING_HEADERS = ("content-encoding", "x-amz-decoded-content-length", "x-amz-trailer",
+                     "x-amz-content-sha256", "content-md5")
+_METHODS = ("GET", "HEAD", "PUT", "POST", "DELETE")
+#: The object checksums a request may carry (S3 User Guide, "Checking object integrity").
+_CHECKSUM_HEADERS = frozenset(f"x-amz-checksum-{name}" for name in ("crc32", "crc32c", "crc64nvme", "sha1", "sha256"))
+
+
+class S3Gateway:
+    """A WSGI app: the local S3 endpoint (port P+4)."""
+
+    def __init__(self, settings: Settings, registry: PolicyStore, credentials: CredentialAuthority,
+                 engine: MotoS3, audit: Audit | None, clock: Clock) -> None:
+        self.settings = settings
+        self.authorizer = Authorizer(registry)
+        self.credentials = credentials
+        self.engine = engine
+        self.audit = audit
+        self.clock = clock
+
+    def __call__(self, environ: Environ, start_response: StartResponse) -> Iterable[bytes]:
+        request_id = uuid.uuid4().hex[:16].upper()
+        method = environ.get("REQUEST_METHOD", "")
+        try:
+            status, headers, body = self.handle(environ, request_id)
+        except AwsError as error:
+            status, headers, body = _error(error, request_id, environ)
+        except Exception:  # the one catch-all: never a traceback on the wire
+            log.exception("unexpected error handling S3 request %s", request_id)
+            status, headers, body = _error(errors.InternalError(
+                f"We encountered an internal error; request id {request_id}"), request_id, environ)
+        headers = {**headers, "x-amz-request-id": request_id, "x-amz-id-2": request_id}
+        if method == "HEAD":
+            body = b""
+        if "content-length" not in {k.lower() for k in headers} or method != "HEAD":
+            headers = {k: v for k, v in headers.items() if k.lower() != "content-length"}
+            headers["Content-Length"] = str(len(body))
+        start_response(f"{status} {_REASONS.get(status, 'Status')}", list(headers.items()))
+        return [body]
+
+    def handle(self, environ: Environ, request_id: str) -> tuple[int, dict[str, str], bytes]:
+        method = environ.get("REQUEST_METHOD", "")
+        if method not in _METHODS:
+            raise errors.MethodNotAllowed("The specified method is not allowed against this resource.")
+        raw_path = _raw_path(environ)
+        raw_query = environ.get("QUERY_STRING", "")
+        headers = _headers(environ)
+        bucket, key = _address(raw_path, headers.get("host", ""))
+        body = _read_body(environ)
+        verified = self._authenticate(environ, method, raw_path, raw_query, body, request_id)
+        principal: Principal = verified.principal
+        data, headers = _payload(verified, headers, body)
+        query = dict(parse_qsl(raw_query, keep_blank_values=True))
+        operation = derive(method, bucket, key, query, headers, data)
+        now = self.clock()
+        source_ip = environ.get("REMOTE_ADDR", "")
+        keys = request_keys(source_ip=source_ip, now=now, region=self.settings.region,
+                            secure=environ.get("wsgi.url_scheme") == "https")
+        authorized = self.authorizer.authorize(
+            principal, operation.authorizations, keys,
+            RequestFacts("s3", operation.name, request_id, now, source_ip))
+        self._record(authorized.entry)
+        if not authorized.allowed:
+            raise errors.AccessDenied(authorized.decision.access_denied_message(principal.arn))
+        delete_keys = tuple(a.resource.split("/", 1)[1] for a in operation.authorizations
+                            if operation.name == "DeleteObjects")
+        reply = self.engine.call(operation.name, method, bucket, key, raw_query, headers, data,
+                                 amz_date=verified.amz_date, delete_keys=delete_keys)
+        return reply.status, reply.headers, reply.body
+
+    def _authenticate(self, environ: Environ, method: str, raw_path: str, raw_query: str, body: bytes,
+                      request_id: str) -> VerifiedRequest[Principal]:
+        request = SignedRequest(method=method, path=raw_path, query=raw_query,
+                                headers=_header_pairs(environ), body=body)
+        try:
+            return verify(request, lookup=self.credentials.secret_for, clock=self.clock,
+                          region=self.settings.region, service="s3", skew=self.settings.sigv4_skew_seconds)
+        except SigV4Error as error:
+            s3_error = errors.s3_error_of(error)
+            self._record(AuditEntry(now_iso(self.clock()), request_id, "s3", method, Verdict.DENY,
+                                    source_ip=environ.get("REMOTE_ADDR"), error=s3_error.code))
+            raise s3_error from None
+
+    def _record(self, entry: AuditEntry) -> None:
+        if self.audit is None:
+            return
+        try:
+            self.audit(entry)
+        except OSError:
+            log.exception("could not write the audit log for request %s", entry.request_id)
+
+
+# Steps ----------------------------------------------------------------------------------------------
+
+
+def _payload(verified: VerifiedRequest[Principal], headers: dict[str, str],
+             body: bytes) -> tuple[bytes, dict[str, str]]:
+    """The decoded, verified body, and the headers moto gets with it (checksums as headers)."""
+    mode = verified.content_sha256
+    data = body
+    trailers: Mapping[str, str] = {}
+    if mode in streaming.MODES:
+        length_text = headers.get("x-amz-decoded-content-length")
+        if length_text is not None and not length_text.strip().isdigit():
+            raise errors.InvalidArgument("x-amz-decoded-content-length must be a non-negative integer.")
+        seed = streaming.Seed(verified.signature, verified.amz_date, verified.scope, verified.signing_key)
+        try:
+            decoded = streaming.decode(body, mode, seed=seed,
+                                       decoded_length=int(length_text) if length_text else None,
+                                       declared_trailer=headers.get("x-amz-trailer"))
+        except streaming.ChunkError as error:
+            raise errors.chunk_error_of(error) from None
+        data, trailers = decoded.data, decoded.trailers
+    for name, value in headers.items():
+        if name in _CHECKSUM_HEADERS:
+            try:
+                streaming.check_checksum(name, value, data)
+            except streaming.ChunkError as error:
+                raise errors.chunk_error_of(error) from None
+    md5 = headers.get("content-md5")
+    if md5 is not None:
+        try:
+            given = base64.b64decode(md5, validate=True)
+        except ValueError:
+            raise errors.InvalidDigest("The Content-MD5 you specified was invalid.") from None
+        if not hmac.compare_digest(given, hashlib.md5(data).digest()):
+            raise errors.BadDigest("The Content-MD5 you specified did not match what we received.")
+    content_encoding = ",".join(e for e in (p.strip() for p in headers.get("content-encoding", "").split(","))
+                                if e and e != "aws-chunked")
+    sent = {k: v for k, v in headers.items() if k not in _CHUNKING_HEADERS}
+    if content_encoding:
+        sent["content-encoding"] = content_encoding
+    sent.update(trailers)
+    sent["content-length"] = str(len(data))
+    sent.pop("transfer-encoding", None)
+    return data, sent
+
+
+def _address(raw_path: str, host: str) -> tuple[str, str | None]:
+    """(bucket, key): path style ``/bucket/key``, or virtual-host style ``bucket.localhost/key``."""
+    path = unquote(raw_path)
+    hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    if hostname.endswith(".localhost"):
+        return hostname[: -len(".localhost")], path[1:] or None
+    bucket, _, key = path[1:].partition("/")
+    return bucket, key or None
+
+
+def _read_body(environ: Environ) -> bytes:
+    stream: IO[bytes] | None = environ.get("wsgi.input")
+    length_text = environ.get("CONTENT_LENGTH") or ""
+    if length_text:
+        if not length_text.isdigit():
+            raise errors.InvalidArgument("Content-Length must be a non-negative integer.")
+        length = int(length_text)
+        if length > MAX_BODY_BYTES:
+            raise _too_large()
+        return stream.read(length) if stream is not None and length else b""
+    if stream is None or not environ.get("wsgi.input_terminated"):
+        return b""
+    data: bytes = stream.read(MAX_BODY_BYTES + 1)
+    if len(data) > MAX_BODY_BYTES:
+        raise _too_large()
+    return data
+
+
+def _too_large() -> errors.EntityTooLarge:
+    return errors.EntityTooLarge(
+        f"Your proposed upload exceeds the maximum allowed size of this local endpoint ({MAX_BODY_BYTES} "
+        "bytes in one request); upload larger objects in parts (boto3's upload_file does).")
+
+
+def _raw_path(environ: Environ) -> str:
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if raw:
+        path = str(raw).split("?", 1)[0]
+        if "://" in path:
+            path = "/" + path.split("://", 1)[1].partition("/")[2]
+        return path or "/"
+    from urllib.parse import quote
+
+    return quote(str(environ.get("SCRIPT_NAME", "")) + str(environ.get("PATH_INFO", "")), safe="/%~-._")
+
+
+def _header_pairs(environ: Environ) -> list[tuple[str, str]]:
+    pairs = [(key[5:].replace("_", "-").lower(), str(value)) for key, value in environ.items()
+             if key.startswith("HTTP_")]
+    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+        if environ.get(key):
+            pairs.append((key.replace("_", "-").lower(), str(environ[key])))
+    return pairs
+
+
+def _headers(environ: Environ) -> dict[str, str]:
+    return dict(_header_pairs(environ))
+
+
+def _error(error: AwsError, request_id: str, environ: Environ) -> tuple[int, dict[str, str], bytes]:
+    return error.status, {"Content-Type": "application/xml"}, errors.error_xml(
+        error, request_id, resource=_raw_path(environ))
+
+
+_REASONS = {200: "OK", 204: "No Content", 206: "Partial Content", 304: "Not Modified", 400: "Bad Request",
+            403: "Forbidden", 404: "Not Found", 405: "Method Not Allowed", 409: "Conflict",
+            412: "Precondition Failed", 416: "Requested Range Not Satisfiable", 500: "Internal Server Error",
+            501: "Not Implemented"}
