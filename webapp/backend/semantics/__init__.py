@@ -46,8 +46,6 @@ class Semantics:
         if operation == "UpdateItem":
             response = writes.update_item(self.storage, params, self.forward)
         elif operation in _CONDITIONAL_WRITES:
-            if operation == "DeleteItem":
-                writes.check_key(self.storage, params)
             response = writes.conditional_write(self.storage, operation, params, self.forward)
         elif operation == "TransactWriteItems":
             response = writes.transact_write(self.storage, params, self.forward)

@@ -30,7 +30,6 @@ from iam_policies.errors import ValidationException
 from webapp.backend.errors import DynamoDBError, DynamoDBValidationException
 from webapp.backend.semantics import arithmetic, conditions, transactions
 from webapp.backend.semantics.placeholders import without
-from webapp.backend.semantics.values import binary
 
 Item = Mapping[str, Any]
 Forward = Callable[[str, Mapping[str, Any]], dict[str, Any]]
@@ -136,7 +135,6 @@ def transact_write(storage: Storage, params: Mapping[str, Any], forward: Forward
     if not isinstance(entries, list):
         return forward("TransactWriteItems", params)
     transactions.check_payload(entries)
-    transactions.check_member_keys(storage, entries)
     rewritten: list[Any] = []
     for entry in entries:
         if not isinstance(entry, Mapping) or len(entry) != 1:
@@ -391,8 +389,7 @@ def key_reads_as_values(expression: str, names: Mapping[str, str], key: Mapping[
 def check_key(storage: Storage, params: Mapping[str, Any]) -> None:
     """A ``Key`` naming the key attributes with another type than the schema's is refused as
     DynamoDB refuses it (API Reference, GetItem, "Errors"; the conformance row's source); moto
-    answers it with no item. So is a key longer than a key can be (``check_key_size``). Anything
-    else is left to the engine's own checks."""
+    answers it with no item. Anything else is left to the engine's own checks."""
     table, key = params.get("TableName"), params.get("Key")
     names = storage.key_names(table) if isinstance(table, str) else None
     if not names or not isinstance(key, Mapping) or set(key) != set(names):
@@ -403,34 +400,3 @@ def check_key(storage: Storage, params: Mapping[str, Any]) -> None:
             return
         if next(iter(value)) != storage.attribute_type(str(table), name):
             raise DynamoDBValidationException("The provided key element does not match the schema")
-    check_key_size(names, key)
-
-
-#: Partition keys hold up to 2048 bytes, sort keys up to 1024 (Developer Guide, "Service, account,
-#: and table quotas": Partition key / Sort key length), strings by their UTF-8 bytes and binaries
-#: by their raw bytes.
-_KEY_LIMITS = (2048, 1024)
-
-
-def check_key_size(names: tuple[str, ...], key: Mapping[str, Any]) -> None:
-    """A key too long to be stored is refused when it is *read* too - GetItem, DeleteItem - with
-    the text PutItem gives (ScyllaDB's Alternator tests, test/alternator/test_limits.py,
-    ``test_limit_partition_key_len_2048`` / ``test_limit_sort_key_len_1024``, checked against
-    DynamoDB); moto only checks what it writes and answers such a read with no item."""
-    for position, name in enumerate(names[:2]):
-        value = key.get(name)
-        if not isinstance(value, Mapping) or len(value) != 1:
-            return
-        kind, inner = next(iter(value.items()))
-        if kind == "S" and isinstance(inner, str):
-            size = len(inner.encode("utf-8"))
-        elif kind == "B":
-            size = len(binary(inner))
-        else:
-            continue
-        if size > _KEY_LIMITS[position]:
-            raise DynamoDBValidationException(
-                "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit "
-                "of2048 bytes" if position == 0 else
-                "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the "
-                "size limit of 1024 bytes")
