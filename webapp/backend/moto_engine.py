@@ -225,6 +225,12 @@ class MotoStorage:
                 return str(definition.get("AttributeType"))
         return None
 
+    def index_keys(self, table: str) -> dict[str, tuple[str, ...]]:
+        """Each secondary index of the table with its key attribute names, hash first."""
+        found = self.models.tables.get(table)
+        return {str(index.name): self.key_names(table, index.name) or ()
+                for index in (found.all_indexes() if found is not None else ())}
+
     def local_index_projection(self, table: str, index: str) -> str | None:
         """The ``ProjectionType`` of the table's local secondary index ``index``; ``None`` when
         there is no such local index."""

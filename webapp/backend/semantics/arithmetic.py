@@ -53,7 +53,7 @@ def number_error(value: Decimal) -> str | None:
     return None
 
 
-def _number(value: Any) -> Decimal | None:
+def number(value: Any) -> Decimal | None:
     if not isinstance(value, Mapping) or set(value) != {"N"}:
         return None
     try:
@@ -62,8 +62,9 @@ def _number(value: Any) -> Decimal | None:
         return None
 
 
-class _Reader:
-    """Evaluates the operands of one update expression against the stored item."""
+class Reader:
+    """Evaluates the operands of one update expression against the stored item (also used by
+    ``index_keys``)."""
 
     def __init__(self, text: str, tokens: list[ex.Token], item: Item, names: Mapping[str, str],
                  values: Mapping[str, Any]) -> None:
@@ -86,7 +87,7 @@ class _Reader:
         if first.kind == "name" and len(part) > 2 and part[1].text == "(" and part[-1].text == ")":
             if first.text != "if_not_exists":
                 return None
-            arguments = _split(part[2:-1], ",")
+            arguments = split(part[2:-1], ",")
             if len(arguments) != 2:
                 return None
             found = self.path_value(arguments[0])
@@ -94,8 +95,9 @@ class _Reader:
         return self.path_value(part)
 
 
-def _split(tokens: list[ex.Token], separator: str) -> list[list[ex.Token]]:
-    """``tokens`` cut at each ``separator`` outside parentheses and brackets."""
+def split(tokens: list[ex.Token], separator: str) -> list[list[ex.Token]]:
+    """``tokens`` cut at each ``separator`` outside parentheses and brackets (the actions of a
+    section at ``,``, an action's sides at ``=``, a sum at ``+``)."""
     parts: list[list[ex.Token]] = [[]]
     depth = 0
     for token in tokens:
@@ -110,7 +112,8 @@ def _split(tokens: list[ex.Token], separator: str) -> list[list[ex.Token]]:
     return parts
 
 
-def _sections(tokens: list[ex.Token]) -> list[tuple[str, list[ex.Token]]]:
+def sections(tokens: list[ex.Token]) -> list[tuple[str, list[ex.Token]]]:
+    """Each section (``SET``, ``REMOVE``, ``ADD``, ``DELETE``) with its tokens, in written order."""
     found: list[tuple[str, list[ex.Token]]] = []
     for token in tokens:
         if token.kind == "eof":
@@ -122,22 +125,22 @@ def _sections(tokens: list[ex.Token]) -> list[tuple[str, list[ex.Token]]]:
     return found
 
 
-def _results(reader: _Reader, section: str, action: list[ex.Token]) -> list[Decimal]:
+def _results(reader: Reader, section: str, action: list[ex.Token]) -> list[Decimal]:
     if section == "SET":
-        sides = _split(action, "=")
+        sides = split(action, "=")
         if len(sides) != 2:
             return []
         for operator in ("+", "-"):
-            operands = _split(sides[1], operator)
+            operands = split(sides[1], operator)
             if len(operands) == 2:
-                left, right = _number(reader.operand(operands[0])), _number(reader.operand(operands[1]))
+                left, right = number(reader.operand(operands[0])), number(reader.operand(operands[1]))
                 if left is None or right is None:
                     return []
                 return [_EXACT.add(left, right) if operator == "+" else _EXACT.subtract(left, right)]
         return []
     if section == "ADD" and len(action) >= 2 and action[-1].kind == "value":
-        added = _number(reader.values.get(action[-1].text))
-        current = _number(reader.path_value(action[:-1]))
+        added = number(reader.values.get(action[-1].text))
+        current = number(reader.path_value(action[:-1]))
         if added is not None and current is not None:
             return [_EXACT.add(current, added)]
     return []
@@ -156,10 +159,10 @@ def check_update(params: Mapping[str, Any], stored: Callable[[], Item | None]) -
         tokens = ex.tokenize("UpdateExpression", expression)
     except ValidationException:
         return
-    reader = _Reader(expression, tokens, stored() or {}, names if isinstance(names, Mapping) else {},
+    reader = Reader(expression, tokens, stored() or {}, names if isinstance(names, Mapping) else {},
                      values if isinstance(values, Mapping) else {})
-    for section, body in _sections(tokens):
-        for action in _split(body, ","):
+    for section, body in sections(tokens):
+        for action in split(body, ","):
             for result in _results(reader, section, action):
                 message = number_error(result)
                 if message is not None:

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from iam_policies.dynamodb import expressions as ex
 from iam_policies.errors import ValidationException
 from webapp.backend.errors import DynamoDBError, DynamoDBValidationException
-from webapp.backend.semantics import arithmetic, conditions, transactions
+from webapp.backend.semantics import arithmetic, conditions, index_keys, transactions
 from webapp.backend.semantics.placeholders import without
 
 Item = Mapping[str, Any]
@@ -51,6 +51,9 @@ class Storage(Protocol):
 
     def attribute_type(self, table: str, name: str) -> str | None:
         """The type the table's ``AttributeDefinitions`` give ``name``, if any."""
+
+    def index_keys(self, table: str) -> dict[str, tuple[str, ...]]:
+        """Each secondary index of the table with its key attribute names, hash first."""
 
 
 class ConditionalCheckFailed(DynamoDBError):
@@ -144,7 +147,9 @@ def transact_write(storage: Storage, params: Mapping[str, Any], forward: Forward
         if member_kind == "Update" and isinstance(member, Mapping):
             member_key = primary_key(storage, "Update", member)
             if member_key is not None:
-                arithmetic.check_update(member, partial(storage.current_item, str(member["TableName"]), member_key))
+                stored = partial(storage.current_item, str(member["TableName"]), member_key)
+                arithmetic.check_update(member, stored)
+                index_keys.check_update(storage, member, stored)
             member = _update_as_moto_runs_it(storage, member)
             entry = {member_kind: member}
         if member_kind not in _MEMBER_KINDS or not isinstance(member, Mapping) or "ConditionExpression" not in member:
@@ -256,7 +261,9 @@ def update_item(storage: Storage, params: Mapping[str, Any], forward: Forward) -
         bare = legacy_updates(bare)
     key = primary_key(storage, "UpdateItem", bare)
     if key is not None:
-        arithmetic.check_update(bare, partial(storage.current_item, str(bare["TableName"]), key))
+        stored = partial(storage.current_item, str(bare["TableName"]), key)
+        arithmetic.check_update(bare, stored)
+        index_keys.check_update(storage, bare, stored)
     return_values = bare.get("ReturnValues", "NONE")
     if key is None or "Expected" in bare or "ConditionExpression" in bare or return_values not in _RETURN_VALUES:
         return forward("UpdateItem", bare)  # left to the engine's own checks and errors
