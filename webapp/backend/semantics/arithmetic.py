@@ -1,4 +1,5 @@
-"""Numbers an update computes must be numbers DynamoDB can store.
+"""Numbers an update computes must be numbers DynamoDB can store (and ``list_append`` must have
+its operands).
 
 DynamoDB numbers hold up to 38 significant digits with magnitudes from 1E-130 to
 9.9999999999999999999999999999999999999E+125 (Developer Guide, "Supported data types": Number).
@@ -146,6 +147,25 @@ def _results(reader: Reader, section: str, action: list[ex.Token]) -> list[Decim
     return []
 
 
+MISSING = "The provided expression refers to an attribute that does not exist in the item"
+
+
+def _missing_list_operand(reader: Reader, section: str, action: list[ex.Token]) -> bool:
+    """``SET a = list_append(x, y)`` reading a path the item does not have: DynamoDB refuses it
+    (``MISSING``; ScyllaDB's Alternator tests, test_update_expression.py
+    ``test_update_expression_list_append_non_list_arguments``, checked against DynamoDB); moto
+    checks only the first operand and fails on an assertion for the second."""
+    sides = split(action, "=") if section == "SET" else []
+    value = sides[1] if len(sides) == 2 else []
+    if len(value) < 4 or value[0].text != "list_append" or value[1].text != "(" or value[-1].text != ")":
+        return False
+    for argument in split(value[2:-1], ","):
+        if argument and argument[0].kind in ("name", "alias") and not (len(argument) > 1 and argument[1].text == "("):
+            if reader.path_value(argument) is None:
+                return True
+    return False
+
+
 def check_update(params: Mapping[str, Any], stored: Callable[[], Item | None]) -> None:
     """Raise DynamoDB's ``ValidationException`` when the update (``UpdateItem``'s parameters or a
     transaction's ``Update``) computes a number DynamoDB cannot store; do nothing otherwise.
@@ -153,7 +173,7 @@ def check_update(params: Mapping[str, Any], stored: Callable[[], Item | None]) -
     expression, names, values = (params.get("UpdateExpression"), params.get("ExpressionAttributeNames"),
                                  params.get("ExpressionAttributeValues"))
     if not isinstance(expression, str) or ("+" not in expression and "-" not in expression
-                                           and "ADD" not in expression.upper()):
+                                           and "ADD" not in expression.upper() and "list_append" not in expression):
         return
     try:
         tokens = ex.tokenize("UpdateExpression", expression)
@@ -163,6 +183,8 @@ def check_update(params: Mapping[str, Any], stored: Callable[[], Item | None]) -
                      values if isinstance(values, Mapping) else {})
     for section, body in sections(tokens):
         for action in split(body, ","):
+            if _missing_list_operand(reader, section, action):
+                raise DynamoDBValidationException(MISSING)
             for result in _results(reader, section, action):
                 message = number_error(result)
                 if message is not None:
