@@ -1,18 +1,21 @@
 """Restart benchmark: how long the local stack takes to come back with N items, beside an empty
 start and beside loading the same items into a fresh stack, in one run.
 
-    python benchmarks/restart.py [--items 100000] [--journal 2000]
+    python benchmarks/restart.py [--items 100000] [--journal 2000] [--runs 3]
 
-Steps, each timed from ``python -m webapp serve`` until it answers a GetItem:
+First the items are loaded (``--items`` small items, the size of a photo's metadata) into a
+fresh stack with BatchWriteItem from 8 threads: the time to get the data there at all. Then, for
+each of ``--runs`` runs, interleaved so that the machine's load falls on each alike, and each
+timed from ``python -m webapp serve`` until the stack answers a GetItem:
 
-1. an empty start (fresh data directory);
-2. loading ``--items`` small items (the size of a photo's metadata) into that fresh stack with
-   BatchWriteItem from 8 threads (the time to get the data there at all);
-3. a restart from a clean snapshot (SIGTERM compacts the journal into ``snapshot.json``);
-4. a restart after ``kill -9`` with ``--journal`` acknowledged PutItems since the snapshot, which
-   start-up replays from the journal; every one of them is checked to be present.
+1. an empty start (a fresh data directory);
+2. a restart from a clean snapshot (the previous SIGTERM compacted the journal into
+   ``snapshot.jsonl``);
+3. a restart after ``kill -9`` with ``--journal`` acknowledged PutItems since the snapshot, which
+   start-up replays from the journal; a sample of them and of the loaded items is checked to be
+   present (exit status 1 if any is missing).
 
-Target (issue 11): steps 3 and 4 at most 2 s longer than step 1.
+Medians are printed with each run's figure. Target (issue 11): 2 and 3 at most 2 s longer than 1.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import json
 import os
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -108,41 +112,78 @@ def load(stack: Stack, count: int, threads: int = 8) -> float:
     return time.perf_counter() - began
 
 
+def put_many(stack: Stack, numbers: range, threads: int = 4) -> None:
+    """Acknowledged PutItems (each answered only once its journal record is on disk)."""
+    def worker(part: range) -> None:
+        admin = stack.admin()
+        for i in part:
+            admin.put_item(TableName=TABLE, Item=item(i))
+
+    workers = [threading.Thread(target=worker, args=(numbers[n::threads],)) for n in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+
+
+def missing(stack: Stack, numbers: list[int]) -> int:
+    admin = stack.admin()
+    return sum(1 for i in numbers
+               if "Item" not in admin.get_item(TableName=TABLE, Key=key(i), ConsistentRead=True))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=100_000, help="items to load (default 100000)")
-    parser.add_argument("--journal", type=int, default=2000, help="PutItems journaled before kill -9 (default 2000)")
+    parser.add_argument("--journal", type=int, default=2000, help="PutItems journaled before each kill -9 (default 2000)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each start, interleaved; medians shown (default 3)")
     args = parser.parse_args(argv)
+    if args.items < 1 or args.journal < 0 or args.runs < 1:
+        parser.error("--items and --runs must be at least 1, --journal at least 0")
     work = Path(tempfile.mkdtemp(prefix="bench-restart-"))
-    stack = Stack(work / "data", servers._free_port_block(4))
-    results: dict[str, float] = {}
+    port = servers._free_port_block(4)
+    stack = Stack(work / "data", port)
+    times: dict[str, list[float]] = {"empty start": [], "restart from a clean snapshot": [],
+                                     f"restart after kill -9 ({args.journal} journal records)": []}
+    lost = checked = 0
     try:
-        results["empty start"] = stack.start()
-        results[f"load {args.items} items"] = load(stack, args.items)
-        stack.stop()
-        size = (stack.data_dir / "dynamodb" / "snapshot.json").stat().st_size / 1e6
-        results["restart from snapshot"] = stack.start()
-        admin = stack.admin()
-        extra = range(args.items, args.items + args.journal)
-        for i in extra:
-            admin.put_item(TableName=TABLE, Item=item(i))
-        stack.stop(signal.SIGKILL)
-        results[f"restart after kill -9 ({args.journal} journal records)"] = stack.start()
-        admin = stack.admin()
-        missing = sum(1 for i in (*extra[:200], *extra[-200:], *range(0, args.items, max(1, args.items // 500)))
-                      if "Item" not in admin.get_item(TableName=TABLE, Key=key(i), ConsistentRead=True))
-        stack.stop()
-        empty = results["empty start"]
-        print(f"snapshot.json: {size:.1f} MB for {args.items} items")
-        for name, seconds in results.items():
-            extra_s = f"   (+{seconds - empty:.2f} s over an empty start)" if name.startswith("restart") else ""
-            print(f"{name:<48}{seconds:>8.2f} s{extra_s}")
-        print(f"acknowledged items checked after kill -9: {min(400, args.journal) + 500}, missing {missing}")
-        print(json.dumps({"items": args.items, "journal": args.journal, "seconds": results, "missing": missing}))
+        stack.start()
+        loading = load(stack, args.items)
+        stack.stop()  # SIGTERM: compacts into the snapshot
+        size = (stack.data_dir / "dynamodb" / "snapshot.jsonl").stat().st_size / 1e6
+        next_item = args.items
+        for run in range(args.runs):  # interleaved, so that the machine's load falls on each alike
+            empty = Stack(work / f"empty-{run}" / "data", port)
+            empty.data_dir.parent.mkdir(parents=True)
+            times["empty start"].append(empty.start())
+            empty.stop()
+            shutil.rmtree(empty.data_dir.parent, ignore_errors=True)
+
+            times["restart from a clean snapshot"].append(stack.start())
+            extra = range(next_item, next_item + args.journal)
+            next_item += args.journal
+            put_many(stack, extra)
+            stack.stop(signal.SIGKILL)
+            times[f"restart after kill -9 ({args.journal} journal records)"].append(stack.start())
+            sample = [*extra[:100], *extra[-100:], *range(0, args.items, max(1, args.items // 300))]
+            lost += missing(stack, sample)
+            checked += len(sample)
+            stack.stop()  # SIGTERM: the next run's clean snapshot
+        empty_median = statistics.median(times["empty start"])
+        print(f"{args.items} items, snapshot.jsonl {size:.1f} MB; medians of {args.runs} runs (each run's figures)")
+        print(f"{'load ' + str(args.items) + ' items into a fresh stack (once)':<52}{loading:>8.2f} s")
+        for name, values in times.items():
+            median = statistics.median(values)
+            extra_s = f"  ({median - empty_median:+.2f} s against an empty start)" if name.startswith("restart") else ""
+            each = ", ".join(f"{v:.2f}" for v in values)
+            print(f"{name:<52}{median:>8.2f} s  [{each}]{extra_s}")
+        print(f"acknowledged items checked after each kill -9: {checked} in all, missing {lost}")
+        print(json.dumps({"items": args.items, "journal": args.journal, "runs": args.runs, "load_seconds": loading,
+                          "seconds": times, "missing": lost}))
     finally:
         stack.stop(signal.SIGKILL)
         shutil.rmtree(work, ignore_errors=True)
-    return 0
+    return 1 if lost else 0
 
 
 if __name__ == "__main__":

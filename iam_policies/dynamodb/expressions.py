@@ -45,10 +45,10 @@ limits are enforced on the way, with its messages:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Literal
+from typing import Any, Literal
 
 from iam_policies.dynamodb.errors import invalid
 from iam_policies.dynamodb.reserved import RESERVED_WORDS
@@ -64,7 +64,7 @@ Path = tuple[PathElement, ...]
 
 _TOKEN = re.compile(
     r"""(?P<ws>\s+)
-      | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+      | (?P<name>[A-Za-z][A-Za-z0-9_]*)
       | (?P<alias>\#[A-Za-z0-9_]+)
       | (?P<value>:[A-Za-z0-9_]+)
       | (?P<number>[0-9]+)
@@ -126,7 +126,29 @@ class SizeOperand:
     value: str | None = None
 
 
-Operand = PathOperand | ValueOperand | SizeOperand
+@dataclass(frozen=True)
+class Call:
+    """A function call in an operand's place that is not ``size`` of one path or value
+    (``size(size(a))``, ``size(a, b)``) or an update function (``list_append(...)``,
+    ``if_not_exists(...)``): kept as written so :func:`check` reports what DynamoDB reports of it.
+    A condition that passed :func:`check` holds none."""
+
+    name: str
+    args: tuple[Node, ...]
+
+
+@dataclass(frozen=True)
+class Arith:
+    """``a + b`` or ``a - b`` on the right of a ``SET`` action."""
+
+    op: str
+    left: Node
+    right: Node
+
+
+Operand = PathOperand | ValueOperand | SizeOperand | Call
+#: Anything an operand's place can hold, in a condition or on the right of a ``SET`` action.
+Node = PathOperand | ValueOperand | SizeOperand | Call | Arith
 
 
 @dataclass(frozen=True)
@@ -171,6 +193,16 @@ Condition = Compare | Between | In | Function | BoolOp | Not
 
 
 @dataclass(frozen=True)
+class Action:
+    """One action of an UpdateExpression: ``SET path = value``, ``REMOVE path``, ``ADD path :v``
+    or ``DELETE path :v`` (``value`` is ``None`` for ``REMOVE``)."""
+
+    section: str
+    target: Path
+    value: Node | None
+
+
+@dataclass(frozen=True)
 class Parsed:
     """What one expression references."""
 
@@ -180,6 +212,8 @@ class Parsed:
     condition: Condition | None = None
     #: UpdateExpression only: the paths its SET/REMOVE/ADD/DELETE actions write.
     targets: tuple[Path, ...] = ()
+    #: UpdateExpression only: its actions, in the order written.
+    actions: tuple[Action, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -217,6 +251,15 @@ def tokenize(kind: str, text: str) -> list[Token]:
     return tokens
 
 
+#: Words of the grammar that cannot stand for an attribute name (``a > between``, ``SET a = set``
+#: are syntax errors: dynalite test/scan.js and test/updateItem.js, recorded live).
+_KEYWORDS = {
+    "UpdateExpression": frozenset(_UPDATE_SECTIONS),
+    "ProjectionExpression": frozenset(),
+}
+_CONDITION_KEYWORDS = frozenset({"AND", "OR", "NOT", "BETWEEN", "IN"})
+
+
 class _Parser:
     def __init__(self, kind: str, text: str) -> None:
         self.kind = kind
@@ -227,9 +270,14 @@ class _Parser:
         self.names: set[str] = set()
         self.values: set[str] = set()
         self.targets: list[Path] = []
+        self.actions: list[Action] = []
         #: The first bare reserved word; reported only once the text parses, as DynamoDB checks
         #: syntax before names.
         self.reserved: str | None = None
+        #: The first section written twice; reported after the reserved words (dynalite
+        #: test/updateItem.js: `` set #c = :c set abOrt = true `` names the keyword).
+        self.repeated: str | None = None
+        self.keywords = _KEYWORDS.get(kind, _CONDITION_KEYWORDS)
         self.operators = 0
         self.function_depth = 0
 
@@ -278,13 +326,16 @@ class _Parser:
         if self.operators > MAX_OPERATORS:
             raise self.fail(f"The expression contains too many operators; operator count: {self.operators}")
 
+    def not_allowed(self, function: str) -> ValidationException:
+        return self.fail(f"The function is not allowed to be used this way in an expression; function: {function}")
+
     # -- names, paths and operands ---------------------------------------------------------
     def name(self) -> str:
         token = self.advance()
         if token.kind == "alias":
             self.names.add(token.text)
             return token.text
-        if token.kind == "name":
+        if token.kind == "name" and token.text.upper() not in self.keywords:
             if self.reserved is None and token.text.upper() in RESERVED_WORDS:
                 self.reserved = token.text
             return token.text
@@ -321,43 +372,49 @@ class _Parser:
     def at_function(self) -> bool:
         return self.peek().kind == "name" and self.peek(1).kind == "op" and self.peek(1).text == "("
 
-    def function_name(self, allowed: dict[str, int]) -> str:
-        token = self.advance()
-        if token.text not in _ALL_FUNCTIONS:
-            raise self.fail(f"Invalid function name; function: {token.text}")
-        if token.text not in allowed:
-            raise self.fail(f"The function is not allowed to be used this way in an expression; function: {token.text}")
+    def call(self, argument: Callable[[], Node]) -> tuple[str, list[Node]]:
+        """``name(argument, ...)``. The name is checked once the call is closed, as DynamoDB
+        does: ``whatever((:x), ((a)))`` is refused for its redundant parentheses, not its name
+        (dynalite test/scan.js). Calls nest no deeper than :data:`MAX_FUNCTION_NESTING`."""
+        name = self.advance().text
         self.expect_op("(")
-        return token.text
-
-    def arguments(self, function: str, parse_one: Callable[[], Operand]) -> list[Operand]:
-        args: list[Operand] = []
+        self.function_depth += 1
+        if self.function_depth > MAX_FUNCTION_NESTING:
+            if self.kind != "UpdateExpression" and name == "size":
+                # size(size(...)): the inner size is a number, which size refuses (DynamoDB's
+                # answer to any such nesting; dynalite test/scan.js 'size(size(a)) > :a').
+                raise self.fail("Incorrect operand type for operator or function; operator or function: size, "
+                                "operand type: N")
+            raise self.fail(
+                f"Functions are nested more than {MAX_FUNCTION_NESTING} deep; the local stack's storage "
+                "cannot evaluate deeper ones (DynamoDB's own bound is 300 operators or functions)"
+            )
+        args: list[Node] = []
         if not self.at_op(")"):
             while True:
-                args.append(parse_one())
+                args.append(argument())
                 if not self.at_op(","):
                     break
                 self.advance()
         self.expect_op(")")
-        if len(args) != _ALL_FUNCTIONS[function]:
-            raise self.fail(
-                "Incorrect number of operands for operator or function; "
-                f"operator or function: {function}, number of operands: {len(args)}"
-            )
-        return args
+        self.function_depth -= 1
+        if name not in _ALL_FUNCTIONS:
+            raise self.fail(f"Invalid function name; function: {name}")
+        return name, args
 
     def operand(self) -> Operand:
         token = self.peek()
         if token.kind == "value":
             return self.value()
         if self.at_function():
-            function = self.function_name({"size": 1})
-            args = self.arguments(function, self.size_argument)
-            if isinstance(args[0], ValueOperand):  # DynamoDB takes the size of a value too
+            name, args = self.call(self.operand)
+            if name != "size":
+                raise self.not_allowed(name)
+            if len(args) == 1 and isinstance(args[0], PathOperand):
+                return SizeOperand(args[0].path)
+            if len(args) == 1 and isinstance(args[0], ValueOperand):  # DynamoDB takes the size of a value too
                 return SizeOperand((), args[0].placeholder)
-            if not isinstance(args[0], PathOperand):
-                raise self.fail(f"Operator or function requires a document path; operator or function: {function}")
-            return SizeOperand(args[0].path)
+            return Call(name, tuple(args))
         if token.kind in ("name", "alias"):
             return PathOperand(self.path())
         if token.kind == "op" and token.text == "(":
@@ -365,43 +422,35 @@ class _Parser:
         raise self.error()
 
     def parenthesised_operand(self) -> Operand:
-        """``(size(b)) = :v``: an operand in parentheses (any number of them, counted, not
-        recursed into)."""
+        """``(size(b)) = :v``: an operand in parentheses; ``((b))`` is refused as redundant the
+        moment its second ``)`` closes (dynalite test/scan.js ``(a)between(((b.c)).d)and(c)``)."""
         opened = 0
         while self.at_op("("):
             self.advance()
             opened += 1
         inner = self.operand()
-        for _ in range(opened):
+        for closed in range(opened):
             self.expect_op(")")
+            if closed == 1:
+                raise self.fail("The expression has redundant parentheses;")
         return inner
 
     def at_parenthesised_operand(self) -> bool:
         """Whether the ``(`` here opens an operand (followed by a comparator, BETWEEN or IN)
         rather than a group of conditions; looks ahead and leaves no trace."""
-        start, paths = self.position, len(self.paths)
+        start, paths, names, values = self.position, len(self.paths), set(self.names), set(self.values)
+        reserved, depth = self.reserved, self.function_depth
         try:
             self.parenthesised_operand()
             token = self.peek()
             return (token.kind == "op" and token.text in _COMPARATORS) or self.at_keyword("BETWEEN") \
                 or self.at_keyword("IN")
-        except ValidationException:
-            return False
+        except ValidationException as error:
+            return "redundant parentheses" in error.message  # ``((a)) = :v``: DynamoDB's answer
         finally:
             self.position = start
             del self.paths[paths:]
-
-    def size_argument(self) -> Operand:
-        """``size``'s operand: a path, or whatever else is there, refused by the caller without
-        descending into it (``size(size(size(...)))`` nests no deeper than one level)."""
-        token = self.peek()
-        if token.kind in ("name", "alias") and not self.at_function():
-            return PathOperand(self.path())
-        if token.kind == "value":
-            return self.value()
-        if self.at_function():
-            raise self.fail("Operator or function requires a document path; operator or function: size")
-        raise self.error()
+            self.names, self.values, self.reserved, self.function_depth = names, values, reserved, depth
 
     # -- conditions --------------------------------------------------------------------------
     def condition(self) -> Condition:
@@ -467,14 +516,18 @@ class _Parser:
                     reduce()
                 return done[0]
 
+    def at_comparison(self) -> bool:
+        token = self.peek()
+        return (token.kind == "op" and token.text in _COMPARATORS) or self.at_keyword("BETWEEN") \
+            or self.at_keyword("IN")
+
     def primary(self) -> Condition:
         """A function call or a comparison: no nested conditions, so no recursion."""
         if self.at_function() and self.peek().text != "size":
-            function = self.function_name(_CONDITION_FUNCTIONS)
-            args = self.arguments(function, self.operand)
-            if not isinstance(args[0], PathOperand):
-                raise self.fail(f"Operator or function requires a document path; operator or function: {function}")
-            return Function(function, tuple(args))
+            name, args = self.call(self.operand)
+            if name not in _CONDITION_FUNCTIONS or self.at_comparison():
+                raise self.not_allowed(name)  # ``attribute_exists(a) > b``, ``if_not_exists(a, b)``
+            return Function(name, tuple(args))  # type: ignore[arg-type]
         return self.comparison()
 
     def comparison(self) -> Condition:
@@ -502,41 +555,41 @@ class _Parser:
                 choices.append(self.operand())
             self.expect_op(")")
             return In(subject, tuple(choices))
+        if isinstance(subject, SizeOperand | Call) and (token.kind == "eof" or self.at_keyword("AND")
+                                                        or self.at_keyword("OR")):
+            raise self.not_allowed("size")  # ``size(a)`` is no condition on its own
         raise self.error()
 
     # -- updates -------------------------------------------------------------------------------
-    def update_value(self) -> None:
-        self.update_operand()
+    def update_value(self, depth: int = 0) -> Node:
+        """``term (("+" | "-") term)?``; a term in parentheses may hold another value."""
+        left = self.update_term(depth)
         if self.at_op("+") or self.at_op("-"):
+            op = self.advance().text
             self.count_operator()
-            self.advance()
-            self.update_operand()
+            return Arith(op, left, self.update_term(depth))
+        return left
 
-    def update_operand(self) -> Operand:
+    def update_term(self, depth: int) -> Node:
         token = self.peek()
         if token.kind == "value":
             return self.value()
-        if self.at_function():
-            function = self.function_name(_UPDATE_FUNCTIONS)
-            self.count_operator()
-            self.function_depth += 1
-            if self.function_depth > MAX_FUNCTION_NESTING:
-                raise self.fail(
-                    f"Functions are nested more than {MAX_FUNCTION_NESTING} deep; the local stack's storage "
-                    "cannot evaluate deeper ones (DynamoDB's own bound is 300 operators or functions)"
-                )
-            if function == "if_not_exists":
-                target = self.path()
-                self.expect_op(",")
-                self.update_operand()
-            else:
-                self.update_operand()
-                self.expect_op(",")
-                self.update_operand()
-                target = ()
+        if self.at_op("("):
+            if depth >= MAX_FUNCTION_NESTING:
+                raise self.error()
+            self.advance()
+            redundant = self.at_op("(")
+            inner = self.update_value(depth + 1)
             self.expect_op(")")
-            self.function_depth -= 1
-            return PathOperand(target)
+            if redundant and self.tokens[self.position - 2].text == ")" and not isinstance(inner, Arith):
+                raise self.fail("The expression has redundant parentheses;")
+            return inner
+        if self.at_function():
+            name, args = self.call(lambda: self.update_value(depth + 1))
+            if name not in _UPDATE_FUNCTIONS:
+                raise self.not_allowed(name)
+            self.count_operator()
+            return Call(name, tuple(args))
         if token.kind in ("name", "alias"):
             return PathOperand(self.path())
         raise self.error()
@@ -550,22 +603,27 @@ class _Parser:
             section = token.text.upper() if token.kind == "name" else ""
             if section not in _UPDATE_SECTIONS:
                 raise self.error(token)
-            if section in seen:
-                raise self.fail(f'The "{section}" section can only be used once in an update expression;')
+            if section in seen and self.repeated is None:
+                self.repeated = section
             seen.add(section)
             while True:
-                self.targets.append(self.path())
+                target = self.path()
+                self.targets.append(target)
+                value: Node | None = None
                 if section == "SET":
                     self.expect_op("=")
-                    self.update_value()
+                    value = self.update_value()
                 elif section in ("ADD", "DELETE"):
-                    self.value()
+                    value = self.value()
+                self.actions.append(Action(section, target, value))
                 if not self.at_op(","):
                     break
                 self.advance()
 
 
 def _parse(kind: str, text: str) -> Parsed:
+    """The text's syntax and what DynamoDB checks of it before it looks at the request's names
+    and values: function names and their places, reserved words, repeated sections."""
     if not isinstance(text, str):
         raise invalid(f"Invalid {kind}: expected a string")
     if len(text.encode("utf-8")) > MAX_EXPRESSION_BYTES:
@@ -589,15 +647,254 @@ def _parse(kind: str, text: str) -> Parsed:
     parser.expect_end()
     if parser.reserved is not None:
         raise parser.fail(f"Attribute name is a reserved keyword; reserved keyword: {parser.reserved}")
+    if parser.repeated is not None:
+        raise parser.fail(f'The "{parser.repeated}" section can only be used once in an update expression;')
     return Parsed(
-        tuple(parser.paths), frozenset(parser.names), frozenset(parser.values), condition, tuple(parser.targets)
+        tuple(parser.paths), frozenset(parser.names), frozenset(parser.values), condition, tuple(parser.targets),
+        tuple(parser.actions),
     )
 
 
 @lru_cache(maxsize=4096)
-def parse(kind: Kind, text: str) -> Parsed:
-    """Parse one expression (cached on its text); raise ``ValidationException`` like DynamoDB."""
+def syntax(kind: Kind, text: str) -> Parsed:
+    """Parse one expression (cached on its text) without checking it against a request's names
+    and values; raise ``ValidationException`` like DynamoDB for what the text alone decides."""
     return _parse(kind, text)
+
+
+@lru_cache(maxsize=4096)
+def parse(kind: Kind, text: str) -> Parsed:
+    """Parse one expression (cached on its text) and check what needs no names or values
+    (operand counts, document paths, functions' operands); raise ``ValidationException`` like
+    DynamoDB."""
+    parsed = syntax(kind, text)
+    check(kind, parsed, None, None)
+    return parsed
+
+
+# -- checks that follow the syntax ------------------------------------------------------------
+#
+# What DynamoDB reports of an expression that parses, in its order (dynalite test/scan.js and
+# test/updateItem.js, recorded live; validations/index.js ``validateExpressions``): a condition is
+# checked operand by operand, left to right and inner before outer - each ``#name``/``:value``
+# defined as it is met, then each function's operand count, document paths and operand types,
+# then whether a comparison's first operand differs from the others. An UpdateExpression: every
+# placeholder defined, then its paths neither overlapping nor conflicting, then the values ADD
+# and DELETE take, then its functions and ``+``/``-``.
+
+#: An operand's type when it is known before any item is read: a value's own, a function's result.
+_SIZE_TYPES = frozenset({"S", "B", "SS", "NS", "BS", "M", "L"})
+_BEGINS_TYPES = frozenset({"S", "B"})
+_ATTRIBUTE_TYPES = ("S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M")
+#: ADD and DELETE name a value's type in full (dynalite test/updateItem.js).
+_TYPE_WORDS = {"S": "STRING", "N": "NUMBER", "B": "BINARY", "BOOL": "BOOLEAN", "NULL": "NULL", "M": "MAP",
+               "L": "LIST", "SS": "STRING_SET", "NS": "NUMBER_SET", "BS": "BINARY_SET"}
+_ADD_TYPES = frozenset({"N", "SS", "NS", "BS"})
+_DELETE_TYPES = frozenset({"SS", "NS", "BS"})
+#: Functions whose first operand must be a document path.
+_PATH_FIRST = frozenset({"attribute_exists", "attribute_not_exists", "attribute_type", "if_not_exists"})
+#: Functions whose first operand must differ from the others (a comparison's too).
+_DISTINCT = frozenset({"attribute_type", "begins_with", "contains"})
+
+
+class _Checker:
+    """One expression's checks against the request's ``ExpressionAttributeNames`` and
+    ``ExpressionAttributeValues`` (``None``: not known here, those checks are skipped)."""
+
+    def __init__(self, kind: str, names: Mapping[str, Any] | None, values: Mapping[str, Any] | None) -> None:
+        self.kind = kind
+        self.names = names
+        self.values = values
+
+    def fail(self, reason: str) -> ValidationException:
+        return invalid(f"Invalid {self.kind}: {reason}")
+
+    def resolve(self, path: Path) -> tuple[str, ...]:
+        shown: list[str] = []
+        for element in path:
+            if isinstance(element, int):
+                shown.append(f"[{element}]")
+            elif element.startswith("#") and self.names is not None:
+                if element not in self.names:
+                    raise self.fail("An expression attribute name used in the document path is not defined; "
+                                    f"attribute name: {element}")
+                shown.append(str(self.names[element]))
+            else:
+                shown.append(element)
+        return tuple(shown)
+
+    def value_type(self, placeholder: str) -> str | None:
+        if self.values is None:
+            return None
+        if placeholder not in self.values:
+            raise self.fail("An expression attribute value used in expression is not defined; "
+                            f"attribute value: {placeholder}")
+        found = self.values[placeholder]
+        return next(iter(found), None) if isinstance(found, Mapping) and len(found) == 1 else None
+
+    def operand_type(self, function: str, found: str | None, allowed: frozenset[str]) -> None:
+        if found is not None and found not in allowed:
+            raise self.fail("Incorrect operand type for operator or function; "
+                            f"operator or function: {function}, operand type: {found}")
+
+    # conditions ------------------------------------------------------------------------------
+    def condition(self, node: Condition) -> None:
+        if isinstance(node, BoolOp):
+            self.condition(node.left)
+            self.condition(node.right)
+        elif isinstance(node, Not):
+            self.condition(node.operand)
+        elif isinstance(node, Compare):
+            self.distinct(node.op, [node.left, node.right], [self.operand(node.left), self.operand(node.right)])
+        elif isinstance(node, Between):
+            operands = [node.subject, node.low, node.high]
+            self.distinct("BETWEEN", operands, [self.operand(o) for o in operands])
+        elif isinstance(node, In):
+            operands = [node.subject, *node.choices]
+            self.distinct("IN", operands, [self.operand(o) for o in operands])
+        else:
+            self.function(node.name, node.args)
+
+    def operand(self, node: Node) -> tuple[str, ...] | str | None:
+        """Check ``node``; its resolved path (a tuple), its type when known (a str), or None."""
+        if isinstance(node, PathOperand):
+            return self.resolve(node.path)
+        if isinstance(node, ValueOperand):
+            return self.value_type(node.placeholder)
+        if isinstance(node, SizeOperand):
+            args: tuple[Node, ...] = (ValueOperand(node.value),) if node.value is not None else (PathOperand(node.path),)
+            return self.function("size", args)
+        if isinstance(node, Call):
+            return self.function(node.name, node.args)
+        left, right = self.operand(node.left), self.operand(node.right)  # Arith
+        for found in (left, right):
+            self.operand_type(node.op, found if isinstance(found, str) else None, frozenset({"N"}))
+        return "N"
+
+    def function(self, name: str, args: tuple[Node, ...]) -> str | None:
+        found = [self.operand(arg) for arg in args]
+        expected = _ALL_FUNCTIONS[name]
+        if len(args) != expected:
+            raise self.fail("Incorrect number of operands for operator or function; "
+                            f"operator or function: {name}, number of operands: {len(args)}")
+        if name in _PATH_FIRST and not isinstance(args[0], PathOperand):
+            raise self.fail(f"Operator or function requires a document path; operator or function: {name}")
+        if name in _DISTINCT:
+            self.distinct(name, list(args), found)
+        types = [t if isinstance(t, str) else None for t in found]
+        if name == "size":
+            self.operand_type(name, types[0], _SIZE_TYPES)
+            return "N"
+        if name == "begins_with":
+            for kind in types:
+                self.operand_type(name, kind, _BEGINS_TYPES)
+        if name == "attribute_type":
+            self.operand_type(name, types[1], frozenset({"S"}))
+            second = args[1]
+            if types[1] == "S" and isinstance(second, ValueOperand) and self.values is not None:
+                wanted = self.values[second.placeholder].get("S")
+                if wanted not in _ATTRIBUTE_TYPES:
+                    raise self.fail(f"Invalid attribute type name found; type: {wanted}, valid types: "
+                                    "{" + ",".join(_ATTRIBUTE_TYPES) + "}")
+        if name == "list_append":
+            for kind in types:
+                self.operand_type(name, kind, frozenset({"L"}))
+            return "L"
+        return None  # if_not_exists: the attribute's type is not known before the item is read
+
+    def distinct(self, op: str, nodes: Sequence[Node], found: Sequence[tuple[str, ...] | str | None]) -> None:
+        first = found[0]
+        if not isinstance(nodes[0], PathOperand) or not isinstance(first, tuple):
+            return
+        for node, other in zip(nodes[1:], found[1:], strict=True):
+            if isinstance(node, PathOperand) and other == first:
+                raise self.fail("The first operand must be distinct from the remaining operands for this operator "
+                                f"or function; operator: {op}, first operand: [{', '.join(first)}]")
+
+    # updates ---------------------------------------------------------------------------------
+    def update(self, actions: tuple[Action, ...]) -> None:
+        for action in actions:  # every placeholder defined, in the order written
+            self.resolve(action.target)
+            if action.value is not None:
+                self.placeholders(action.value)
+        overlap_error(self.kind, [action.target for action in actions], self.show)
+        for action in actions:
+            if action.section in ("ADD", "DELETE") and isinstance(action.value, ValueOperand):
+                found = self.value_type(action.value.placeholder)
+                allowed = _ADD_TYPES if action.section == "ADD" else _DELETE_TYPES
+                if found is not None and found not in allowed:
+                    raise self.fail("Incorrect operand type for operator or function; "
+                                    f"operator: {action.section}, operand type: {_TYPE_WORDS.get(found, found)}")
+        for action in actions:
+            if action.section == "SET" and action.value is not None:
+                self.operand(action.value)
+
+    def placeholders(self, node: Node) -> None:
+        stack: list[Node] = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, PathOperand):
+                self.resolve(current.path)
+            elif isinstance(current, ValueOperand):
+                self.value_type(current.placeholder)
+            elif isinstance(current, Call):
+                stack.extend(reversed(current.args))
+            elif isinstance(current, Arith):
+                stack.extend((current.right, current.left))
+
+    def show(self, element: PathElement) -> str:
+        if isinstance(element, int):
+            return f"[{element}]"
+        if element.startswith("#") and self.names is not None:
+            return str(self.names[element])
+        return element
+
+
+def overlap_error(kind: str, paths: list[Path], show: Callable[[PathElement], str]) -> None:
+    """DynamoDB refuses two paths of which one contains the other ("overlap"), then two that use
+    one element both as a map and as a list ("conflict"); all overlaps are looked for first
+    (dynalite test/updateItem.js: ``set d[1] = a, d.b = a, c[1].a = a, #c = ...`` reports
+    ``[c, [1], a]`` and ``[c]``). ``show`` spells an element as the message does."""
+    if len(paths) < 2:
+        return
+    keyed = [tuple(e if isinstance(e, int) else show(e) for e in path) for path in paths]
+    if len({path[0] for path in keyed}) == len(keyed) and all(len(path) == 1 for path in keyed):
+        return
+    for what in ("overlap", "conflict"):
+        for i, first in enumerate(keyed):
+            for second in keyed[i + 1:]:
+                shared = 0
+                while shared < min(len(first), len(second)) and first[shared] == second[shared]:
+                    shared += 1
+                if what == "overlap" and shared == min(len(first), len(second)):
+                    pass
+                elif what == "conflict" and shared < min(len(first), len(second)) and shared and \
+                        isinstance(first[shared], int) != isinstance(second[shared], int):
+                    pass
+                else:
+                    continue
+                raise invalid(
+                    f"Invalid {kind}: Two document paths {what} with each other; must remove or rewrite one of "
+                    f"these paths; path one: {_bracketed(first)}, path two: {_bracketed(second)}"
+                )
+
+
+def _bracketed(path: tuple[str | int, ...]) -> str:
+    return "[" + ", ".join(f"[{e}]" if isinstance(e, int) else e for e in path) + "]"
+
+
+def check(kind: str, parsed: Parsed, names: Mapping[str, Any] | None, values: Mapping[str, Any] | None) -> None:
+    """Raise what DynamoDB reports of an expression that parses, in its order; ``names`` and
+    ``values`` are the request's maps (``None`` skips the checks that need them)."""
+    checker = _Checker(kind, names, values)
+    if parsed.condition is not None:
+        checker.condition(parsed.condition)
+    elif parsed.actions:
+        checker.update(parsed.actions)
+    elif names is not None:
+        for path in parsed.paths:
+            checker.resolve(path)
+        overlap_error(kind, list(parsed.paths), checker.show)
 
 
 @lru_cache(maxsize=1024)

@@ -18,11 +18,12 @@ ReturnConsumedCapacity from the enclosing request.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from iam_policies.authorization import Authorization
 from iam_policies.dynamodb.errors import invalid
-from iam_policies.dynamodb.keys import check_item, check_key
+from iam_policies.dynamodb.keys import BAD_KEY, check_item, check_key
 from iam_policies.dynamodb.legacy import attributes_to_get, check_not_mixed, condition_map
 from iam_policies.dynamodb.request import (
     Env,
@@ -33,6 +34,8 @@ from iam_policies.dynamodb.request import (
     return_values,
 )
 from iam_policies.dynamodb.scope import ExpressionScope
+from iam_policies.errors import ValidationException
+from iam_policies.schema import TableSchema
 
 _WRITE_RETURN_VALUES = ("NONE", "ALL_OLD")
 _UPDATE_RETURN_VALUES = ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")
@@ -52,6 +55,27 @@ def _condition(params: Mapping[str, Any], scope: ExpressionScope) -> set[str]:
     return set()
 
 
+def _key_schema(env: Env, ref: Any, enclosing: str | None) -> TableSchema:
+    """The table's key schema. Inside a transaction a key of another scalar type than the
+    schema's is not refused here: DynamoDB cancels the transaction with a ``ValidationError``
+    reason for that member (alternator test_transact.py
+    test_transact_write_cancellation_reasons_validationerror, run against DynamoDB), which the
+    backend answers; so the types are left out of the check."""
+    schema = env.schema(ref)
+    return schema if enclosing is None else replace(schema, attribute_types={})
+
+
+def _transaction_item(item: Any, schema: TableSchema) -> str:
+    """A transaction's Put with a key attribute missing or of a non-key type: "The provided key
+    element does not match the schema" (dynalite test/transactWriteItem.js)."""
+    try:
+        return check_item(item, schema)
+    except ValidationException as error:
+        if "Missing the key " in error.message or "Type mismatch for key " in error.message:
+            raise invalid(BAD_KEY) from None
+        raise
+
+
 def _capacity(params: Mapping[str, Any], capacity: str | None) -> str:
     return capacity if capacity is not None else consumed_capacity(params)
 
@@ -69,7 +93,7 @@ def get_item(env: Env, params: Mapping[str, Any], *, enclosing: str | None = Non
         projected = attributes_to_get(params["AttributesToGet"])
     scope.finish()
     capacity = _capacity(params, capacity)
-    schema = env.schema(ref)
+    schema = _key_schema(env, ref, enclosing)
     leading = check_key(key, schema)
     context = item_context(
         [leading],
@@ -90,8 +114,8 @@ def put_item(env: Env, params: Mapping[str, Any], *, enclosing: str | None = Non
     scope.finish()
     returned = return_values(params, _WRITE_RETURN_VALUES)
     capacity = _capacity(params, capacity)
-    schema = env.schema(ref)
-    leading = check_item(item, schema)
+    schema = _key_schema(env, ref, enclosing)
+    leading = check_item(item, schema) if enclosing is None else _transaction_item(item, schema)
     context = item_context([leading], set(item) | names, return_values=returned, enclosing=enclosing,
                            capacity=capacity)
     return env.authorization("PutItem", ref.arn, context)
@@ -116,7 +140,7 @@ def update_item(env: Env, params: Mapping[str, Any], *, enclosing: str | None = 
     scope.finish()
     returned = return_values(params, _UPDATE_RETURN_VALUES)
     capacity = _capacity(params, capacity)
-    schema = env.schema(ref)
+    schema = _key_schema(env, ref, enclosing)
     leading = check_key(key, schema)
     for name in schema.key_names:
         if name in written:
@@ -138,7 +162,7 @@ def delete_item(env: Env, params: Mapping[str, Any], *, enclosing: str | None = 
     scope.finish()
     returned = return_values(params, _WRITE_RETURN_VALUES)
     capacity = _capacity(params, capacity)
-    schema = env.schema(ref)
+    schema = _key_schema(env, ref, enclosing)
     leading = check_key(key, schema)
     context = item_context([leading], set(schema.key_names) | names, return_values=returned,
                            enclosing=enclosing, capacity=capacity)
@@ -159,7 +183,7 @@ def condition_check(env: Env, params: Mapping[str, Any], *, enclosing: str,
     names = scope.attributes("ConditionExpression", condition)
     scope.finish()
     returned = on_condition_failure(params)
-    schema = env.schema(ref)
+    schema = _key_schema(env, ref, enclosing)
     leading = check_key(key, schema)
     context = item_context([leading], set(schema.key_names) | names, return_values=returned,
                            enclosing=enclosing, capacity=capacity)

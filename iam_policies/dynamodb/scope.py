@@ -17,7 +17,15 @@ from functools import lru_cache
 from typing import Any
 
 from iam_policies.dynamodb.errors import invalid
-from iam_policies.dynamodb.expressions import KeyCondition, Kind, Parsed, Path, key_conditions, parse
+from iam_policies.dynamodb.expressions import (
+    KeyCondition,
+    Kind,
+    Parsed,
+    Path,
+    key_conditions,
+    overlap_error,
+    parse,
+)
 
 _NAME_KEY = re.compile(r"#[A-Za-z0-9_]+")
 _VALUE_KEY = re.compile(r":[A-Za-z0-9_]+")
@@ -54,26 +62,7 @@ class ExpressionScope:
 
     def _no_overlap(self, kind: str, paths: tuple[Path, ...]) -> None:
         """DynamoDB refuses a projection (or update targets) where one path contains another."""
-        if all(len(path) == 1 for path in paths):
-            tops = [self.resolve(path[0]) for path in paths]
-            if len(set(tops)) == len(tops):
-                return
-        resolved = [tuple(e if isinstance(e, int) else self.resolve(e) for e in path) for path in paths]
-        for i, first in enumerate(resolved):
-            for second in resolved[i + 1:]:
-                shared = 0
-                while shared < min(len(first), len(second)) and first[shared] == second[shared]:
-                    shared += 1
-                if shared == min(len(first), len(second)):
-                    what = "overlap"
-                elif shared and isinstance(first[shared], int) != isinstance(second[shared], int):
-                    what = "conflict"
-                else:
-                    continue
-                raise invalid(
-                    f"Invalid {kind}: Two document paths {what} with each other; must remove or rewrite one of "
-                    f"these paths; path one: {_show(first)}, path two: {_show(second)}"
-                )
+        overlap_error(kind, list(paths), self.resolve)
 
     def resolve(self, element: str | int) -> str:
         text = str(element)
@@ -137,10 +126,6 @@ class ExpressionScope:
 @lru_cache(maxsize=4096)
 def _placeholder(pattern: re.Pattern[str], key: str) -> bool:
     return pattern.fullmatch(key) is not None
-
-
-def _show(path: tuple[str | int, ...]) -> str:
-    return "[" + ", ".join(f"[{e}]" if isinstance(e, int) else e for e in path) + "]"
 
 
 def _text(kind: str, text: Any) -> str:

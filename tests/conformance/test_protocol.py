@@ -109,3 +109,51 @@ def test_signed_call_in_either_content_type(content_type: str, endpoint: Endpoin
     assert isinstance(answer.json["TableNames"], list)
     assert answer.headers["content-type"] == content_type
     assert answer.headers["content-length"] == str(len(answer.raw))
+
+
+LIST_TABLES = {"X-Amz-Target": "DynamoDB_20120810.ListTables"}
+MISSING = ("com.amazon.coral.service#MissingAuthenticationTokenException", "Request is missing Authentication Token")
+INCOMPLETE = "com.amazon.coral.service#IncompleteSignatureException"
+#: (id, path, headers, __type, message): dynalite test/connection.js, recorded against DynamoDB.
+AUTH = [
+    ("no Authorization", "/", {}, *MISSING),
+    ("Authorization 'AWS4'", "/", {"Authorization": "AWS4"}, *MISSING),
+    ("query without X-Amz-Algorithm", "/?X-Amz-Credential=a&X-Amz-Signature=b&X-Amz-SignedHeaders=c&X-Amz-Date=d",
+     {}, *MISSING),
+    ("Authorization and X-Amz-Algorithm", "/?X-Amz-Algorithm", {"Authorization": "X"},
+     "com.amazon.coral.service#InvalidSignatureException",
+     "Found both 'X-Amz-Algorithm' as a query-string param and 'Authorization' as HTTP header."),
+    ("Authorization 'AWS4-'", "/", {"Authorization": "AWS4-"}, INCOMPLETE,
+     "Authorization header requires 'Credential' parameter. Authorization header requires 'Signature' parameter. "
+     "Authorization header requires 'SignedHeaders' parameter. Authorization header requires existence of either "
+     "a 'X-Amz-Date' or a 'Date' header. Authorization=AWS4-"),
+    ("pairs separated by a space", "/", {"Authorization": "AWS4- Signature=b Credential=a", "Date": "a"}, INCOMPLETE,
+     "Authorization header requires 'SignedHeaders' parameter. Authorization=AWS4- Signature=b Credential=a"),
+    ("empty X-Amz-Algorithm", "/?X-Amz-Algorithm", {}, INCOMPLETE,
+     "AWS query-string parameters must include 'X-Amz-Algorithm'. AWS query-string parameters must include "
+     "'X-Amz-Credential'. AWS query-string parameters must include 'X-Amz-Signature'. AWS query-string parameters "
+     "must include 'X-Amz-SignedHeaders'. AWS query-string parameters must include 'X-Amz-Date'. Re-examine the "
+     "query-string parameters."),
+    ("no X-Amz-SignedHeaders", "/?X-Amz-Algorithm=a&X-Amz-Credential=b&X-Amz-Signature=c&X-Amz-Date=d", {},
+     INCOMPLETE, "AWS query-string parameters must include 'X-Amz-SignedHeaders'. Re-examine the query-string "
+     "parameters."),
+]
+
+
+@pytest.mark.parametrize("path, headers, kind, message", [a[1:] for a in AUTH], ids=[a[0] for a in AUTH])
+def test_authentication_errors(path: str, headers: dict[str, str], kind: str, message: str,
+                               endpoint: Endpoint) -> None:
+    """No content type sent: DynamoDB answers in ``application/json``, with the CRC32 of its body."""
+    answer = endpoint.send("", b"", method="POST", sign=False, path=path,
+                           headers={**LIST_TABLES, "Content-Type": "", **headers})
+    assert answer.status == 400, answer.raw[:300]
+    assert answer.json == {"__type": kind, "message": message}
+    assert answer.headers["content-type"] == "application/json"
+    assert answer.headers["x-amz-crc32"] == str(zlib.crc32(answer.raw) & 0xFFFFFFFF)
+
+
+def test_too_large_is_sent_chunked(endpoint: Endpoint) -> None:
+    """A body over 16 MB is refused unread: 413, ``Transfer-Encoding: chunked`` (connection.js)."""
+    answer = endpoint.send("", b"a" * (16 * 1024 * 1024 + 1), sign=False, headers={"Content-Type": ""})
+    assert answer.status == 413
+    assert answer.headers.get("transfer-encoding") == "chunked"

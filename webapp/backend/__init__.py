@@ -24,7 +24,7 @@ Configuration:
   per table (both may be combined).
 * ``python -m webapp.backend.bench``: what the fsync before each answer costs on this disk.
 
-Files in ``<data_dir>/dynamodb``: ``journal.jsonl`` (write-ahead log), ``snapshot.json`` (the
+Files in ``<data_dir>/dynamodb``: ``journal.jsonl`` (write-ahead log), ``snapshot.jsonl`` (the
 state at the last compaction), ``lock`` (held by the running process).
 """
 

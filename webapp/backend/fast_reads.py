@@ -21,6 +21,13 @@ This path keeps everything that decides *what* the answer is and replaces only t
   ``float``, blobs are base64-encoded, strings and booleans are passed as they are, and a list
   entry that serialises to nothing is kept as it was.
 
+**GetItem by key alone** (no projection, no attribute names: what the page and the SDKs send
+most) skips even the parser and the handler: with the table found, a key naming exactly its key
+attributes with non-empty ``S`` or ``N`` values of the schema's types (moto's parser hands those
+through unchanged), the handler would do nothing but ``Table.get_item`` and wrap the item in
+``DynamoResult``; so this does just that, and serialises it as above. Any other GetItem (binary
+keys, wrong types, projections, missing tables) takes the handler.
+
 Anything else - a moto error, an unexpected value type, a timestamp, a response transformer
 registered on moto's ``BaseResponse`` - makes :meth:`FastReads.call` answer ``None`` and the
 engine runs the request again on its ordinary path, which produces the error or body moto's
@@ -38,6 +45,8 @@ from typing import Any
 from botocore.model import Shape  # type: ignore[import-untyped]
 from moto.core.parse import JSONParser
 from moto.core.responses import ActionResult, BaseResponse
+from moto.dynamodb.models.dynamo_type import DynamoType
+from moto.dynamodb.models.utilities import dynamo_to_dict
 from moto.dynamodb.responses import DynamoHandler
 
 #: Operation -> ``DynamoHandler`` method. Reads only: a fallback may run the request again.
@@ -45,6 +54,9 @@ OPERATIONS = {"GetItem": "get_item", "Query": "query", "Scan": "scan", "BatchGet
 
 Serialize = Callable[[Any], Any]
 _OMIT: Any = object()
+#: The members of a GetItem that the direct lookup answers alone (a ``ReturnConsumedCapacity``
+#: other than ``NONE`` takes the handler, whose figure ``metering.py`` then replaces).
+_BARE_GET = frozenset({"TableName", "Key", "ConsistentRead", "ReturnConsumedCapacity"})
 
 
 class Unsupported(Exception):
@@ -54,9 +66,12 @@ class Unsupported(Exception):
 class FastReads:
     """Runs :data:`OPERATIONS` on ``handler_class`` (a ``DynamoHandler`` bound to a backend)."""
 
-    def __init__(self, handler_class: type[DynamoHandler], service_model: Any) -> None:
+    def __init__(self, handler_class: type[DynamoHandler], service_model: Any, backend: Any = None) -> None:
+        """``backend``: the models ``handler_class`` is bound to, for the direct GetItem (without
+        it every GetItem takes the handler)."""
         self._handler_class = handler_class
         self._models = {name: service_model.operation_model(name) for name in OPERATIONS}
+        self._backend = backend
 
     def call(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any] | None:
         """The response body, or ``None`` when the ordinary path must answer."""
@@ -64,6 +79,11 @@ class FastReads:
         if method_name is None or BaseResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER:
             return None
         model = self._models[operation]
+        if (operation == "GetItem" and params.keys() <= _BARE_GET
+                and params.get("ReturnConsumedCapacity", "NONE") == "NONE"):
+            found = self._get_by_key(params)
+            if found is not None:
+                return found
         try:
             parser: Any = JSONParser(model, map_type=dict)
             parsed = parser._parse_shape(model.input_shape, params)
@@ -77,6 +97,42 @@ class FastReads:
         except Exception:  # moto's errors (and anything else) are answered by the ordinary path
             return None
         return body if isinstance(body, dict) else None
+
+
+    def _get_by_key(self, params: Mapping[str, Any]) -> dict[str, Any] | None:
+        """GetItem of a plain key straight from the table (see the module doc), or ``None``."""
+        if self._backend is None:
+            return None
+        table = self._backend.tables.get(params.get("TableName"))
+        key = params.get("Key")
+        if table is None or not isinstance(key, dict) or not table.hash_key_attr:
+            return None
+        names = (table.hash_key_attr, table.range_key_attr) if table.range_key_attr else (table.hash_key_attr,)
+        if len(key) != len(names):
+            return None
+        values = []
+        for name in names:
+            value = key.get(name)
+            if not isinstance(value, dict) or len(value) != 1:
+                return None
+            kind, text = next(iter(value.items()))
+            if kind not in ("S", "N") or not isinstance(text, str) or not text or kind != self._type(table, name):
+                return None
+            values.append(DynamoType({kind: text}))
+        item = table.get_item(values[0], values[1] if len(values) > 1 else None)
+        result = {"Item": item.describe_attrs(attributes=None)["Item"]} if item else {}
+        try:
+            body = serializer(self._models["GetItem"].output_shape)(dynamo_to_dict(result))
+        except Unsupported:
+            return None
+        return body if isinstance(body, dict) else None
+
+    @staticmethod
+    def _type(table: Any, name: str) -> str | None:
+        for definition in table.attr or ():
+            if definition.get("AttributeName") == name:
+                return str(definition.get("AttributeType"))
+        return None
 
 
 # Serialisation ----------------------------------------------------------------------------------

@@ -1,9 +1,11 @@
 """A write-ahead journal and snapshot: no acknowledged write is lost, even to ``kill -9``.
 
-Every call that may change state is appended as one JSON line, flushed and ``fsync``-ed *before*
-the caller is answered; at start-up the snapshot is loaded and the journal replayed in order
-into a fresh moto. moto is deterministic for a given sequence of calls, so replay rebuilds the
-same tables (conditional writes take the same branch, transactions fail the same way).
+Every call that changed state is appended as one JSON line, flushed and ``fsync``-ed *before*
+the caller is answered; at start-up the snapshot is loaded and the records after it replayed in
+order. What a record holds is the backend's (``local.py``): for an item write, the after-image
+of every item it wrote, put back as dictionary work (idempotent, and a transaction is one line,
+so it survives a crash whole or not at all); for a table change, the request, replayed through
+moto, which is deterministic for a given sequence of calls.
 
 Each line is ``<crc32 hex> <json>\\n``. A crash can tear only the last line (appends are
 sequential and each is synced before the next starts), so a last line that lacks its newline,
@@ -17,10 +19,12 @@ writers that queued behind it find their records already durable and return with
 own (``append`` = ``write`` + ``sync_through``). The backend answers a caller only after
 ``sync_through`` has covered everything its answer depends on.
 
-Compaction writes the whole state to ``snapshot.json`` (temporary file, ``fsync``, ``rename``,
-``fsync`` of the directory: POSIX ``rename(2)`` is atomic), then truncates the journal. Records
-carry a sequence number and the snapshot the last one it covers, so a crash between the rename
-and the truncation replays nothing twice.
+Compaction (``install_snapshot`` then ``drop_through``) writes the state to ``snapshot.jsonl``
+(temporary file, ``fsync``, ``rename``, ``fsync`` of the directory: POSIX ``rename(2)`` is
+atomic), then rewrites the journal keeping only the records the snapshot does not cover (those
+written while a background compaction ran), by the same temporary-file-and-rename. Records carry
+a sequence number and the snapshot the last one it covers, so a crash between the two steps
+replays nothing twice. The format of the snapshot itself is ``snapshot.py``'s.
 """
 
 from __future__ import annotations
@@ -29,13 +33,15 @@ import json
 import os
 import threading
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 JOURNAL_NAME = "journal.jsonl"
-SNAPSHOT_NAME = "snapshot.json"
+SNAPSHOT_NAME = "snapshot.jsonl"
+#: The previous version's snapshot (format 1), read when there is no newer one.
+LEGACY_SNAPSHOT_NAME = "snapshot.json"
 LOCK_NAME = "lock"
 
 
@@ -51,6 +57,16 @@ class JournalInUse(RuntimeError):
 class Record:
     seq: int
     body: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Mark:
+    """Where a compaction starts: the last record its snapshot covers, where the next one will
+    begin in the file, and how many records since the previous snapshot that makes."""
+
+    seq: int
+    offset: int
+    pending: int
 
 
 def encode(seq: int, body: dict[str, Any]) -> bytes:
@@ -86,23 +102,34 @@ class Journal:
         self._lock: BinaryIO | None = _exclusive_lock(directory / LOCK_NAME)
         self.path = directory / JOURNAL_NAME
         self.snapshot_path = directory / SNAPSHOT_NAME
+        self.legacy_snapshot_path = directory / LEGACY_SNAPSHOT_NAME
         self._file: BinaryIO | None = None
         self.last_seq = 0
+        #: Bytes in the journal file up to ``last_seq``.
+        self.size = 0
         #: Every record up to this sequence number is on disk.
         self.durable_seq = 0
-        #: Held by the one ``fsync`` (or compaction) in progress.
+        #: Held by the one ``fsync`` (or journal rewrite) in progress.
         self._flushing = threading.Lock()
+        #: Held while a record is appended (or the file rewritten): appends stay whole lines.
+        self._writing = threading.Lock()
         #: Records appended since the last compaction (what start-up has to replay).
         self.pending = 0
 
     # Start-up ----------------------------------------------------------------------------------
 
-    def load_snapshot(self) -> dict[str, Any] | None:
-        if not self.snapshot_path.exists():
-            return None
-        snapshot: dict[str, Any] = json.loads(self.snapshot_path.read_text("utf-8"))
-        self.last_seq = max(self.last_seq, int(snapshot.get("seq", 0)))
-        return snapshot
+    def read_snapshot(self) -> tuple[bytes, bool] | None:
+        """The snapshot's bytes and whether they are the legacy format-1 file, if there is one."""
+        for path, legacy in ((self.snapshot_path, False), (self.legacy_snapshot_path, True)):
+            try:
+                return path.read_bytes(), legacy
+            except FileNotFoundError:
+                continue
+        return None
+
+    def covered(self, seq: int) -> None:
+        """The loaded snapshot covers every record up to ``seq``: new ones are numbered after it."""
+        self.last_seq = max(self.last_seq, seq)
 
     def replay(self, after: int = 0) -> Iterator[Record]:
         """Records with ``seq > after``, in order; cuts off a torn tail so appends stay clean."""
@@ -129,6 +156,7 @@ class Journal:
             with open(self.path, "r+b") as handle:
                 handle.truncate(good_end)
                 self._fsync(handle)
+        self.size = good_end
 
     # Appending ---------------------------------------------------------------------------------
 
@@ -140,17 +168,20 @@ class Journal:
 
     def write(self, body: dict[str, Any]) -> int:
         """Append one record, handed to the OS but not yet synced; returns its sequence number.
-        Callers serialise writes (the backend's lock); ``sync_through`` may run concurrently."""
-        if self._file is None:
-            created = not self.path.exists()
-            self._file = open(self.path, "ab")  # noqa: SIM115 - held open until close()
-            if created:  # the new directory entry must be durable too
-                self._fsync_directory()
-        self._file.write(encode(self.last_seq + 1, body))
-        self._file.flush()
-        self.last_seq += 1  # only once the record is in the OS's hands (see sync_through)
-        self.pending += 1
-        return self.last_seq
+        ``sync_through`` may run concurrently."""
+        with self._writing:
+            if self._file is None:
+                created = not self.path.exists()
+                self._file = open(self.path, "ab")  # noqa: SIM115 - held open until close()
+                if created:  # the new directory entry must be durable too
+                    self._fsync_directory()
+            line = encode(self.last_seq + 1, body)
+            self._file.write(line)
+            self._file.flush()
+            self.size += len(line)
+            self.last_seq += 1  # only once the record is in the OS's hands (see sync_through)
+            self.pending += 1
+            return self.last_seq
 
     def sync_through(self, seq: int) -> None:
         """Return once every record up to ``seq`` is on disk (group commit, see above)."""
@@ -166,28 +197,54 @@ class Journal:
 
     # Compaction --------------------------------------------------------------------------------
 
-    def compact(self, state: dict[str, Any]) -> None:
-        """Persist ``state`` (everything up to ``last_seq``) and empty the journal."""
-        with self._flushing:  # no fsync of the journal file while it is replaced
-            self._compact(state)
-            self.durable_seq = self.last_seq
+    def mark(self) -> Mark:
+        """Where a compaction starting now begins (the caller stops writes while it asks)."""
+        with self._writing:
+            return Mark(self.last_seq, self.size, self.pending)
 
-    def _compact(self, state: dict[str, Any]) -> None:
+    def install_snapshot(self, chunks: Iterable[bytes]) -> None:
+        """Write ``chunks`` as the new snapshot, atomically: a crash leaves the old one or this one.
+        An exception from ``chunks`` (a compaction given up) leaves the old one."""
         temporary = self.snapshot_path.with_suffix(".tmp")
-        data = json.dumps({"seq": self.last_seq, **state}, separators=(",", ":")).encode("utf-8")
-        with open(temporary, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            self._fsync(handle)
+        try:
+            with open(temporary, "wb") as handle:
+                for chunk in chunks:
+                    handle.write(chunk)
+                handle.flush()
+                self._fsync(handle)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
         os.replace(temporary, self.snapshot_path)
         self._fsync_directory()
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-        with open(self.path, "wb") as handle:
-            self._fsync(handle)
-        self._fsync_directory()
-        self.pending = 0
+        if self.legacy_snapshot_path.exists():  # superseded: never read again
+            self.legacy_snapshot_path.unlink()
+            self._fsync_directory()
+
+    def drop_through(self, mark: Mark) -> None:
+        """Remove the records up to ``mark`` (the installed snapshot covers them) and keep those
+        after it, by rewriting the journal to a temporary file renamed over it."""
+        with self._writing, self._flushing:
+            if self._file is not None:
+                self._file.flush()
+            tail = b""
+            if self.path.exists():
+                with open(self.path, "rb") as handle:
+                    handle.seek(mark.offset)
+                    tail = handle.read()
+            temporary = self.path.with_suffix(".tmp")
+            with open(temporary, "wb") as handle:
+                handle.write(tail)
+                handle.flush()
+                self._fsync(handle)
+            os.replace(temporary, self.path)
+            self._fsync_directory()
+            if self._file is not None:
+                self._file.close()
+            self._file = open(self.path, "ab")  # noqa: SIM115 - held open until close()
+            self.size = len(tail)
+            self.durable_seq = self.last_seq  # the tail was synced in its new file
+            self.pending -= mark.pending
 
     def close(self) -> None:
         if self._file is not None:

@@ -140,6 +140,9 @@ class Lifecycle:
         if operation == "DeleteTable":
             self._updating.pop(name, None)
             description["TableStatus"] = "DELETING"
+            # The answer describes the table going away, not its indexes (dynalite
+            # test/deleteTable.js, recorded live: no GlobalSecondaryIndexes).
+            description.pop("GlobalSecondaryIndexes", None)
         elif operation == "CreateTable":
             description["TableStatus"] = "CREATING"
         elif operation == "UpdateTable":

@@ -13,10 +13,16 @@ Why each part (security-anchors §5):
   so only successful calls change state.
 * **A write-ahead journal** (``journal.py``) so that a restart or ``kill -9`` loses no
   acknowledged write: every successful state-changing call is synced to disk before ``call``
-  returns, and replayed in order at start-up. The record is written under the lock and synced
+  returns. The record is written under the lock and synced
   after it (group commit: one ``fsync`` covers every write that arrived meanwhile, and the lock is
   not held during any). Every answer, reads and refusals included, waits until everything applied
   before it is on disk, so no caller ever sees state a crash could take back.
+* **Restart proportional to what happened since the snapshot** (issue 11): an item write is
+  journaled as the after-images of the items it wrote (one record per call, so a transaction
+  survives a crash whole or not at all) and replayed as dictionary work; the snapshot
+  (``snapshot.py``) loads without moto's API and decodes items on first read; start-up compacts
+  nothing, and a compaction of a large state runs in the background, holding the lock only a
+  chunk at a time (``_compact_in_background``).
 * **ClientRequestToken** (``idempotency.py``), which moto ignores (R-4).
 * **Provisioned throughput** (``throttling.py``), off unless configured, so that SDK retry and
   backoff paths can be exercised locally (R-7).
@@ -24,21 +30,23 @@ Why each part (security-anchors §5):
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from iam_policies.schema import TableSchema
+from webapp.backend import snapshot
 from webapp.backend.errors import DynamoDBError, InternalServerError
 from webapp.backend.idempotency import IdempotencyCache, fingerprint
-from webapp.backend.journal import Journal
+from webapp.backend.journal import Journal, Record
 from webapp.backend.lifecycle import Lifecycle
 from webapp.backend.metering import CapacityMeter, tidy
 from webapp.backend.moto_engine import MotoEngine
-from webapp.backend.snapshot import export_tables, import_tables
+from webapp.backend.moto_models import SerialDynamoDBBackend
 from webapp.backend.watch import Watch
 from webapp.clock import Clock
 
@@ -52,8 +60,16 @@ SCHEMA_CHANGES = frozenset({
     "RestoreTableToPointInTime", "ImportTable",
 })
 DEFAULT_COMPACT_EVERY = 5000
-#: Version of ``snapshot.json``'s layout (``snapshot.py``).
-SNAPSHOT_FORMAT = 1
+#: Operations whose journal record is the after-image of every item they wrote (replayed as
+#: dictionary work); any other change is recorded as its request and replayed through moto.
+ITEM_WRITES = frozenset({
+    "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems",
+    "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction",
+})
+#: Up to this many items, a compaction writes the whole state at once, under the lock, in the
+#: call that reached ``compact_every``; above it, a background thread copies it partition by
+#: partition, taking the lock for about this many items at a time (``_compact_in_background``).
+COMPACT_CHUNK = 2000
 
 
 def is_mutating(operation: str, params: Mapping[str, Any]) -> bool:
@@ -96,6 +112,11 @@ class LocalBackend:
         self._lock = threading.Lock()
         self._schemas: dict[str, TableSchema | None] = {}
         self._closed = False
+        self._closing = False
+        #: The background compaction in progress (``_compact_in_background``), if any.
+        self._compactor: threading.Thread | None = None
+        #: Records journaled as requests (table changes), which a fuzzy snapshot cannot absorb.
+        self._table_changes = 0
         try:
             self._recover()
         except BaseException:
@@ -105,35 +126,50 @@ class LocalBackend:
     # Start-up -----------------------------------------------------------------------------------
 
     def _recover(self) -> None:
-        snapshot = self.journal.load_snapshot()
+        """The snapshot, then the journal records after it. Nothing is compacted here, so a
+        restart costs reading what is on disk; the next compaction runs in the background."""
+        found = self.journal.read_snapshot()
         after = 0
-        if snapshot is not None:
-            if snapshot.get("format", SNAPSHOT_FORMAT) != SNAPSHOT_FORMAT:
-                raise RuntimeError(
-                    f"{self.journal.snapshot_path} has format {snapshot.get('format')!r}; this version "
-                    f"reads format {SNAPSHOT_FORMAT}"
-                )
-            after = int(snapshot["seq"])
-            import_tables(self.engine, snapshot.get("tables", []))
-            self.tokens.load(snapshot.get("tokens", []))
+        if found is not None:
+            data, legacy = found
+            origin = str(self.journal.legacy_snapshot_path if legacy else self.journal.snapshot_path)
+            if legacy:
+                loaded = snapshot.load_legacy(self.engine.models, json.loads(data))
+            else:
+                loaded = snapshot.load(self.engine.models, data, origin)
+            after = loaded.seq
+            self.journal.covered(after)
+            self.tokens.load(loaded.tokens)
         replayed = 0
         for record in self.journal.replay(after):
-            body = record.body
-            try:
-                response = self.engine.call(body["op"], body["params"])
-            except DynamoDBError as error:  # moto state that replay cannot rebuild (e.g. backup ARNs)
-                log.error("replay of record %d (%s) diverged: %s", record.seq, body["op"], error)
-                continue
-            response = tidy(body["op"], body["params"], response)
-            if body["op"] == "CreateTable" and "t" in body:
-                self._set_created_at(body["params"].get("TableName"), float(body["t"]))
-            token = body.get("token")
-            if token:
-                self.tokens.remember(token, fingerprint(body["params"]), float(body["t"]), response)
+            self._replay(record)
             replayed += 1
-        if self.journal.pending:
-            log.info("replayed %d journal records; compacting", replayed)
-            self._compact()
+        if replayed:
+            log.info("replayed %d journal records", replayed)
+        with self._lock:
+            self._maybe_compact()
+
+    def _replay(self, record: Record) -> None:
+        body = record.body
+        if "w" in body:  # after-images (see _journal_call)
+            for name, key, image in body["w"]:
+                snapshot.apply_image(self.engine.models.tables[name], key, image)
+            if body.get("token"):
+                self.tokens.remember(body["token"], body["fp"], float(body["t"]), body["response"])
+            return
+        try:  # a request, replayed through moto
+            response = self.engine.call(body["op"], body["params"])
+        except DynamoDBError as error:  # moto state that replay cannot rebuild (e.g. backup ARNs)
+            log.error("replay of record %d (%s) diverged: %s", record.seq, body["op"], error)
+            return
+        finally:
+            self._take_changes()
+        response = tidy(body["op"], body["params"], response)
+        if body["op"] == "CreateTable" and "t" in body:
+            self._set_created_at(body["params"].get("TableName"), float(body["t"]))
+        token = body.get("token")
+        if token:
+            self.tokens.remember(token, fingerprint(body["params"]), float(body["t"]), response)
 
     def _set_created_at(self, name: Any, at: float) -> None:
         table = self.engine.models.tables.get(name) if isinstance(name, str) else None
@@ -183,6 +219,7 @@ class LocalBackend:
         try:
             response = self.engine.call(operation, params)
         except DynamoDBError as error:  # the engine has undone whatever moto began: journal nothing
+            self._take_changes()
             if plan is not None:
                 self.capacity.settle_failure(self.engine, plan, error, now)
             raise
@@ -196,14 +233,42 @@ class LocalBackend:
         if unprocessed:
             response["UnprocessedItems" if operation == "BatchWriteItem" else "UnprocessedKeys"] = unprocessed
         if mutating:
-            record: dict[str, Any] = {"op": operation, "params": params, "t": now}
-            if token:
-                record["token"] = token
-            self._journal(record)
+            self._journal_call(operation, params, now, token, response)
             if token:  # a repeat is answered only once this record is durable (``call``)
                 self.tokens.remember(token, fingerprint(params), now, response)
             self._after_change(operation)
         return response
+
+    def _take_changes(self) -> list[tuple[Any, Any, Any]]:
+        models = self.engine.models
+        return models.take_changes() if isinstance(models, SerialDynamoDBBackend) else []
+
+    def _journal_call(self, operation: str, params: dict[str, Any], now: float, token: str | None,
+                      response: dict[str, Any]) -> None:
+        """One record for the call: for an item write, the after-image of each item it wrote
+        (``snapshot.apply_image`` replays it: no moto API, and a transaction's items travel in
+        one record, so a crash keeps all of them or none); for anything else, the request."""
+        changes = self._take_changes()
+        record: dict[str, Any]
+        if operation in ITEM_WRITES:
+            images: dict[tuple[str, Any, Any], list[Any]] = {}
+            for table, hash_key, range_key in changes:
+                if (table.name, hash_key, range_key) not in images:
+                    partition = table.items.get(hash_key)
+                    current = partition if range_key is None or partition is None else partition.get(range_key)
+                    images[table.name, hash_key, range_key] = [
+                        table.name, snapshot.key_image(hash_key, range_key), snapshot.item_image(current)]
+            if not images and not token:
+                return  # nothing was written (e.g. an update that only removes, of no item)
+            record = {"op": operation, "t": now, "w": list(images.values())}
+            if token:
+                record.update(token=token, fp=fingerprint(params), response=response)
+        else:
+            record = {"op": operation, "params": params, "t": now}
+            if token:
+                record["token"] = token
+            self._table_changes += 1
+        self._journal(record)
 
     def _journal(self, record: dict[str, Any]) -> None:
         try:
@@ -216,15 +281,84 @@ class LocalBackend:
         if operation in SCHEMA_CHANGES:
             self._schemas.clear()
             self.capacity.forget_tables()
-        if self.journal.pending >= self.compact_every:
+        self._maybe_compact()
+
+    # Compaction ---------------------------------------------------------------------------------
+
+    def _maybe_compact(self) -> None:
+        """Once ``compact_every`` records wait in the journal (the caller holds the lock)."""
+        if self.journal.pending < self.compact_every or self._compactor is not None or self._closing:
+            return
+        if self._item_count() <= COMPACT_CHUNK:
             self._compact()
+            return
+        self._compactor = threading.Thread(target=self._compact_in_background, name="compaction", daemon=True)
+        self._compactor.start()
+
+    def _item_count(self) -> int:
+        return sum(len(t.items) if t.range_key_attr is None else sum(len(p) for p in t.items.values())
+                   for t in self.engine.models.tables.values())
 
     def _compact(self) -> None:
-        self.journal.compact({
-            "format": SNAPSHOT_FORMAT,
-            "tables": export_tables(self.engine.models),
-            "tokens": self.tokens.export(self.clock()),
-        })
+        """The whole state at once, for a small state and a clean stop (the caller holds the lock)."""
+        mark = self.journal.mark()
+        self.journal.install_snapshot(snapshot.dump(self.engine.models, mark.seq, self.tokens.export(self.clock())))
+        self.journal.drop_through(mark)
+
+    def _compact_in_background(self) -> None:
+        """A snapshot that does not stop requests for the time it takes: the lock is taken for the
+        table descriptions and tokens (as of record ``mark.seq``), then for ``COMPACT_CHUNK`` items
+        at a time. An item copied late may already hold a later write; that write's record comes
+        after ``mark.seq``, so start-up replays it over the snapshot, and replaying an after-image
+        twice changes nothing (a fuzzy checkpoint). The snapshot is installed only once every
+        record it may contain is on disk, so it never holds a write (or part of a transaction)
+        whose record a crash could still take back. A change of tables meanwhile (replayed
+        through moto, not idempotent) gives the compaction up; the next write retries it."""
+        try:
+            with self._lock:
+                mark = self.journal.mark()
+                table_changes = self._table_changes
+                tables = list(self.engine.models.tables.values())
+                writer = snapshot.Writer()
+                header = writer.header(mark.seq, [snapshot.table_spec(t) for t in tables],
+                                       self.tokens.export(self.clock()))
+                work = [(table, list(table.items)) for table in tables]
+
+            def chunks() -> Iterator[bytes]:
+                yield header
+                for table, keys in work:
+                    yield writer.table(table.name)
+                    done = 0
+                    while done < len(keys):
+                        with self._lock:
+                            self._check_compaction(table_changes)
+                            lines: list[bytes] = []
+                            while done < len(keys) and len(lines) < COMPACT_CHUNK:
+                                lines += snapshot.partition_lines(table, keys[done])
+                                done += 1
+                        yield writer.lines(lines)
+                with self._lock:
+                    self._check_compaction(table_changes)
+                    last = self.journal.last_seq
+                self.journal.sync_through(last)
+                yield writer.trailer()
+
+            self.journal.install_snapshot(chunks())
+            self.journal.drop_through(mark)
+            log.info("compacted through record %d in the background (%d items)", mark.seq, writer.count)
+        except _CompactionAbandoned as reason:
+            log.info("background compaction given up: %s", reason)
+        except Exception:  # the journal still holds every record: nothing is lost, retried later
+            log.exception("background compaction failed")
+        finally:
+            with self._lock:
+                self._compactor = None
+
+    def _check_compaction(self, table_changes: int) -> None:
+        if self._closed:
+            raise _CompactionAbandoned("the backend is shut down")
+        if self._table_changes != table_changes:
+            raise _CompactionAbandoned("a table was created, changed or deleted meanwhile")
 
     @property
     def watch(self) -> Watch:
@@ -248,7 +382,18 @@ class LocalBackend:
         with self._lock:
             if self._closed:
                 return
+            self._closing = True  # no new background compaction
+            running = self._compactor
+        if running is not None:
+            running.join()
+        with self._lock:
+            if self._closed:
+                return
             self._closed = True
-            if self.journal.pending:
+            if self.journal.pending or self.journal.legacy_snapshot_path.exists():  # format 1 converted
                 self._compact()
             self.journal.close()
+
+
+class _CompactionAbandoned(Exception):
+    """A background compaction that can no longer produce a snapshot replay can build on."""

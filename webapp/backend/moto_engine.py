@@ -88,7 +88,7 @@ class MotoEngine:
                 return private
 
         self._handler = _Handler
-        self._fast: FastReads | None = FastReads(_Handler, service_model())
+        self._fast: FastReads | None = FastReads(_Handler, service_model(), self.models)
         self._url = f"https://dynamodb.{region}.amazonaws.com/"
         self.semantics = Semantics(MotoStorage(self.models), self._route)
 

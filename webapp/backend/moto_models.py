@@ -260,6 +260,10 @@ class SerialDynamoDBBackend(DynamoDBBackend):
         self._undo: list[Undo] | None = None
         self._remembered: set[tuple[int, Any, Any]] = set()
         self._watched: list[Table] = []
+        #: Items written by the sections committed since ``take_changes`` (the journal records
+        #: their after-images, ``local.py``): the same hooks as the undo log, so nothing it
+        #: would restore goes unjournaled.
+        self._changed: list[tuple[Table, DynamoType, DynamoType | None]] = []
 
     def create_table(self, name: str, *args: Any, **params: Any) -> Table:
         table = super().create_table(name, *args, **params)
@@ -276,6 +280,7 @@ class SerialDynamoDBBackend(DynamoDBBackend):
             table.__dict__["_undo_owner"] = self
 
     def commit(self) -> None:
+        self._changed.extend((table, hash_key, range_key) for table, hash_key, range_key, _ in self._undo or ())
         for table in self._watched:
             table.__dict__.pop("_undo_owner", None)
         self._undo, self._remembered, self._watched = None, set(), []
@@ -294,7 +299,13 @@ class SerialDynamoDBBackend(DynamoDBBackend):
                 table.items.get(hash_key, {}).pop(range_key, None)
             else:
                 table.items[hash_key][range_key] = old
+        self._undo = None  # nothing of a rolled-back section is a change
         self.commit()
+
+    def take_changes(self) -> list[tuple[Table, DynamoType, DynamoType | None]]:
+        """The (table, hash key, range key) of every item written since the last call."""
+        changed, self._changed = self._changed, []
+        return changed
 
     def remember(self, table: Table, hash_key: DynamoType, range_key: DynamoType | None) -> None:
         """Keep the item's state before its first change in this section."""

@@ -8,6 +8,10 @@ every ``--interval`` seconds until Ctrl-C, or once with ``--once``.
 Credentials: boto3's chain when it finds some, else the running local stack's admin profile, found
 by its ``stack.json`` (``iam_policies.local_stack``, as ``python -m webapp tables`` does).
 
+Against AWS (credentials and no ``--endpoint-url``) the same view is built from CloudWatch's
+DynamoDB metrics and, where it is enabled, Contributor Insights (``webapp.cli.cloudwatch``), over
+the last ``--minutes``.
+
 Exit codes (those of every ``python -m webapp`` command): 0 shown; 1 not shown (no stack at the
 URL, no credentials, or the stack refused, e.g. AccessDeniedException); 2 bad options.
 """
@@ -20,14 +24,15 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from webapp.dynamodb.watch import WATCH_PATH
 
 SPARKS = "▁▂▃▄▅▆▇█"
-NOT_AWS = ("top reads the local stack's capacity watch; against AWS it would read CloudWatch, which "
-           "it does not yet: pass --endpoint-url of the local stack's DynamoDB (e.g. http://localhost:8002)")
+
+Reader = Callable[[], dict[str, Any]]
 
 
 class TopError(Exception):
@@ -43,7 +48,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                      "AccessDenied), 2 bad options")
     parser.add_argument("--endpoint-url", metavar="URL",
                         help="the local stack's DynamoDB endpoint, e.g. http://localhost:8002 (default: the "
-                             "running stack of --data-dir); reading CloudWatch on AWS is not supported yet")
+                             "running stack of --data-dir; with AWS credentials and no URL, CloudWatch)")
     parser.add_argument("--data-dir", type=Path, metavar="DIR",
                         help="data directory of the running local stack, used when boto3 finds no "
                              "credentials (default: WEBAPP_DATA_DIR or ./data)")
@@ -55,6 +60,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="show partition keys in clear (default: an HMAC-SHA-256 prefix per key)")
     parser.add_argument("--top", type=_top, default=5, metavar="N",
                         help="hottest partition keys shown per table or index (default 5)")
+    parser.add_argument("--minutes", type=_minutes, default=15, metavar="N",
+                        help="against AWS: the CloudWatch minutes shown (default 15)")
     parser.add_argument("--format", choices=["text", "json"], default="text",
                         help="text: tables drawn with rich; json: the stack's snapshot "
                              "(one JSON document per refresh)")
@@ -62,11 +69,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        signer = _signer(args)
+        read = _reader(args)
         if args.once:
-            _show(fetch(args.endpoint_url, signer, top=args.top, show_keys=args.show_keys), args)
+            _show(read(), args)
             return 0
-        return _live(args, signer)
+        return _live(args, read)
     except TopError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.code
@@ -89,8 +96,8 @@ class Signer:
         return dict(request.headers.items())
 
 
-def _signer(args: argparse.Namespace) -> Signer:
-    """Credentials and endpoint as the admin commands find them; sets ``args.endpoint_url``."""
+def _reader(args: argparse.Namespace) -> Reader:
+    """Where snapshots come from: the local stack's watch, or CloudWatch on AWS."""
     import boto3  # type: ignore[import-untyped]
     from botocore.credentials import Credentials  # type: ignore[import-untyped]
 
@@ -100,15 +107,38 @@ def _signer(args: argparse.Namespace) -> Signer:
         target = resolve_target("dynamodb", args.endpoint_url, args.region, args.data_dir or default_data_dir())
     except StackNotFound as error:
         raise TopError(str(error)) from None
-    if target.endpoint_url is None:
-        raise TopError(NOT_AWS)
     if target.note:
         print(target.note, file=sys.stderr)
-    args.endpoint_url = target.endpoint_url
+    if target.endpoint_url is None:
+        return _cloudwatch(boto3.Session(region_name=args.region), args)
+    endpoint = target.endpoint_url
     if target.keys is not None:
-        return Signer(Credentials(*target.keys), target.region or "us-east-1")
-    session = boto3.Session(region_name=args.region)
-    return Signer(session.get_credentials().get_frozen_credentials(), session.region_name or "us-east-1")
+        signer = Signer(Credentials(*target.keys), target.region or "us-east-1")
+    else:
+        session = boto3.Session(region_name=args.region)
+        signer = Signer(session.get_credentials().get_frozen_credentials(), session.region_name or "us-east-1")
+    return lambda: fetch(endpoint, signer, top=args.top, show_keys=args.show_keys)
+
+
+def _cloudwatch(session: Any, args: argparse.Namespace) -> Reader:
+    from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+
+    from webapp.cli.cloudwatch import CloudWatchSource
+
+    if session.region_name is None:
+        raise TopError("no region for CloudWatch: pass --region or set AWS_REGION", 2)
+    source = CloudWatchSource(session.client("dynamodb"), session.client("cloudwatch"), minutes=args.minutes)
+
+    def read() -> dict[str, Any]:
+        try:
+            return source.snapshot(top=args.top, show_keys=args.show_keys)
+        except ClientError as error:
+            found = error.response.get("Error", {})
+            raise TopError(f"{found.get('Code', 'Error')} from AWS: {found.get('Message', '')}") from None
+        except BotoCoreError as error:
+            raise TopError(f"AWS could not be read: {error}") from None
+
+    return read
 
 
 def fetch(endpoint: str, signer: Signer, *, top: int, show_keys: bool) -> dict[str, Any]:
@@ -138,23 +168,22 @@ def fetch(endpoint: str, signer: Signer, *, top: int, show_keys: bool) -> dict[s
 # Showing -----------------------------------------------------------------------------------------
 
 
-def _live(args: argparse.Namespace, signer: Signer) -> int:
+def _live(args: argparse.Namespace, read: Reader) -> int:
     if args.format == "json":
         try:
             while True:
-                _show(fetch(args.endpoint_url, signer, top=args.top, show_keys=args.show_keys), args)
+                _show(read(), args)
                 sys.stdout.flush()
                 time.sleep(args.interval)
         except KeyboardInterrupt:
             return 0
     from rich.live import Live
 
-    snapshot = fetch(args.endpoint_url, signer, top=args.top, show_keys=args.show_keys)
     try:
-        with Live(render(snapshot), refresh_per_second=4, screen=False) as live:
+        with Live(render(read()), refresh_per_second=4, screen=False) as live:
             while True:
                 time.sleep(args.interval)
-                live.update(render(fetch(args.endpoint_url, signer, top=args.top, show_keys=args.show_keys)))
+                live.update(render(read()))
     except KeyboardInterrupt:
         return 0
 
@@ -174,7 +203,8 @@ def render(snapshot: dict[str, Any]) -> Any:
     from rich.table import Table
 
     seconds = snapshot["seconds"]
-    usage = Table(title=f"Capacity, last {seconds} s", title_justify="left")
+    where = " (CloudWatch, one-minute sums)" if snapshot.get("source") == "cloudwatch" else ""
+    usage = Table(title=f"Capacity, last {seconds} s{where}", title_justify="left")
     for column in ("table", "index", "read u/s", "write u/s", "throttles", f"units, last {seconds} s"):
         usage.add_column(column, justify="right" if "/" in column or column == "throttles" else "left")
     for row in snapshot["tables"]:
@@ -186,14 +216,15 @@ def render(snapshot: dict[str, Any]) -> Any:
     if not snapshot["tables"]:
         usage.add_row("(no requests yet)", "", "", "", "", "")
     shown = "in clear" if snapshot["keys_shown"] else "hashed; --show-keys to see them"
-    hot = Table(title=f"Hottest partition keys since start ({shown})", title_justify="left")
-    for column in ("table", "index", "key", "read units", "write units", "throttles"):
+    since = f"last {seconds} s" if snapshot.get("source") == "cloudwatch" else "since start"
+    hot = Table(title=f"Hottest partition keys {since} ({shown})", title_justify="left")
+    for column in ("table", "index", "key", "units", "read units", "write units", "throttles"):
         hot.add_column(column, justify="right" if "units" in column or column == "throttles" else "left")
     for group in snapshot["hot_keys"]:
         for key in group["keys"]:
-            hot.add_row(group["table"], group["index"] or "", key.get("clear", key["key"]),
+            hot.add_row(group["table"], group["index"] or "", key.get("clear", key["key"]), f"{key['units']:g}",
                         f"{key['read_units']:g}", f"{key['write_units']:g}", str(key["throttles"]))
-    return Group(usage, hot)
+    return Group(usage, hot, *snapshot.get("notes", []))
 
 
 def sparkline(values: list[float]) -> str:
@@ -212,6 +243,16 @@ def _interval(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
     if not 0.1 <= value <= 3600:
         raise argparse.ArgumentTypeError("must be from 0.1 to 3600 seconds")
+    return value
+
+
+def _minutes(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of minutes") from None
+    if not 1 <= value <= 1440:
+        raise argparse.ArgumentTypeError("must be from 1 to 1440 minutes")
     return value
 
 

@@ -82,6 +82,8 @@ class Gateway:
             error = wire.InternalServerError("Internal server error")
             response = wire.respond(500, wire.error_payload(error), request_id, self.clock())
         start_response(wire.status_line(response.status), response.headers)
+        if response.status == 413:  # an iterator, so the server cannot count it: sent chunked
+            return iter((response.body,))
         return [response.body]
 
     def handle(self, environ: Environ, request_id: str) -> wire.Response:
@@ -94,7 +96,7 @@ class Gateway:
         try:
             raw = _read_body(environ)
         except AwsError as error:
-            return wire.respond(error.status, wire.error_payload(error), request_id, self.clock())
+            return wire.streamed(wire.respond(error.status, wire.error_payload(error), request_id, self.clock()))
         if raw and not wire.accepted_content_type(content_type):
             return wire.not_found(request_id)
         answer_type = wire.answer_content_type(content_type)

@@ -102,6 +102,14 @@ def _plain(status: int, body: bytes, request_id: str, content_type: str | None) 
     return Response(status, body, headers)
 
 
+def streamed(response: Response) -> Response:
+    """``response`` without ``Content-Length``, so the server sends it chunked, as DynamoDB
+    answers a body it refused unread (HTTP 413, ``Transfer-Encoding: chunked``; dynalite
+    test/connection.js, recorded live)."""
+    return Response(response.status, response.body,
+                    [(name, value) for name, value in response.headers if name != "Content-Length"])
+
+
 def health(region: str, request_id: str, *, head: bool = False) -> Response:
     """``GET /``: DynamoDB's health line, ``healthy: dynamodb.<region>.amazonaws.com `` (with its
     trailing space; dynalite test/connection.js, recorded live)."""
@@ -134,8 +142,10 @@ def accepted_content_type(value: str | None) -> bool:
 
 
 def answer_content_type(value: str | None) -> str:
-    """DynamoDB echoes ``application/json``; anything else is answered in JSON 1.0."""
-    return "application/json" if media_type(value) == "application/json" else CONTENT_TYPE
+    """DynamoDB answers in JSON 1.0 a request sent in JSON 1.0, and in ``application/json``
+    anything else (``application/json`` itself, or no body and no content type: dynalite
+    test/connection.js, recorded live)."""
+    return CONTENT_TYPE if media_type(value) == CONTENT_TYPE else "application/json"
 
 
 def parse_target(value: str | None, known: frozenset[str]) -> str:

@@ -22,7 +22,8 @@ from typing import Any
 from urllib.parse import quote
 
 from botocore.awsrequest import AWSPreparedRequest, HeadersDict  # type: ignore[import-untyped]
-from moto.s3.models import FakeKey, S3Backend
+from moto.s3.exceptions import BucketAlreadyExists, MissingBucket
+from moto.s3.models import FakeBucket, FakeKey, S3Backend, s3_backends
 from moto.s3.responses import S3Response
 
 from webapp.s3.storage import DiskStore, StoredBucket, StoredObject, now_iso
@@ -33,6 +34,27 @@ log = logging.getLogger(__name__)
 WRITES = frozenset({"CreateBucket", "DeleteBucket", "PutObject", "CopyObject", "DeleteObject",
                     "DeleteObjects", "CompleteMultipartUpload"})
 _MOTO_TIME = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+class PrivateS3Backend(S3Backend):
+    """moto's ``S3Backend`` whose buckets are its own.
+
+    moto keeps a process-wide ``bucket name -> account`` registry (S3's global bucket namespace)
+    and looks buckets up there when they are not in the backend at hand; two private backends
+    in one process (tests; a stack restarted in process) would then see, or refuse, each other's
+    buckets. Here a bucket exists when this backend holds it, and nowhere else."""
+
+    def create_bucket(self, bucket_name: str, region_name: str, bucket_namespace: str | None = None) -> FakeBucket:
+        if bucket_name in self.buckets:
+            raise BucketAlreadyExists(bucket=bucket_name)
+        s3_backends.bucket_accounts.pop(bucket_name, None)
+        return super().create_bucket(bucket_name, region_name, bucket_namespace)
+
+    def get_bucket(self, bucket_name: str) -> FakeBucket:
+        bucket = self.buckets.get(bucket_name)
+        if bucket is None:
+            raise MissingBucket(bucket=bucket_name)
+        return bucket
 
 
 class Reply:
@@ -50,7 +72,7 @@ class MotoS3:
     def __init__(self, store: DiskStore, region: str, account_id: str) -> None:
         self.store = store
         self.region = region
-        self.backend = S3Backend(region, account_id)
+        self.backend = PrivateS3Backend(region, account_id)
         self.lock = threading.Lock()
         backend = self.backend
 

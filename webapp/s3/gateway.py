@@ -1,7 +1,7 @@
 """The IAM-enforcing S3 endpoint: every request walks the same steps, and nothing reaches storage
 until every step has said yes.
 
-1. framing: the path-style address ``/bucket/key`` (or ``bucket.localhost``),  EntityTooLarge,
+1. framing: the path-style address ``/bucket/key``,                               EntityTooLarge,
    the body (``Content-Length`` or chunked, at most ``MAX_BODY_BYTES``)          MethodNotAllowed
 2. SigV4 with S3's rules (``webapp.sigv4``, service ``s3``)                      SignatureDoesNotMatch,
                                                                                 InvalidAccessKeyId, ...
@@ -95,7 +95,7 @@ class S3Gateway:
         raw_path = _raw_path(environ)
         raw_query = environ.get("QUERY_STRING", "")
         headers = _headers(environ)
-        bucket, key = _address(raw_path, headers.get("host", ""))
+        bucket, key = _address(raw_path)
         body = _read_body(environ)
         verified = self._authenticate(environ, method, raw_path, raw_query, body, request_id)
         principal: Principal = verified.principal
@@ -186,12 +186,10 @@ def _payload(verified: VerifiedRequest[Principal], headers: dict[str, str],
     return data, sent
 
 
-def _address(raw_path: str, host: str) -> tuple[str, str | None]:
-    """(bucket, key): path style ``/bucket/key``, or virtual-host style ``bucket.localhost/key``."""
+def _address(raw_path: str) -> tuple[str, str | None]:
+    """(bucket, key) of a path-style address ``/bucket/key`` (what boto3 sends to a ``localhost``
+    endpoint; virtual-host style needs DNS for ``bucket.localhost`` and is not served)."""
     path = unquote(raw_path)
-    hostname = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    if hostname.endswith(".localhost"):
-        return hostname[: -len(".localhost")], path[1:] or None
     bucket, _, key = path[1:].partition("/")
     return bucket, key or None
 

@@ -75,7 +75,8 @@ HOSTILE: list[tuple[str, Case, str]] = [
     ("size() nested 300 deep",
      lambda f: ("DeleteItem", {"TableName": f.writes, "Key": _key(f), "ExpressionAttributeValues": V,
                                "ConditionExpression": "size(" * 300 + "title" + ")" * 300 + " < :v"}),
-     "Operator or function requires a document path; operator or function: size"),
+     # the size of a size is a number, which size refuses (dynalite test/scan.js 'size(size(a)) > :a')
+     "Incorrect operand type for operator or function; operator or function: size, operand type: N"),
     ("list_append nested 200 deep",
      lambda f: ("UpdateItem", {"TableName": f.writes, "Key": _key(f),
                                "ExpressionAttributeValues": {":l": {"L": []}},

@@ -72,11 +72,11 @@ def test_export_to_s3_and_import_back_reproduces_the_table(stack: RunningStack, 
 @pytest.mark.parametrize(("args", "message"), [
     (("export", "{table}", "--to", "s3://no-such-bucket/x"), "the bucket no-such-bucket does not exist"),
     (("import", "s3://webapp-exports/never-exported", "--table", "{table}"), "has no manifest.json"),
-    (("export", "{table}", "--to", "s3:///x"), "names no bucket"),
-], ids=["missing-bucket", "no-export-there", "no-bucket-named"])
+], ids=["missing-bucket", "no-export-there"])
 def test_s3_mistakes_are_one_line_and_exit_2(stack: RunningStack, source: tuple[str, list[str]], args: tuple[str, ...],
                                               message: str) -> None:
     table, _ = source
     done = run_command(stack, *(a.format(table=table) for a in args))
     assert done.returncode == 2
     assert message in done.stderr and "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1
+    assert not list(ROOT.glob(".*.staging"))  # nothing left behind in the directory it ran in

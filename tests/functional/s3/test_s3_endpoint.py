@@ -45,6 +45,12 @@ def code(error: ClientError) -> str:
     return str(error.response["Error"]["Code"])
 
 
+@pytest.fixture(scope="module")
+def alice(stack: RunningStack) -> Any:
+    """An S3 client signed with alice's web-identity session (the browser's user role)."""
+    return s3(stack, stack.login("alice"))
+
+
 @pytest.fixture
 def prefix() -> str:
     return f"t-{uuid.uuid4().hex[:8]}/"
@@ -86,8 +92,8 @@ def test_errors_are_s3s_xml(stack: RunningStack, prefix: str, call: Any, expecte
     (lambda c, p: c.list_objects_v2(Bucket=BUCKET, Prefix=p), "s3:ListBucket"),
     (lambda c, p: c.create_bucket(Bucket="alice-bucket"), "s3:CreateBucket"),
 ], ids=["put", "upload", "get", "list", "create-bucket"])
-def test_the_user_role_gets_nothing_on_s3(stack: RunningStack, prefix: str, call: Any, action: str) -> None:
-    alice = s3(stack, stack.login("alice"))
+def test_the_user_role_gets_nothing_on_s3(stack: RunningStack, alice: Any, prefix: str, call: Any,
+                                          action: str) -> None:
     with pytest.raises(Exception) as caught:
         call(alice, prefix)
     error = caught.value

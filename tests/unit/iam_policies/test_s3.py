@@ -14,8 +14,10 @@ import json
 import pytest
 
 from iam_policies.authorization import Authorization
+from iam_policies.deployment import DeploymentParams
 from iam_policies.evaluate import evaluate
 from iam_policies.policy import Policy
+from iam_policies.render import render
 from iam_policies.s3 import NotImplementedOperation, derive
 
 B = "arn:aws:s3:::exports"
@@ -96,3 +98,27 @@ def test_a_bucket_grant_is_not_an_object_grant() -> None:
         {"Effect": "Allow", "Action": "s3:*", "Resource": "arn:aws:s3:::exports"}]}))
     assert not evaluate([Authorization("s3:GetObject", f"{B}/k")], identity=[bucket_only]).allowed
     assert evaluate([Authorization("s3:ListBucket", B)], identity=[bucket_only]).allowed
+
+
+SHIPPED = DeploymentParams(account="123456789012")
+
+
+def shipped(template: str) -> Policy:
+    return Policy.parse(json.dumps(render(template, SHIPPED.template_params())))
+
+
+@pytest.mark.parametrize(("template", "method", "key", "query", "allowed"), [
+    ("admin-role", "PUT", "tables/Photos/segment-0000.jsonl", {}, True),
+    ("admin-role", "GET", "tables/Photos/manifest.json", {}, True),
+    ("admin-role", "GET", None, {"list-type": "2", "prefix": "tables/"}, True),
+    ("user-role", "PUT", "tables/Photos/segment-0000.jsonl", {}, False),
+    ("user-role", "GET", "tables/Photos/manifest.json", {}, False),
+    ("user-role", "GET", None, {"list-type": "2"}, False),
+    ("host-role", "GET", "tables/Photos/manifest.json", {}, False),
+])
+def test_the_shipped_roles_on_the_export_bucket(template: str, method: str, key: str | None,
+                                               query: dict[str, str], allowed: bool) -> None:
+    """The admin role (``Action: *``) reaches the export bucket; the browser's and the host's
+    roles get nothing on S3 (their templates name no s3: action)."""
+    derived = derive(method, "webapp-exports", key, query, {}, b"x")
+    assert evaluate(derived.authorizations, identity=[shipped(template)]).allowed is allowed

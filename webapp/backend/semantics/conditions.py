@@ -159,6 +159,8 @@ def operand(node: ex.Operand, item: Item, names: Mapping[str, str], values: Mapp
         return values.get(node.placeholder)
     if isinstance(node, ex.PathOperand):
         return resolve(node.path, item, names)
+    if isinstance(node, ex.Call):  # never in a checked condition (ex.check refuses it)
+        return None
     subject = values.get(node.value) if node.value is not None else resolve(node.path, item, names)
     length = v.size(subject)
     return None if length is None else {"N": str(length)}

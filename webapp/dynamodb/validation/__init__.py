@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from webapp.dynamodb.validation import constraints, items, serialization, tables
+from webapp.dynamodb.validation import batches, constraints, items, serialization, tables
 from webapp.dynamodb.validation.model import service_model
 
 __all__ = ["validate"]
@@ -39,6 +39,7 @@ Rule = Callable[[Mapping[str, Any]], None]
 RULES: dict[str, Rule] = {
     **tables.RULES,
     **items.RULES,
+    **batches.RULES,
 }
 
 

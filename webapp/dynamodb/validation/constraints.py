@@ -81,25 +81,157 @@ def _java_text(value: Any) -> str:
 
 def _structure(shape: Any, value: Mapping[str, Any], path: str, errors: list[str]) -> None:
     required = required_members(shape, value)
-    for name in ordered_members(shape):
-        member = shape.members[name]
+    for name, member in _members(shape):
         item = value.get(name)
-        member_path = _path(path, name)
         if item is None:
             if name in required:
-                _add(errors, None, member_path, "Member must not be null")
+                _add(errors, None, _path(path, name), "Member must not be null")
             continue
-        _member(member, item, member_path, errors)
+        if not _free(member):
+            _member(member, item, _path(path, name), errors)
+
+
+#: Per structure shape name: its members in DynamoDB's order.
+_MEMBERS: dict[str, list[tuple[str, Any]]] = {}
+
+
+def _members(shape: Any) -> list[tuple[str, Any]]:
+    known = _MEMBERS.get(shape.name)
+    if known is None:
+        known = [(name, shape.members[name]) for name in ordered_members(shape)]
+        _MEMBERS[shape.name] = known
+    return known
+
+
+# Shapes with nothing to check -------------------------------------------------------------------
+#
+# Most of a data-plane request is attribute values (``Item``, ``Key``, ``ExpressionAttributeValues``):
+# ``AttributeValue`` and everything under it has no constraint in the model, yet walking it member
+# by member was most of this step's time. Such subtrees are found once per shape name (a fixed
+# point, since shapes are recursive) and skipped: they could add no error.
+
+_CONSTRAINT_KEYS = ("min", "max", "pattern", "enum")
+#: Shape name -> True when neither it nor anything under it has a constraint.
+_FREE: dict[str, bool] = {}
+
+
+def _free(shape: Any) -> bool:
+    known = _FREE.get(shape.name)
+    if known is None:
+        _settle(shape)
+        known = _FREE[shape.name]
+    return known
+
+
+def _children(shape: Any) -> list[Any]:
+    kind = shape.type_name
+    if kind == "structure":
+        return list(shape.members.values())
+    if kind == "list":
+        return [shape.member]
+    if kind == "map":
+        return [shape.key, shape.value]
+    return []
+
+
+def _constrained(shape: Any) -> bool:
+    if shape.name == "TableArn" or (shape.type_name == "structure" and required_members(shape)):
+        return True
+    limits = _limits(shape, None)
+    return any(limits.get(key) is not None for key in _CONSTRAINT_KEYS)
+
+
+def _settle(root: Any) -> None:
+    """Decide ``_FREE`` for every shape reachable from ``root`` that is not decided yet."""
+    children: dict[str, list[Any]] = {}
+    bound: set[str] = set()
+    stack = [root]
+    while stack:  # each undecided shape once: its children and its own constraints
+        shape = stack.pop()
+        if shape.name in children or shape.name in _FREE:
+            continue
+        children[shape.name] = _children(shape)
+        if _constrained(shape):
+            bound.add(shape.name)
+        stack.extend(children[shape.name])
+    changed = True
+    while changed:  # a shape with a constrained child is constrained
+        changed = False
+        for name, below in children.items():
+            if name not in bound and any(c.name in bound or _FREE.get(c.name) is False for c in below):
+                bound.add(name)
+                changed = True
+    for name in children:
+        _FREE[name] = name not in bound
+
+
+#: The only constraint under ``AttributeValue`` in botocore's model is the length of a nested
+#: map's keys (``AttributeName``, at most 65,535); ``None`` until looked up, ``0`` if the model
+#: says more (then every value is walked).
+_NAME_MAX: int | None = None
+
+
+def _plain_value(shape: Any, value: Any) -> bool:
+    """True when the attribute value ``value`` could not fail a constraint: every nested map key
+    within ``AttributeName``'s length (checked without the member-by-member walk)."""
+    global _NAME_MAX
+    if _NAME_MAX is None:
+        _NAME_MAX = _only_name_length(shape)
+    if not _NAME_MAX:
+        return False
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if not isinstance(current, dict):
+            continue
+        for kind, inner in current.items():
+            if kind == "M" and isinstance(inner, dict):
+                if any(len(key) > _NAME_MAX for key in inner):
+                    return False
+                stack.extend(inner.values())
+            elif kind == "L" and isinstance(inner, list):
+                stack.extend(inner)
+    return True
+
+
+def _only_name_length(root: Any) -> int:
+    seen: set[str] = set()
+    stack = [root]
+    found: list[Any] = []
+    while stack:
+        shape = stack.pop()
+        if shape.name in seen:
+            continue
+        seen.add(shape.name)
+        if _constrained(shape):
+            found.append(shape)
+        stack.extend(_children(shape))
+    if len(found) != 1 or found[0].name != "AttributeName" or found[0].type_name != "string":
+        return 0
+    limits = {k: v for k, v in _limits(found[0], None).items() if k in _CONSTRAINT_KEYS and v is not None}
+    return int(limits["max"]) if set(limits) == {"max"} else 0
 
 
 def _limits(shape: Any, value: Any) -> dict[str, Any]:
-    metadata = dict(shape.metadata)
     if shape.name == "TableArn" and isinstance(value, str) and not value.startswith("arn:"):
-        metadata.update(TABLE_NAME)
-    metadata.update(EXTRA_CONSTRAINTS.get(shape.name, {}))
-    if shape.name in ENUM_ORDER:
-        metadata["enum"] = list(ENUM_ORDER[shape.name])
-    return metadata
+        return {**_static_limits(shape), **TABLE_NAME, **EXTRA_CONSTRAINTS.get(shape.name, {})}
+    return _static_limits(shape)
+
+
+#: Per shape name: its limits (the model's, DynamoDB's extra ones, enums in DynamoDB's order).
+_LIMITS: dict[str, dict[str, Any]] = {}
+
+
+def _static_limits(shape: Any) -> dict[str, Any]:
+    """Shared, never to be changed by callers."""
+    known = _LIMITS.get(shape.name)
+    if known is None:
+        known = dict(shape.metadata)
+        known.update(EXTRA_CONSTRAINTS.get(shape.name, {}))
+        if shape.name in ENUM_ORDER:
+            known["enum"] = list(ENUM_ORDER[shape.name])
+        _LIMITS[shape.name] = known
+    return known
 
 
 @cache
@@ -109,6 +241,8 @@ def _pattern(text: str) -> re.Pattern[str]:
 
 def _member(shape: Any, value: Any, path: str, errors: list[str], *, entry: bool = False) -> None:
     """``entry``: a map value, whose length and pattern the map reported (:func:`_map_entries`)."""
+    if shape.name == "AttributeValue" and _plain_value(shape, value):
+        return
     kind = shape.type_name
     limits = _limits(shape, value)
     if entry:

@@ -21,6 +21,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from webapp.backend import capacity
+from webapp.dynamodb.validation import expressions, updates
 from webapp.dynamodb.validation.errors import DynamoDBValidationException as ValidationError
 
 INVALID = "One or more parameter values were invalid: "
@@ -250,14 +251,16 @@ START_KEY = "The provided starting key is invalid: "
 
 #: Each operation's checks, in DynamoDB's order (dynalite validations/<operation>.js ``custom``).
 STEPS: dict[str, tuple[Step, ...]] = {
-    "GetItem": (mix, values("Key"), unique_names, expression_maps),
-    "PutItem": (mix, values("Item"), return_values("ALL_OLD", "NONE"), item_size, expected, expression_maps),
-    "DeleteItem": (mix, values("Key"), return_values("ALL_OLD", "NONE"), expected, expression_maps),
-    "UpdateItem": (mix, values("Key"), expected, expression_maps),
+    "GetItem": (mix, values("Key"), unique_names, expression_maps, expressions.check),
+    "PutItem": (mix, values("Item"), return_values("ALL_OLD", "NONE"), item_size, expected, expression_maps,
+                expressions.check),
+    "DeleteItem": (mix, values("Key"), return_values("ALL_OLD", "NONE"), expected, expression_maps,
+                   expressions.check),
+    "UpdateItem": (mix, values("Key"), updates.attribute_updates, expected, expression_maps, expressions.check),
     "Query": (mix, conditions("QueryFilter"), unique_names, values("ExclusiveStartKey", START_KEY),
-              key_conditions_given, expression_maps, conditions("KeyConditions")),
+              key_conditions_given, expression_maps, conditions("KeyConditions"), expressions.check),
     "Scan": (mix, unique_names, conditions("ScanFilter"), values("ExclusiveStartKey", START_KEY), segments,
-             expression_maps),
+             expression_maps, expressions.check),
 }
 
 

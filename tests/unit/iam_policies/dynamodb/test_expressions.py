@@ -113,8 +113,9 @@ def test_expression_touches_top_level_names(kind: str, text: str, names: list[st
          "Invalid ConditionExpression: The expression has redundant parentheses;"),
         ("ConditionExpression", "((a < :v))", "The expression has redundant parentheses;"),
         ("ConditionExpression", "b = :v AND ((a < :v OR c = :v))", "The expression has redundant parentheses;"),
+        # size of a size is a number, which size refuses (dynalite test/scan.js 'size(size(a)) > :a').
         ("ConditionExpression", "a < " + "size(" * 600 + "b" + ")" * 600,
-         "Operator or function requires a document path; operator or function: size"),
+         "Incorrect operand type for operator or function; operator or function: size, operand type: N"),
         ("ProjectionExpression", "a" + ".b" * 32,
          "Invalid ProjectionExpression: The document path has too many nesting levels; nesting levels: 33"),
         ("ConditionExpression", "a" + "[0]" * 40 + " = :v", "nesting levels: 41"),

@@ -142,9 +142,12 @@ def test_a_crash_between_snapshot_and_truncation_replays_nothing_twice(
         })
     abandon(first)
     journal_bytes = first.journal.path.read_bytes()
-    second = open_local()  # replays and compacts at start-up
+    second = open_local()  # replays the journal
+    with second._lock:
+        second._compact()  # snapshot installed, journal emptied
     abandon(second)
-    first.journal.path.write_bytes(journal_bytes)  # as if the truncation never happened
+    assert first.journal.snapshot_path.exists() and first.journal.path.stat().st_size == 0
+    first.journal.path.write_bytes(journal_bytes)  # as if the journal had not been rewritten
     third = open_local()
     assert item(third, "n") == {"pk": {"S": "n"}, "v": {"N": "3"}}
 
@@ -351,3 +354,199 @@ def test_group_commit_one_fsync_per_round_when_every_writer_wrote_before_anyone_
     assert journal.durable_seq == journal.last_seq == 81
     assert len(fsyncs) == 5
     journal.close()
+
+
+# After-images and background compaction (issue 11: restart proportional to what happened since
+# the snapshot; compaction that does not stall requests) ------------------------------------------
+
+
+def _records(backend: LocalBackend) -> list[dict[str, Any]]:
+    return [r.body for r in _reader(backend).replay()]
+
+
+def _reader(backend: LocalBackend) -> Journal:
+    """A read-only view of ``backend``'s journal file (the directory lock stays with the backend)."""
+    view = Journal.__new__(Journal)
+    view.path, view.last_seq, view.pending, view.sync, view.size = backend.journal.path, 0, 0, False, 0
+    return view
+
+
+def test_item_writes_are_journaled_as_after_images_and_replayed_without_moto(
+    open_local: Callable[..., LocalBackend], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    first = open_local()
+    create_table(first)
+    first.close()  # the table is in the snapshot; what follows is only in the journal
+    second = open_local()
+    put(second, "a", v="1")
+    second.call("UpdateItem", {"TableName": TABLE, "Key": {"pk": {"S": "a"}}, "UpdateExpression": "SET w = :w",
+                               "ExpressionAttributeValues": {":w": {"S": "2"}}})
+    second.call("TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": TABLE, "Item": {"pk": {"S": "b"}}}},
+        {"Delete": {"TableName": TABLE, "Key": {"pk": {"S": "a"}}}},
+    ]})
+    assert [(r["op"], r["w"]) for r in _records(second)] == [
+        ("PutItem", [[TABLE, [{"S": "a"}, None], {"pk": {"S": "a"}, "v": {"S": "1"}}]]),
+        ("UpdateItem", [[TABLE, [{"S": "a"}, None], {"pk": {"S": "a"}, "v": {"S": "1"}, "w": {"S": "2"}}]]),
+        ("TransactWriteItems", [[TABLE, [{"S": "b"}, None], {"pk": {"S": "b"}}], [TABLE, [{"S": "a"}, None], None]]),
+    ]
+    abandon(second)
+
+    from webapp.backend.moto_engine import MotoEngine
+
+    def refuse(self: MotoEngine, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        raise AssertionError(f"replay called moto's {operation}")
+
+    monkeypatch.setattr(MotoEngine, "call", refuse)
+    third = open_local()
+    monkeypatch.undo()
+    assert item(third, "a") is None
+    assert item(third, "b") == {"pk": {"S": "b"}}
+
+
+def test_a_transaction_torn_by_a_crash_leaves_none_of_its_items(open_local: Callable[..., LocalBackend]) -> None:
+    first = open_local()
+    create_table(first)
+    put(first, "before")
+    first.call("TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": TABLE, "Item": {"pk": {"S": f"t{n}"}}}} for n in range(5)
+    ]})
+    abandon(first)
+    whole = first.journal.path.read_bytes()
+    first.journal.path.write_bytes(whole[:-20])  # the transaction's record, cut before its end
+    second = open_local()
+    assert item(second, "before") is not None
+    assert [item(second, f"t{n}") for n in range(5)] == [None] * 5
+    abandon(second)
+    first.journal.path.write_bytes(whole)  # and whole, all of them
+    third = open_local()
+    assert all(item(third, f"t{n}") is not None for n in range(5))
+
+
+def test_a_repeated_token_is_answered_from_the_journal_after_a_crash(open_local: Callable[..., LocalBackend]) -> None:
+    first = open_local()
+    create_table(first)
+    request = {"ClientRequestToken": "once", "TransactItems": [
+        {"Update": {"TableName": TABLE, "Key": {"pk": {"S": "n"}}, "UpdateExpression": "ADD v :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}}}}]}
+    answer = first.call("TransactWriteItems", request)
+    abandon(first)
+    second = open_local()
+    assert second.call("TransactWriteItems", request) == answer
+    assert item(second, "n") == {"pk": {"S": "n"}, "v": {"N": "1"}}, "the repeat changed nothing"
+
+
+def _pausing_compaction(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any, Any]:
+    """Background compactions pause after a few chunks (outside the lock) until ``proceed``."""
+    import threading
+
+    from webapp.backend import local
+
+    monkeypatch.setattr(local, "COMPACT_CHUNK", 2)
+    reached, proceed, resumed = threading.Event(), threading.Event(), threading.Event()
+    install = Journal.install_snapshot
+
+    def paused(self: Journal, chunks: Any) -> None:
+        def slowly() -> Any:
+            for index, chunk in enumerate(chunks):
+                if index == 3:
+                    reached.set()
+                    proceed.wait(30)
+                    resumed.set()
+                yield chunk
+        install(self, slowly())
+
+    monkeypatch.setattr(Journal, "install_snapshot", paused)
+    return reached, proceed, resumed
+
+
+def _state(backend: LocalBackend) -> list[str]:
+    return sorted(json.dumps(i, sort_keys=True) for i in backend.call("Scan", {"TableName": TABLE})["Items"])
+
+
+def test_background_compaction_lets_writes_through_and_a_crash_after_it_loses_nothing(
+    open_local: Callable[..., LocalBackend], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reached, proceed, resumed = _pausing_compaction(monkeypatch)
+    first = open_local(compact_every=21)
+    create_table(first)
+    for index in range(20):  # the 21st record starts a compaction of 20 items, 2 at a time
+        put(first, f"k{index:02}", v="old")
+    assert reached.wait(30), "the compaction started and wrote its first chunks"
+    compactor = first._compactor
+    assert compactor is not None
+    # writes while it is paused, both to items it has copied and to items it has not
+    first.call("UpdateItem", {"TableName": TABLE, "Key": {"pk": {"S": "k00"}}, "UpdateExpression": "SET v = :v",
+                              "ExpressionAttributeValues": {":v": {"S": "new"}}})
+    first.call("DeleteItem", {"TableName": TABLE, "Key": {"pk": {"S": "k01"}}})
+    first.call("TransactWriteItems", {"TransactItems": [
+        {"Put": {"TableName": TABLE, "Item": {"pk": {"S": "k19"}, "v": {"S": "new"}}}},
+        {"Put": {"TableName": TABLE, "Item": {"pk": {"S": "k02"}, "v": {"S": "new"}}}},
+        {"Put": {"TableName": TABLE, "Item": {"pk": {"S": "added"}}}},
+    ]})
+    assert not resumed.is_set(), "the writes went through while the compaction was paused"
+    proceed.set()
+    compactor.join(30)
+    assert first._compactor is None and first.journal.snapshot_path.exists()
+    assert first.journal.pending == 3, "the records after the compaction's start stay in the journal"
+    before = _state(first)
+    abandon(first)
+    assert _state(open_local()) == before
+
+
+def test_a_table_change_during_background_compaction_gives_it_up(
+    open_local: Callable[..., LocalBackend], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reached, proceed, _ = _pausing_compaction(monkeypatch)
+    first = open_local(compact_every=21)
+    create_table(first)
+    for index in range(20):
+        put(first, f"k{index:02}")
+    assert reached.wait(30)
+    compactor = first._compactor
+    assert compactor is not None
+    create_table(first, "Other")
+    put(first, "k05", v="changed")
+    proceed.set()
+    compactor.join(30)
+    assert not first.journal.snapshot_path.exists(), "no snapshot built on a table change replay cannot absorb"
+    assert not first.journal.snapshot_path.with_suffix(".tmp").exists()
+    before = _state(first)
+    abandon(first)
+    second = open_local()
+    assert _state(second) == before
+    assert second.call("DescribeTable", {"TableName": "Other"})["Table"]["TableName"] == "Other"
+
+
+def test_a_restart_does_not_compact(open_local: Callable[..., LocalBackend]) -> None:
+    """Start-up reads what is on disk and nothing more; the journal stays as it was."""
+    first = open_local()
+    create_table(first)
+    put(first, "a")
+    abandon(first)
+    size = first.journal.path.stat().st_size
+    second = open_local()
+    assert second.journal.path.stat().st_size == size and not second.journal.snapshot_path.exists()
+    put(second, "b")
+    abandon(second)
+    third = open_local()
+    assert [item(third, k) is not None for k in ("a", "b")] == [True, True]
+
+
+def test_a_format_1_snapshot_is_read_and_replaced(open_local: Callable[..., LocalBackend]) -> None:
+    from webapp.backend import snapshot
+
+    first = open_local()
+    create_table(first)
+    put(first, "old", v="1")
+    table = first.engine.models.tables[TABLE]
+    legacy = {"seq": first.journal.last_seq, "format": 1, "tokens": [],
+              "tables": [{**snapshot.table_spec(table), "items": snapshot.export_items(table)}]}
+    abandon(first)
+    first.journal.path.write_bytes(b"")
+    first.journal.legacy_snapshot_path.write_text(json.dumps(legacy))
+    second = open_local()
+    assert item(second, "old") == {"pk": {"S": "old"}, "v": {"S": "1"}}
+    second.close()
+    assert not first.journal.legacy_snapshot_path.exists() and first.journal.snapshot_path.exists()
+    assert item(open_local(), "old") == {"pk": {"S": "old"}, "v": {"S": "1"}}

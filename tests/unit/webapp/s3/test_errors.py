@@ -1,0 +1,42 @@
+"""SigV4 and chunk failures in S3's words (S3 API Reference, "Error responses": code and status).
+
+The verifier decides in DynamoDB's terms (``webapp.sigv4``); S3 answers the same failure with its
+own code, and an anonymous request is ``AccessDenied``, as for any private bucket.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from webapp.s3.errors import chunk_error_of, s3_error_of
+from webapp.sigv4 import errors as sigv4
+from webapp.sigv4 import streaming
+
+
+@pytest.mark.parametrize(("error", "code", "status"), [
+    (sigv4.MissingAuthenticationToken(sigv4.MISSING_MESSAGE), "AccessDenied", 403),
+    (sigv4.UnrecognizedClient(sigv4.UNRECOGNIZED_MESSAGE), "InvalidAccessKeyId", 403),
+    (sigv4.ExpiredToken(sigv4.EXPIRED_MESSAGE), "ExpiredToken", 400),
+    (sigv4.IncompleteSignature("Authorization header requires 'Signature' parameter."), "AuthorizationHeaderMalformed", 400),
+    (sigv4.InvalidSignature("Signature expired: 20260101T000000Z is now earlier than ..."), "RequestTimeTooSkewed", 403),
+    (sigv4.InvalidSignature("Credential should be scoped to a valid region, not 'eu-west-1'."),
+     "AuthorizationHeaderMalformed", 400),
+    (sigv4.InvalidSignature("'X-Amz-Meta-A' must be a 'SignedHeader' in the AWS Authorization."), "AccessDenied", 403),
+    (sigv4.InvalidSignature(sigv4.MISMATCH_MESSAGE + "\n\nThe Canonical String ..."), "SignatureDoesNotMatch", 403),
+    (sigv4.MissingContentSha256("Missing required header for this request: x-amz-content-sha256"), "InvalidRequest", 400),
+    (sigv4.BadContentSha256("x-amz-content-sha256 must be ..."), "InvalidArgument", 400),
+    (sigv4.ContentSha256Mismatch("does not match"), "XAmzContentSHA256Mismatch", 400),
+], ids=lambda v: v if isinstance(v, str) else None)
+def test_sigv4_failures(error: sigv4.SigV4Error, code: str, status: int) -> None:
+    answered = s3_error_of(error)
+    assert (answered.code, answered.status) == (code, status)
+
+
+@pytest.mark.parametrize(("error", "code"), [
+    (streaming.ChunkSignatureMismatch("chunk"), "SignatureDoesNotMatch"),
+    (streaming.BadDigest("crc"), "BadDigest"),
+    (streaming.IncompleteBody("short"), "IncompleteBody"),
+    (streaming.ChunkError("malformed"), "InvalidRequest"),
+])
+def test_chunk_failures(error: streaming.ChunkError, code: str) -> None:
+    assert chunk_error_of(error).code == code

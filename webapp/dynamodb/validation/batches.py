@@ -1,0 +1,104 @@
+"""Rules of BatchGetItem and BatchWriteItem that the service model cannot state, before any table
+is looked up.
+
+DynamoDB checks each table's entry in turn (dynalite ``validations/batchGetItem.js`` and
+``batchWriteItem.js`` ``custom``, whose texts and order test/batchGetItem.js and
+test/batchWriteItem.js pin as recorded against live DynamoDB):
+
+* BatchGetItem, per table: expression and legacy parameters not mixed, no duplicate names in
+  ``AttributesToGet``, the expression maps and the ``ProjectionExpression``, then each key's
+  attribute values, no key twice (whatever the table's schema: the same attributes with the same
+  values), and at most 100 keys over all tables ("Too many items requested for the BatchGetItem
+  call"; Developer Guide, "Service quotas": BatchGetItem reads up to 100 items);
+* BatchWriteItem, per table: no empty ``WriteRequest`` (DynamoDB words it "Supplied AttributeValue
+  has more than one datatypes set"), then each request's attribute values and, for a put, its size
+  (400 KB).
+
+The checks that need the tables (they exist, keys fit their schemas, no item twice in a table's
+writes) are derive's (``iam_policies.dynamodb.batches``), made after these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from iam_policies.dynamodb.scope import ExpressionScope
+from webapp.dynamodb.validation import items
+from webapp.dynamodb.validation.errors import DynamoDBValidationException as ValidationError
+
+#: Developer Guide, "Service, account, and table quotas": BatchGetItem, up to 100 items.
+MAX_GET_KEYS = 100
+DUPLICATE_KEYS = "Provided list of item keys contains duplicates"
+
+
+def batch_get_item(params: Mapping[str, Any]) -> None:
+    count = 0
+    for entry in (params.get("RequestItems") or {}).values():
+        if not isinstance(entry, Mapping):
+            continue
+        items.mix("GetItem", entry)
+        items.unique_names("GetItem", entry)
+        items.expression_maps("GetItem", entry)
+        if entry.get("ProjectionExpression") is not None:
+            scope = ExpressionScope(entry.get("ExpressionAttributeNames"), None)
+            scope.attributes("ProjectionExpression", entry["ProjectionExpression"])
+            scope.finish()
+        seen: set[tuple[Any, ...]] = set()
+        for key in entry.get("Keys") or ():
+            for value in key.values():
+                message = items.attribute_value_error(value)
+                if message:
+                    raise ValidationError(message)
+            identity = key_identity(key)
+            if identity in seen:
+                raise ValidationError(DUPLICATE_KEYS)
+            seen.add(identity)
+            count += 1
+            if count > MAX_GET_KEYS:
+                raise ValidationError("Too many items requested for the BatchGetItem call")
+
+
+def batch_write_item(params: Mapping[str, Any]) -> None:
+    for requests in (params.get("RequestItems") or {}).values():
+        if not isinstance(requests, list):
+            continue
+        if any(isinstance(request, Mapping) and not any(v is not None for v in request.values())
+               for request in requests):
+            raise ValidationError(items.SEVERAL)
+        for request in requests:
+            if not isinstance(request, Mapping):
+                continue
+            put, delete = request.get("PutRequest"), request.get("DeleteRequest")
+            if isinstance(put, Mapping):
+                _values(put.get("Item"))
+                items.item_size("PutItem", put)
+            elif isinstance(delete, Mapping):
+                _values(delete.get("Key"))
+
+
+def _values(values: Any) -> None:
+    for value in (values or {}).values() if isinstance(values, Mapping) else ():
+        message = items.attribute_value_error(value)
+        if message:
+            raise ValidationError(message)
+
+
+def key_identity(key: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A key as a comparable value, independent of member order and of how a number is written
+    (``1.0`` and ``1`` are one key)."""
+    parts: list[Any] = []
+    for name in sorted(key):
+        value = key[name]
+        kind, payload = next(iter(value.items()), (None, None)) if isinstance(value, Mapping) else (None, value)
+        if kind == "N" and isinstance(payload, str):
+            try:
+                payload = Decimal(payload).normalize()
+            except InvalidOperation:
+                pass
+        parts.append((name, kind, payload if isinstance(payload, (str, Decimal)) else repr(payload)))
+    return tuple(parts)
+
+
+RULES = {"BatchGetItem": batch_get_item, "BatchWriteItem": batch_write_item}
