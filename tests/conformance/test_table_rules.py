@@ -182,3 +182,31 @@ def test_table_rules(row: Row, endpoint: Endpoint, hash_table: str, provisioned:
     if isinstance(row.message, str):  # the ARN in a message is the one sent
         row = dataclasses.replace(row, message=row.message.format(**names))
     check(endpoint, row, request, names)
+
+
+def test_throughput_change_history(endpoint: Endpoint) -> None:
+    """UpdateTable answers UPDATING with the units the table still has and the time of the
+    request as its last increase; once ACTIVE the table has the new units and a later increase
+    time; a decrease counts in NumberOfDecreasesToday once done (API Reference
+    "ProvisionedThroughputDescription"; dynalite test/updateTable.js, recorded live)."""
+    name = endpoint.create_table(AttributeDefinitions=[DEFS[0]], KeySchema=[AB[0]], BillingMode="PROVISIONED",
+                                 ProvisionedThroughput={"ReadCapacityUnits": 10, "WriteCapacityUnits": 5})
+    client = endpoint.client()
+    answer = client.update_table(TableName=name, ProvisionedThroughput={"ReadCapacityUnits": 30,
+                                                                        "WriteCapacityUnits": 15})["TableDescription"]
+    units = answer["ProvisionedThroughput"]
+    assert answer["TableStatus"] == "UPDATING"
+    assert (units["ReadCapacityUnits"], units["WriteCapacityUnits"]) == (10, 5)
+    decreases, asked = units["NumberOfDecreasesToday"], units["LastIncreaseDateTime"]
+    client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    units = client.describe_table(TableName=name)["Table"]["ProvisionedThroughput"]
+    assert (units["ReadCapacityUnits"], units["WriteCapacityUnits"]) == (30, 15)
+    assert units["LastIncreaseDateTime"] > asked
+    answer = client.update_table(TableName=name, ProvisionedThroughput={"ReadCapacityUnits": 10,
+                                                                        "WriteCapacityUnits": 5})["TableDescription"]
+    assert answer["ProvisionedThroughput"]["NumberOfDecreasesToday"] == decreases
+    client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    units = client.describe_table(TableName=name)["Table"]["ProvisionedThroughput"]
+    assert (units["ReadCapacityUnits"], units["WriteCapacityUnits"]) == (10, 5)
+    assert units["NumberOfDecreasesToday"] == decreases + 1
+    assert units["LastDecreaseDateTime"] > answer["ProvisionedThroughput"]["LastDecreaseDateTime"]

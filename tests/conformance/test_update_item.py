@@ -14,7 +14,8 @@ Sources (``source`` of each row):
 * ``api-avu``: API Reference, AttributeValueUpdate (the legacy ``AttributeUpdates`` actions);
 * ``alternator``: ScyllaDB Alternator's tests run against real DynamoDB
   (test/alternator/test_returnvalues.py);
-* ``issue13``: requests the suite behind issue 13 (checked against real DynamoDB) saw accepted.
+* ``issue13``: requests the suite behind issue 13 (checked against real DynamoDB) saw accepted;
+* ``dynalite``: architect/dynalite's test/updateItem.js, recorded against DynamoDB.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import pytest
 
 from tests.conformance.conftest import Endpoint
 
-SOURCES = {"api-update", "dg-update", "api-av", "api-avu", "alternator", "issue13"}
+SOURCES = {"api-update", "dg-update", "api-av", "api-avu", "alternator", "issue13", "dynalite"}
 N1, N2 = {"N": "1"}, {"N": "2"}
 
 
@@ -89,6 +90,20 @@ ROWS = [
     Update("legacy-put-bool-null", None, {"AttributeUpdates": {"t": {"Value": {"BOOL": True}},
                                                                "z": {"Value": {"NULL": True}}}},
            None, {"t": {"BOOL": True}, "z": {"NULL": True}}, "api-avu: PUT is the default action, any type"),
+    Update("add-nothing-exists", None, {"UpdateExpression": "REMOVE b DELETE c :c ADD d :d, e :e SET f = :f",
+           "ExpressionAttributeValues": {":c": {"SS": ["a", "b"]}, ":d": {"N": "5"}, ":e": {"SS": ["a", "b"]},
+                                         ":f": _list("a")}, "ReturnValues": "UPDATED_NEW"},
+           {"d": {"N": "5"}, "e": {"SS": ["a", "b"]}, "f": _list("a")}, {"d": {"N": "5"}, "e": {"SS": ["a", "b"]},
+                                                                         "f": _list("a")},
+           "dynalite: test/updateItem.js should just add valid ADD actions if nothing exists"),
+    Update("nested-parenthesised", {"b": {"M": {"a": N1, "b": N2, "c": {"N": "3"}}}, "c": {"L": [N1, {"N": "3"}]}}, {
+           "UpdateExpression": "set b.c=((c[1])+(b.a)),b.a = a,c[1] = a, c[4] = b.a - b.b, c[2] = b.c "
+                               "add c[8] :b, c[6] :a",
+           "ExpressionAttributeValues": {":a": N2, ":b": {"SS": ["a"]}}, "ReturnValues": "UPDATED_NEW"},
+           {"b": {"M": {"a": {"S": "KEY"}, "c": {"N": "4"}}}, "c": {"L": [{"S": "KEY"}, {"N": "3"}, N2]}},
+           {"b": {"M": {"a": {"S": "KEY"}, "b": N2, "c": {"N": "4"}}},
+            "c": {"L": [N1, {"S": "KEY"}, {"N": "3"}, {"N": "-1"}, N2, {"SS": ["a"]}]}},
+           "dynalite: test/updateItem.js should update nested attributes"),
     Update("legacy-add-list", {"l": _list("a")}, {"AttributeUpdates": {"l": {"Action": "ADD", "Value": _list("b")}}},
            None, {"l": _list("a", "b")}, "api-avu: ADD of a list appends to it"),
 ]
@@ -114,4 +129,119 @@ def _with_key(attributes: dict[str, Any] | None, key: dict[str, Any]) -> dict[st
     """``{"S": "KEY"}`` in a row stands for the row's own key value."""
     if attributes is None:
         return None
-    return {name: key["a"] if value == {"S": "KEY"} else value for name, value in attributes.items()}
+
+    def substitute(value: Any) -> Any:
+        if value == {"S": "KEY"}:
+            return key["a"]
+        if isinstance(value, dict) and set(value) == {"M"}:
+            return {"M": {name: substitute(inner) for name, inner in value["M"].items()}}
+        if isinstance(value, dict) and set(value) == {"L"}:
+            return {"L": [substitute(inner) for inner in value["L"]]}
+        return value
+
+    return {name: substitute(value) for name, value in attributes.items()}
+
+
+# Refusals that need the table and the item ------------------------------------------------------
+#
+# Source of every row: architect/dynalite test/updateItem.js (assertValidation), recorded against
+# DynamoDB. The table is dynalite's testRangeTable: key a, b; local indexes on (a, c) and (a, d),
+# global indexes on c and on (c, d), every one of them strings.
+
+DYNALITE = "dynalite test/updateItem.js, recorded against DynamoDB"
+VALIDATE = "com.amazon.coral.validate#ValidationException"
+INVALID_PATH = "The document path provided in the update expression is invalid for update"
+OPERAND = "An operand in the update expression has an incorrect data type"
+
+
+@dataclass(frozen=True)
+class Refused:
+    id: str
+    #: Attributes stored first (besides the key); ``None``: no item.
+    before: dict[str, Any] | None
+    request: dict[str, Any]
+    message: str
+    #: A prefix of the message is all the source pins.
+    prefix: bool = False
+
+
+SS = {"SS": ["a"]}
+NESTED = {"b": {"S": "s"}, "c": {"M": {"1": {"S": "a"}}}, "d": {"L": [{"S": "a"}, {"S": "b"}]}}
+TYPED = {"b": {"M": {"a": {"SS": ["1"]}}}, "c": N1, "d": {"NS": ["1"]}}
+
+REFUSED = [
+    Refused("set a key attribute's member", None, {"UpdateExpression": "add a.b :a", "ExpressionAttributeValues": {
+            ":a": N1}}, "One or more parameter values were invalid: Cannot update attribute a. This attribute is part of "
+            "the key"),
+    Refused("legacy index key of another type", None, {"AttributeUpdates": {"d": {"Value": N2}, "c": {"Value": N1}}},
+            "One or more parameter values were invalid: Type mismatch for Index Key c Expected: S Actual: N IndexName: ",
+            prefix=True),
+    Refused("index key summed", None, {"UpdateExpression": "set e = c[1], c = a + :a", "ExpressionAttributeValues": {
+            ":a": N1}}, "One or more parameter values were invalid: Type mismatch for Index Key c Expected: S Actual: N "
+            "IndexName: ", prefix=True),
+    Refused("index key read as a list", None, {"UpdateExpression": "set e = list_append(a, b), f = d[1]"},
+            "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: IndexKey: d"),
+    Refused("index key added into", None, {"UpdateExpression": "add d.b :a", "ExpressionAttributeValues": {":a": N1}},
+            "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: IndexKey: d"),
+    Refused("index key set from a number", {"e": N1}, {"UpdateExpression": "set c = e"},
+            "The update expression attempted to update the secondary index key to unsupported type"),
+    Refused("nested in no item", None, {"UpdateExpression": "set f.a = a"}, INVALID_PATH),
+    Refused("member of a string", NESTED, {"UpdateExpression": "set b.a = :a, #1 = :a", "ExpressionAttributeNames": {
+            "#1": "1"}, "ExpressionAttributeValues": {":a": SS}}, INVALID_PATH),
+    Refused("index into a map", NESTED, {"UpdateExpression": "set c[1] = :a, #1 = :a", "ExpressionAttributeNames": {
+            "#1": "1"}, "ExpressionAttributeValues": {":a": SS}}, INVALID_PATH),
+    Refused("member of a list", NESTED, {"UpdateExpression": "set d.#1 = :a", "ExpressionAttributeNames": {"#1": "1"},
+            "ExpressionAttributeValues": {":a": SS}}, INVALID_PATH),
+    Refused("remove a member of a string", NESTED, {"UpdateExpression": "remove b.a set #1 = :a",
+            "ExpressionAttributeNames": {"#1": "1"}, "ExpressionAttributeValues": {":a": SS}}, INVALID_PATH),
+    Refused("remove a member of a list", NESTED, {"UpdateExpression": "remove d.#1 set #1 = :a",
+            "ExpressionAttributeNames": {"#1": "1"}, "ExpressionAttributeValues": {":a": SS}}, INVALID_PATH),
+    Refused("delete from a member of a string", NESTED, {"UpdateExpression": "delete b.a :a set #1 = :a",
+            "ExpressionAttributeNames": {"#1": "1"}, "ExpressionAttributeValues": {":a": SS}}, INVALID_PATH),
+    Refused("add into a member of a list", NESTED, {"UpdateExpression": "add d.#1 :a", "ExpressionAttributeNames": {
+            "#1": "1"}, "ExpressionAttributeValues": {":a": SS}}, INVALID_PATH),
+    Refused("add to a missing member", NESTED, {"UpdateExpression": "add y.a :a set #1 = :a",
+            "ExpressionAttributeNames": {"#1": "1"}, "ExpressionAttributeValues": {":a": SS}}, INVALID_PATH),
+    Refused("delete a number set from a string set", TYPED, {"UpdateExpression": "delete b.a :a",
+            "ExpressionAttributeValues": {":a": {"NS": ["1"]}}}, OPERAND),
+    Refused("key string plus a number", TYPED, {"UpdateExpression": "set e = a + :a", "ExpressionAttributeValues": {
+            ":a": N1}}, OPERAND),
+    Refused("list_append of a number set", TYPED, {"UpdateExpression": "set e = list_append(d, if_not_exists(f, :a))",
+            "ExpressionAttributeValues": {":a": {"L": []}}}, OPERAND),
+    Refused("legacy delete a number set from a string set", {"b": {"SS": ["1"]}}, {"AttributeUpdates": {"b": {
+            "Action": "DELETE", "Value": {"NS": ["1"]}}}}, "Type mismatch for attribute to update"),
+    Refused("legacy add a number to a number set", {"d": {"NS": ["1"]}}, {"AttributeUpdates": {"d": {
+            "Action": "ADD", "Value": N1}}}, "Type mismatch for attribute to update"),
+]
+
+
+@pytest.fixture(scope="module")
+def indexed_table(endpoint: Endpoint) -> str:
+    """dynalite's testRangeTable."""
+    def index(name: str, *keys: str) -> dict[str, Any]:
+        schema = [{"AttributeName": key, "KeyType": kind} for key, kind in zip(keys, ("HASH", "RANGE"), strict=False)]
+        return {"IndexName": name, "KeySchema": schema, "Projection": {"ProjectionType": "ALL"}}
+    return endpoint.create_table(
+        AttributeDefinitions=[{"AttributeName": name, "AttributeType": "S"} for name in "abcd"],
+        KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}, {"AttributeName": "b", "KeyType": "RANGE"}],
+        LocalSecondaryIndexes=[index("index1", "a", "c"), index("index2", "a", "d")],
+        GlobalSecondaryIndexes=[index("index3", "c"), index("index4", "c", "d")],
+    )
+
+
+@pytest.mark.parametrize("row", REFUSED, ids=[row.id for row in REFUSED])
+def test_update_item_refused(endpoint: Endpoint, hash_table: str, indexed_table: str, row: Refused) -> None:
+    indexed = any(word in row.id for word in ("index key",))
+    table = indexed_table if indexed else hash_table
+    key = {"a": {"S": "upd-" + secrets.token_hex(6)}}
+    if indexed:
+        key["b"] = {"S": "b"}
+    client = endpoint.client()
+    if row.before is not None:
+        client.put_item(TableName=table, Item={**key, **row.before})
+    answer = endpoint.call("UpdateItem", {"TableName": table, "Key": key, **row.request})
+    assert (answer.status, answer.type) == (400, VALIDATE), answer.raw[:300]
+    message = answer.message or ""
+    assert message.startswith(row.message) if row.prefix else message == row.message, answer.raw[:300]
+    stored = client.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
+    assert stored == ({**key, **row.before} if row.before is not None else None)  # nothing was written

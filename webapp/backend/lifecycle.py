@@ -163,6 +163,8 @@ class Lifecycle:
                 if isinstance(entry, dict):
                     entry.setdefault("IndexSizeBytes", 0)
                     entry.setdefault("ItemCount", 0)
+                    if isinstance(entry.get("ProvisionedThroughput"), dict):
+                        entry["ProvisionedThroughput"].setdefault("NumberOfDecreasesToday", 0)
                     if operation == "CreateTable" and "IndexStatus" in entry:
                         entry["IndexStatus"] = "CREATING"
         return response

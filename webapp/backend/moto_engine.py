@@ -217,6 +217,11 @@ class MotoStorage:
                 return tuple(str(k["AttributeName"]) for k in ordered)
         return ()
 
+    def index_names(self, table: str) -> tuple[str, ...]:
+        """The names of the table's secondary indexes, global then local, in definition order."""
+        found = self.models.tables.get(table)
+        return tuple(str(index.name) for index in found.all_indexes()) if found is not None else ()
+
     def attribute_type(self, table: str, name: str) -> str | None:
         """The type ``AttributeDefinitions`` gives ``name`` (``S``, ``N``, ``B``), if any."""
         found = self.models.tables.get(table)
@@ -224,12 +229,6 @@ class MotoStorage:
             if definition.get("AttributeName") == name:
                 return str(definition.get("AttributeType"))
         return None
-
-    def index_keys(self, table: str) -> dict[str, tuple[str, ...]]:
-        """Each secondary index of the table with its key attribute names, hash first."""
-        found = self.models.tables.get(table)
-        return {str(index.name): self.key_names(table, index.name) or ()
-                for index in (found.all_indexes() if found is not None else ())}
 
     def local_index_projection(self, table: str, index: str) -> str | None:
         """The ``ProjectionType`` of the table's local secondary index ``index``; ``None`` when

@@ -64,8 +64,7 @@ def number(value: Any) -> Decimal | None:
 
 
 class Reader:
-    """Evaluates the operands of one update expression against the stored item (also used by
-    ``index_keys``)."""
+    """Evaluates the operands of one update expression against the stored item."""
 
     def __init__(self, text: str, tokens: list[ex.Token], item: Item, names: Mapping[str, str],
                  values: Mapping[str, Any]) -> None:

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from iam_policies.dynamodb import expressions as ex
 from iam_policies.errors import ValidationException
 from webapp.backend.errors import DynamoDBError, DynamoDBValidationException
-from webapp.backend.semantics import arithmetic, conditions, index_keys, transactions
+from webapp.backend.semantics import arithmetic, conditions, transactions, updates
 from webapp.backend.semantics.placeholders import without
 
 Item = Mapping[str, Any]
@@ -49,11 +49,11 @@ class Storage(Protocol):
     def local_index_projection(self, table: str, index: str) -> str | None:
         """A local secondary index's ``ProjectionType``; ``None`` if ``index`` is no LSI of it."""
 
+    def index_names(self, table: str) -> tuple[str, ...]:
+        """The names of the table's secondary indexes."""
+
     def attribute_type(self, table: str, name: str) -> str | None:
         """The type the table's ``AttributeDefinitions`` give ``name``, if any."""
-
-    def index_keys(self, table: str) -> dict[str, tuple[str, ...]]:
-        """Each secondary index of the table with its key attribute names, hash first."""
 
 
 class ConditionalCheckFailed(DynamoDBError):
@@ -138,6 +138,7 @@ def transact_write(storage: Storage, params: Mapping[str, Any], forward: Forward
     if not isinstance(entries, list):
         return forward("TransactWriteItems", params)
     transactions.check_payload(entries)
+    transactions.check_member_keys(storage, entries)
     rewritten: list[Any] = []
     for entry in entries:
         if not isinstance(entry, Mapping) or len(entry) != 1:
@@ -149,7 +150,6 @@ def transact_write(storage: Storage, params: Mapping[str, Any], forward: Forward
             if member_key is not None:
                 stored = partial(storage.current_item, str(member["TableName"]), member_key)
                 arithmetic.check_update(member, stored)
-                index_keys.check_update(storage, member, stored)
             member = _update_as_moto_runs_it(storage, member)
             entry = {member_kind: member}
         if member_kind not in _MEMBER_KINDS or not isinstance(member, Mapping) or "ConditionExpression" not in member:
@@ -241,6 +241,14 @@ _CREATING_SECTION = re.compile(r"(?<![#:\w])(SET|ADD)(?!\w)", re.IGNORECASE)
 
 
 def update_item(storage: Storage, params: Mapping[str, Any], forward: Forward) -> dict[str, Any]:
+    """UpdateItem: the key checked against the schema first, the engine's type errors in
+    DynamoDB's words (``updates.engine_errors``), then :func:`_update_item`."""
+    check_key(storage, params)
+    with updates.engine_errors(legacy="AttributeUpdates" in params):
+        return _update_item(storage, params, forward)
+
+
+def _update_item(storage: Storage, params: Mapping[str, Any], forward: Forward) -> dict[str, Any]:
     """UpdateItem as the API Reference describes it: "Edits an existing item's attributes, or
     adds a new item to the table if it does not already exist", and
 
@@ -263,20 +271,21 @@ def update_item(storage: Storage, params: Mapping[str, Any], forward: Forward) -
     if key is not None:
         stored = partial(storage.current_item, str(bare["TableName"]), key)
         arithmetic.check_update(bare, stored)
-        index_keys.check_update(storage, bare, stored)
     return_values = bare.get("ReturnValues", "NONE")
     if key is None or "Expected" in bare or "ConditionExpression" in bare or return_values not in _RETURN_VALUES:
         return forward("UpdateItem", bare)  # left to the engine's own checks and errors
     table = str(bare["TableName"])
     old = storage.current_item(table, key)
+    updates.check(storage, table, bare, old)
     expression = bare.get("UpdateExpression")
     request = {k: v for k, v in bare.items() if k != "ReturnValues"}
     if isinstance(expression, str):
-        rewritten, key_values = key_reads_as_values(expression, dict(bare.get("ExpressionAttributeNames") or {}), key)
+        rewritten, key_values = key_reads_as_values(updates.render(expression),
+                                                    dict(bare.get("ExpressionAttributeNames") or {}), key)
         if key_values:
             request["ExpressionAttributeValues"] = {**dict(bare.get("ExpressionAttributeValues") or {}), **key_values}
             request = without({**request, "UpdateExpression": rewritten}, (), ("UpdateExpression",))
-        request["UpdateExpression"] = sets_first(str(request["UpdateExpression"]))
+        request["UpdateExpression"] = sets_first(rewritten)
     if not isinstance(expression, str) and "AttributeUpdates" not in bare:
         response: dict[str, Any] = {}
         if old is None:
