@@ -7,7 +7,6 @@ Sources (``source`` of each row):
   (test/alternator/test_gsi.py);
 * ``api-update-table``: API Reference, UpdateTable ("Errors": ``ResourceNotFoundException`` - the
   operation tried to access a nonexistent table or index);
-* ``dg-types``: Developer Guide, "Supported data types" (key attributes are scalars, never empty).
 """
 
 from __future__ import annotations
@@ -22,7 +21,7 @@ from botocore.exceptions import ClientError
 
 from tests.conformance.conftest import Endpoint
 
-SOURCES = {"alternator", "api-update-table", "dg-types"}
+SOURCES = {"alternator", "api-update-table"}
 INDEX = "by_x"
 
 
@@ -57,9 +56,6 @@ ROWS = [
             "Type mismatch", "alternator: test_gsi_wrong_type_attribute_update_nested"),
     Refused("set-inside", {"UpdateExpression": "SET x.y = :v", "ExpressionAttributeValues": {":v": {"N": "3"}}},
             "Key attributes must be scalars", "alternator: test_gsi_wrong_type_attribute_update_nested"),
-    Refused("set-empty", {"UpdateExpression": "SET #x = :v", "ExpressionAttributeNames": {"#x": "x"},
-                          "ExpressionAttributeValues": {":v": {"S": ""}}},
-            "empty string", "dg-types: a key attribute is never empty"),
 ]
 
 
