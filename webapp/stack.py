@@ -15,6 +15,7 @@ from typing import Any
 from iam_policies.issuers import is_loopback, issuer_problem
 from webapp.clock import Clock, system_clock
 from webapp.credentials import CredentialAuthority
+from webapp.files import write_private
 from webapp.serving import Server
 from webapp.settings import Settings
 
@@ -63,6 +64,7 @@ class LocalStack:
         )
         credentials.save_service_keys(s.data_dir)
         _write_admin_profile(s, admin_key.access_key_id, admin_key.secret_access_key)
+        _write_admin_config(s)
 
         jwks_for = provider_jwks(None if s.oidc_metadata_url else s.issuer, idp.jwks)
 
@@ -129,6 +131,7 @@ class LocalStack:
             f"  S3:            {s.s3_url}  (path-style; table exports: python -m webapp export TABLE --to s3://BUCKET/PREFIX)",
             f"  Data:          {s.data_dir.resolve()}",
             f"  Admin profile: AWS_SHARED_CREDENTIALS_FILE={s.data_dir.resolve() / 'admin-credentials'}",
+            f"                 AWS_CONFIG_FILE={s.data_dir.resolve() / 'admin-config'} (every endpoint; no --endpoint-url needed)",
             "Press Ctrl-C to stop.",
         ])
 
@@ -145,6 +148,24 @@ def _write_admin_profile(settings: Settings, access_key_id: str, secret: str) ->
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(text)
+
+
+def _write_admin_config(settings: Settings) -> None:
+    """An AWS config file naming this stack's endpoints, so any SDK or the AWS CLI reaches it with
+    ``AWS_CONFIG_FILE`` alone (AWS SDKs and Tools Reference Guide, "Service-specific endpoints":
+    a profile's ``services`` section with each service's ``endpoint_url``); S3 path-style, since
+    ``bucket.localhost`` needs DNS."""
+    services = {"sts": settings.sts_url, "dynamodb": settings.dynamodb_url, "iam": settings.iam_url,
+                "s3": settings.s3_url}
+    text = (
+        "[default]\n"
+        f"region = {settings.region}\n"
+        "services = webapp-local-stack\n"
+        "s3 =\n  addressing_style = path\n\n"
+        "[services webapp-local-stack]\n"
+        + "".join(f"{name} =\n  endpoint_url = {url}\n" for name, url in services.items())
+    )
+    write_private(settings.data_dir / "admin-config", text.encode())
 
 
 def _write_discovery(settings: Settings) -> None:

@@ -38,7 +38,7 @@ from webapp.backend import Backend
 from webapp.clock import Clock
 from webapp.credentials import CredentialAuthority, ExpiredCredentials, Principal
 from webapp.dynamodb import limits, wire
-from webapp.dynamodb.validation import validate
+from webapp.dynamodb.validation import validate, validate_authorized
 from webapp.settings import Settings
 from webapp.sigv4 import SignedRequest, SigV4Error, verify
 
@@ -109,9 +109,10 @@ class Gateway:
                 principal = self._authenticate(environ, raw, request_id, operation)
             if params is None:
                 raise wire.SerializationException("")
-            validate(operation, params)
+            validate(operation, params, self.backend.table_schema)
             if self.enforce:
                 self._authorize(environ, principal, operation, params, request_id)
+            validate_authorized(operation, params, self.backend.table_schema)
             result = self.backend.call(operation, params)
         except AwsError as error:
             return wire.respond(error.status, wire.error_payload(error), request_id, self.clock(),

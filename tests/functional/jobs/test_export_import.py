@@ -167,7 +167,7 @@ def test_an_import_killed_resumes_and_a_corrupt_export_is_refused(
     (["export", "NoSuchTable", "--to", "{tmp}/a"], "no table named NoSuchTable"),
     (["export", "{table}", "--to", "{tmp}/full"], "is not empty"),
     (["export", "{table}", "--to", "{tmp}/b", "--resume"], "nothing to resume"),
-    (["export", "{table}", "--to", "s3://bucket/prefix"], "not available yet"),
+    (["export", "{table}", "--to", "s3://no-such-bucket/prefix"], "the bucket no-such-bucket does not exist"),
     (["import", "{tmp}/full", "--table", "{table}"], "has no manifest.json"),
 ])
 def test_bad_input_is_one_line_and_exit_2(stack: RunningStack, source: tuple[str, list[str]],

@@ -13,6 +13,9 @@ DynamoDB's front end (Coral) checks a request in fixed steps, and so does this p
    ``com.amazon.coral.validate#ValidationException`` ("3 validation errors detected: ...").
 4. **Operation rules** (one module per operation family, rules as data where they can be):
    what the model cannot say (``Given value ... for ReadCapacityUnits is out of bounds``).
+5. **Rules against the table** (given ``schemas``, the backend's key schemas): what DynamoDB
+   checks once it has looked the table up (a missing table is ``ResourceNotFoundException``
+   first): Query's and Scan's key conditions, indexes and starting keys (:mod:`.reads`).
 
 Only then does the gateway derive IAM authorizations and evaluate them: a malformed request is
 refused with the validation error, never with AccessDenied (DynamoDB validates the request
@@ -28,10 +31,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from webapp.dynamodb.validation import batches, constraints, items, serialization, tables
+from webapp.dynamodb.validation import batches, constraints, items, reads, serialization, tables
 from webapp.dynamodb.validation.model import service_model
 
-__all__ = ["validate"]
+__all__ = ["validate", "validate_authorized"]
 
 Rule = Callable[[Mapping[str, Any]], None]
 
@@ -39,15 +42,17 @@ Rule = Callable[[Mapping[str, Any]], None]
 RULES: dict[str, Rule] = {
     **tables.RULES,
     **items.RULES,
+    **reads.RULES,
     **batches.RULES,
 }
 
 
-def validate(operation: str, params: dict[str, Any]) -> None:
+def validate(operation: str, params: dict[str, Any], schemas: reads.Schemas | None = None) -> None:
     """Raise DynamoDB's SerializationException or ValidationException for ``params``, if any.
 
     ``params`` may be normalised in place the way DynamoDB's deserializer reads it (an integer
-    member sent as ``1.0`` becomes ``1``)."""
+    member sent as ``1.0`` becomes ``1``). ``schemas`` (a table name to its schema, or None)
+    enables the checks against the table."""
     model = service_model()
     if operation not in model.operation_names:
         return  # the gateway answers UnknownOperationException before this
@@ -60,3 +65,14 @@ def validate(operation: str, params: dict[str, Any]) -> None:
     rule = RULES.get(operation)
     if rule is not None:
         rule(params)
+    against_table = reads.TABLE_RULES.get(operation)
+    if against_table is not None and schemas is not None:
+        against_table(schemas, params)
+
+
+def validate_authorized(operation: str, params: dict[str, Any], schemas: reads.Schemas) -> None:
+    """The checks DynamoDB makes that this stack makes only after IAM has allowed the request
+    (a Query's starting key against its key condition: :func:`reads.query_start_key_bounds`)."""
+    rule = reads.AUTHORIZED_RULES.get(operation)
+    if rule is not None:
+        rule(schemas, params)

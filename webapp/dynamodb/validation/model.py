@@ -64,6 +64,10 @@ MEMBER_ORDER: dict[str, tuple[str, ...]] = {
                          "KeySchema", "LocalSecondaryIndexes", "GlobalSecondaryIndexes"),
     "ProvisionedThroughput": ("WriteCapacityUnits", "ReadCapacityUnits"),
     "GetItemInput": ("ReturnConsumedCapacity", "AttributesToGet", "TableName", "Key"),
+    "QueryInput": ("Select", "IndexName", "ReturnConsumedCapacity", "QueryFilter", "TableName", "ConditionalOperator",
+                   "AttributesToGet", "Limit", "KeyConditions", "ExclusiveStartKey"),
+    "ScanInput": ("Select", "IndexName", "TotalSegments", "ReturnConsumedCapacity", "TableName", "ConditionalOperator",
+                  "ScanFilter", "Segment", "Limit", "AttributesToGet", "ExclusiveStartKey"),
 }
 
 

@@ -1,5 +1,5 @@
-"""Scan and Query: deserialization, constraints and their own rules (segments, legacy filters,
-starting keys, key conditions).
+"""Scan: deserialization, constraints and its own rules (segments, legacy filters, starting keys
+checked against the table); Query's rows are in ``test_query.py``.
 
 Sources: API Reference "Scan", "Query", "Condition"; Developer Guide "Parallel scan" and "Legacy
 conditional parameters"; dynalite test/scan.js, test/query.js and validations/scan.js, query.js
@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conformance.conftest import SERIALIZATION, VALIDATE, Endpoint, Row, check, ids
+from tests.conformance.conftest import NOT_FOUND, SERIALIZATION, VALIDATE, Endpoint, Row, check, ids
 
 INVALID = "One or more parameter values were invalid: "
 SCAN = "dynalite: scan.js"
-QUERY = "dynalite: query.js"
 EMPTY = "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"
 
 
@@ -64,29 +63,37 @@ ROWS = [
     Row("Scan: values without an expression", "Scan",
         {"TableName": "abc", "ExpressionAttributeValues": {":a": {"S": "a"}}}, 400, VALIDATE,
         "ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null", SCAN),
-    Row("Query: no key conditions", "Query", {"TableName": "abc"}, 400, VALIDATE,
-        "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.", QUERY),
-    Row("Query: KeyConditions beside KeyConditionExpression", "Query",
-        {"TableName": "abc", "KeyConditions": {}, "KeyConditionExpression": "a = :a"}, 400, VALIDATE,
-        "Can not use both expression and non-expression parameters in the same request: "
-        "Non-expression parameters: {KeyConditions} Expression parameters: {KeyConditionExpression}", QUERY),
-    Row("Query: invalid name key", "Query",
-        {"TableName": "abc", "KeyConditionExpression": "a = :a", "ExpressionAttributeNames": {"a": "a"}}, 400,
-        VALIDATE, 'ExpressionAttributeNames contains invalid key: Syntax error; key: "a"', QUERY),
-    Row("Query: invalid value key", "Query",
-        {"TableName": "abc", "KeyConditionExpression": "a = :a", "ExpressionAttributeValues": {"a": {"S": "a"}}},
-        400, VALIDATE, 'ExpressionAttributeValues contains invalid key: Syntax error; key: "a"', QUERY),
-    Row("Query: empty value", "Query",
-        {"TableName": "abc", "KeyConditionExpression": "a = :a", "ExpressionAttributeValues": {":a": {}}}, 400,
-        VALIDATE, f"ExpressionAttributeValues contains invalid value: {EMPTY} for key :a", QUERY),
-    Row("Query: legacy KeyConditions with a FilterExpression", "Query",
-        {"TableName": "{hash_table}", "KeyConditions": {"a": {"ComparisonOperator": "EQ",
-                                                             "AttributeValueList": [{"S": "x"}]}},
-         "FilterExpression": "b = :b", "ExpressionAttributeValues": {":b": {"S": "b"}}}, 200, None, None,
-        "dg-errors: Legacy conditional parameters; issue 13 (accepted by DynamoDB)"),
+    Row("Scan: starting key of a missing table", "Scan", {"TableName": "abc", "ExclusiveStartKey": {"b": {"S": "a"}}},
+        400, NOT_FOUND, "Requested resource not found", SCAN + ", table exists before key validity"),
+    Row("Scan: unknown index", "Scan", {"TableName": "{hash_table}", "IndexName": "whatever",
+                                        "FilterExpression": "attribute_exists(a.b.c)"}, 400, VALIDATE,
+        "The table does not have the specified index: whatever", SCAN),
+    Row("Scan: starting key of another type", "Scan",
+        {"TableName": "{hash_table}", "FilterExpression": "attribute_exists(a.b.c)", "ExclusiveStartKey": {"a": {"N": "1"}}},
+        400, VALIDATE, "The provided starting key is invalid: The provided key element does not match the schema", SCAN),
+    Row("Scan: starting key with more attributes", "Scan",
+        {"TableName": "{hash_table}", "ExclusiveStartKey": {"a": {"S": "a"}, "b": {"S": "a"}}}, 400, VALIDATE,
+        "The provided starting key is invalid: The provided key element does not match the schema", SCAN),
+    Row("Scan: a path into the partition key", "Scan",
+        {"TableName": "{hash_table}", "FilterExpression": "attribute_exists(#a[0])", "ExpressionAttributeNames": {"#a": "a"}},
+        400, VALIDATE, "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: "
+        "Key: a", SCAN + ", non-scalar key access"),
+    Row("Scan: starting key of another segment", "Scan",
+        {"TableName": "{hash_table}", "Segment": 1, "TotalSegments": 2, "ExclusiveStartKey": {"a": {"S": "3635"}}},
+        400, VALIDATE, "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey "
+        "with correct Segment. TotalSegments: 2 Segment: 1",
+        SCAN + ", ExclusiveStartKey is from different segment (\"3635\" is in segment 0 of 4096, so of 2: "
+        "should return items from correct string hash segments)"),
+    Row("Scan: BETWEEN bounds reversed", "Scan",
+        {"TableName": "abc", "ScanFilter": _filter("BETWEEN", {"N": "2"}, {"N": "1"})}, 400, VALIDATE,
+        "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound",
+        "dynalite: validations/index.js validateConditions, as query.js records it for KeyConditions"),
+    Row("Scan: number set duplicates in a starting key", "Scan",
+        {"TableName": "abc", "ExclusiveStartKey": {"a": {"NS": ["1", "1"]}}}, 400, VALIDATE,
+        "Input collection contains duplicates", SCAN + ", invalid values in ExclusiveStartKey with no provided message"),
 ]
 
 
 @pytest.mark.parametrize("row", ROWS, ids=ids(ROWS))
-def test_scan_query(row: Row, endpoint: Endpoint, hash_table: str, request: pytest.FixtureRequest) -> None:
+def test_scan(row: Row, endpoint: Endpoint, hash_table: str, request: pytest.FixtureRequest) -> None:
     check(endpoint, row, request, {"hash_table": hash_table})
