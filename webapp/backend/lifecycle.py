@@ -82,6 +82,12 @@ class Lifecycle:
             arn = params.get("ResourceArn")
             if isinstance(arn, str) and arn.rsplit("/", 1)[-1] not in self.models.tables:
                 raise DynamoDBResourceNotFoundException(_TAGGING[operation].format(arn=arn))
+        for table in _item_tables(operation, params):
+            if table in self.models.tables and self.status(table, now) == "CREATING":
+                # Items of a table still being created cannot be read or written: DynamoDB answers as
+                # if the table did not exist yet (dynalite test/putItem.js, getItem.js, batch*.js
+                # "ResourceNotFoundException if table is being created", recorded live).
+                raise DynamoDBResourceNotFoundException("Requested resource not found")
         if operation in ("DeleteTable", "UpdateTable"):
             name = self._name(params)
             if name is not None and name not in self.models.tables:
@@ -244,3 +250,18 @@ def table_id(arn: str, created: float) -> str:
     # Shaped as the random (version 4) UUIDs DynamoDB hands out: clients and test suites match
     # ``xxxxxxxx-xxxx-4xxx-...`` (dynalite test/createTable.js checks the version digit).
     return str(uuid.UUID(bytes=derived.bytes, version=4))
+
+
+#: Data-plane operations naming one table in ``TableName``; the batches name theirs in ``RequestItems``.
+_ITEM_OPERATIONS = frozenset({"GetItem", "PutItem", "DeleteItem", "UpdateItem", "Query", "Scan"})
+
+
+def _item_tables(operation: str, params: Mapping[str, Any]) -> tuple[str, ...]:
+    """The tables whose items ``operation`` reads or writes."""
+    if operation in _ITEM_OPERATIONS:
+        name = params.get("TableName")
+        return (name,) if isinstance(name, str) else ()
+    if operation in ("BatchGetItem", "BatchWriteItem"):
+        items = params.get("RequestItems")
+        return tuple(name for name in items if isinstance(name, str)) if isinstance(items, Mapping) else ()
+    return ()
