@@ -19,6 +19,7 @@ Guide, "Enabling Time to Live").
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -142,11 +143,26 @@ def ensure_tables(backend: _Backend, settings: Settings) -> list[str]:
             except AwsError as error:
                 if error.code != "ResourceInUseException":  # created meanwhile: fine
                     raise
+            _wait_active(backend, name, settings.table_status_seconds)
         ttl = table.ttl_params(name)
         if ttl is not None and not _backend_ttl_enabled(backend, name):
             backend.call("UpdateTimeToLive", ttl)
             done.append(f"enabled TTL on {name}.{table.ttl_attribute}")
     return done
+
+
+def _wait_active(backend: _Backend, name: str, phase_seconds: float) -> None:
+    """Wait for a new table to be ACTIVE before the stack writes to it, as a client of DynamoDB
+    must (its items are not found while it is CREATING); at most the configured phase and a
+    margin, on the real clock, so a stopped test clock cannot hang a start."""
+    if phase_seconds <= 0:
+        return
+    deadline = time.monotonic() + phase_seconds + 5.0
+    while time.monotonic() < deadline:
+        described = _backend_description(backend, name)
+        if described is None or described.get("TableStatus") == "ACTIVE":
+            return
+        time.sleep(0.05)
 
 
 def _backend_description(backend: _Backend, name: str) -> dict[str, Any] | None:
