@@ -1,7 +1,7 @@
 """moto's DynamoDB model, made all-or-nothing per call and cheap to roll back.
 
 Two moto 5.2.1 behaviours (``moto/dynamodb/models/__init__.py``) are changed here, by
-subclassing, under the backend's single lock (and one of its costs, see *Reads* below):
+subclassing, under the backend's table locks (``locking.py``; and one of its costs, see *Reads* below):
 
 * **A failed call can leave changes behind.** ``update_item`` creates a missing item before it
   evaluates the update expression and keeps it when the expression then fails (e.g. ``ADD`` of a
@@ -9,7 +9,7 @@ subclassing, under the backend's single lock (and one of its costs, see *Reads* 
   the first ones when a later one fails. DynamoDB applies a failed request not at all.
 * **Transactions roll back by whole tables.** ``transact_write_items`` deep-copies every table it
   touches before it starts and puts the copies back on failure: about 0.2 s per transaction on
-  a 5,000-item table, with every other request waiting on the lock.
+  a 5,000-item table, with every other request on those tables waiting for it.
 
 So every call runs in an *undo section* (``begin`` / ``commit`` / ``rollback``, driven by the
 engine from the HTTP status moto answers with): before an item is first written - through the
@@ -49,6 +49,7 @@ from __future__ import annotations
 import bisect
 import copy
 import itertools
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -156,15 +157,16 @@ class _UndoableTable(Table):
             cache = {"items": self.items, "orders": {}}
             self.__dict__["_scan_cache"] = cache
         orders: dict[Any, tuple[list[Item], list[Any]]] = cache["orders"]
-        if segments not in orders:
+        found = orders.get(segments)  # (readers of one table run together: one lookup, no re-read)
+        if found is None:
             if len(orders) >= 64:  # many different TotalSegments: keep memory bounded
                 orders.clear()
             items = self.all_items()
             segment, total = segments
             if segment is not None and total is not None:
                 items = [item for item in items if _segment(item.hash_key, total) == segment]
-            orders[segments] = (items, [self._order_key(i.hash_key, i.range_key) for i in items])
-        return orders[segments]
+            found = orders[segments] = (items, [self._order_key(i.hash_key, i.range_key) for i in items])
+        return found
 
     def _segment_view(self, segment: int, total: int, index_name: str | None) -> Table:
         """This table as moto's ``Table.scan`` should see it for one segment: a shallow copy (the
@@ -219,18 +221,34 @@ def _segment(key: DynamoType, total: int) -> int:
 Undo = tuple[Table, DynamoType, "DynamoType | None", "Item | None"]
 
 
-class SerialDynamoDBBackend(DynamoDBBackend):
-    """For use under one lock only (as ``LocalBackend`` does)."""
+class _Section(threading.local):
+    """One thread's undo section: each call on its own thread rolls back and reports only the
+    items it wrote, while calls on other tables run beside it (``locking.py``)."""
 
-    def __init__(self, region_name: str, account_id: str) -> None:
-        super().__init__(region_name, account_id)
-        self._undo: list[Undo] | None = None
-        self._remembered: set[tuple[int, Any, Any]] = set()
-        self._watched: list[Table] = []
+    def __init__(self) -> None:
+        self.undo: list[Undo] | None = None
+        self.remembered: set[tuple[int, Any, Any]] = set()
         #: Items written by the sections committed since ``take_changes`` (the journal records
         #: their after-images, ``local.py``): the same hooks as the undo log, so nothing it
         #: would restore goes unjournaled.
-        self._changed: list[tuple[Table, DynamoType, DynamoType | None]] = []
+        self.changed: list[tuple[Table, DynamoType, DynamoType | None]] = []
+
+
+class SerialDynamoDBBackend(DynamoDBBackend):
+    """Each call in an undo section of its own thread; calls that touch the same table must not
+    run together (``LocalBackend`` holds the table locks, ``locking.py``)."""
+
+    def __init__(self, region_name: str, account_id: str) -> None:
+        self._section = _Section()
+        super().__init__(region_name, account_id)
+
+    @property
+    def _undo(self) -> list[Undo] | None:
+        return self._section.undo
+
+    @_undo.setter
+    def _undo(self, value: list[Undo] | None) -> None:
+        self._section.undo = value
 
     def create_table(self, name: str, *args: Any, **params: Any) -> Table:
         table = super().create_table(name, *args, **params)
@@ -241,16 +259,18 @@ class SerialDynamoDBBackend(DynamoDBBackend):
     # Undo sections ------------------------------------------------------------------------------
 
     def begin(self) -> None:
-        self._undo, self._remembered = [], set()
-        self._watched = list(self.tables.values())
-        for table in self._watched:
-            table.__dict__["_undo_owner"] = self
+        section = self._section
+        section.undo, section.remembered = [], set()
+        # Tables report their writes to this backend from now on (never withdrawn: a section on
+        # another thread may be writing to any of them); ``remember`` ignores writes outside one.
+        for table in list(self.tables.values()):
+            if table.__dict__.get("_undo_owner") is not self:
+                table.__dict__["_undo_owner"] = self
 
     def commit(self) -> None:
-        self._changed.extend((table, hash_key, range_key) for table, hash_key, range_key, _ in self._undo or ())
-        for table in self._watched:
-            table.__dict__.pop("_undo_owner", None)
-        self._undo, self._remembered, self._watched = None, set(), []
+        section = self._section
+        section.changed.extend((table, hash_key, range_key) for table, hash_key, range_key, _ in section.undo or ())
+        section.undo, section.remembered = None, set()
 
     def rollback(self) -> None:
         # (An emptied range-key bucket may stay behind, as moto's own lookups leave them.)
@@ -271,7 +291,8 @@ class SerialDynamoDBBackend(DynamoDBBackend):
 
     def take_changes(self) -> list[tuple[Table, DynamoType, DynamoType | None]]:
         """The (table, hash key, range key) of every item written since the last call."""
-        changed, self._changed = self._changed, []
+        section = self._section
+        changed, section.changed = section.changed, []
         return changed
 
     def remember(self, table: Table, hash_key: DynamoType, range_key: DynamoType | None) -> None:
@@ -279,14 +300,17 @@ class SerialDynamoDBBackend(DynamoDBBackend):
         if self._undo is None:
             return
         identity = (id(table), hash_key, range_key)
-        if identity in self._remembered:
+        remembered = self._section.remembered
+        if identity in remembered:
             return
-        self._remembered.add(identity)
+        remembered.add(identity)
         try:
             current = table.get_item(hash_key, range_key)
         except Exception:  # moto raises its own validation error when it gets there
             return
-        self._undo.append((table, hash_key, range_key, copy.deepcopy(current)))
+        undo = self._undo
+        if undo is not None:
+            undo.append((table, hash_key, range_key, copy.deepcopy(current)))
 
     def _remember_key(self, table_name: str, key: dict[str, Any]) -> None:
         if self._undo is None:
@@ -304,7 +328,11 @@ class SerialDynamoDBBackend(DynamoDBBackend):
         own = self._undo is None
         if own:
             self.begin()
-        tables = list(self.tables.values())
+        # moto deep-copies each table the transaction names; flagged, the copy is the table itself
+        # (only these: other threads' calls may be using the rest)
+        named = {body.get("TableName") for action in transact_items for body in action.values()
+                 if isinstance(body, dict)}
+        tables = [self.tables[name] for name in named if isinstance(name, str) and name in self.tables]
         for table in tables:
             table.__dict__["_in_transaction"] = True
         try:

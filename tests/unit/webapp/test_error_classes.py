@@ -83,7 +83,7 @@ SERVICES: dict[type[AwsError], tuple[str, ...]] = {
         s3.AccessDenied, s3.SignatureDoesNotMatch, s3.InvalidAccessKeyId, s3.ExpiredToken,
         s3.AuthorizationHeaderMalformed, s3.RequestTimeTooSkewed, s3.InvalidRequest, s3.InvalidArgument,
         s3.InvalidDigest, s3.BadDigest, s3.IncompleteBody, s3.ContentSha256Mismatch, s3.EntityTooLarge,
-        s3.BucketAlreadyOwnedByYou, s3.MethodNotAllowed, s3.InternalError,
+        s3.BucketAlreadyOwnedByYou, s3.MethodNotAllowed, s3.InternalError, s3.NoSuchUpload,
         s3_derive.NotImplementedOperation, s3_derive.MalformedXML, s3_derive.InvalidArgument,
     )},
 }
@@ -117,7 +117,7 @@ NOT_MODELLED: dict[tuple[str, str], tuple[int, str, str]] = {
         ("AuthorizationHeaderMalformed", 400), ("RequestTimeTooSkewed", 403), ("InvalidRequest", 400),
         ("InvalidArgument", 400), ("InvalidDigest", 400), ("BadDigest", 400), ("IncompleteBody", 400),
         ("XAmzContentSHA256Mismatch", 400), ("EntityTooLarge", 400), ("BucketAlreadyOwnedByYou", 409),
-        ("MethodNotAllowed", 405), ("InternalError", 500), ("NotImplemented", 501), ("MalformedXML", 400),
+        ("MethodNotAllowed", 405), ("InternalError", 500), ("NoSuchUpload", 404), ("NotImplemented", 501), ("MalformedXML", 400),
     )},
     **{(service, code): (status, "Message", source) for service in BOTH for code, status, source in (
         ("AccessDenied", 403, "botocore iam/sts operation docs; fgac-semantics §D.4"),

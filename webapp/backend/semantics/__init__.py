@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from webapp.backend.semantics import reads, tables, writes
+from webapp.backend.semantics import key_paths, reads, tables, writes
 from webapp.backend.semantics.values import canonical_request, normalize_item
 from webapp.backend.semantics.writes import Storage
 
@@ -50,6 +50,8 @@ class Semantics:
         elif operation == "TransactWriteItems":
             response = writes.transact_write(self.storage, params, self.forward)
         elif operation in ("Query", "Scan"):
+            if operation == "Scan":
+                key_paths.check_scan(self.storage, params)
             response = reads.read(self.storage, operation, params, self.forward)
         elif operation == "GetItem":
             writes.check_key(self.storage, params)
