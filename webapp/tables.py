@@ -143,7 +143,7 @@ def ensure_tables(backend: _Backend, settings: Settings) -> list[str]:
             except AwsError as error:
                 if error.code != "ResourceInUseException":  # created meanwhile: fine
                     raise
-            _wait_active(backend, name, settings.table_status_seconds)
+            _wait_active(backend, name)
         ttl = table.ttl_params(name)
         if ttl is not None and not _backend_ttl_enabled(backend, name):
             backend.call("UpdateTimeToLive", ttl)
@@ -151,18 +151,16 @@ def ensure_tables(backend: _Backend, settings: Settings) -> list[str]:
     return done
 
 
-def _wait_active(backend: _Backend, name: str, phase_seconds: float) -> None:
-    """Wait for a new table to be ACTIVE before the stack writes to it, as a client of DynamoDB
-    must (its items are not found while it is CREATING); at most the configured phase and a
-    margin, on the real clock, so a stopped test clock cannot hang a start."""
-    if phase_seconds <= 0:
-        return
-    deadline = time.monotonic() + phase_seconds + 5.0
+def _wait_active(backend: _Backend, name: str, timeout: float = 300.0) -> None:
+    """Items only once the table is ACTIVE, as on AWS (a table CREATING refuses reads and writes;
+    ``WEBAPP_TABLE_STATUS_SECONDS`` makes the local phase last): the caller seeds it next."""
+    deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         described = _backend_description(backend, name)
         if described is None or described.get("TableStatus") == "ACTIVE":
             return
         time.sleep(0.05)
+    raise TimeoutError(f"table {name} did not become ACTIVE within {timeout:.0f} s")
 
 
 def _backend_description(backend: _Backend, name: str) -> dict[str, Any] | None:
