@@ -73,7 +73,7 @@ ITEM_WRITES = frozenset({
 #: Up to this many items, a compaction writes the whole state at once, under the lock, in the
 #: call that reached ``compact_every``; above it, a background thread copies it partition by
 #: partition, taking the lock for about this many items at a time (``_compact_in_background``).
-COMPACT_CHUNK = 2000
+COMPACT_CHUNK = 500
 
 
 def is_mutating(operation: str, params: Mapping[str, Any]) -> bool:
