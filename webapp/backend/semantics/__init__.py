@@ -56,6 +56,7 @@ class Semantics:
             response = reads.read(self.storage, operation, params, self.forward)
         elif operation == "GetItem":
             writes.check_key(self.storage, params)
+            key_paths.check(self.storage, params, "ProjectionExpression")
             response = reads.get_item(params, self.forward)
         elif operation == "BatchGetItem":
             response = reads.batch_get_item(params, self.forward)
