@@ -46,6 +46,12 @@ CASES = [
     ("POST", "exports", "k", {"uploadId": "u"}, {}, b"<x/>", "CompleteMultipartUpload", [("s3:PutObject", f"{B}/k", {})]),
     ("DELETE", "exports", "k", {"uploadId": "u"}, {}, b"", "AbortMultipartUpload", [("s3:AbortMultipartUpload", f"{B}/k", {})]),
     ("GET", "exports", "k", {"uploadId": "u"}, {}, b"", "ListParts", [("s3:ListMultipartUploadParts", f"{B}/k", {})]),
+    ("PUT", "exports", "k", {}, {"x-amz-tagging": "team=data"}, b"x", "PutObject",
+     [("s3:PutObject", f"{B}/k", {}), ("s3:PutObjectTagging", f"{B}/k", {})]),
+    ("PUT", "exports", "k", {}, {"x-amz-acl": "public-read"}, b"x", "PutObject",
+     [("s3:PutObject", f"{B}/k", {}), ("s3:PutObjectAcl", f"{B}/k", {})]),
+    ("POST", "exports", "k", {"uploads": ""}, {"x-amz-grant-read": "id=x"}, b"", "CreateMultipartUpload",
+     [("s3:PutObject", f"{B}/k", {}), ("s3:PutObjectAcl", f"{B}/k", {})]),
     ("PUT", "exports", "copy", {}, {"x-amz-copy-source": "/other/src%20key"}, b"", "CopyObject",
      [("s3:GetObject", "arn:aws:s3:::other/src key", {}), ("s3:PutObject", f"{B}/copy", {})]),
 ]

@@ -26,6 +26,7 @@ import iam_policies
 import webapp
 from iam_policies import errors as engine
 from iam_policies import s3 as s3_derive
+from iam_policies.dynamodb.keys import InvalidKeyValue
 from iam_policies.errors import AwsError
 from webapp.backend import errors as backend
 from webapp.backend.semantics.writes import ConditionalCheckFailed
@@ -46,6 +47,8 @@ SERVICES: dict[type[AwsError], tuple[str, ...]] = {
     engine.MalformedPolicyDocument: BOTH,
     engine.RequestEntityTooLarge: ("dynamodb", "sts"),
     engine.ResourceNotFoundException: ("dynamodb",),
+    engine.TransactionCanceledException: ("dynamodb",),
+    InvalidKeyValue: ("dynamodb",),
     engine.UnknownOperationException: ("dynamodb",),
     engine.ValidationException: ("dynamodb",),
     backend.DynamoDBResourceNotFoundException: ("dynamodb",),
@@ -140,6 +143,7 @@ SPECIAL = {
     backend.IdempotentParameterMismatchException: lambda: backend.IdempotentParameterMismatchException(),
     backend.ProvisionedThroughputExceededException: lambda: backend.ProvisionedThroughputExceededException(),
     ConditionalCheckFailed: lambda: ConditionalCheckFailed(),
+    engine.TransactionCanceledException: lambda: engine.TransactionCanceledException([{"Code": "None"}]),
 }
 #: JSON error shapes carry no HTTP status: DynamoDB answers 400 for every client error and 500
 #: for a server fault (DynamoDB DG, "Error handling with DynamoDB": 5xx InternalServerError).
