@@ -58,12 +58,13 @@ from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, Table
 
 from webapp.backend import item_size
+from webapp.backend.semantics import order
 from webapp.backend.semantics.segments import hash_prefix, segment_of_prefix
 
 item_size.install()  # DynamoDB's 400 KB item limit, measured as DynamoDB measures it
 
 #: Per-table flags and caches that must never be copied along with a table.
-_FLAGS = ("_in_transaction", "_undo_owner", "_scan_cache", "_segment")
+_FLAGS = ("_in_transaction", "_undo_owner", "_scan_cache", "_segment", "_reading_index")
 
 
 class _UndoableTable(Table):
@@ -90,12 +91,16 @@ class _UndoableTable(Table):
         plain = no_filter and not (index_name or range_comparison or range_key_conditions or projection_expressions
                                    or exclusive_start_key is not None or filter_kwargs)
         if not plain:
-            return super().query(
-                hash_key, range_comparison, range_objs, limit, exclusive_start_key,  # type: ignore[arg-type]
-                scan_index_forward,
-                projection_expressions, index_name, consistent_read, filter_expression,
-                hash_key_conditions=hash_key_conditions, range_key_conditions=range_key_conditions,
-                **filter_kwargs)
+            self.__dict__["_reading_index"] = index_name
+            try:
+                return super().query(
+                    hash_key, range_comparison, range_objs, limit, exclusive_start_key,  # type: ignore[arg-type]
+                    scan_index_forward,
+                    projection_expressions, index_name, consistent_read, filter_expression,
+                    hash_key_conditions=hash_key_conditions, range_key_conditions=range_key_conditions,
+                    **filter_kwargs)
+            finally:
+                self.__dict__.pop("_reading_index", None)
         # moto's loop for this case, each size computed once and no copies (see the module doc)
         # the partition itself, not a sort of the whole table (moto's all_items()) per query
         partition: Any = self.items.get(hash_key) if hash_key is not None else None
@@ -116,9 +121,13 @@ class _UndoableTable(Table):
         no_filter = not filters and (filter_expression is None or type(filter_expression) is OpDefault)
         if index_name or not no_filter or projection_expression:
             segment, total = segments
-            table = self if segment is None or total is None else self._segment_view(segment, total, index_name)
-            return Table.scan(table, filters, limit, exclusive_start_key,  # type: ignore[arg-type]
-                              filter_expression, index_name, consistent_read, projection_expression)
+            self.__dict__["_reading_index"] = index_name
+            try:
+                table = self if segment is None or total is None else self._segment_view(segment, total, index_name)
+                return Table.scan(table, filters, limit, exclusive_start_key,  # type: ignore[arg-type]
+                                  filter_expression, index_name, consistent_read, projection_expression)
+            finally:
+                self.__dict__.pop("_reading_index", None)
         # moto's loop for a plain page (see the module doc), from the cached order of the segment
         order, keys = self._scan_order(segments)
         start = 0 if exclusive_start_key is None else bisect.bisect_right(keys, self._order_key(
@@ -141,7 +150,70 @@ class _UndoableTable(Table):
         return results, len(results), None
 
     def _order_key(self, hash_key: DynamoType, range_key: DynamoType | None) -> Any:
-        return (hash_key, range_key) if range_key is not None else hash_key
+        """Where an item is in a Scan: DynamoDB's order (``semantics/order.py``), not moto's."""
+        return order.scan_key((hash_key.type, str(hash_key.value)),
+                              (range_key.type, str(range_key.value)) if range_key is not None else None)
+
+    def _sorted_items(self) -> list[Item]:
+        """Every item in DynamoDB's scan order, kept with the scan cache (see ``_scan_order``)."""
+        cache = self.__dict__.get("_scan_cache")
+        if cache is None or cache["items"] is not self.items:
+            cache = {"items": self.items, "orders": {}}
+            self.__dict__["_scan_cache"] = cache
+        found: list[Item] | None = cache.get("all")
+        if found is None:
+            found = []
+            for hash_set in self.items.values():
+                found.extend(hash_set.values() if self.range_key_attr else [hash_set])  # type: ignore[list-item]
+            found.sort(key=lambda item: self._order_key(item.hash_key, item.range_key))
+            cache["all"] = found
+        return found
+
+    def _index_order(self, get: Any) -> tuple[Any, ...] | None:
+        """Where an item (``get(name)``: its ``DynamoType`` or None) is in the index being read;
+        None when no index is being read or a key is missing (moto's order then)."""
+        name = self.__dict__.get("_reading_index")
+        if not name:
+            return None
+        index = self.get_index(name)
+        names = [k["AttributeName"] for k in sorted(index.schema, key=lambda k: k["KeyType"] != "HASH")]
+        table = [n for n in (self.hash_key_attr, self.range_key_attr) if n]
+        parts = []
+        for attr in names + table:
+            value = get(attr)
+            if value is None:
+                return None
+            parts.append((value.type, str(value.value)))
+        return order.index_key(parts[:len(names)], parts[len(names):])
+
+    def sorted_items(self, hash_key_attrs: list[str], range_key_attrs: list[str | None],
+                     items: list[Item]) -> list[Item]:
+        keys = [self._index_order(i.attrs.get) for i in items] if self.__dict__.get("_reading_index") else []
+        if keys and all(key is not None for key in keys):
+            ordered = sorted(zip(keys, range(len(items)), strict=True))
+            items[:] = [items[position] for _key, position in ordered]
+            return items
+        return super().sorted_items(hash_key_attrs, range_key_attrs, items)
+
+    def _item_comes_before_dct(self, item: Item, dct: dict[str, Any], hash_key_attrs: list[str],
+                               range_key_attrs: list[str | None], scan_index_forward: bool) -> bool:
+        """Whether ``item`` is at or before the starting key ``dct`` in the order being read."""
+        def from_dct(name: str) -> DynamoType | None:
+            return DynamoType(dct[name]) if name in dct else None
+        if self.__dict__.get("_reading_index"):
+            mine, start = self._index_order(item.attrs.get), self._index_order(from_dct)
+        elif self.hash_key_attr in dct and (self.range_key_attr is None or self.range_key_attr in dct):
+            mine = self._order_key(item.hash_key, item.range_key)
+            start = self._order_key(DynamoType(dct[self.hash_key_attr]),
+                                    DynamoType(dct[self.range_key_attr]) if self.range_key_attr else None)
+        else:
+            mine = start = None
+        if mine is None or start is None:
+            return super()._item_comes_before_dct(
+                item, dct, hash_key_attrs, range_key_attrs, scan_index_forward)
+        if mine == start:
+            return True
+        return (mine < start) == scan_index_forward
 
     def _scan_order(self, segments: tuple[None, None] | tuple[int, int]) -> tuple[list[Item], list[Any]]:
         """The items of one segment in ``all_items()``'s order, with their sort keys for bisecting.
@@ -159,7 +231,7 @@ class _UndoableTable(Table):
         if segments not in orders:
             if len(orders) >= 64:  # many different TotalSegments: keep memory bounded
                 orders.clear()
-            items = self.all_items()
+            items = list(self._sorted_items())
             segment, total = segments
             if segment is not None and total is not None:
                 items = [item for item in items if _segment(item.hash_key, total) == segment]
@@ -186,7 +258,7 @@ class _UndoableTable(Table):
         return [item for item in items if key in item.attrs and _segment(item.attrs[key], total) == segment]
 
     def all_items(self) -> Any:
-        return self._in_segment(super().all_items())
+        return self._in_segment(list(self._sorted_items()))
 
     def has_idx_items(self, index_name: str) -> Any:
         return self._in_segment(super().has_idx_items(index_name))
