@@ -151,8 +151,7 @@ class _UndoableTable(Table):
 
     def _order_key(self, hash_key: DynamoType, range_key: DynamoType | None) -> Any:
         """Where an item is in a Scan: DynamoDB's order (``semantics/order.py``), not moto's."""
-        return order.scan_key((hash_key.type, str(hash_key.value)),
-                              (range_key.type, str(range_key.value)) if range_key is not None else None)
+        return order.scan_key(_part(hash_key), _part(range_key) if range_key is not None else None)
 
     def _sorted_items(self) -> list[Item]:
         """Every item in DynamoDB's scan order, kept with the scan cache (see ``_scan_order``)."""
@@ -183,7 +182,7 @@ class _UndoableTable(Table):
             value = get(attr)
             if value is None:
                 return None
-            parts.append((value.type, str(value.value)))
+            parts.append(_part(value))
         return order.index_key(parts[:len(names)], parts[len(names):])
 
     def sorted_items(self, hash_key_attrs: list[str], range_key_attrs: list[str | None],
@@ -282,6 +281,11 @@ class _UndoableTable(Table):
         if owner is not None:
             owner.remember(self, hash_key, range_key)
         return super().delete_item(hash_key, range_key)
+
+
+def _part(value: DynamoType) -> tuple[str, Any]:
+    """A key value as ``semantics/order.py`` takes it (a binary may be stored as bytes)."""
+    return (value.type, value.value if isinstance(value.value, bytes) else str(value.value))
 
 
 def _segment(key: DynamoType, total: int) -> int:

@@ -17,17 +17,17 @@ global index", "...if values are equal") against live DynamoDB.
 
 from __future__ import annotations
 
-import base64
 import functools
 import hashlib
 from decimal import Decimal
 from typing import Any
 
 from webapp.backend.semantics.segments import key_bytes
+from webapp.backend.semantics.values import binary
 
 
 @functools.lru_cache(maxsize=1 << 17)
-def md5_prefix(*parts: tuple[str, str]) -> str:
+def md5_prefix(*parts: tuple[str, Any]) -> str:
     """Six hex digits of MD5("Outliers" + each ``(type, value)`` key part's bytes)."""
     digest = hashlib.md5(b"Outliers", usedforsecurity=False)
     for kind, inner in parts:
@@ -40,17 +40,17 @@ def sortable(kind: str, inner: Any) -> Any:
     if kind == "N":
         return Decimal(str(inner))
     if kind == "B":
-        return inner if isinstance(inner, bytes) else base64.b64decode(str(inner))
+        return binary(inner)
     return str(inner).encode("utf-8")
 
 
-def scan_key(hash_part: tuple[str, str], range_part: tuple[str, str] | None) -> tuple[Any, ...]:
+def scan_key(hash_part: tuple[str, Any], range_part: tuple[str, Any] | None) -> tuple[Any, ...]:
     """Where an item of the table is in a Scan."""
     key: tuple[Any, ...] = (md5_prefix(hash_part), sortable(*hash_part))
     return key + (sortable(*range_part),) if range_part is not None else key
 
 
-def index_key(index_parts: list[tuple[str, str]], table_parts: list[tuple[str, str]]) -> tuple[Any, ...]:
+def index_key(index_parts: list[tuple[str, Any]], table_parts: list[tuple[str, Any]]) -> tuple[Any, ...]:
     """Where an item is in an index: its index key (partition first), then its table key's MD5."""
     key: tuple[Any, ...] = (md5_prefix(index_parts[0]),) + tuple(sortable(*part) for part in index_parts)
     return key + (md5_prefix(*table_parts),) + tuple(sortable(*part) for part in table_parts)
