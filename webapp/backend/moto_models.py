@@ -37,6 +37,11 @@ moto's order are kept with their sort keys until the table's set of item objects
 page starts by bisecting to the ``ExclusiveStartKey``; the same pages, ``ScannedCount`` and
 ``LastEvaluatedKey`` as moto's loop, compared page by page with writes in between.
 
+**Order.** moto scans a table, and orders an index's equal keys, by its own sort of the keys;
+DynamoDB by MD5 prefixes (``semantics/order.py``). ``all_items``, ``sorted_items`` (while an
+index is read) and the start-key comparison follow DynamoDB's order, the whole table's order kept
+with the scan cache below.
+
 **Segments.** moto places an item in a ``Segment`` by Python's hash of its key; DynamoDB by an
 MD5 prefix (``semantics/segments.py``), so an item was found in another segment than on AWS.
 Every scan of a segment here uses DynamoDB's function - of the table's partition key, or of the
