@@ -43,12 +43,16 @@ TABLE = "Photos"
 
 
 class Stack:
-    def __init__(self, data_dir: Path, port: int) -> None:
-        self.data_dir, self.port = data_dir, port
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir, self.port = data_dir, 0
         self.process: subprocess.Popen[bytes] | None = None
+        #: Resident memory (MB) once each start answered.
+        self.rss: list[float] = []
 
     def start(self) -> float:
-        """Seconds from launch until the stack answers a GetItem."""
+        """Seconds from launch until the stack answers a GetItem (on ports free at that moment:
+        over a long run, other programs on the machine take ports a previous start used)."""
+        self.port = servers._free_port_block(4)
         ready = self.data_dir.parent / "ready.json"
         ready.unlink(missing_ok=True)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -65,7 +69,9 @@ class Stack:
         while True:
             try:
                 admin.get_item(TableName=TABLE, Key=key(0))
-                return time.perf_counter() - began
+                took = time.perf_counter() - began
+                self.rss.append(rss_mb(self.process.pid))
+                return took
             except Exception:  # noqa: BLE001 - not answering yet
                 time.sleep(0.02)
 
@@ -79,6 +85,17 @@ class Stack:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(sig)
             self.process.wait(timeout=600)
+
+
+def rss_mb(pid: int) -> float:
+    """The process's resident set size (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def key(i: int) -> dict[str, Any]:
@@ -141,10 +158,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.items < 1 or args.journal < 0 or args.runs < 1:
         parser.error("--items and --runs must be at least 1, --journal at least 0")
     work = Path(tempfile.mkdtemp(prefix="bench-restart-"))
-    port = servers._free_port_block(4)
-    stack = Stack(work / "data", port)
+    stack = Stack(work / "data")
     times: dict[str, list[float]] = {"empty start": [], "restart from a clean snapshot": [],
                                      f"restart after kill -9 ({args.journal} journal records)": []}
+    rss: dict[str, list[float]] = {name: [] for name in times}
     lost = checked = 0
     try:
         stack.start()
@@ -153,18 +170,21 @@ def main(argv: list[str] | None = None) -> int:
         size = (stack.data_dir / "dynamodb" / "snapshot.jsonl").stat().st_size / 1e6
         next_item = args.items
         for run in range(args.runs):  # interleaved, so that the machine's load falls on each alike
-            empty = Stack(work / f"empty-{run}" / "data", port)
+            empty = Stack(work / f"empty-{run}" / "data")
             empty.data_dir.parent.mkdir(parents=True)
             times["empty start"].append(empty.start())
+            rss["empty start"].append(empty.rss[-1])
             empty.stop()
             shutil.rmtree(empty.data_dir.parent, ignore_errors=True)
 
             times["restart from a clean snapshot"].append(stack.start())
+            rss["restart from a clean snapshot"].append(stack.rss[-1])
             extra = range(next_item, next_item + args.journal)
             next_item += args.journal
             put_many(stack, extra)
             stack.stop(signal.SIGKILL)
             times[f"restart after kill -9 ({args.journal} journal records)"].append(stack.start())
+            rss[f"restart after kill -9 ({args.journal} journal records)"].append(stack.rss[-1])
             sample = [*extra[:100], *extra[-100:], *range(0, args.items, max(1, args.items // 300))]
             lost += missing(stack, sample)
             checked += len(sample)
@@ -176,10 +196,10 @@ def main(argv: list[str] | None = None) -> int:
             median = statistics.median(values)
             extra_s = f"  ({median - empty_median:+.2f} s against an empty start)" if name.startswith("restart") else ""
             each = ", ".join(f"{v:.2f}" for v in values)
-            print(f"{name:<52}{median:>8.2f} s  [{each}]{extra_s}")
+            print(f"{name:<52}{median:>8.2f} s  [{each}]{extra_s}; RSS {statistics.median(rss[name]):.0f} MB")
         print(f"acknowledged items checked after each kill -9: {checked} in all, missing {lost}")
         print(json.dumps({"items": args.items, "journal": args.journal, "runs": args.runs, "load_seconds": loading,
-                          "seconds": times, "missing": lost}))
+                          "seconds": times, "rss_mb": rss, "missing": lost}))
     finally:
         stack.stop(signal.SIGKILL)
         shutil.rmtree(work, ignore_errors=True)

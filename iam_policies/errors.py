@@ -65,6 +65,21 @@ class ValidationException(AwsError):
     namespace = "com.amazon.coral.validate"
 
 
+class TransactionCanceledException(AwsError):
+    """DynamoDB's TransactionCanceledException (botocore ``dynamodb`` model): the transaction did
+    nothing; ``CancellationReasons`` holds one reason per member, in the request's order (API
+    Reference, TransactWriteItems), the message lists their codes."""
+
+    code = "TransactionCanceledException"
+    status = 400
+    namespace = "com.amazonaws.dynamodb.v20120810"
+
+    def __init__(self, reasons: list[dict[str, str]]) -> None:
+        codes = ", ".join(reason["Code"] for reason in reasons)
+        super().__init__(f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
+                         extra={"CancellationReasons": reasons})
+
+
 class ResourceNotFoundException(AwsError):
     """DynamoDB's ResourceNotFoundException (e.g. a table the request names does not exist)."""
 

@@ -137,17 +137,31 @@ def _object_operation(method: str, bucket: str, key: str, query: Mapping[str, st
             source_bucket, source_key = copy_source(source)
             return S3Operation("CopyObject", (
                 Authorization("s3:GetObject", object_arn(source_bucket, source_key, partition)),
-                Authorization("s3:PutObject", arn),
+                Authorization("s3:PutObject", arn), *_write_extras(arn, headers),
             ), bucket, key)
-        return one("PutObject", "s3:PutObject")
+        return S3Operation("PutObject", (Authorization("s3:PutObject", arn), *_write_extras(arn, headers)),
+                           bucket, key)
     if method == "DELETE":
         return one("AbortMultipartUpload", "s3:AbortMultipartUpload") if "uploadId" in query else one("DeleteObject", "s3:DeleteObject")
     if method == "POST":
         if "uploads" in query:
-            return one("CreateMultipartUpload", "s3:PutObject")
+            return S3Operation("CreateMultipartUpload", (Authorization("s3:PutObject", arn),
+                                                         *_write_extras(arn, headers)), bucket, key)
         if "uploadId" in query:
             return one("CompleteMultipartUpload", "s3:PutObject")
     raise _not_implemented(method, "an object")
+
+
+def _write_extras(arn: str, headers: Mapping[str, str]) -> tuple[Authorization, ...]:
+    """What a write's headers need beyond ``s3:PutObject`` (PutObject API Reference: "To successfully
+    set the tag-set with your PutObject request, you must have the s3:PutObjectTagging", and
+    s3:PutObjectAcl to set an ACL with ``x-amz-acl`` or an ``x-amz-grant-*`` header)."""
+    extras: list[Authorization] = []
+    if "x-amz-tagging" in headers:
+        extras.append(Authorization("s3:PutObjectTagging", arn))
+    if "x-amz-acl" in headers or any(name.startswith("x-amz-grant-") for name in headers):
+        extras.append(Authorization("s3:PutObjectAcl", arn))
+    return tuple(extras)
 
 
 def list_context(query: Mapping[str, str]) -> dict[str, ContextValue]:

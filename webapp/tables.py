@@ -19,6 +19,7 @@ Guide, "Enabling Time to Live").
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -142,11 +143,24 @@ def ensure_tables(backend: _Backend, settings: Settings) -> list[str]:
             except AwsError as error:
                 if error.code != "ResourceInUseException":  # created meanwhile: fine
                     raise
+            _wait_active(backend, name)
         ttl = table.ttl_params(name)
         if ttl is not None and not _backend_ttl_enabled(backend, name):
             backend.call("UpdateTimeToLive", ttl)
             done.append(f"enabled TTL on {name}.{table.ttl_attribute}")
     return done
+
+
+def _wait_active(backend: _Backend, name: str, timeout: float = 300.0) -> None:
+    """Items only once the table is ACTIVE, as on AWS (a table CREATING refuses reads and writes;
+    ``WEBAPP_TABLE_STATUS_SECONDS`` makes the local phase last): the caller seeds it next."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        described = _backend_description(backend, name)
+        if described is None or described.get("TableStatus") == "ACTIVE":
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"table {name} did not become ACTIVE within {timeout:.0f} s")
 
 
 def _backend_description(backend: _Backend, name: str) -> dict[str, Any] | None:

@@ -17,11 +17,11 @@ from typing import Any
 from iam_policies.authorization import Authorization
 from iam_policies.dynamodb.errors import constraint, invalid
 from iam_policies.dynamodb.items import condition_check, delete_item, get_item, put_item, update_item
-from iam_policies.dynamodb.keys import BAD_KEY, check_item, check_key, item_identity
+from iam_policies.dynamodb.keys import BAD_KEY, InvalidKeyValue, check_item, check_key, item_identity
 from iam_policies.dynamodb.legacy import attributes_to_get, check_not_mixed
 from iam_policies.dynamodb.request import Env, consumed_capacity, item_context, require
 from iam_policies.dynamodb.scope import ExpressionScope
-from iam_policies.errors import ValidationException
+from iam_policies.errors import TransactionCanceledException, ValidationException
 
 _DUPLICATE_KEYS = "Provided list of item keys contains duplicates"
 _SAME_ITEM = "Transaction request cannot include multiple operations on one item"
@@ -192,14 +192,27 @@ def transact_write_items(env: Env, params: Mapping[str, Any]) -> list[Authorizat
     capacity = consumed_capacity(params)
     authorizations: list[Authorization] = []
     seen: set[tuple[str, ...]] = set()
-    for entry in members:
+    cancelled: tuple[int, str] | None = None
+    for position, entry in enumerate(members):
         kind, body = _member(entry, tuple(_WRITES))
         for legacy in ("Expected", "AttributeUpdates", "ConditionalOperator", "ReturnValues"):
             if body.get(legacy) is not None:
                 raise invalid(f"Invalid {kind} in TransactItems: {legacy} is not supported")
-        authorizations.append(_WRITES[kind](env, body, enclosing="TransactWriteItems", capacity=capacity))
+        try:
+            authorizations.append(_WRITES[kind](env, body, enclosing="TransactWriteItems", capacity=capacity))
+        except InvalidKeyValue as error:
+            # The first member whose key the table refuses cancels the transaction; DynamoDB
+            # reports it alone, every other member "None" (ScyllaDB's Alternator tests,
+            # test/alternator/test_transact.py test_transact_write_cancellation_reasons_validationerror,
+            # checked against DynamoDB). Errors of the request itself still refuse it whole.
+            cancelled = cancelled or (position, error.message)
+            continue
         identity = _identity(env, kind, body)
         if identity in seen:
             raise invalid(_SAME_ITEM)
         seen.add(identity)
+    if cancelled is not None:
+        reasons = [{"Code": "None"} for _ in members]
+        reasons[cancelled[0]] = {"Code": "ValidationError", "Message": cancelled[1]}
+        raise TransactionCanceledException(reasons)
     return authorizations

@@ -44,9 +44,11 @@ limits are enforced on the way, with its messages:
 
 from __future__ import annotations
 
+import base64
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any, Literal
 
@@ -687,6 +689,7 @@ _SIZE_TYPES = frozenset({"S", "B", "SS", "NS", "BS", "M", "L"})
 _BEGINS_TYPES = frozenset({"S", "B"})
 _ATTRIBUTE_TYPES = ("S", "SS", "N", "NS", "B", "BS", "BOOL", "NULL", "L", "M")
 #: ADD and DELETE name a value's type in full (dynalite test/updateItem.js).
+_OPERAND = "Incorrect operand type for operator or function; "
 _TYPE_WORDS = {"S": "STRING", "N": "NUMBER", "B": "BINARY", "BOOL": "BOOLEAN", "NULL": "NULL", "M": "MAP",
                "L": "LIST", "SS": "STRING_SET", "NS": "NUMBER_SET", "BS": "BINARY_SET"}
 _ADD_TYPES = frozenset({"N", "SS", "NS", "BS"})
@@ -749,6 +752,7 @@ class _Checker:
         elif isinstance(node, Between):
             operands = [node.subject, node.low, node.high]
             self.distinct("BETWEEN", operands, [self.operand(o) for o in operands])
+            self.bounds(node.low, node.high)
         elif isinstance(node, In):
             operands = [node.subject, *node.choices]
             self.distinct("IN", operands, [self.operand(o) for o in operands])
@@ -789,6 +793,9 @@ class _Checker:
             for kind in types:
                 self.operand_type(name, kind, _BEGINS_TYPES)
         if name == "attribute_type":
+            if isinstance(args[1], PathOperand):  # an attribute may hold any type
+                raise self.fail(f"{_OPERAND}operator or function: attribute_type, operand type: "
+                                "{" + ",".join(_ATTRIBUTE_TYPES) + "}")
             self.operand_type(name, types[1], frozenset({"S"}))
             second = args[1]
             if types[1] == "S" and isinstance(second, ValueOperand) and self.values is not None:
@@ -801,6 +808,23 @@ class _Checker:
                 self.operand_type(name, kind, frozenset({"L"}))
             return "L"
         return None  # if_not_exists: the attribute's type is not known before the item is read
+
+    def bounds(self, low: Node, high: Node) -> None:
+        """BETWEEN's bounds, when both are values: of one type, the lower not above the upper
+        (dynalite test/query.js, recorded against DynamoDB)."""
+        if self.values is None or not isinstance(low, ValueOperand) or not isinstance(high, ValueOperand):
+            return
+        lower, upper = self.values.get(low.placeholder), self.values.get(high.placeholder)
+        if not (isinstance(lower, Mapping) and isinstance(upper, Mapping) and len(lower) == len(upper) == 1):
+            return
+        (low_type, low_value), (high_type, high_value) = next(iter(lower.items())), next(iter(upper.items()))
+        shown = f"lower bound operand: AttributeValue: {{{low_type}:{low_value}}}, upper bound operand: " \
+                f"AttributeValue: {{{high_type}:{high_value}}}"
+        if low_type != high_type:
+            raise self.fail(f"The BETWEEN operator requires same data type for lower and upper bounds; {shown}")
+        if _above(low_type, low_value, high_value):
+            raise self.fail("The BETWEEN operator requires upper bound to be greater than or equal to lower bound; "
+                            + shown)
 
     def distinct(self, op: str, nodes: Sequence[Node], found: Sequence[tuple[str, ...] | str | None]) -> None:
         first = found[0]
@@ -848,6 +872,21 @@ class _Checker:
         if element.startswith("#") and self.names is not None:
             return str(self.names[element])
         return element
+
+
+def _above(kind: str, low: Any, high: Any) -> bool:
+    """Whether ``low`` sorts after ``high`` as DynamoDB orders keys: numbers by value, strings
+    by their UTF-8 bytes, binaries by their bytes."""
+    try:
+        if kind == "N":
+            return Decimal(str(low)) > Decimal(str(high))
+        if kind == "S":
+            return str(low).encode() > str(high).encode()
+        if kind == "B":
+            return base64.b64decode(str(low)) > base64.b64decode(str(high))
+    except (ArithmeticError, ValueError):
+        return False
+    return False
 
 
 def overlap_error(kind: str, paths: list[Path], show: Callable[[PathElement], str]) -> None:
@@ -903,64 +942,69 @@ def key_conditions(text: str) -> tuple[Parsed, tuple[KeyCondition, ...]]:
 
     At most two conditions joined by AND: an equality on the partition key and one of
     ``= < <= > >= BETWEEN begins_with`` on the sort key; each compares a top-level name with
-    values. Which names are the keys is checked later, against the schema.
+    values. Which names are the keys is checked later, against the schema. Each condition is
+    checked in turn, left to right - its operator, then its operands in order - and a second
+    condition on one name is refused as soon as it is met, before the count (texts and order as
+    recorded against DynamoDB by dynalite test/query.js; its validations/index.js ``checkExpr``).
     """
     kind = "KeyConditionExpression"
     parsed = parse(kind, text)
-    parts: list[Condition] = []
     assert parsed.condition is not None
+    result: dict[str, KeyCondition] = {}
     stack: list[Condition] = [parsed.condition]
     while stack:  # the AND-joined parts, left to right, without recursion
         node = stack.pop()
         if isinstance(node, BoolOp) and node.op == "AND":
             stack += (node.right, node.left)
-        else:
-            parts.append(node)
-    result: list[KeyCondition] = []
-    for part in parts:
-        result.append(_key_condition(part))
+            continue
+        condition = _key_condition(node)
+        if condition.name in result:
+            raise invalid("KeyConditionExpressions must only contain one condition per key")
+        result[condition.name] = condition
     if len(result) > 2:
         raise invalid("Conditions can be of length 1 or 2 only")
-    return parsed, tuple(result)
+    return parsed, tuple(result.values())
 
 
-def _key_name(operand: Operand) -> str:
-    if isinstance(operand, PathOperand):
-        if len(operand.path) != 1:
-            raise invalid("KeyConditionExpressions cannot contain nested attributes: " + _show(operand.path))
-        return str(operand.path[0])
-    raise invalid("Invalid KeyConditionExpression: The function is not allowed in a key condition; function: size")
+_KEY_OPERATORS = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "=": "="}
 
 
 def _key_condition(node: Condition) -> KeyCondition:
-    if isinstance(node, BoolOp):
-        raise invalid(f"Invalid operator used in KeyConditionExpression: {node.op}")
-    if isinstance(node, Not):
-        raise invalid("Invalid operator used in KeyConditionExpression: NOT")
-    if isinstance(node, In):
-        raise invalid("Invalid operator used in KeyConditionExpression: IN")
-    if isinstance(node, Function):
-        if node.name != "begins_with":
-            raise invalid(f"Invalid operator used in KeyConditionExpression: {node.name}")
-        value = node.args[1]
-        if not isinstance(value, ValueOperand):
-            raise invalid("Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition")
-        return KeyCondition(_key_name(node.args[0]), "begins_with", (value.placeholder,))
+    operator = {BoolOp: getattr(node, "op", ""), Not: "NOT", In: "IN"}.get(type(node))
+    if operator:
+        raise invalid(f"Invalid operator used in KeyConditionExpression: {operator}")
+    if isinstance(node, Compare) and node.op == "<>":
+        raise invalid("Invalid operator used in KeyConditionExpression: <>")
+    if isinstance(node, Function) and node.name != "begins_with":
+        raise invalid(f"Invalid operator used in KeyConditionExpression: {node.name}")
+    operands: tuple[Operand, ...]
     if isinstance(node, Between):
-        if not isinstance(node.low, ValueOperand) or not isinstance(node.high, ValueOperand):
-            raise invalid("Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition")
-        return KeyCondition(_key_name(node.subject), "BETWEEN", (node.low.placeholder, node.high.placeholder))
-    if node.op == "<>":
-        raise invalid("Unsupported operator on KeyConditionExpression: operator: <>")
-    left, right, op = node.left, node.right, node.op
-    if isinstance(left, ValueOperand) and not isinstance(right, ValueOperand):
-        left, right = right, left
-        op = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}.get(op, op)
-    if not isinstance(right, ValueOperand):
-        if isinstance(left, ValueOperand):
-            raise invalid("Invalid condition in KeyConditionExpression: No key attribute specified")
-        raise invalid("Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition")
-    return KeyCondition(_key_name(left), op, (right.placeholder,))
+        op, operands = "BETWEEN", (node.subject, node.low, node.high)
+    elif isinstance(node, Function):
+        op, operands = "begins_with", node.args
+    else:
+        assert isinstance(node, Compare)
+        op, operands = node.op, (node.left, node.right)
+    if op in ("BETWEEN", "begins_with") and not isinstance(operands[0], PathOperand):
+        raise invalid(f"Invalid condition in KeyConditionExpression: {op} operator must have the key attribute as its "
+                      "first operand")
+    name, position = "", 0
+    for index, operand in enumerate(operands):
+        if isinstance(operand, PathOperand):
+            if name:
+                raise invalid("Invalid condition in KeyConditionExpression: Multiple attribute names used in one "
+                              "condition")
+            if len(operand.path) > 1:
+                raise invalid("KeyConditionExpressions cannot have conditions on nested attributes")
+            name, position = str(operand.path[0]), index
+        elif not isinstance(operand, ValueOperand):
+            raise invalid("KeyConditionExpressions cannot contain nested operations")
+    if not name:
+        raise invalid("Invalid condition in KeyConditionExpression: No key attribute specified")
+    if op in _KEY_OPERATORS and position:
+        op = _KEY_OPERATORS[op]
+    values = tuple(o.placeholder for o in operands if isinstance(o, ValueOperand))
+    return KeyCondition(name, op, values)
 
 
 def _show(path: Path) -> str:

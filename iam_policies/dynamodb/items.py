@@ -23,6 +23,7 @@ from typing import Any
 
 from iam_policies.authorization import Authorization
 from iam_policies.dynamodb.errors import invalid
+from iam_policies.dynamodb.expressions import parse
 from iam_policies.dynamodb.keys import BAD_KEY, check_item, check_key
 from iam_policies.dynamodb.legacy import attributes_to_get, check_not_mixed, condition_map
 from iam_policies.dynamodb.request import (
@@ -76,6 +77,23 @@ def _transaction_item(item: Any, schema: TableSchema) -> str:
         raise
 
 
+def _scalar_keys(scope: ExpressionScope, text: str, schema: TableSchema) -> None:
+    """A projection may not reach into a key attribute, the table's or an index's (global indexes
+    first): "Key attributes must be scalars; ..." (dynalite test/getItem.js, recorded live)."""
+    nested = {scope.resolve(path[0]) for path in parse("ProjectionExpression", text).paths if len(path) > 1}
+    if not nested:
+        return
+    rule = "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: "
+    for name in schema.key_names:
+        if name in nested:
+            raise invalid(rule + f"Key: {name}")
+    for index in sorted(schema.indexes.values(), key=lambda index: index.type != "GSI"):
+        index_keys = (index.partition_key, index.sort_key) if index.type == "GSI" else (index.sort_key,)
+        for index_key in index_keys:
+            if index_key is not None and index_key in nested:
+                raise invalid(rule + f"IndexKey: {index_key}")
+
+
 def _capacity(params: Mapping[str, Any], capacity: str | None) -> str:
     return capacity if capacity is not None else consumed_capacity(params)
 
@@ -95,6 +113,8 @@ def get_item(env: Env, params: Mapping[str, Any], *, enclosing: str | None = Non
     capacity = _capacity(params, capacity)
     schema = _key_schema(env, ref, enclosing)
     leading = check_key(key, schema)
+    if params.get("ProjectionExpression") is not None:
+        _scalar_keys(scope, params["ProjectionExpression"], schema)
     context = item_context(
         [leading],
         set(schema.key_names) | (projected or set()),

@@ -17,12 +17,20 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from iam_policies.dynamodb.errors import invalid
+from iam_policies.errors import ValidationException
 from iam_policies.schema import TableSchema
 
 _KEY_TYPES = frozenset({"S", "N", "B"})
 _ALL_TYPES = frozenset({"S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"})
 
 BAD_KEY = "The provided key element does not match the schema"
+
+
+class InvalidKeyValue(ValidationException):
+    """A key attribute's value the table refuses: another type than its definition, empty, or
+    longer than a key may be. On its own request a ``ValidationException`` like any other; as a
+    TransactWriteItems member it cancels the transaction with that member's ``ValidationError``
+    (``batches.transact_write_items``) instead of refusing the request."""
 
 
 def scalar_type(value: Any) -> tuple[str, Any]:
@@ -132,7 +140,7 @@ def check_item(item: Any, schema: TableSchema) -> str:
             raise invalid(INVALID + f"Missing the key {name} in the item")
         kind = schema.attribute_types.get(name)
         if not _has_type(value, kind):
-            raise invalid(INVALID + f"Type mismatch for key {name} expected: {kind or 'S'} actual: {next(iter(value))}")
+            raise InvalidKeyValue(INVALID + f"Type mismatch for key {name} expected: {kind or 'S'} actual: {next(iter(value))}")
         _not_empty(value, kind, name, "One or more parameter values are not valid. ")
         _within_size(value, kind, is_hash=position == 0)
     indexes = sorted(schema.indexes.values(), key=lambda index: index.type != "GSI")
@@ -142,7 +150,7 @@ def check_item(item: Any, schema: TableSchema) -> str:
             kind = schema.attribute_types.get(name) if name is not None else None
             value = item.get(name) if name is not None else None
             if value is not None and kind is not None and not _has_type(value, kind):
-                raise invalid(INVALID + f"Type mismatch for Index Key {name} Expected: {kind} "
+                raise InvalidKeyValue(INVALID + f"Type mismatch for Index Key {name} Expected: {kind} "
                               f"Actual: {next(iter(value))} IndexName: {index.name}")
     values = [key_value(item[name]) for name in schema.key_names]
     return values[0]
@@ -162,7 +170,7 @@ def _not_empty(value: Mapping[str, Any], kind: str | None, name: str, prefix: st
     it "were invalid" for a ``Key`` and "are not valid" for an ``Item``."""
     for scalar, word in (("S", "string"), ("B", "binary")):
         if kind in (scalar, None) and value.get(scalar) == "":
-            raise invalid(prefix + f"The AttributeValue for a key attribute cannot contain an empty {word} value. "
+            raise InvalidKeyValue(prefix + f"The AttributeValue for a key attribute cannot contain an empty {word} value. "
                           f"Key: {name}")
 
 
@@ -178,9 +186,9 @@ def _within_size(value: Mapping[str, Any], kind: str | None, *, is_hash: bool) -
         return  # numbers always fit
     if is_hash and size > MAX_HASH_KEY_BYTES:
         # sic: DynamoDB's text has no space before the limit.
-        raise invalid(INVALID + f"Size of hashkey has exceeded the maximum size limit of{MAX_HASH_KEY_BYTES} bytes")
+        raise InvalidKeyValue(INVALID + f"Size of hashkey has exceeded the maximum size limit of{MAX_HASH_KEY_BYTES} bytes")
     if not is_hash and size > MAX_RANGE_KEY_BYTES:
-        raise invalid(INVALID + f"Aggregated size of all range keys has exceeded the size limit of "
+        raise InvalidKeyValue(INVALID + f"Aggregated size of all range keys has exceeded the size limit of "
                       f"{MAX_RANGE_KEY_BYTES} bytes")
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from botocore.credentials import Credentials
 
-from tests.conformance.conftest import IN_USE, SERIALIZATION, VALIDATE, Endpoint, Row, check, ids
+from tests.conformance.conftest import IN_USE, NOT_FOUND, SERIALIZATION, VALIDATE, Endpoint, Row, check, ids
 from tests.conftest import RunningStack, free_port_block
 
 P = "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
@@ -158,7 +158,14 @@ def test_delete_while_creating_is_refused(slow_endpoint: Endpoint) -> None:
     assert (answer.status, answer.type, answer.message) == (
         400, IN_USE, f"Attempt to change a resource which is still in use: Table is being created: {name}")
     assert client.describe_table(TableName=name)["Table"]["TableStatus"] == "CREATING"
+    # Items only once ACTIVE (API Reference "CreateTable"): a read or a write meanwhile is refused
+    # as of a missing table, and writes nothing.
+    for operation, request in (("PutItem", {"TableName": name, "Item": {"a": {"S": "early"}}}),
+                               ("GetItem", {"TableName": name, "Key": {"a": {"S": "early"}}})):
+        early = slow_endpoint.call(operation, request)
+        assert (early.status, early.type) == (400, NOT_FOUND), early.raw[:300]
     client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    assert "Item" not in client.get_item(TableName=name, Key={"a": {"S": "early"}})
     assert client.delete_table(TableName=name)["TableDescription"]["TableStatus"] == "DELETING"
 
 

@@ -7,7 +7,8 @@ a table that does not exist (``abc``): an answer other than the ValidationExcept
 ``ResourceNotFoundException``. A row's ``message`` is DynamoDB's text; where the source pins
 only its start (``/^Invalid UpdateExpression: Syntax error; /``) the row holds a ``prefix``.
 
-Source of every row: architect/dynalite test/updateItem.js and test/scan.js (``assertValidation``),
+Source of every row: architect/dynalite test/updateItem.js, test/query.js and test/scan.js
+(``assertValidation``),
 written and checked against live DynamoDB (REMOTE=1) - recorded DynamoDB answers; the checking
 order is dynalite's validations/index.js ``validateExpressions`` (UpdateExpression,
 ConditionExpression, KeyConditionExpression, FilterExpression, ProjectionExpression, then unused
@@ -24,6 +25,7 @@ import pytest
 from tests.conformance.conftest import VALIDATE, Endpoint
 
 UPDATE = "dynalite test/updateItem.js, recorded against DynamoDB"
+QUERY = "dynalite test/query.js, recorded against DynamoDB"
 SCAN = "dynalite test/scan.js, recorded against DynamoDB"
 OPERAND = "Incorrect operand type for operator or function; "
 NAMES = {"#a": "a", "#b": "b"}
@@ -43,6 +45,10 @@ class Case:
 def update(expression: str, message: str, prefix: bool = False, **members: Any) -> Case:
     return Case("UpdateItem", {"TableName": "abc", "Key": {}, "UpdateExpression": expression, **members}, message,
                 UPDATE, prefix)
+
+
+def query(expression: str, message: str, prefix: bool = False, **members: Any) -> Case:
+    return Case("Query", {"TableName": "abc", "KeyConditionExpression": expression, **members}, message, QUERY, prefix)
 
 
 def scan(expression: str, message: str, prefix: bool = False, **members: Any) -> Case:
@@ -117,6 +123,39 @@ CASES: list[Case] = [
                         "if_not_exists(a, :a))", "ConditionExpression": "a = :b", "ExpressionAttributeValues": VALUES,
                         "ExpressionAttributeNames": NAMES},
          "Value provided in ExpressionAttributeNames unused in expressions: keys: {#a, #b}", UPDATE),
+    # KeyConditionExpression (Query) -------------------------------------------------------------
+    Case("Query", {"TableName": "abc", "KeyConditionExpression": "", "FilterExpression": "", "ProjectionExpression": "",
+                   "ExpressionAttributeValues": {":0": {"S": "b"}}},
+         "Invalid KeyConditionExpression: The expression can not be empty;", QUERY),
+    Case("Query", {"TableName": "abc", "KeyConditionExpression": "attribute_type(a, :a)", "FilterExpression": "a > b",
+                   "ProjectionExpression": "", "ExpressionAttributeValues": {":a": {"S": "N"}}},
+         "Invalid ProjectionExpression: The expression can not be empty;", QUERY),
+    query("(size(a))[0] > a", "Invalid KeyConditionExpression: Syntax error; ", True),
+    query("attribute_type(a, b)", "Invalid KeyConditionExpression: Incorrect operand type for operator or function; "
+          "operator or function: attribute_type, operand type:", True),
+    query("attribute_type(a, :a)", "Invalid operator used in KeyConditionExpression: attribute_type",
+          ExpressionAttributeValues={":a": {"S": "S"}}),
+    *[query(text, f"Invalid operator used in KeyConditionExpression: {op}") for text, op in (
+        ("a > b and size(b) > c or a > c", "OR"), ("a in (b, size(c), d)", "IN"), ("contains(a.d, b)", "contains"),
+        ("not a > b", "NOT"), ("a <> b", "<>"))],
+    query(":a between size(b) and size(a) and b > :b", "Invalid condition in KeyConditionExpression: BETWEEN operator "
+          "must have the key attribute as its first operand", ExpressionAttributeValues={":a": {"S": "1"}, ":b": {"S": "1"}}),
+    query("size(b) > a AND a.b > b AND b > c", "KeyConditionExpressions cannot contain nested operations"),
+    query("b between c[1] and d", "Invalid condition in KeyConditionExpression: Multiple attribute names used in one "
+          "condition"),
+    query("b.d > a AND c.d > e.f", "KeyConditionExpressions cannot have conditions on nested attributes"),
+    query(":b > :a AND a < :b", "Invalid condition in KeyConditionExpression: No key attribute specified",
+          ExpressionAttributeValues={":a": {"N": "1"}, ":b": {"N": "1"}}),
+    query("b > :a AND b < :a and c = :a and d = :a", "KeyConditionExpressions must only contain one condition per key",
+          ExpressionAttributeValues={":a": {"N": "1"}}),
+    query("(a > :a and b > :a) and (c > :a and d > :a) and (e > :a and f > :a)", "Conditions can be of length 1 or 2 "
+          "only", ExpressionAttributeValues={":a": {"S": "a"}}),
+    query("a between :b and :a", "Invalid KeyConditionExpression: The BETWEEN operator requires same data type for "
+          "lower and upper bounds; lower bound operand: AttributeValue: {N:1}, upper bound operand: AttributeValue: {S:a}",
+          ExpressionAttributeValues={":a": {"S": "a"}, ":b": {"N": "1"}}),
+    query("a between :b and :a", "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be "
+          "greater than or equal to lower bound; lower bound operand: AttributeValue: {S:b}, upper bound operand: "
+          "AttributeValue: {S:a}", ExpressionAttributeValues={":a": {"S": "a"}, ":b": {"S": "b"}}),
     # FilterExpression (Scan) --------------------------------------------------------------------
     Case("Scan", {"TableName": "abc", "FilterExpression": "", "ProjectionExpression": "",
                   "ExpressionAttributeValues": {":0": {"S": "b"}}},
@@ -182,3 +221,16 @@ def test_expression_error(endpoint: Endpoint, case: Case) -> None:
     assert answer.type == VALIDATE, answer.raw[:300]
     message = answer.message or ""
     assert message.startswith(case.message) if case.prefix else message == case.message, answer.raw[:500]
+
+
+KEY_SCALARS = "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: a"
+
+
+@pytest.mark.parametrize("expression", ["attribute_exists(a.b.c) and #a = b", "attribute_exists(#a.b.c)",
+                                        "attribute_exists(#a[0])"])
+def test_scan_filter_inside_a_key(endpoint: Endpoint, hash_table: str, expression: str) -> None:
+    """A key is a scalar: a filter may not look inside it (dynalite test/scan.js, recorded against
+    DynamoDB)."""
+    answer = endpoint.call("Scan", {"TableName": hash_table, "FilterExpression": expression,
+                                    "ExpressionAttributeNames": {"#a": "a"}})
+    assert (answer.status, answer.type, answer.message) == (400, VALIDATE, KEY_SCALARS), answer.raw[:300]

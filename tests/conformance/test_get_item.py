@@ -111,6 +111,16 @@ ROWS = [
         INVALID + "The AttributeValue for a key attribute cannot contain an empty string value. Key: a", SRC),
     Row("absent item", "GetItem", {"TableName": "{hash_table}", "Key": {"a": {"S": "nothing-here"}}}, 200, None,
         None, "api"),
+    Row("projection into the key", "GetItem",
+        {"TableName": "{hash_table}", "Key": {"a": {"S": "x"}}, "ProjectionExpression": "#a.b",
+         "ExpressionAttributeNames": {"#a": "a"}}, 400, VALIDATE,
+        "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: a", SRC),
+    Row("key of a non-key type", "GetItem", {"TableName": "{hash_table}", "Key": {"a": {"BOOL": True}}}, 400,
+        VALIDATE, "The provided key element does not match the schema", SRC),
+    Row("key of another key type", "GetItem", {"TableName": "{hash_table}", "Key": {"a": {"N": "1"}}}, 400, VALIDATE,
+        "The provided key element does not match the schema", SRC),
+    Row("partition key over 2048 bytes", "GetItem", {"TableName": "{hash_table}", "Key": {"a": {"S": "a" * 2049}}},
+        400, VALIDATE, INVALID + "Size of hashkey has exceeded the maximum size limit of2048 bytes", SRC),
 ]
 
 

@@ -1,4 +1,4 @@
-"""``python -m webapp serve`` as a user runs it: the banner, the four ports, a clean stop, and a
+"""``python -m webapp serve`` as a user runs it: the banner, the five ports, a clean stop, and a
 restart on the same data directory that keeps users, keys and credentials."""
 
 from __future__ import annotations
@@ -17,8 +17,11 @@ from tests.conftest import RunningStack, free_port_block
 def test_banner_names_every_endpoint_and_config_points_at_them(fresh_stack: RunningStack) -> None:
     stack = fresh_stack.start()
     log = stack.log()
-    for url in (f"{stack.host_url}/", stack.sts_url, stack.dynamodb_url, stack.iam_url):
+    for url in (f"{stack.host_url}/", stack.sts_url, stack.dynamodb_url, stack.iam_url, stack.s3_url):
         assert url in log
+    admin_config = (stack.data_dir / "admin-config").read_text()
+    assert all(f"endpoint_url = {url}\n" in admin_config
+               for url in (stack.sts_url, stack.dynamodb_url, stack.iam_url, stack.s3_url))
     assert "alice, bob, carol" in log
     config = requests.get(f"{stack.host_url}/config.json", timeout=10).json()
     assert (config["stsEndpoint"], config["dynamodbEndpoint"]) == (stack.sts_url, stack.dynamodb_url)
@@ -64,9 +67,9 @@ def test_ready_file_is_written_only_when_serving(fresh_stack: RunningStack) -> N
 
 
 def test_a_taken_port_is_one_line_on_stderr_and_exit_code_one(tmp_path: Path) -> None:
-    """Any of the four ports taken: the servers already bound are stopped, no traceback."""
+    """Any of the five ports taken: the servers already bound are stopped, no traceback."""
     base = free_port_block()
-    for taken, name in ((base, "host"), (base + 3, "iam")):
+    for taken, name in ((base, "host"), (base + 4, "s3")):
         blocker = socket.socket()
         blocker.bind(("127.0.0.1", taken))
         blocker.listen()

@@ -115,6 +115,8 @@ class Journal:
         self._writing = threading.Lock()
         #: Records appended since the last compaction (what start-up has to replay).
         self.pending = 0
+        for leftover in (self.snapshot_path.with_suffix(".tmp"), self.path.with_suffix(".tmp")):
+            leftover.unlink(missing_ok=True)  # a compaction a crash interrupted: never renamed, never read
 
     # Start-up ----------------------------------------------------------------------------------
 

@@ -42,6 +42,9 @@ from webapp.backend.errors import (
 _TAGGING = {"TagResource": "Requested resource not found: ResourcArn: {arn} not found",
             "ListTagsOfResource": "Requested resource not found: ResourcArn: {arn} not found",
             "UntagResource": "Requested resource not found"}
+#: Operations on a table's items, refused while the table is being created.
+_ITEM_OPERATIONS = frozenset({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan",
+                              "BatchGetItem", "BatchWriteItem"})
 _NAMESPACE = uuid.UUID("5c0b5c55-2b3e-4d8e-9a8e-6b1f0d0f7a11")
 #: ListTables' default and largest page (API Reference "ListTables", Limit: 1-100).
 LIST_LIMIT = 100
@@ -60,7 +63,8 @@ class Lifecycle:
         self._history: dict[str, dict[str, Any]] = {}
         #: A throughput change under way: ("Increase" or "Decrease", requested at).
         self._pending: dict[str, tuple[str, float]] = {}
-        self._before_update: tuple[int, int] | None = None
+        #: The units a table had when an UpdateTable of it was admitted (its answer shows them).
+        self._before_update: dict[str, tuple[int, int]] = {}
 
     def status(self, name: str, now: float) -> str:
         table = self.models.tables.get(name)
@@ -78,6 +82,8 @@ class Lifecycle:
             return self.list_tables(params)
         if operation in ("DescribeTimeToLive", "UpdateTimeToLive"):
             self._time_to_live(operation, params)
+        if self.phase_seconds > 0 and operation in _ITEM_OPERATIONS:
+            self._not_yet_created(params, now)
         if operation in _TAGGING:
             arn = params.get("ResourceArn")
             if isinstance(arn, str) and arn.rsplit("/", 1)[-1] not in self.models.tables:
@@ -96,8 +102,18 @@ class Lifecycle:
                         f"Attempt to change a resource which is still in use: Table is being {being}: {name}")
                 if operation == "UpdateTable":
                     table_updates.check(self.models.tables[name], params)
-                    self._before_update = _throughput(self.models.tables[name])
+                    self._before_update[name] = _throughput(self.models.tables[name])
         return None
+
+    def _not_yet_created(self, params: Mapping[str, Any], now: float) -> None:
+        """A table still CREATING has no data yet: reads and writes of it are refused as of a
+        missing table, ResourceNotFoundException (API Reference "CreateTable": "you can perform
+        read and write operations only on an ACTIVE table")."""
+        requested = params.get("RequestItems")
+        names = list(requested) if isinstance(requested, Mapping) else [self._name(params)]
+        for name in names:
+            if isinstance(name, str) and name in self.models.tables and self.status(name, now) == "CREATING":
+                raise DynamoDBResourceNotFoundException("Requested resource not found")
 
     def _time_to_live(self, operation: str, params: Mapping[str, Any]) -> None:
         """The missing table as DynamoDB names it (moto: ``ResourceNotFound``, "Table not found"),
@@ -183,7 +199,7 @@ class Lifecycle:
         if operation == "DeleteTable":
             self._history.pop(name, None)
         requested = params.get("ProvisionedThroughput") if operation == "UpdateTable" else None
-        before = self._before_update if operation == "UpdateTable" else None
+        before = self._before_update.pop(name, None) if operation == "UpdateTable" else None
         if isinstance(requested, Mapping) and before is not None:
             old_read, old_write = before
             new_read, new_write = requested.get("ReadCapacityUnits"), requested.get("WriteCapacityUnits")

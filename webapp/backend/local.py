@@ -1,21 +1,23 @@
-"""The local DynamoDB: moto in process, serialised, journaled, idempotent, optionally throttled.
+"""The local DynamoDB: moto in process, locked per table, journaled, idempotent, optionally throttled.
 
 Why each part (security-anchors §5):
 
-* **One lock around every call.** moto's models have no locks, and ``transact_write_items``
+* **Locks per table** (``locking.py``). moto's models have no locks, and ``transact_write_items``
   rolls a failed transaction back by restoring a deep copy of each touched *table*, which
   drops any write another thread made meanwhile (lost acknowledged writes, R-3) and crashes
-  ``deepcopy`` with "dictionary changed size during iteration" (HTTP 500). Serialising every
-  call gives DynamoDB's guarantees: single-item writes and transactions serializable with each
-  other, no lost updates (R-1, R-2, R-3).
+  ``deepcopy`` with "dictionary changed size during iteration" (HTTP 500). So a write holds its
+  tables' write locks, reads of a table share its read lock, calls on different tables run
+  together, and everything else runs alone: single-item writes and transactions serializable
+  with each other, no lost updates (R-1, R-2, R-3), and a GetItem no longer waits for another
+  table's Query.
 * **All or nothing per call** (``moto_models.py``): a call moto answers with an error leaves
   no trace (moto can half-apply a failed UpdateItem, BatchWriteItem or PartiQL transaction),
   so only successful calls change state.
 * **A write-ahead journal** (``journal.py``) so that a restart or ``kill -9`` loses no
   acknowledged write: every successful state-changing call is synced to disk before ``call``
-  returns. The record is written under the lock and synced
-  after it (group commit: one ``fsync`` covers every write that arrived meanwhile, and the lock is
-  not held during any). Every answer, reads and refusals included, waits until everything applied
+  returns. The record is written under the call's locks and synced
+  after them (group commit: one ``fsync`` covers every write that arrived meanwhile, and no lock
+  is held during any, so a writer never waits for another writer's ``fsync``). Every answer, reads and refusals included, waits until everything applied
   before it is on disk, so no caller ever sees state a crash could take back.
 * **Restart proportional to what happened since the snapshot** (issue 11): an item write is
   journaled as the after-images of the items it wrote (one record per call, so a transaction
@@ -30,6 +32,7 @@ Why each part (security-anchors §5):
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import threading
@@ -44,6 +47,7 @@ from webapp.backend.errors import DynamoDBError, InternalServerError
 from webapp.backend.idempotency import IdempotencyCache, fingerprint
 from webapp.backend.journal import Journal, Record
 from webapp.backend.lifecycle import Lifecycle
+from webapp.backend.locking import WRITES, TableLocks, tables_of
 from webapp.backend.metering import CapacityMeter, tidy
 from webapp.backend.moto_engine import MotoEngine
 from webapp.backend.moto_models import SerialDynamoDBBackend
@@ -69,7 +73,7 @@ ITEM_WRITES = frozenset({
 #: Up to this many items, a compaction writes the whole state at once, under the lock, in the
 #: call that reached ``compact_every``; above it, a background thread copies it partition by
 #: partition, taking the lock for about this many items at a time (``_compact_in_background``).
-COMPACT_CHUNK = 2000
+COMPACT_CHUNK = 500
 
 
 def is_mutating(operation: str, params: Mapping[str, Any]) -> bool:
@@ -109,7 +113,9 @@ class LocalBackend:
         self.tokens = IdempotencyCache()
         self.capacity = capacity or CapacityMeter()
         self.compact_every = compact_every
-        self._lock = threading.Lock()
+        self._locks = TableLocks()
+        #: Held by a call that must run alone, compaction and shutdown: every call waits for it.
+        self._lock = self._locks.registry
         self._schemas: dict[str, TableSchema | None] = {}
         self._closed = False
         self._closing = False
@@ -140,6 +146,9 @@ class LocalBackend:
             after = loaded.seq
             self.journal.covered(after)
             self.tokens.load(loaded.tokens)
+            # The loaded items are long-lived and acyclic: keep the cyclic collector from walking
+            # them (all of them sit in its youngest generation until its next pass otherwise).
+            gc.freeze()
         replayed = 0
         for record in self.journal.replay(after):
             self._replay(record)
@@ -179,19 +188,40 @@ class LocalBackend:
     # Calls --------------------------------------------------------------------------------------
 
     def call(self, operation: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The answer of one call; data-plane calls on different tables run together, reads of a
+        table together, anything else alone (``locking.py``)."""
         failure: DynamoDBError | None = None
-        with self._lock:
-            if self._closed:
-                raise InternalServerError("The backend is shut down")
-            try:
-                response = self._call(operation, params)
-            except DynamoDBError as error:
-                failure = error
-            seen = self.journal.last_seq  # what this answer may depend on
+        names = tables_of(operation, params)
+        ran = False
+        if names is not None:
+            with self._locks.data_call(names, operation in WRITES, self.engine.models.tables.__contains__) as held:
+                if held:
+                    ran = True
+                    response, failure, seen = self._call_held(operation, params)
+        if not ran:
+            with self._lock:
+                response, failure, seen = self._call_held(operation, params)
+                self._maybe_compact()
+        elif operation in WRITES and self.journal.pending >= self.compact_every and self._compactor is None:
+            with self._lock:  # after a write, as before; a compaction starts with every table at rest
+                self._maybe_compact()
         self._durable(seen)
         if failure is not None:
             raise failure
         return response
+
+    def _call_held(self, operation: str, params: dict[str, Any]) -> tuple[dict[str, Any], DynamoDBError | None, int]:
+        """``_call`` under the locks ``call`` took: its response or error, and the last journal
+        record its answer may depend on."""
+        if self._closed:
+            raise InternalServerError("The backend is shut down")
+        response: dict[str, Any] = {}
+        failure: DynamoDBError | None = None
+        try:
+            response = self._call(operation, params)
+        except DynamoDBError as error:
+            failure = error
+        return response, failure, self.journal.last_seq
 
     def _durable(self, seq: int) -> None:
         """Wait (outside the lock) until the journal is on disk up to ``seq``."""
@@ -281,12 +311,12 @@ class LocalBackend:
         if operation in SCHEMA_CHANGES:
             self._schemas.clear()
             self.capacity.forget_tables()
-        self._maybe_compact()
+        # (``call`` then compacts if due, holding ``_lock``: every table at rest)
 
     # Compaction ---------------------------------------------------------------------------------
 
     def _maybe_compact(self) -> None:
-        """Once ``compact_every`` records wait in the journal (the caller holds the lock)."""
+        """Once ``compact_every`` records wait in the journal (the caller holds ``_lock``)."""
         if self.journal.pending < self.compact_every or self._compactor is not None or self._closing:
             return
         if self._item_count() <= COMPACT_CHUNK:
@@ -368,6 +398,11 @@ class LocalBackend:
     # Schemas ------------------------------------------------------------------------------------
 
     def table_schema(self, name: str) -> TableSchema | None:
+        if name in self._schemas:  # every request's derive step: no lock once known
+            try:
+                return self._schemas[name]
+            except KeyError:  # cleared meanwhile by a table change
+                pass
         with self._lock:
             if name not in self._schemas:
                 try:

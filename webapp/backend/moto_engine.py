@@ -7,7 +7,8 @@ and errors are the ones its server returns. The handler is bound to a *private* 
 instead of moto's process-wide registry, so two backends in one process (tests, or an upstream
 peer) never share tables. No ``mock_aws``: nothing is patched.
 
-moto's models are not thread-safe (security-anchors §5.2); the caller serialises every call.
+moto's models are not thread-safe (security-anchors §5.2); the caller keeps calls that touch
+the same table apart (``locking.py``).
 
 **Hot reads.** GetItem, Query, Scan and BatchGetItem (and TransactGetItems' per-item reads)
 first try ``fast_reads.py``: the same ``DynamoHandler`` method on the same parameters, without
@@ -26,7 +27,7 @@ Where moto differs from DynamoDB in a way that matters, DynamoDB wins:
 * **Leaks past IAM.** moto 5.2.1's ``TransactGetItems`` ignores each ``Get``'s
   ``ProjectionExpression`` and returns whole items, so a policy limiting ``dynamodb:Attributes``
   would be bypassed; it is answered instead by one ``GetItem`` per entry (atomic, since calls
-  are serialised), which honours projections, and without moto's limit of 25 entries (DynamoDB
+  hold the tables' locks), which honours projections, and without moto's limit of 25 entries (DynamoDB
   allows 100). moto also ignores the legacy ``AttributesToGet`` of GetItem, Query and Scan
   (whole items again); it is rewritten into the equivalent ``ProjectionExpression``.
 * **Half-applied failures.** A call moto answers with an error is undone item by item

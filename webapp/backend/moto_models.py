@@ -1,7 +1,7 @@
 """moto's DynamoDB model, made all-or-nothing per call and cheap to roll back.
 
 Two moto 5.2.1 behaviours (``moto/dynamodb/models/__init__.py``) are changed here, by
-subclassing, under the backend's single lock (and one of its costs, see *Reads* below):
+subclassing, under the backend's table locks (``locking.py``; and one of its costs, see *Reads* below):
 
 * **A failed call can leave changes behind.** ``update_item`` creates a missing item before it
   evaluates the update expression and keeps it when the expression then fails (e.g. ``ADD`` of a
@@ -9,7 +9,7 @@ subclassing, under the backend's single lock (and one of its costs, see *Reads* 
   the first ones when a later one fails. DynamoDB applies a failed request not at all.
 * **Transactions roll back by whole tables.** ``transact_write_items`` deep-copies every table it
   touches before it starts and puts the copies back on failure: about 0.2 s per transaction on
-  a 5,000-item table, with every other request waiting on the lock.
+  a 5,000-item table, with every other request on those tables waiting for it.
 
 So every call runs in an *undo section* (``begin`` / ``commit`` / ``rollback``, driven by the
 engine from the HTTP status moto answers with): before an item is first written - through the
@@ -38,8 +38,8 @@ page starts by bisecting to the ``ExclusiveStartKey``; the same pages, ``Scanned
 ``LastEvaluatedKey`` as moto's loop, compared page by page with writes in between.
 
 **Order.** moto scans a table, and orders an index's equal keys, by its own sort of the keys;
-DynamoDB by MD5 prefixes (``semantics/order.py``). ``all_items``, ``sorted_items`` (while an
-index is read) and the start-key comparison follow DynamoDB's order, the whole table's order kept
+DynamoDB by MD5 prefixes (``semantics/order.py``). ``all_items``, ``sorted_items`` (in the view
+an index is read through) and the start-key comparison follow DynamoDB's order, the whole table's order kept
 with the scan cache below.
 
 **Segments.** moto places an item in a ``Segment`` by Python's hash of its key; DynamoDB by an
@@ -54,6 +54,7 @@ from __future__ import annotations
 import bisect
 import copy
 import itertools
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -69,7 +70,7 @@ from webapp.backend.semantics.segments import hash_prefix, segment_of_prefix
 item_size.install()  # DynamoDB's 400 KB item limit, measured as DynamoDB measures it
 
 #: Per-table flags and caches that must never be copied along with a table.
-_FLAGS = ("_in_transaction", "_undo_owner", "_scan_cache", "_segment", "_reading_index")
+_FLAGS = ("_in_transaction", "_undo_owner", "_scan_cache", "_segment", "_index")
 
 
 class _UndoableTable(Table):
@@ -96,16 +97,13 @@ class _UndoableTable(Table):
         plain = no_filter and not (index_name or range_comparison or range_key_conditions or projection_expressions
                                    or exclusive_start_key is not None or filter_kwargs)
         if not plain:
-            self.__dict__["_reading_index"] = index_name
-            try:
-                return super().query(
-                    hash_key, range_comparison, range_objs, limit, exclusive_start_key,  # type: ignore[arg-type]
-                    scan_index_forward,
-                    projection_expressions, index_name, consistent_read, filter_expression,
-                    hash_key_conditions=hash_key_conditions, range_key_conditions=range_key_conditions,
-                    **filter_kwargs)
-            finally:
-                self.__dict__.pop("_reading_index", None)
+            table = self if not index_name else self._index_view(index_name)
+            return Table.query(
+                table, hash_key, range_comparison, range_objs, limit, exclusive_start_key,  # type: ignore[arg-type]
+                scan_index_forward,
+                projection_expressions, index_name, consistent_read, filter_expression,
+                hash_key_conditions=hash_key_conditions, range_key_conditions=range_key_conditions,
+                **filter_kwargs)
         # moto's loop for this case, each size computed once and no copies (see the module doc)
         # the partition itself, not a sort of the whole table (moto's all_items()) per query
         partition: Any = self.items.get(hash_key) if hash_key is not None else None
@@ -126,13 +124,12 @@ class _UndoableTable(Table):
         no_filter = not filters and (filter_expression is None or type(filter_expression) is OpDefault)
         if index_name or not no_filter or projection_expression:
             segment, total = segments
-            self.__dict__["_reading_index"] = index_name
-            try:
-                table = self if segment is None or total is None else self._segment_view(segment, total, index_name)
-                return Table.scan(table, filters, limit, exclusive_start_key,  # type: ignore[arg-type]
-                                  filter_expression, index_name, consistent_read, projection_expression)
-            finally:
-                self.__dict__.pop("_reading_index", None)
+            table = self if segment is None or total is None else self._segment_view(segment, total, index_name)
+            if index_name:  # read through a view whose order is the index's (sorted_items)
+                table = copy.copy(table)
+                table.__dict__["_index"] = index_name
+            return Table.scan(table, filters, limit, exclusive_start_key,  # type: ignore[arg-type]
+                              filter_expression, index_name, consistent_read, projection_expression)
         # moto's loop for a plain page (see the module doc), from the cached order of the segment
         order, keys = self._scan_order(segments)
         start = 0 if exclusive_start_key is None else bisect.bisect_right(keys, self._order_key(
@@ -176,7 +173,7 @@ class _UndoableTable(Table):
     def _index_order(self, get: Any) -> tuple[Any, ...] | None:
         """Where an item (``get(name)``: its ``DynamoType`` or None) is in the index being read;
         None when no index is being read or a key is missing (moto's order then)."""
-        name = self.__dict__.get("_reading_index")
+        name = self.__dict__.get("_index")
         if not name:
             return None
         index = self.get_index(name)
@@ -192,7 +189,7 @@ class _UndoableTable(Table):
 
     def sorted_items(self, hash_key_attrs: list[str], range_key_attrs: list[str | None],
                      items: list[Item]) -> list[Item]:
-        keys = [self._index_order(i.attrs.get) for i in items] if self.__dict__.get("_reading_index") else []
+        keys = [self._index_order(i.attrs.get) for i in items] if self.__dict__.get("_index") else []
         if keys and all(key is not None for key in keys):
             ordered = sorted(zip(keys, range(len(items)), strict=True))
             items[:] = [items[position] for _key, position in ordered]
@@ -204,7 +201,7 @@ class _UndoableTable(Table):
         """Whether ``item`` is at or before the starting key ``dct`` in the order being read."""
         def from_dct(name: str) -> DynamoType | None:
             return DynamoType(dct[name]) if name in dct else None
-        if self.__dict__.get("_reading_index"):
+        if self.__dict__.get("_index"):
             mine, start = self._index_order(item.attrs.get), self._index_order(from_dct)
         elif self.hash_key_attr in dct and (self.range_key_attr is None or self.range_key_attr in dct):
             mine = self._order_key(item.hash_key, item.range_key)
@@ -232,15 +229,16 @@ class _UndoableTable(Table):
             cache = {"items": self.items, "orders": {}}
             self.__dict__["_scan_cache"] = cache
         orders: dict[Any, tuple[list[Item], list[Any]]] = cache["orders"]
-        if segments not in orders:
+        found = orders.get(segments)  # (readers of one table run together: one lookup, no re-read)
+        if found is None:
             if len(orders) >= 64:  # many different TotalSegments: keep memory bounded
                 orders.clear()
             items = list(self._sorted_items())
             segment, total = segments
             if segment is not None and total is not None:
                 items = [item for item in items if _segment(item.hash_key, total) == segment]
-            orders[segments] = (items, [self._order_key(i.hash_key, i.range_key) for i in items])
-        return orders[segments]
+            found = orders[segments] = (items, [self._order_key(i.hash_key, i.range_key) for i in items])
+        return found
 
     def _segment_view(self, segment: int, total: int, index_name: str | None) -> Table:
         """This table as moto's ``Table.scan`` should see it for one segment: a shallow copy (the
@@ -261,11 +259,20 @@ class _UndoableTable(Table):
         segment, total, key = found
         return [item for item in items if key in item.attrs and _segment(item.attrs[key], total) == segment]
 
+    def _index_view(self, index_name: str) -> Table:
+        """This table as moto's ``Table.query`` should see it for a query of ``index_name``: a
+        shallow copy whose ``all_items`` yields only the items the index holds (``_indexed``)."""
+        view = copy.copy(self)
+        view.__dict__["_index"] = index_name
+        return view
+
     def all_items(self) -> Any:
-        return self._in_segment(list(self._sorted_items()))
+        index_name = self.__dict__.get("_index")
+        items = list(self._sorted_items())
+        return self._in_segment(items if index_name is None else _indexed(self, index_name, items))
 
     def has_idx_items(self, index_name: str) -> Any:
-        return self._in_segment(super().has_idx_items(index_name))
+        return self._in_segment(_indexed(self, index_name, super().has_idx_items(index_name)))
 
     def forget_order(self) -> None:
         self.__dict__.pop("_scan_cache", None)
@@ -297,21 +304,60 @@ def _segment(key: DynamoType, total: int) -> int:
     return segment_of_prefix(hash_prefix(key.type, str(key.value)), total)
 
 
+def _indexed(table: Table, index_name: str, items: Any) -> Any:
+    """The items an index holds. DynamoDB leaves out of an index an item whose index key attribute
+    holds another type than ``AttributeDefinitions`` gives it, or an empty string or binary: it
+    refuses such writes once the index exists, but items written before ``UpdateTable`` created
+    the index stay in the table only (ScyllaDB's Alternator tests, test/alternator/test_gsi.py
+    ``test_gsi_backfill`` / ``test_gsi_backfill_empty_string``, checked against DynamoDB). moto
+    indexes them all, and sorting an index key that mixes types then fails in Python."""
+    index = next((i for i in table.all_indexes() if i.name == index_name), None)
+    if index is None:
+        return items
+    types = {d["AttributeName"]: d["AttributeType"] for d in table.attr}
+    wanted = [(k["AttributeName"], types.get(k["AttributeName"])) for k in index.schema]
+
+    def holds(item: Item) -> bool:
+        for name, kind in wanted:
+            value = item.attrs.get(name)
+            if value is None or (kind is not None and value.type != kind) or value.value in ("", b""):
+                return False
+        return True
+
+    return [item for item in items if holds(item)]
+
+
 Undo = tuple[Table, DynamoType, "DynamoType | None", "Item | None"]
 
 
-class SerialDynamoDBBackend(DynamoDBBackend):
-    """For use under one lock only (as ``LocalBackend`` does)."""
+class _Section(threading.local):
+    """One thread's undo section: each call on its own thread rolls back and reports only the
+    items it wrote, while calls on other tables run beside it (``locking.py``)."""
 
-    def __init__(self, region_name: str, account_id: str) -> None:
-        super().__init__(region_name, account_id)
-        self._undo: list[Undo] | None = None
-        self._remembered: set[tuple[int, Any, Any]] = set()
-        self._watched: list[Table] = []
+    def __init__(self) -> None:
+        self.undo: list[Undo] | None = None
+        self.remembered: set[tuple[int, Any, Any]] = set()
         #: Items written by the sections committed since ``take_changes`` (the journal records
         #: their after-images, ``local.py``): the same hooks as the undo log, so nothing it
         #: would restore goes unjournaled.
-        self._changed: list[tuple[Table, DynamoType, DynamoType | None]] = []
+        self.changed: list[tuple[Table, DynamoType, DynamoType | None]] = []
+
+
+class SerialDynamoDBBackend(DynamoDBBackend):
+    """Each call in an undo section of its own thread; calls that touch the same table must not
+    run together (``LocalBackend`` holds the table locks, ``locking.py``)."""
+
+    def __init__(self, region_name: str, account_id: str) -> None:
+        self._section = _Section()
+        super().__init__(region_name, account_id)
+
+    @property
+    def _undo(self) -> list[Undo] | None:
+        return self._section.undo
+
+    @_undo.setter
+    def _undo(self, value: list[Undo] | None) -> None:
+        self._section.undo = value
 
     def create_table(self, name: str, *args: Any, **params: Any) -> Table:
         table = super().create_table(name, *args, **params)
@@ -322,16 +368,18 @@ class SerialDynamoDBBackend(DynamoDBBackend):
     # Undo sections ------------------------------------------------------------------------------
 
     def begin(self) -> None:
-        self._undo, self._remembered = [], set()
-        self._watched = list(self.tables.values())
-        for table in self._watched:
-            table.__dict__["_undo_owner"] = self
+        section = self._section
+        section.undo, section.remembered = [], set()
+        # Tables report their writes to this backend from now on (never withdrawn: a section on
+        # another thread may be writing to any of them); ``remember`` ignores writes outside one.
+        for table in list(self.tables.values()):
+            if table.__dict__.get("_undo_owner") is not self:
+                table.__dict__["_undo_owner"] = self
 
     def commit(self) -> None:
-        self._changed.extend((table, hash_key, range_key) for table, hash_key, range_key, _ in self._undo or ())
-        for table in self._watched:
-            table.__dict__.pop("_undo_owner", None)
-        self._undo, self._remembered, self._watched = None, set(), []
+        section = self._section
+        section.changed.extend((table, hash_key, range_key) for table, hash_key, range_key, _ in section.undo or ())
+        section.undo, section.remembered = None, set()
 
     def rollback(self) -> None:
         # (An emptied range-key bucket may stay behind, as moto's own lookups leave them.)
@@ -352,7 +400,8 @@ class SerialDynamoDBBackend(DynamoDBBackend):
 
     def take_changes(self) -> list[tuple[Table, DynamoType, DynamoType | None]]:
         """The (table, hash key, range key) of every item written since the last call."""
-        changed, self._changed = self._changed, []
+        section = self._section
+        changed, section.changed = section.changed, []
         return changed
 
     def remember(self, table: Table, hash_key: DynamoType, range_key: DynamoType | None) -> None:
@@ -360,14 +409,17 @@ class SerialDynamoDBBackend(DynamoDBBackend):
         if self._undo is None:
             return
         identity = (id(table), hash_key, range_key)
-        if identity in self._remembered:
+        remembered = self._section.remembered
+        if identity in remembered:
             return
-        self._remembered.add(identity)
+        remembered.add(identity)
         try:
             current = table.get_item(hash_key, range_key)
         except Exception:  # moto raises its own validation error when it gets there
             return
-        self._undo.append((table, hash_key, range_key, copy.deepcopy(current)))
+        undo = self._undo
+        if undo is not None:
+            undo.append((table, hash_key, range_key, copy.deepcopy(current)))
 
     def _remember_key(self, table_name: str, key: dict[str, Any]) -> None:
         if self._undo is None:
@@ -385,7 +437,11 @@ class SerialDynamoDBBackend(DynamoDBBackend):
         own = self._undo is None
         if own:
             self.begin()
-        tables = list(self.tables.values())
+        # moto deep-copies each table the transaction names; flagged, the copy is the table itself
+        # (only these: other threads' calls may be using the rest)
+        named = {body.get("TableName") for action in transact_items for body in action.values()
+                 if isinstance(body, dict)}
+        tables = [self.tables[name] for name in named if isinstance(name, str) and name in self.tables]
         for table in tables:
             table.__dict__["_in_transaction"] = True
         try:

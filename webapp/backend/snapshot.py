@@ -67,14 +67,16 @@ class Engine(Protocol):
 
 _INDEX_FIELDS = ("IndexName", "KeySchema", "Projection", "ProvisionedThroughput", "OnDemandThroughput")
 _new = object.__new__
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+#: ASCII only: a lone surrogate (valid in JSON text) cannot then make the file unwritable.
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
 # Items ------------------------------------------------------------------------------------------
 
 
 class StoredItem(Item):
-    """A moto ``Item`` whose attributes stay encoded until first read.
+    """A moto ``Item`` whose attributes stay encoded until first read (``_raw``: its snapshot
+    line, written back as it is while the item is untouched).
 
     ``__getattr__`` runs only when normal lookup fails, i.e. while ``attrs`` has not been
     decoded; afterwards the item is an ordinary ``Item`` (moto's ``__deepcopy__``,
@@ -90,7 +92,7 @@ class StoredItem(Item):
         if raw is None:  # another thread decoded it meanwhile
             return state["attrs"]
         attrs = LimitedSizeDict()
-        dict.update(attrs, {key: _dynamo(value) for key, value in json.loads(raw).items()})
+        dict.update(attrs, {key: _dynamo(value) for key, value in json.loads(raw.split("\t", 2)[2]).items()})
         attrs = state.setdefault("attrs", attrs)
         state.pop("_raw", None)
         return attrs
@@ -135,9 +137,10 @@ def apply_image(table: Table, key: list[Any], image: dict[str, Any] | None) -> N
 
 
 def _item_line(item: Item, hash_json: str) -> str:
-    raw = item.__dict__.get("_raw")
-    if raw is None:
-        raw = _dumps({name: _wire_value(value) for name, value in item.attrs.items()})
+    line: str | None = item.__dict__.get("_raw")
+    if line is not None:  # untouched since it was loaded
+        return line + "\n"
+    raw = _dumps({name: _wire_value(value) for name, value in item.attrs.items()})
     range_json = "null" if item.range_key is None else _dumps(_wire_value(item.range_key))
     return f"{hash_json}\t{range_json}\t{raw}\n"
 
@@ -282,7 +285,9 @@ def load(models: DynamoDBBackend, data: bytes, origin: str = "snapshot") -> Load
                 table = tables[line[1:]]
                 store, has_range, last_hash = table.items, table.range_key_attr is not None, ""
                 continue
-            hash_json, range_json, raw = line.split("\t", 2)
+            first = line.index("\t")
+            second = line.index("\t", first + 1)
+            hash_json = line[:first]
             if hash_json != last_hash:  # lines come partition by partition: one key object each
                 hash_key, last_hash = _key(hash_json), hash_json
                 if has_range:
@@ -290,9 +295,9 @@ def load(models: DynamoDBBackend, data: bytes, origin: str = "snapshot") -> Load
             item = new(item_class)
             state = item.__dict__
             state["hash_key"] = hash_key
-            state["_raw"] = raw
+            state["_raw"] = line
             if has_range:
-                range_key = state["range_key"] = _key(range_json)
+                range_key = state["range_key"] = _key(line[first + 1 : second])
                 partition[range_key] = item
             else:
                 state["range_key"] = None

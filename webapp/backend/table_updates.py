@@ -56,7 +56,7 @@ def check(table: Any, params: Mapping[str, Any]) -> None:
                     raise DynamoDBValidationException(f"Given value {value} for {unit} is out of bounds for index {name}")
         if isinstance(delete, Mapping) and delete.get("IndexName") not in indexes:
             raise DynamoDBResourceNotFoundException(
-                f"Requested resource not found: Index: {delete.get('IndexName')} not found")
+                "Requested resource not found")
     _billing(table, params)
 
 

@@ -15,6 +15,7 @@ write capacity is not modelled.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -102,6 +103,9 @@ class Throttle:
         self.burst = burst
         self._buckets: dict[str, tuple[TokenBucket, TokenBucket]] = {}
         self._rates: dict[str, Provisioned | None] = {}
+        #: Calls on different tables, and reads of one table, run together (``locking.py``):
+        #: the buckets are read, refilled and debited under this.
+        self._mutex = threading.RLock()
 
     @classmethod
     def from_spec(cls, spec: str | Mapping[str, Any] | None) -> Throttle:
@@ -111,6 +115,13 @@ class Throttle:
     def check(self, engine: Tables, operation: str, params: Mapping[str, Any], tables: list[str],
               now: float) -> bool:
         """Refuse the call if a bucket it needs is empty; whether any of ``tables`` is throttled."""
+        if not self.enabled:
+            return False
+        with self._mutex:
+            return self._check(engine, operation, params, tables, now)
+
+    def _check(self, engine: Tables, operation: str, params: Mapping[str, Any], tables: list[str],
+               now: float) -> bool:
         found = [self.buckets(engine, table, now) for table in tables]
         throttled = [buckets for buckets in found if buckets is not None]
         for reads, writes in throttled:
@@ -133,6 +144,11 @@ class Throttle:
         bucket holds the smallest unit; its estimated cost is then set aside."""
         if operation not in ("BatchWriteItem", "BatchGetItem") or not self.enabled:
             return params, {}
+        with self._mutex:
+            return self._split_batch(engine, operation, params, now)
+
+    def _split_batch(self, engine: Tables, operation: str, params: dict[str, Any],
+                     now: float) -> tuple[dict[str, Any], dict[str, Any]]:
         admitted: dict[str, Any] = {}
         unprocessed: dict[str, Any] = {}
         for table, requests in (params.get("RequestItems") or {}).items():
@@ -173,12 +189,14 @@ class Throttle:
     def consume(self, table: str, read: float, write: float, now: float) -> None:
         buckets = self._buckets.get(table) if self.enabled else None
         if buckets is not None:
-            buckets[0].consume(read, now)
-            buckets[1].consume(write, now)
+            with self._mutex:
+                buckets[0].consume(read, now)
+                buckets[1].consume(write, now)
 
     def forget_tables(self) -> None:
         """Table settings may have changed (UpdateTable, DeleteTable): look them up again."""
-        self._rates.clear()
+        with self._mutex:
+            self._rates.clear()
 
     def buckets(self, engine: Tables, table: str, now: float) -> tuple[TokenBucket, TokenBucket] | None:
         if not self.enabled:

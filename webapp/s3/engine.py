@@ -19,13 +19,14 @@ import logging
 import threading
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from botocore.awsrequest import AWSPreparedRequest, HeadersDict  # type: ignore[import-untyped]
 from moto.s3.exceptions import BucketAlreadyExists, MissingBucket
 from moto.s3.models import FakeBucket, FakeKey, S3Backend, s3_backends
 from moto.s3.responses import S3Response
 
+from webapp.s3 import checks
 from webapp.s3.storage import DiskStore, StoredBucket, StoredObject, now_iso
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ class MotoS3:
         with self.lock:
             if operation == "CreateBucket" and bucket in self.backend.buckets:
                 return self._already_owned(bucket)
+            checks.check(self.backend, operation, bucket, dict(parse_qsl(raw_query, keep_blank_values=True)), body)
             handler = self._handler()
             if key:
                 status, out_headers, out_body = handler.key_response(request, url, sent)

@@ -82,6 +82,11 @@ class BucketAlreadyOwnedByYou(S3Error):
     status = 409
 
 
+class NoSuchUpload(S3Error):
+    code = "NoSuchUpload"
+    status = 404
+
+
 class MethodNotAllowed(S3Error):
     code = "MethodNotAllowed"
     status = 405

@@ -15,7 +15,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
-from urllib.parse import quote, unquote
+from urllib.parse import quote, unquote, unquote_to_bytes
 
 ALGORITHM = "AWS4-HMAC-SHA256"
 TERMINATOR = "aws4_request"
@@ -26,7 +26,9 @@ EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 _UNRESERVED = "-._~"
 
 
-def uri_encode(text: str, *, keep_slash: bool = False) -> str:
+def uri_encode(text: str | bytes, *, keep_slash: bool = False) -> str:
+    """Percent-encode every byte but the unreserved ones (``text`` as bytes: a value that was
+    percent-encoded on the wire is re-encoded byte for byte, even if it is not UTF-8)."""
     return quote(text, safe=_UNRESERVED + ("/" if keep_slash else ""))
 
 
@@ -66,10 +68,10 @@ def canonical_query(raw_query: str, *, exclude: Iterable[str] = ()) -> str:
         if not part:
             continue
         name, _, value = part.partition("=")
-        name = unquote(name.replace("+", "%20"))
-        if name in skip:
+        name = name.replace("+", "%20")
+        if unquote(name) in skip:
             continue
-        pairs.append((uri_encode(name), uri_encode(unquote(value.replace("+", "%20")))))
+        pairs.append((uri_encode(unquote_to_bytes(name)), uri_encode(unquote_to_bytes(value.replace("+", "%20")))))
     pairs.sort()
     return "&".join(f"{n}={v}" for n, v in pairs)
 

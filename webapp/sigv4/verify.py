@@ -37,7 +37,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
 from typing import Generic, TypeVar
-from urllib.parse import unquote
+from urllib.parse import unquote, unquote_to_bytes
 
 from webapp.credentials import ExpiredCredentials, UnknownCredentials
 from webapp.sigv4 import canonical
@@ -151,7 +151,7 @@ def verify(
 
     if service == "s3":
         payload_hash = _s3_payload_hash(auth, headers, request.body)
-        canonical_path = canonical.uri_encode(unquote(request.path) or "/", keep_slash=True)
+        canonical_path = canonical.uri_encode(unquote_to_bytes(request.path) or b"/", keep_slash=True)
     else:
         payload_hash = hashlib.sha256(request.body).hexdigest()
         declared = headers.get("x-amz-content-sha256")

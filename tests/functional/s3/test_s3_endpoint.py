@@ -168,3 +168,30 @@ def test_presigned_urls(stack: RunningStack, prefix: str) -> None:
     upload = admin.generate_presigned_url("put_object", Params={"Bucket": BUCKET, "Key": prefix + "put"}, ExpiresIn=60)
     assert requests.put(upload, data=b"uploaded", timeout=30).status_code == 200
     assert admin.get_object(Bucket=BUCKET, Key=prefix + "put")["Body"].read() == b"uploaded"
+
+
+def signed(stack: RunningStack, method: str, path: str, body: bytes = b"") -> requests.Response:
+    """A request signed by botocore's S3 signer with the admin's key, sent as written."""
+    admin = stack.admin_credentials()
+    request = AWSRequest(method, stack.s3_url + path, data=body)
+    S3SigV4Auth(BotoCredentials(admin.access_key_id, admin.secret_access_key), "s3", stack.region).add_auth(request)
+    prepared = request.prepare()
+    return requests.request(method, prepared.url, data=body, headers=dict(prepared.headers), timeout=30)
+
+
+@pytest.mark.parametrize(("method", "path", "body", "status", "expected"), [
+    ("POST", "/webapp-exports/k?uploadId=never-created", b"<CompleteMultipartUpload/>", 404, "NoSuchUpload"),
+    ("PUT", "/webapp-exports/k?partNumber=1&uploadId=never-created", b"x", 404, "NoSuchUpload"),
+    ("GET", "/webapp-exports?list-type=2&max-keys=many", b"", 400, "InvalidArgument"),
+    ("GET", "/webapp-exports?list-type=2&continuation-token=forged", b"", 400, "InvalidArgument"),
+    ("PUT", "/new-bucket-malformed", b"<CreateBucketConfiguration", 400, "MalformedXML"),
+    ("POST", "/webapp-exports?delete", b"<Delete></Delete>", 400, "MalformedXML"),
+    ("PATCH", "/webapp-exports/k", b"", 405, "MethodNotAllowed"),
+], ids=["complete-unknown-upload", "part-of-unknown-upload", "max-keys-not-a-number", "forged-token",
+        "malformed-bucket-configuration", "delete-nothing", "patch"])
+def test_malformed_requests_are_client_errors(stack: RunningStack, method: str, path: str, body: bytes,
+                                              status: int, expected: str) -> None:
+    """What moto would crash on is answered as S3 does (webapp.s3.checks); never an InternalError."""
+    answer = signed(stack, method, path, body)
+    assert (answer.status_code, f"<Code>{expected}</Code>" in answer.text) == (status, True), answer.text
+    assert "new-bucket-malformed" not in [b["Name"] for b in stack.admin("s3").list_buckets()["Buckets"]]

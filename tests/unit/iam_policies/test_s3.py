@@ -46,6 +46,12 @@ CASES = [
     ("POST", "exports", "k", {"uploadId": "u"}, {}, b"<x/>", "CompleteMultipartUpload", [("s3:PutObject", f"{B}/k", {})]),
     ("DELETE", "exports", "k", {"uploadId": "u"}, {}, b"", "AbortMultipartUpload", [("s3:AbortMultipartUpload", f"{B}/k", {})]),
     ("GET", "exports", "k", {"uploadId": "u"}, {}, b"", "ListParts", [("s3:ListMultipartUploadParts", f"{B}/k", {})]),
+    ("PUT", "exports", "k", {}, {"x-amz-tagging": "team=data"}, b"x", "PutObject",
+     [("s3:PutObject", f"{B}/k", {}), ("s3:PutObjectTagging", f"{B}/k", {})]),
+    ("PUT", "exports", "k", {}, {"x-amz-acl": "public-read"}, b"x", "PutObject",
+     [("s3:PutObject", f"{B}/k", {}), ("s3:PutObjectAcl", f"{B}/k", {})]),
+    ("POST", "exports", "k", {"uploads": ""}, {"x-amz-grant-read": "id=x"}, b"", "CreateMultipartUpload",
+     [("s3:PutObject", f"{B}/k", {}), ("s3:PutObjectAcl", f"{B}/k", {})]),
     ("PUT", "exports", "copy", {}, {"x-amz-copy-source": "/other/src%20key"}, b"", "CopyObject",
      [("s3:GetObject", "arn:aws:s3:::other/src key", {}), ("s3:PutObject", f"{B}/copy", {})]),
 ]
@@ -122,3 +128,18 @@ def test_the_shipped_roles_on_the_export_bucket(template: str, method: str, key:
     roles get nothing on S3 (their templates name no s3: action)."""
     derived = derive(method, "webapp-exports", key, query, {}, b"x")
     assert evaluate(derived.authorizations, identity=[shipped(template)]).allowed is allowed
+
+
+PAGED_LISTING = Policy.parse(json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::exports",
+     "Condition": {"NumericLessThanEquals": {"s3:max-keys": "100"}, "StringEquals": {"s3:delimiter": "/"}}}]}))
+
+
+@pytest.mark.parametrize(("query", "allowed"), [
+    ({"max-keys": "10", "delimiter": "/"}, True),
+    ({"max-keys": "1000", "delimiter": "/"}, False),  # numeric comparison of the query's text
+    ({"delimiter": "/"}, False),                      # no max-keys sent: the key is absent
+    ({"max-keys": "10", "delimiter": ","}, False),
+])
+def test_numeric_and_string_conditions_on_listing_keys(query: dict[str, str], allowed: bool) -> None:
+    assert evaluate(derive("GET", "exports", None, query, {}).authorizations, identity=[PAGED_LISTING]).allowed is allowed

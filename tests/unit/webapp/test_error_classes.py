@@ -26,6 +26,7 @@ import iam_policies
 import webapp
 from iam_policies import errors as engine
 from iam_policies import s3 as s3_derive
+from iam_policies.dynamodb.keys import InvalidKeyValue
 from iam_policies.errors import AwsError
 from webapp.backend import errors as backend
 from webapp.backend.semantics.writes import ConditionalCheckFailed
@@ -46,6 +47,8 @@ SERVICES: dict[type[AwsError], tuple[str, ...]] = {
     engine.MalformedPolicyDocument: BOTH,
     engine.RequestEntityTooLarge: ("dynamodb", "sts"),
     engine.ResourceNotFoundException: ("dynamodb",),
+    engine.TransactionCanceledException: ("dynamodb",),
+    InvalidKeyValue: ("dynamodb",),
     engine.UnknownOperationException: ("dynamodb",),
     engine.ValidationException: ("dynamodb",),
     backend.DynamoDBResourceNotFoundException: ("dynamodb",),
@@ -83,7 +86,7 @@ SERVICES: dict[type[AwsError], tuple[str, ...]] = {
         s3.AccessDenied, s3.SignatureDoesNotMatch, s3.InvalidAccessKeyId, s3.ExpiredToken,
         s3.AuthorizationHeaderMalformed, s3.RequestTimeTooSkewed, s3.InvalidRequest, s3.InvalidArgument,
         s3.InvalidDigest, s3.BadDigest, s3.IncompleteBody, s3.ContentSha256Mismatch, s3.EntityTooLarge,
-        s3.BucketAlreadyOwnedByYou, s3.MethodNotAllowed, s3.InternalError,
+        s3.BucketAlreadyOwnedByYou, s3.MethodNotAllowed, s3.InternalError, s3.NoSuchUpload,
         s3_derive.NotImplementedOperation, s3_derive.MalformedXML, s3_derive.InvalidArgument,
     )},
 }
@@ -117,7 +120,7 @@ NOT_MODELLED: dict[tuple[str, str], tuple[int, str, str]] = {
         ("AuthorizationHeaderMalformed", 400), ("RequestTimeTooSkewed", 403), ("InvalidRequest", 400),
         ("InvalidArgument", 400), ("InvalidDigest", 400), ("BadDigest", 400), ("IncompleteBody", 400),
         ("XAmzContentSHA256Mismatch", 400), ("EntityTooLarge", 400), ("BucketAlreadyOwnedByYou", 409),
-        ("MethodNotAllowed", 405), ("InternalError", 500), ("NotImplemented", 501), ("MalformedXML", 400),
+        ("MethodNotAllowed", 405), ("InternalError", 500), ("NoSuchUpload", 404), ("NotImplemented", 501), ("MalformedXML", 400),
     )},
     **{(service, code): (status, "Message", source) for service in BOTH for code, status, source in (
         ("AccessDenied", 403, "botocore iam/sts operation docs; fgac-semantics §D.4"),
@@ -140,6 +143,7 @@ SPECIAL = {
     backend.IdempotentParameterMismatchException: lambda: backend.IdempotentParameterMismatchException(),
     backend.ProvisionedThroughputExceededException: lambda: backend.ProvisionedThroughputExceededException(),
     ConditionalCheckFailed: lambda: ConditionalCheckFailed(),
+    engine.TransactionCanceledException: lambda: engine.TransactionCanceledException([{"Code": "None"}]),
 }
 #: JSON error shapes carry no HTTP status: DynamoDB answers 400 for every client error and 500
 #: for a server fault (DynamoDB DG, "Error handling with DynamoDB": 5xx InternalServerError).

@@ -12,7 +12,8 @@ Reference groups them, each citing the page it follows:
   and an index's equal keys are read in;
 * ``conditions.py`` / ``values.py`` - the one condition evaluator and DynamoDB's value rules
   (types, order, numbers) both use;
-* ``tables.py`` - index ARNs in table descriptions, tags replaced by key;
+* ``tables.py`` - index ARNs in table descriptions, tags replaced by key; ``indexes.py`` -
+  UpdateTable's index updates against the indexes the table has;
 * numbers enter moto and leave the stack in DynamoDB's canonical form (``values.normalize_number``).
 
 Everything else goes to moto unchanged (``forward``).
@@ -23,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from webapp.backend.semantics import reads, tables, writes
+from webapp.backend.semantics import indexes, key_paths, reads, tables, writes
 from webapp.backend.semantics.values import canonical_request, normalize_item
 from webapp.backend.semantics.writes import Storage
 
@@ -51,12 +52,17 @@ class Semantics:
         elif operation == "TransactWriteItems":
             response = writes.transact_write(self.storage, params, self.forward)
         elif operation in ("Query", "Scan"):
+            if operation == "Scan":
+                key_paths.check_scan(self.storage, params)
             response = reads.read(self.storage, operation, params, self.forward)
         elif operation == "GetItem":
             writes.check_key(self.storage, params)
             response = reads.get_item(params, self.forward)
         elif operation == "BatchGetItem":
             response = reads.batch_get_item(params, self.forward)
+        elif operation == "UpdateTable":
+            indexes.check_index_updates(self.storage, params)
+            response = tables.with_index_arns(self.forward(operation, params))
         elif operation == "TagResource":
             response = tables.tag_resource(params, self.forward)
         else:

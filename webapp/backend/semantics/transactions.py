@@ -1,17 +1,19 @@
-"""TransactWriteItems checks DynamoDB makes before any member runs, which moto does not make.
+"""TransactWriteItems: the 4 MB payload, which DynamoDB checks before any member runs and moto not.
 
-* **The 4 MB payload.** "The aggregate size of the items in the transaction cannot exceed 4 MB"
-  (API Reference, TransactWriteItems). What counts is the request - the items a ``Put`` carries,
-  the keys and values the other members carry - not the stored items a ``Delete`` removes:
-  ScyllaDB's Alternator tests (test/alternator/test_transact.py, ``test_transact_write_items_put_5MB``
-  / ``_delete_5MB`` / ``_put_3MB``, checked against DynamoDB) see 50 puts of 100 KB refused with a
-  ``ValidationException`` and 50 deletes of 100 KB items accepted. The test pins only "size
-  cannot exceed" in the text.
-* **A member whose key does not match the schema** cancels the transaction: DynamoDB answers
-  ``TransactionCanceledException`` with the reason ``ValidationError`` (and its message) for the
-  first such member and ``None`` for every other one - it stops validating at the first, and
-  evaluates no condition (same tests, ``test_transact_write_cancellation_reasons_validationerror``);
-  moto answers a bare ``ValidationException`` for the whole request.
+"The aggregate size of the items in the transaction cannot exceed 4 MB" (API Reference,
+TransactWriteItems). What counts is the request - the items a ``Put`` carries, the keys and values
+the other members carry - not the stored items a ``Delete`` removes: ScyllaDB's Alternator tests
+(test/alternator/test_transact.py, ``test_transact_write_items_put_5MB`` / ``_delete_5MB`` / ``_put_3MB``, checked against DynamoDB)
+see 50 puts of 100 KB refused with a ``ValidationException`` and 50 deletes of 100 KB items
+accepted. The test pins only "size cannot exceed" in the text.
+
+A member whose key has another type than the schema's cancels the transaction: DynamoDB answers
+``TransactionCanceledException`` with the reason ``ValidationError`` (and its message) for the
+first such member and ``None`` for every other one - it stops at the first and evaluates no
+condition (same tests, ``test_transact_write_cancellation_reasons_validationerror``); moto answers
+a bare ``ValidationException``. Validation leaves key *types* in a transaction to this check
+(``iam_policies.dynamodb.items._key_schema``) and cancels empty or oversized keys itself
+(``iam_policies.dynamodb.batches.transact_write_items``).
 """
 
 from __future__ import annotations
@@ -24,12 +26,6 @@ from webapp.backend.errors import DynamoDBError, DynamoDBValidationException
 
 #: 4 MB (API Reference, TransactWriteItems).
 PAYLOAD_LIMIT = 4 * 1024 * 1024
-
-
-class _Schema(Protocol):
-    def key_names(self, table: str, index: str | None = None) -> tuple[str, ...] | None: ...
-
-    def attribute_type(self, table: str, name: str) -> str | None: ...
 
 
 def _member(entry: Any) -> tuple[str, Mapping[str, Any]] | None:
@@ -62,7 +58,16 @@ def check_payload(entries: list[Any]) -> None:
         raise DynamoDBValidationException("Transaction request size cannot exceed 4 MB")
 
 
-def _key_error(storage: _Schema, kind: str, member: Mapping[str, Any]) -> str | None:
+class Schema(Protocol):
+    def key_names(self, table: str, index: str | None = None) -> tuple[str, ...] | None: ...
+
+    def attribute_type(self, table: str, name: str) -> str | None: ...
+
+
+BAD_KEY = "The provided key element does not match the schema"
+
+
+def _key_error(storage: Schema, kind: str, member: Mapping[str, Any]) -> str | None:
     table = member.get("TableName")
     names = storage.key_names(table) if isinstance(table, str) else None
     source = member.get("Item") if kind == "Put" else member.get("Key")
@@ -71,21 +76,20 @@ def _key_error(storage: _Schema, kind: str, member: Mapping[str, Any]) -> str | 
     for name in names:
         value = source.get(name)
         if not isinstance(value, Mapping) or len(value) != 1:
-            continue  # a missing key is the engine's to report
+            continue  # a missing key is validation's to report
         actual = str(next(iter(value)))
         expected = storage.attribute_type(str(table), name)
         if expected is not None and actual != expected:
-            return f"One or more parameter values were invalid: Type mismatch for key {name} expected: {expected} actual: {actual}"
+            return ("One or more parameter values were invalid: Type mismatch for key "
+                    f"{name} expected: {expected} actual: {actual}") if kind == "Put" else BAD_KEY
     return None
 
 
-def check_member_keys(storage: _Schema, entries: list[Any]) -> None:
+def check_member_keys(storage: Schema, entries: list[Any]) -> None:
     """Cancel the transaction at the first member whose key has another type than the schema's."""
     for position, entry in enumerate(entries):
         found = _member(entry)
-        if found is None:
-            continue
-        message = _key_error(storage, *found)
+        message = _key_error(storage, *found) if found is not None else None
         if message is None:
             continue
         reasons: list[dict[str, str]] = [{"Code": "None"} for _ in entries]

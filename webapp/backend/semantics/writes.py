@@ -148,7 +148,8 @@ def transact_write(storage: Storage, params: Mapping[str, Any], forward: Forward
         if member_kind == "Update" and isinstance(member, Mapping):
             member_key = primary_key(storage, "Update", member)
             if member_key is not None:
-                arithmetic.check_update(member, partial(storage.current_item, str(member["TableName"]), member_key))
+                stored = partial(storage.current_item, str(member["TableName"]), member_key)
+                arithmetic.check_update(member, stored)
             member = _update_as_moto_runs_it(storage, member)
             entry = {member_kind: member}
         if member_kind not in _MEMBER_KINDS or not isinstance(member, Mapping) or "ConditionExpression" not in member:
@@ -267,14 +268,15 @@ def _update_item(storage: Storage, params: Mapping[str, Any], forward: Forward) 
     if "Expected" not in bare:
         bare = legacy_updates(bare)
     key = primary_key(storage, "UpdateItem", bare)
-    if key is not None:
-        arithmetic.check_update(bare, partial(storage.current_item, str(bare["TableName"]), key))
     return_values = bare.get("ReturnValues", "NONE")
     if key is None or "Expected" in bare or "ConditionExpression" in bare or return_values not in _RETURN_VALUES:
+        if key is not None:
+            arithmetic.check_update(bare, partial(storage.current_item, str(bare["TableName"]), key))
         return forward("UpdateItem", bare)  # left to the engine's own checks and errors
     table = str(bare["TableName"])
     old = storage.current_item(table, key)
     updates.check(storage, table, bare, old)
+    arithmetic.check_update(bare, lambda: old)
     expression = bare.get("UpdateExpression")
     request = {k: v for k, v in bare.items() if k != "ReturnValues"}
     if isinstance(expression, str):

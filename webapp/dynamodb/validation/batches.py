@@ -47,6 +47,8 @@ def batch_get_item(params: Mapping[str, Any]) -> None:
             scope.finish()
         seen: set[tuple[Any, ...]] = set()
         for key in entry.get("Keys") or ():
+            if not isinstance(key, Mapping):
+                key = {}  # a null key is an empty one: it matches no key schema (derive says so)
             for value in key.values():
                 message = items.attribute_value_error(value)
                 if message:

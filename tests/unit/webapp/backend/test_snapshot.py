@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import json
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from webapp.backend import snapshot
 from webapp.backend.moto_engine import MotoEngine
@@ -135,3 +138,13 @@ def test_a_format_1_snapshot_still_loads() -> None:
     assert (loaded.seq, loaded.items) == (3, 6)
     for table in ("Things", "Flat"):
         assert restored.call("Scan", {"TableName": table}) == original.call("Scan", {"TableName": table})
+
+
+@settings(max_examples=200, deadline=None)
+@given(kind=st.sampled_from(["S", "N", "B"]), text=st.text(min_size=1))
+def test_a_key_cut_from_its_line_is_the_key_json_gives(kind: str, text: str) -> None:
+    """``_key``'s shortcut (plain ``S`` and ``N`` text cut out of the line) against the JSON path."""
+    value = base64.b64encode(text.encode("utf-8", "surrogatepass")).decode() if kind == "B" else text
+    line = snapshot._dumps({kind: value})
+    cut, parsed = snapshot._key(line), snapshot._dynamo(json.loads(line))
+    assert (cut.type, cut.value) == (parsed.type, parsed.value)

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from iam_policies.errors import ValidationException as ExpressionError
 from webapp.backend.errors import DynamoDBValidationException as ValidationError
 from webapp.backend.errors import message_member
 from webapp.dynamodb.validation import validate
@@ -133,6 +134,30 @@ ROWS: list[tuple[str, dict[str, Any], str | None, str]] = [
     ("CreateTable", {"TableName": "abc", "AttributeDefinitions": [{"AttributeName": "a", "AttributeType": "S"}],
                      "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST"},
      None, ""),
+    # the batches, before any table (dynalite test/batchGetItem.js, test/batchWriteItem.js)
+    ("BatchGetItem", {"RequestItems": {"abc": {"Keys": [{"a": {"S": "k"}, "b": {"N": "1"}},
+                                                        {"b": {"N": "1.0"}, "a": {"S": "k"}}]}}}, V,
+     "Provided list of item keys contains duplicates"),
+    ("BatchGetItem", {"RequestItems": {"abc": {"Keys": [{"a": {"S": str(i)}} for i in range(60)]},
+                                       "abd": {"Keys": [{"a": {"S": str(i)}} for i in range(41)]}}}, V,
+     "Too many items requested for the BatchGetItem call"),
+    ("BatchGetItem", {"RequestItems": {"abc": {"Keys": [{"a": {"S": "k"}}, {"a": {"S": "k"}}],
+                                               "ProjectionExpression": ""}}}, V,
+     "Invalid ProjectionExpression: The expression can not be empty;"),
+    ("BatchGetItem", {"RequestItems": {"abc": {"Keys": [None, {"a": {"SS": []}}]}}}, V,
+     P + "An string set  may not be empty"),
+    ("BatchGetItem", {"RequestItems": {"abc": {"Keys": [None]}}}, None, ""),
+    ("BatchWriteItem", {"RequestItems": {"abc": [{}]}}, V,
+     "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"),
+    ("BatchWriteItem", {"RequestItems": {"abc": [{"PutRequest": {"Item": {"a": {"S": "x" * 409600}}}}]}}, V,
+     "Item size has exceeded the maximum allowed size"),
+    ("BatchWriteItem", {"RequestItems": {"abc": [{"DeleteRequest": {"Key": {"a": {"N": "x"}}}}]}}, V,
+     "The parameter cannot be converted to a numeric value: x"),
+    ("PutItem", {"TableName": "abc", "Item": {"a": {"S": ""}, "b": {"B": ""}, "c": {"SS": [""]}, "d": {"BS": [""]}}},
+     None, ""),
+    ("DeleteItem", {"TableName": "abc", "Key": {},
+                    "Expected": {"a": {"ComparisonOperator": "BETWEEN", "AttributeValueList": [{"N": "10"}, {"N": "9"}]}}},
+     V, "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound"),
 ]
 
 
@@ -142,7 +167,7 @@ def test_validation(operation: str, params: dict[str, Any], code: str | None, me
     if code is None:
         validate(operation, params)
         return
-    with pytest.raises((SerializationError, ValidationError)) as caught:
+    with pytest.raises((SerializationError, ValidationError, ExpressionError)) as caught:
         validate(operation, params)
     error = caught.value
     assert (error.code, error.message) == (code, message)

@@ -1,0 +1,35 @@
+"""UpdateItem operands the stored item must provide: what DynamoDB answers when it does not.
+
+Sources: ``alternator`` = ScyllaDB's Alternator tests, written and checked against real DynamoDB
+(test/alternator/test_update_expression.py ``test_update_expression_list_append_non_list_arguments``).
+"""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+from botocore.exceptions import ClientError
+
+from tests.conformance.conftest import Endpoint
+
+MISSING = "The provided expression refers to an attribute that does not exist in the item"
+VALUES = {":v": {"L": [{"S": "hi"}]}}
+
+
+@pytest.mark.parametrize("arguments", ["b, :v", ":v, b"])
+@pytest.mark.parametrize("stored", [None, {"a": {"N": "2"}}], ids=["no-item", "no-attribute"])
+def test_list_append_of_a_missing_attribute(endpoint: Endpoint, hash_table: str, arguments: str,
+                                            stored: dict[str, object] | None) -> None:
+    """Refused whichever operand is missing, and nothing is written (alternator)."""
+    client = endpoint.client()
+    key = {"a": {"S": "operand-" + secrets.token_hex(6)}}
+    if stored is not None:
+        client.put_item(TableName=hash_table, Item={**key, "n": {"N": "2"}})
+    with pytest.raises(ClientError) as caught:
+        client.update_item(TableName=hash_table, Key=key, UpdateExpression=f"SET x = list_append({arguments})",
+                           ExpressionAttributeValues=VALUES)
+    assert (caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]) == \
+        ("ValidationException", MISSING)
+    after = client.get_item(TableName=hash_table, Key=key, ConsistentRead=True).get("Item")
+    assert after == (None if stored is None else {**key, "n": {"N": "2"}})
