@@ -7,7 +7,7 @@ a table that does not exist (``abc``): an answer other than the ValidationExcept
 ``ResourceNotFoundException``. A row's ``message`` is DynamoDB's text; where the source pins
 only its start (``/^Invalid UpdateExpression: Syntax error; /``) the row holds a ``prefix``.
 
-Source of every row: architect/dynalite test/updateItem.js, test/query.js and test/scan.js
+Source of every row: architect/dynalite test/updateItem.js, test/getItem.js, test/query.js and test/scan.js
 (``assertValidation``),
 written and checked against live DynamoDB (REMOTE=1) - recorded DynamoDB answers; the checking
 order is dynalite's validations/index.js ``validateExpressions`` (UpdateExpression,
@@ -26,6 +26,7 @@ from tests.conformance.conftest import VALIDATE, Endpoint
 
 UPDATE = "dynalite test/updateItem.js, recorded against DynamoDB"
 QUERY = "dynalite test/query.js, recorded against DynamoDB"
+GET = "dynalite test/getItem.js, recorded against DynamoDB"
 SCAN = "dynalite test/scan.js, recorded against DynamoDB"
 OPERAND = "Incorrect operand type for operator or function; "
 NAMES = {"#a": "a", "#b": "b"}
@@ -49,6 +50,11 @@ def update(expression: str, message: str, prefix: bool = False, **members: Any) 
 
 def query(expression: str, message: str, prefix: bool = False, **members: Any) -> Case:
     return Case("Query", {"TableName": "abc", "KeyConditionExpression": expression, **members}, message, QUERY, prefix)
+
+
+def get(expression: str, message: str, prefix: bool = False, **members: Any) -> Case:
+    return Case("GetItem", {"TableName": "abc", "Key": {}, "ProjectionExpression": expression, **members}, message, GET,
+                prefix)
 
 
 def scan(expression: str, message: str, prefix: bool = False, **members: Any) -> Case:
@@ -123,6 +129,19 @@ CASES: list[Case] = [
                         "if_not_exists(a, :a))", "ConditionExpression": "a = :b", "ExpressionAttributeValues": VALUES,
                         "ExpressionAttributeNames": NAMES},
          "Value provided in ExpressionAttributeNames unused in expressions: keys: {#a, #b}", UPDATE),
+    # ProjectionExpression (GetItem) ------------------------------------------------------------
+    *[get(text, "Invalid ProjectionExpression: Syntax error; ", True) for text in (
+        "whatever(stuff)", ":a", "abort,", "a,,b", "(a.b).c", "(a),(b)", "a-b")],
+    get("a.abORt", "Invalid ProjectionExpression: Attribute name is a reserved keyword; reserved keyword: abORt"),
+    get("a,b,a,#a", "Invalid ProjectionExpression: An expression attribute name used in the document path is not "
+        "defined; attribute name: #a"),
+    get("b[1], b.a, #a.b, a", "Invalid ProjectionExpression: Two document paths overlap with each other; must remove "
+        "or rewrite one of these paths; path one: [a, b], path two: [a]", ExpressionAttributeNames={"#a": "a"}),
+    get("a[3].b, #a.#b.b", "Invalid ProjectionExpression: Two document paths conflict with each other; must remove or "
+        "rewrite one of these paths; path one: [a, [3], b], path two: [a, [3], b]",
+        ExpressionAttributeNames={"#a": "a", "#b": "[3]"}),
+    get("a,b", "Value provided in ExpressionAttributeNames unused in expressions: keys: {#a, #b}",
+        ExpressionAttributeNames={"#a": "a", "#b": "b"}),
     # KeyConditionExpression (Query) -------------------------------------------------------------
     Case("Query", {"TableName": "abc", "KeyConditionExpression": "", "FilterExpression": "", "ProjectionExpression": "",
                    "ExpressionAttributeValues": {":0": {"S": "b"}}},
@@ -233,4 +252,12 @@ def test_scan_filter_inside_a_key(endpoint: Endpoint, hash_table: str, expressio
     DynamoDB)."""
     answer = endpoint.call("Scan", {"TableName": hash_table, "FilterExpression": expression,
                                     "ExpressionAttributeNames": {"#a": "a"}})
+    assert (answer.status, answer.type, answer.message) == (400, VALIDATE, KEY_SCALARS), answer.raw[:300]
+
+
+@pytest.mark.parametrize("expression", ["#a.b.c", "#a[0]"])
+def test_projection_inside_a_key(endpoint: Endpoint, hash_table: str, expression: str) -> None:
+    """dynalite test/getItem.js, recorded against DynamoDB."""
+    answer = endpoint.call("GetItem", {"TableName": hash_table, "Key": {"a": {"S": "x"}},
+                                       "ProjectionExpression": expression, "ExpressionAttributeNames": {"#a": "a"}})
     assert (answer.status, answer.type, answer.message) == (400, VALIDATE, KEY_SCALARS), answer.raw[:300]

@@ -28,6 +28,13 @@ through unchanged), the handler would do nothing but ``Table.get_item`` and wrap
 ``DynamoResult``; so this does just that, and serialises it as above. Any other GetItem (binary
 keys, wrong types, projections, missing tables) takes the handler.
 
+**Writes** (PutItem, UpdateItem, DeleteItem, BatchWriteItem, TransactWriteItems) take the same
+path - moto's parser, its handler method, this serialiser - instead of a werkzeug request and
+moto's dispatch (which inspects the handler class's members on every call) and generic
+serialiser, about half of an UpdateItem's time. ``MotoEngine`` runs them in an undo section: if
+this path does not answer, the section is rolled back, so the ordinary path that then runs the
+request starts from the same state and gives moto's own answer or error.
+
 Anything else - a moto error, an unexpected value type, a timestamp, a response transformer
 registered on moto's ``BaseResponse`` - makes :meth:`FastReads.call` answer ``None`` and the
 engine runs the request again on its ordinary path, which produces the error or body moto's
@@ -51,6 +58,14 @@ from moto.dynamodb.responses import DynamoHandler
 
 #: Operation -> ``DynamoHandler`` method. Reads only: a fallback may run the request again.
 OPERATIONS = {"GetItem": "get_item", "Query": "query", "Scan": "scan", "BatchGetItem": "batch_get_item"}
+#: Writes taken the same way by ``MotoEngine`` inside an undo section, which it rolls back before
+#: running the request again on the ordinary path whenever this one does not answer.
+WRITE_OPERATIONS = {"PutItem": "put_item", "UpdateItem": "update_item", "DeleteItem": "delete_item",
+                    "BatchWriteItem": "batch_write_item", "TransactWriteItems": "transact_write_items"}
+_METHODS = {**OPERATIONS, **WRITE_OPERATIONS}
+#: What moto's handlers put in results that no output shape has a member for, or an alias of:
+#: moto's serialiser leaves it out (DeleteItem's legacy ``ConsumedCapacityUnits``).
+_NOT_MEMBERS = frozenset({"ConsumedCapacityUnits"})
 
 Serialize = Callable[[Any], Any]
 _OMIT: Any = object()
@@ -70,12 +85,12 @@ class FastReads:
         """``backend``: the models ``handler_class`` is bound to, for the direct GetItem (without
         it every GetItem takes the handler)."""
         self._handler_class = handler_class
-        self._models = {name: service_model.operation_model(name) for name in OPERATIONS}
+        self._models = {name: service_model.operation_model(name) for name in _METHODS}
         self._backend = backend
 
     def call(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any] | None:
         """The response body, or ``None`` when the ordinary path must answer."""
-        method_name = OPERATIONS.get(operation)
+        method_name = _METHODS.get(operation)
         if method_name is None or BaseResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER:
             return None
         model = self._models[operation]
@@ -194,8 +209,10 @@ def _structure(shape: Shape) -> Serialize:
             if item is None:
                 continue
             entry = members.get(key)
-            if entry is None:  # moto might still find it under an alias: let it answer
-                raise Unsupported(key)
+            if entry is None:
+                if key in _NOT_MEMBERS:
+                    continue
+                raise Unsupported(key)  # moto might still find it under an alias: let it answer
             rendered = entry[1](item)
             if rendered is not _OMIT:
                 out[entry[0]] = rendered

@@ -61,6 +61,7 @@ from webapp.backend.errors import (
     InternalServerError,
 )
 from webapp.backend.fast_reads import OPERATIONS as FAST_READS
+from webapp.backend.fast_reads import WRITE_OPERATIONS as FAST_WRITES
 from webapp.backend.fast_reads import FastReads
 from webapp.backend.moto_models import SerialDynamoDBBackend
 from webapp.backend.semantics import Semantics
@@ -106,7 +107,11 @@ class MotoEngine:
         """moto's answer (``semantics`` decides what DynamoDB decides itself first)."""
         if operation == "TransactGetItems":
             return self._transact_get_items(params)
-        return self._read(operation, params) if operation in FAST_READS else self._dispatch(operation, params)
+        if operation in FAST_READS:
+            return self._read(operation, params)
+        if operation in FAST_WRITES:
+            return self._write(operation, params)
+        return self._dispatch(operation, params)
 
     def _read(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """A read by the direct path (``fast_reads.py``), else by moto's handler over HTTP."""
@@ -115,6 +120,24 @@ class MotoEngine:
             if answer is not None:
                 return answer
         return self._dispatch(operation, params)
+
+    def _write(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+        """A write by the direct path in an undo section; if that path does not answer (a moto
+        error included), the section is rolled back and the ordinary path answers."""
+        undo = self.models if isinstance(self.models, SerialDynamoDBBackend) else None
+        if self._fast is None or undo is None:
+            return self._dispatch(operation, params)
+        undo.begin()
+        try:
+            answer = self._fast.call(operation, params)
+        except BaseException:
+            undo.rollback()
+            raise
+        if answer is None:
+            undo.rollback()
+            return self._dispatch(operation, params)
+        undo.commit()
+        return answer
 
     def _dispatch(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         body = json.dumps(params)

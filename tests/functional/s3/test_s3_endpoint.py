@@ -77,7 +77,9 @@ def test_the_admin_writes_lists_reads_and_deletes(stack: RunningStack, prefix: s
     (lambda c, p: c.put_object(Bucket="no-such-bucket-here", Key="k", Body=b"x"), "NoSuchBucket"),
     (lambda c, p: c.get_bucket_acl(Bucket=BUCKET), "NotImplemented"),
     (lambda c, p: c.put_object(Bucket=BUCKET, Key=p + "k", Body=b"x", ChecksumCRC32="AAAAAA=="), "BadDigest"),
-], ids=["no-such-key", "no-such-bucket", "put-no-bucket", "unsupported-subresource", "wrong-checksum"])
+    # the MD5 of the empty body, sent with one byte
+    (lambda c, p: c.put_object(Bucket=BUCKET, Key=p + "k", Body=b"x", ContentMD5="1B2M2Y8AsgTpgAmY7PhCfg=="), "BadDigest"),
+], ids=["no-such-key", "no-such-bucket", "put-no-bucket", "unsupported-subresource", "wrong-checksum", "wrong-md5"])
 def test_errors_are_s3s_xml(stack: RunningStack, prefix: str, call: Any, expected: str) -> None:
     with pytest.raises(ClientError) as caught:
         call(stack.admin("s3"), prefix)

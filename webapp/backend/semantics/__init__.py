@@ -13,7 +13,7 @@ Reference groups them, each citing the page it follows:
 * ``conditions.py`` / ``values.py`` - the one condition evaluator and DynamoDB's value rules
   (types, order, numbers) both use;
 * ``tables.py`` - index ARNs in table descriptions, tags replaced by key; ``indexes.py`` -
-  UpdateTable's index updates against the indexes the table has;
+  UpdateTable's index updates against the indexes the table has; ``tags.py`` - the tag limits;
 * numbers enter moto and leave the stack in DynamoDB's canonical form (``values.normalize_number``).
 
 Everything else goes to moto unchanged (``forward``).
@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from webapp.backend.semantics import indexes, key_paths, reads, tables, writes
+from webapp.backend.semantics import indexes, key_paths, reads, tables, tags, writes
 from webapp.backend.semantics.values import canonical_request, normalize_item
 from webapp.backend.semantics.writes import Storage
 
@@ -57,13 +57,20 @@ class Semantics:
             response = reads.read(self.storage, operation, params, self.forward)
         elif operation == "GetItem":
             writes.check_key(self.storage, params)
+            key_paths.check(self.storage, params, "ProjectionExpression")
             response = reads.get_item(params, self.forward)
         elif operation == "BatchGetItem":
             response = reads.batch_get_item(params, self.forward)
+        elif operation == "CreateTable":
+            tags.check_create_table(params)
+            response = tables.with_index_arns(self.forward(operation, params))
         elif operation == "UpdateTable":
             indexes.check_index_updates(self.storage, params)
             response = tables.with_index_arns(self.forward(operation, params))
+        elif operation == "ListTagsOfResource":
+            response = tags.list_tags(params, self.forward)
         elif operation == "TagResource":
+            tags.check_tag_resource(params, self.forward)
             response = tables.tag_resource(params, self.forward)
         else:
             response = tables.with_index_arns(self.forward(operation, params))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import time
 from pathlib import Path
 
 from webapp.jobs.checkpoint import JobError
@@ -61,6 +62,7 @@ def _export(client: object, args: argparse.Namespace, directory: Path) -> Export
 
 def _to_s3(args: argparse.Namespace) -> ExportResult:
     """Export into the staging directory, then upload it; S3 is checked before the scan starts."""
+    started = time.monotonic()
     location = parse_s3_url(args.to)
     staging = args.staging or staging_for("export", location, args.table)
     s3 = s3_client(args)
@@ -71,7 +73,8 @@ def _to_s3(args: argparse.Namespace) -> ExportResult:
     result = _export(dynamodb_client(args, threads=args.segments), args, staging)
     upload_export(s3, staging, location)
     remove_staging(staging)
-    return dataclasses.replace(result, location=location.url)
+    # the summary's time is the whole job's: the scan and the upload
+    return dataclasses.replace(result, location=location.url, seconds=time.monotonic() - started)
 
 
 def _summary(result: ExportResult) -> dict[str, object]:
