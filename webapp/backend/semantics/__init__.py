@@ -13,7 +13,7 @@ Reference groups them, each citing the page it follows:
 * ``conditions.py`` / ``values.py`` - the one condition evaluator and DynamoDB's value rules
   (types, order, numbers) both use;
 * ``tables.py`` - index ARNs in table descriptions, tags replaced by key; ``indexes.py`` -
-  UpdateTable's index updates against the indexes the table has; ``tags.py`` - the tag limits;
+  an index UpdateTable would create twice; ``tags.py`` - the tag limits;
 * numbers enter moto and leave the stack in DynamoDB's canonical form (``values.normalize_number``).
 
 Everything else goes to moto unchanged (``forward``).
