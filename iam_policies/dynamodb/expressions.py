@@ -567,9 +567,14 @@ class _Parser:
         """``term (("+" | "-") term)?``; a term in parentheses may hold another value."""
         left = self.update_term(depth)
         if self.at_op("+") or self.at_op("-"):
-            op = self.advance().text
+            token = self.advance()
             self.count_operator()
-            return Arith(op, left, self.update_term(depth))
+            right = self.update_term(depth)
+            if isinstance(left, Arith) or isinstance(right, Arith):
+                # One ``+`` or ``-`` per value (``a + b + c`` is a syntax error, dynalite
+                # test/updateItem.js); a parenthesised sum is no operand of another either.
+                raise self.error(token)
+            return Arith(token.text, left, right)
         return left
 
     def update_term(self, depth: int) -> Node:
@@ -587,7 +592,7 @@ class _Parser:
                 raise self.fail("The expression has redundant parentheses;")
             return inner
         if self.at_function():
-            name, args = self.call(lambda: self.update_value(depth + 1))
+            name, args = self.call(lambda: self.update_term(depth + 1))
             if name not in _UPDATE_FUNCTIONS:
                 raise self.not_allowed(name)
             self.count_operator()

@@ -37,6 +37,11 @@ moto's order are kept with their sort keys until the table's set of item objects
 page starts by bisecting to the ``ExclusiveStartKey``; the same pages, ``ScannedCount`` and
 ``LastEvaluatedKey`` as moto's loop, compared page by page with writes in between.
 
+**Order.** moto scans a table, and orders an index's equal keys, by its own sort of the keys;
+DynamoDB by MD5 prefixes (``semantics/order.py``). ``all_items``, ``sorted_items`` (in the view
+an index is read through) and the start-key comparison follow DynamoDB's order, the whole table's order kept
+with the scan cache below.
+
 **Segments.** moto places an item in a ``Segment`` by Python's hash of its key; DynamoDB by an
 MD5 prefix (``semantics/segments.py``), so an item was found in another segment than on AWS.
 Every scan of a segment here uses DynamoDB's function - of the table's partition key, or of the
@@ -59,6 +64,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, Table
 
 from webapp.backend import item_size
+from webapp.backend.semantics import order
 from webapp.backend.semantics.segments import hash_prefix, segment_of_prefix
 
 item_size.install()  # DynamoDB's 400 KB item limit, measured as DynamoDB measures it
@@ -119,6 +125,9 @@ class _UndoableTable(Table):
         if index_name or not no_filter or projection_expression:
             segment, total = segments
             table = self if segment is None or total is None else self._segment_view(segment, total, index_name)
+            if index_name:  # read through a view whose order is the index's (sorted_items)
+                table = copy.copy(table)
+                table.__dict__["_index"] = index_name
             return Table.scan(table, filters, limit, exclusive_start_key,  # type: ignore[arg-type]
                               filter_expression, index_name, consistent_read, projection_expression)
         # moto's loop for a plain page (see the module doc), from the cached order of the segment
@@ -143,7 +152,69 @@ class _UndoableTable(Table):
         return results, len(results), None
 
     def _order_key(self, hash_key: DynamoType, range_key: DynamoType | None) -> Any:
-        return (hash_key, range_key) if range_key is not None else hash_key
+        """Where an item is in a Scan: DynamoDB's order (``semantics/order.py``), not moto's."""
+        return order.scan_key(_part(hash_key), _part(range_key) if range_key is not None else None)
+
+    def _sorted_items(self) -> list[Item]:
+        """Every item in DynamoDB's scan order, kept with the scan cache (see ``_scan_order``)."""
+        cache = self.__dict__.get("_scan_cache")
+        if cache is None or cache["items"] is not self.items:
+            cache = {"items": self.items, "orders": {}}
+            self.__dict__["_scan_cache"] = cache
+        found: list[Item] | None = cache.get("all")
+        if found is None:
+            found = []
+            for hash_set in self.items.values():
+                found.extend(hash_set.values() if self.range_key_attr else [hash_set])  # type: ignore[list-item]
+            found.sort(key=lambda item: self._order_key(item.hash_key, item.range_key))
+            cache["all"] = found
+        return found
+
+    def _index_order(self, get: Any) -> tuple[Any, ...] | None:
+        """Where an item (``get(name)``: its ``DynamoType`` or None) is in the index being read;
+        None when no index is being read or a key is missing (moto's order then)."""
+        name = self.__dict__.get("_index")
+        if not name:
+            return None
+        index = self.get_index(name)
+        names = [k["AttributeName"] for k in sorted(index.schema, key=lambda k: k["KeyType"] != "HASH")]
+        table = [n for n in (self.hash_key_attr, self.range_key_attr) if n]
+        parts = []
+        for attr in names + table:
+            value = get(attr)
+            if value is None:
+                return None
+            parts.append(_part(value))
+        return order.index_key(parts[:len(names)], parts[len(names):])
+
+    def sorted_items(self, hash_key_attrs: list[str], range_key_attrs: list[str | None],
+                     items: list[Item]) -> list[Item]:
+        keys = [self._index_order(i.attrs.get) for i in items] if self.__dict__.get("_index") else []
+        if keys and all(key is not None for key in keys):
+            ordered = sorted(zip(keys, range(len(items)), strict=True))
+            items[:] = [items[position] for _key, position in ordered]
+            return items
+        return super().sorted_items(hash_key_attrs, range_key_attrs, items)
+
+    def _item_comes_before_dct(self, item: Item, dct: dict[str, Any], hash_key_attrs: list[str],
+                               range_key_attrs: list[str | None], scan_index_forward: bool) -> bool:
+        """Whether ``item`` is at or before the starting key ``dct`` in the order being read."""
+        def from_dct(name: str) -> DynamoType | None:
+            return DynamoType(dct[name]) if name in dct else None
+        if self.__dict__.get("_index"):
+            mine, start = self._index_order(item.attrs.get), self._index_order(from_dct)
+        elif self.hash_key_attr in dct and (self.range_key_attr is None or self.range_key_attr in dct):
+            mine = self._order_key(item.hash_key, item.range_key)
+            start = self._order_key(DynamoType(dct[self.hash_key_attr]),
+                                    DynamoType(dct[self.range_key_attr]) if self.range_key_attr else None)
+        else:
+            mine = start = None
+        if mine is None or start is None:
+            return super()._item_comes_before_dct(
+                item, dct, hash_key_attrs, range_key_attrs, scan_index_forward)
+        if mine == start:
+            return True
+        return (mine < start) == scan_index_forward
 
     def _scan_order(self, segments: tuple[None, None] | tuple[int, int]) -> tuple[list[Item], list[Any]]:
         """The items of one segment in ``all_items()``'s order, with their sort keys for bisecting.
@@ -162,7 +233,7 @@ class _UndoableTable(Table):
         if found is None:
             if len(orders) >= 64:  # many different TotalSegments: keep memory bounded
                 orders.clear()
-            items = self.all_items()
+            items = list(self._sorted_items())
             segment, total = segments
             if segment is not None and total is not None:
                 items = [item for item in items if _segment(item.hash_key, total) == segment]
@@ -197,7 +268,7 @@ class _UndoableTable(Table):
 
     def all_items(self) -> Any:
         index_name = self.__dict__.get("_index")
-        items = super().all_items()
+        items = list(self._sorted_items())
         return self._in_segment(items if index_name is None else _indexed(self, index_name, items))
 
     def has_idx_items(self, index_name: str) -> Any:
@@ -222,6 +293,11 @@ class _UndoableTable(Table):
         if owner is not None:
             owner.remember(self, hash_key, range_key)
         return super().delete_item(hash_key, range_key)
+
+
+def _part(value: DynamoType) -> tuple[str, Any]:
+    """A key value as ``semantics/order.py`` takes it (a binary may be stored as bytes)."""
+    return (value.type, value.value if isinstance(value.value, bytes) else str(value.value))
 
 
 def _segment(key: DynamoType, total: int) -> int:

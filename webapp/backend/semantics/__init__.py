@@ -8,11 +8,12 @@ Reference groups them, each citing the page it follows:
   conditions and legacy ``Expected`` evaluated here, never by moto;
 * ``reads.py`` - Query and Scan: ``Limit`` before filters, legacy ``QueryFilter``/``ScanFilter``
   with ``ConditionalOperator``, ``Select: COUNT``, ``LastEvaluatedKey``; projections (GetItem and
-  BatchGetItem too); ``segments.py`` - parallel-scan segments;
+  BatchGetItem too); ``segments.py`` - parallel-scan segments; ``order.py`` - the order a Scan
+  and an index's equal keys are read in;
 * ``conditions.py`` / ``values.py`` - the one condition evaluator and DynamoDB's value rules
   (types, order, numbers) both use;
 * ``tables.py`` - index ARNs in table descriptions, tags replaced by key; ``indexes.py`` -
-  UpdateTable's index updates against the indexes the table has; ``tags.py`` - the tag limits;
+  an index UpdateTable would create twice; ``tags.py`` - the tag limits;
 * numbers enter moto and leave the stack in DynamoDB's canonical form (``values.normalize_number``).
 
 Everything else goes to moto unchanged (``forward``).

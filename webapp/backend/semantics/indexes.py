@@ -1,12 +1,10 @@
-"""UpdateTable's ``GlobalSecondaryIndexUpdates`` checked against the indexes the table has.
+"""UpdateTable creating an index the table already has.
 
 moto 5.2.1 (``DynamoDBBackend.update_table_global_indexes``) raises a bare Python ``ValueError``
-for an index that already exists (``Create``) or does not (``Delete``, ``Update``), which reached
-the client as an ``InternalServerError``. DynamoDB answers them as client errors (API Reference,
-UpdateTable, "Errors": ``ResourceNotFoundException`` - "The operation tried to access a
-nonexistent table or index"; a ``Create`` of an existing name is a ``ValidationException`` whose
-text says it "already exists": ScyllaDB's Alternator tests, test/alternator/test_gsi.py
-``test_gsi_backfill``, checked against DynamoDB).
+for it, which reached the client as an ``InternalServerError``; DynamoDB answers a
+``ValidationException`` whose text says the index "already exists" (ScyllaDB's Alternator tests,
+test/alternator/test_gsi.py ``test_gsi_backfill``, checked against DynamoDB). ``Update`` and
+``Delete`` of an index the table lacks are ``webapp.backend.table_updates``' to answer.
 """
 
 from __future__ import annotations
@@ -14,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Protocol
 
-from webapp.backend.errors import DynamoDBResourceNotFoundException, DynamoDBValidationException
+from webapp.backend.errors import DynamoDBValidationException
 
 
 class _Indexes(Protocol):
@@ -32,9 +30,6 @@ def check_index_updates(storage: _Indexes, params: Mapping[str, Any]) -> None:
             name = body.get("IndexName") if isinstance(body, Mapping) else None
             if not isinstance(name, str):
                 continue
-            exists = bool(storage.key_names(table, name))
-            if action == "Create" and exists:
+            if action == "Create" and storage.key_names(table, name):
                 raise DynamoDBValidationException(
                     "One or more parameter values were invalid: Attempting to create an index which already exists")
-            if action in ("Delete", "Update") and not exists:
-                raise DynamoDBResourceNotFoundException(f"Requested resource not found: Index: {name} not found")

@@ -101,6 +101,8 @@ def test_expression_touches_top_level_names(kind: str, text: str, names: list[st
         ("UpdateExpression", "ADD a b", 'Invalid UpdateExpression: Syntax error; token: "b"'),
         ("UpdateExpression", "SET a = size(b)", "function: size"),
         ("UpdateExpression", "REMOVE a = :v", 'Invalid UpdateExpression: Syntax error; token: "="'),
+        ("UpdateExpression", "SET a = :v - (:w - :x)", 'Invalid UpdateExpression: Syntax error; token: "-"'),
+        ("UpdateExpression", "SET a = (:v - :w) + :x", 'Invalid UpdateExpression: Syntax error; token: "+"'),
         ("ProjectionExpression", "a" * 4097, "Expression size has exceeded the maximum allowed size; expression size: 4097"),
         # DynamoDB's limits on nesting (issue 11; sources in the module docstring). None of these
         # may reach Python's recursion limit.

@@ -550,3 +550,17 @@ def test_a_format_1_snapshot_is_read_and_replaced(open_local: Callable[..., Loca
     second.close()
     assert not first.journal.legacy_snapshot_path.exists() and first.journal.snapshot_path.exists()
     assert item(open_local(), "old") == {"pk": {"S": "old"}, "v": {"S": "1"}}
+
+
+def test_a_compaction_cut_short_by_a_crash_leaves_nothing_that_is_read(open_local: Callable[..., LocalBackend]) -> None:
+    """``kill -9`` while a compaction wrote its temporary files: the next start ignores and
+    removes them; the snapshot and journal it reads are the ones before."""
+    first = open_local()
+    create_table(first)
+    put(first, "kept")
+    abandon(first)
+    for name in ("snapshot.tmp", "journal.tmp"):
+        (first.journal.directory / name).write_bytes(b"half a file")
+    second = open_local()
+    assert item(second, "kept") == {"pk": {"S": "kept"}}
+    assert not any((first.journal.directory / name).exists() for name in ("snapshot.tmp", "journal.tmp"))
