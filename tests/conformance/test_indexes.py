@@ -120,3 +120,22 @@ def test_an_index_added_later_holds_only_items_it_can_key(endpoint: Endpoint) ->
     with pytest.raises(ClientError) as caught:
         client.update_table(TableName=table, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "no_such_index"}}])
     assert caught.value.response["Error"]["Code"] == "ResourceNotFoundException"
+
+
+@pytest.mark.parametrize(("projection", "words"), [
+    ({"ProjectionType": "INCLUDE"}, "NonKeyAttributes"),
+    ({"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a", "a"]}, "Duplicate"),
+], ids=["include-without-attributes", "include-twice"])
+def test_an_include_projection_names_each_attribute_once(endpoint: Endpoint, projection: dict[str, Any],
+                                                         words: str) -> None:
+    """alternator: test_gsi_projection_error_missing_nonkeyattributes / _duplicate."""
+    client = endpoint.client()
+    with pytest.raises(ClientError) as caught:
+        client.create_table(TableName=f"conformance_{secrets.token_hex(6)}", BillingMode="PAY_PER_REQUEST",
+                            AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"},
+                                                  {"AttributeName": "x", "AttributeType": "S"}],
+                            KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}],
+                            GlobalSecondaryIndexes=[{"IndexName": INDEX, "Projection": projection,
+                                                     "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"}]}])
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert words in caught.value.response["Error"]["Message"]

@@ -129,6 +129,14 @@ def _index(index: Mapping[str, Any], definitions: list[Any], names: set[Any], *,
         raise ValidationError(INVALID + "Unknown ProjectionType: null")
     if projection.get("NonKeyAttributes") is not None and kind != "INCLUDE":
         raise ValidationError(INVALID + f"ProjectionType is {kind}, but NonKeyAttributes is specified")
+    # INCLUDE names what it includes, each attribute once (ScyllaDB's Alternator tests,
+    # test/alternator/test_gsi.py test_gsi_projection_error_missing_nonkeyattributes / _duplicate,
+    # checked against DynamoDB; they pin "NonKeyAttributes" and "Duplicate", not the whole text).
+    included = projection.get("NonKeyAttributes")
+    if kind == "INCLUDE" and not included:
+        raise ValidationError(INVALID + "ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
+    if kind == "INCLUDE" and isinstance(included, list) and len(set(map(str, included))) != len(included):
+        raise ValidationError(INVALID + f"Duplicate attribute names in NonKeyAttributes for index: {name}")
     if on_demand and index.get("ProvisionedThroughput") is not None:
         raise ValidationError(INVALID + f"ProvisionedThroughput should not be specified for index: {name} "
                                         "when BillingMode is PAY_PER_REQUEST")
