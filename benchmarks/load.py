@@ -312,8 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="bench-load-"))
-    port = servers._free_port_block(7)
-    moto_port = port + 6
+    port = servers._free_port_block(servers.PORTS)
+    moto_port = port + servers.MOTO
     processes = []
     results = []
     try:

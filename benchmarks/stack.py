@@ -5,10 +5,10 @@ what the security layers cost.
 
 Three servers, each in its own process so none shares the client's GIL:
 
-* ours:     ``LocalStack`` (the same composition as ``python -m webapp serve``) on P..P+3;
-* bypass:   the same stack plus one more DynamoDB endpoint on P+4, built with ``enforce=False``
+* ours:     ``LocalStack`` (the same composition as ``python -m webapp serve``) on P..P+4;
+* bypass:   the same stack plus one more DynamoDB endpoint on P+5, built with ``enforce=False``
             over the *same* backend, so it skips SigV4, IAM and the audit log and nothing else;
-* no-audit: one more on P+5 that enforces SigV4 and IAM but writes no audit line, so the
+* no-audit: one more on P+6 that enforces SigV4 and IAM but writes no audit line, so the
             issue's "security layers (SigV4 plus policy)" are measured apart from the audit log;
 * moto:     ``moto.server.ThreadedMotoServer`` with the same table and the same 100 items.
 
@@ -39,6 +39,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+#: Offsets from the stack's base port P: the stack itself takes P..P+4 (host, STS, DynamoDB, IAM,
+#: S3; ``webapp.settings``), the benchmark's extra endpoints and moto's server follow.
+BYPASS, NO_AUDIT, MOTO = 5, 6, 7
+PORTS = MOTO + 1
 
 
 # Servers (child processes) -------------------------------------------------------------------
@@ -58,9 +62,9 @@ def serve_ours(data_dir: Path, port: int, ready: Path) -> None:
     c = stack.components
     bypass = create_dynamodb_app(settings, c["registry"], c["credentials"], c["backend"], None,
                                  stack.clock, enforce=False)
-    Server(bypass, settings.bind, port + 4, threads=16, name="bypass").start()
+    Server(bypass, settings.bind, port + BYPASS, threads=16, name="bypass").start()
     unaudited = create_dynamodb_app(settings, c["registry"], c["credentials"], c["backend"], None, stack.clock)
-    Server(unaudited, settings.bind, port + 5, threads=16, name="no-audit").start()
+    Server(unaudited, settings.bind, port + NO_AUDIT, threads=16, name="no-audit").start()
     ready.write_text("ok")
     threading.Event().wait()
 
@@ -180,8 +184,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     work = Path(tempfile.mkdtemp(prefix="bench-stack-"))
-    port = _free_port_block(7)
-    moto_port = port + 6
+    port = _free_port_block(PORTS)
+    moto_port = port + MOTO
     processes = []
     try:
         processes.append(_spawn(["--serve-ours", str(work / "data"), str(port), str(work / "ours.ready")],
@@ -202,8 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         user = (creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
         clients = {
             "ours": _client("dynamodb", f"http://127.0.0.1:{port + 2}", *user),
-            "bypass": _client("dynamodb", f"http://127.0.0.1:{port + 4}", *user),
-            "no-audit": _client("dynamodb", f"http://127.0.0.1:{port + 5}", *user),
+            "bypass": _client("dynamodb", f"http://127.0.0.1:{port + BYPASS}", *user),
+            "no-audit": _client("dynamodb", f"http://127.0.0.1:{port + NO_AUDIT}", *user),
             "moto": moto,
         }
         key = {"UserId": {"S": sub}, "PhotoId": _items(sub, 1)[0]["PhotoId"]}

@@ -373,14 +373,42 @@ def _canonical(key: Mapping[str, Any]) -> str:
 
 
 def _lookup(engine: Engine, table: str, key: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The stored item (the size a write or read is charged on). A key of the table's own
+    attributes with string values is looked up in the table directly (a write sizes
+    each item it touches before and after: the whole GetItem path for each was a third of an
+    UpdateItem); anything else - numbers (the engine reads ``1.0`` as ``1``), binaries, wrong names, missing
+    tables - asks the engine, whose errors mean no item."""
     if not key:
         return None
+    direct = _stored(engine, table, key)
+    if direct is not _ASK:
+        return direct  # type: ignore[no-any-return]
     try:
         found = engine.call("GetItem", {"TableName": table, "Key": dict(key), "ConsistentRead": True})
     except DynamoDBError:
         return None
     item: dict[str, Any] | None = found.get("Item")
     return item
+
+
+_ASK: Any = object()
+
+
+def _stored(engine: Engine, table: str, key: Mapping[str, Any]) -> Any:
+    """The item stored under a plain key, ``None`` if there is none, or ``_ASK``."""
+    model = engine.models.tables.get(table)
+    storage = getattr(getattr(engine, "semantics", None), "storage", None)
+    if model is None or storage is None or not hasattr(storage, "current_item"):
+        return _ASK
+    names = (model.hash_key_attr, model.range_key_attr) if model.range_key_attr else (model.hash_key_attr,)
+    if len(key) != len(names):
+        return _ASK
+    for name in names:
+        value = key.get(name)
+        if (not isinstance(value, Mapping) or len(value) != 1 or next(iter(value)) != "S"
+                or not isinstance(next(iter(value.values())), str)):
+            return _ASK
+    return storage.current_item(table, key)
 
 
 _UNFILTERED_DROP = ("FilterExpression", "ProjectionExpression", "AttributesToGet", "Select", "QueryFilter",

@@ -41,10 +41,9 @@ from webapp.backend.semantics.values import compare
 from webapp.dynamodb.validation import expressions
 from webapp.dynamodb.validation.errors import DynamoDBValidationException as ValidationError
 from webapp.dynamodb.validation.items import (
-    ARGUMENTS,
     INVALID,
-    TYPES_FOR,
     attribute_value_error,
+    conditions,
     expression_maps,
     key_conditions_given,
     mix,
@@ -59,35 +58,6 @@ Schemas = Callable[[str], TableSchema | None]
 
 
 # Without the table -------------------------------------------------------------------------------
-
-
-def conditions(member: str) -> Callable[[Params], None]:
-    """Legacy ``Condition`` maps (API Reference "Condition"): each value well formed, the
-    number of values the operator takes, one type, a type the operator accepts, ``BETWEEN``'s
-    lower bound not above its upper one."""
-    def step(params: Params) -> None:
-        for condition in (params.get(member) or {}).values():
-            check_condition(condition.get("ComparisonOperator"), condition.get("AttributeValueList") or [])
-    return step
-
-
-def check_condition(operator: Any, arguments: list[Any]) -> None:
-    for value in arguments:
-        message = attribute_value_error(value)
-        if message:
-            raise ValidationError(message)
-    low, high = ARGUMENTS.get(operator, (0, 10**9))
-    if not low <= len(arguments) <= high:
-        raise ValidationError(INVALID + f"Invalid number of argument(s) for the {operator} ComparisonOperator")
-    kinds = [next(iter(value)) for value in arguments]
-    if len(set(kinds)) > 1:
-        raise ValidationError(INVALID + "AttributeValues inside AttributeValueList must be of same type")
-    for kind in kinds:
-        if operator in TYPES_FOR and kind not in TYPES_FOR[operator]:
-            raise ValidationError(INVALID + f"ComparisonOperator {operator} is not valid for {kind} AttributeValue type")
-    if operator == "BETWEEN" and (compare(arguments[0], arguments[1]) or 0) > 0:
-        raise ValidationError("The BETWEEN condition was provided a range where the lower bound is greater than the "
-                              "upper bound")
 
 
 #: The starting-key value errors DynamoDB reports without "The provided starting key is invalid: "
@@ -202,16 +172,19 @@ def _shown(value: Mapping[str, Any]) -> str:
 
 
 def converted_key_conditions(params: Params) -> None:
+    """The key condition, whichever way it was written, checked as legacy ``KeyConditions``
+    (``items.conditions``), then its length."""
     found = key_conditions(params)
-    for operator, arguments in found.values():
-        check_condition(operator, arguments)
+    as_legacy = {name: {"ComparisonOperator": operator, "AttributeValueList": arguments}
+                 for name, (operator, arguments) in found.items()}
+    conditions("KeyConditions")("Query", {"KeyConditions": as_legacy})
     if len(found) not in (1, 2):
         raise ValidationError("Conditions can be of length 1 or 2 only")
 
 
 def _query(params: Params) -> None:
     mix("Query", params)
-    conditions("QueryFilter")(params)
+    conditions("QueryFilter")("Query", params)
     unique_names("Query", params)
     start_key_values(params)
     key_conditions_given("Query", params)
@@ -223,7 +196,7 @@ def _query(params: Params) -> None:
 def _scan(params: Params) -> None:
     mix("Scan", params)
     unique_names("Scan", params)
-    conditions("ScanFilter")(params)
+    conditions("ScanFilter")("Scan", params)
     start_key_values(params)
     segments("Scan", params)
     expression_maps("Scan", params)
