@@ -182,3 +182,36 @@ def test_batch_get_of_the_same_key_twice_is_refused(endpoint: Endpoint, range_ta
     assert "duplicates" in caught.value.response["Error"]["Message"]
     other = {"a": {"S": "dup"}, "b": {"S": "2"}}
     assert client.batch_get_item(RequestItems={range_table: {"Keys": [key, other]}})["Responses"] == {range_table: []}
+
+
+@pytest.fixture(scope="module")
+def binary_hash_table(endpoint: Endpoint) -> str:
+    """Keyed by ``p`` (B) only."""
+    return endpoint.create_table(AttributeDefinitions=[{"AttributeName": "p", "AttributeType": "B"}],
+                                 KeySchema=[{"AttributeName": "p", "KeyType": "HASH"}])
+
+
+def test_paging_past_binary_keys_of_the_largest_size(endpoint: Endpoint, binary_hash_table: str, bytes_table: str,
+                                                     byte_partition: str) -> None:
+    """alternator: test_item.py::test_large_blob_hash_key / ::test_large_blob_sort_key (a 2048-byte
+    binary hash key and a 1024-byte binary sort key are valid) with test_scan.py::test_scan_paging_bytes
+    and test_query.py::test_query_paging_bytes: the LastEvaluatedKey of such an item is a valid
+    ExclusiveStartKey; one byte more is refused with DynamoDB's key-size message."""
+    client = endpoint.client()
+    client.put_item(TableName=binary_hash_table, Item={"p": {"B": b"\x01" * 2048}})
+    client.put_item(TableName=binary_hash_table, Item={"p": {"B": b"\x02"}})
+    first = client.scan(TableName=binary_hash_table, Limit=1)
+    rest = client.scan(TableName=binary_hash_table, ExclusiveStartKey=first["LastEvaluatedKey"])
+    assert len(first["Items"]) + len(rest["Items"]) == 2
+    client.scan(TableName=binary_hash_table, ExclusiveStartKey={"p": {"B": b"\x01" * 2048}})
+    client.query(TableName=bytes_table, KeyConditionExpression="p = :p", ExpressionAttributeValues={":p": {"S": byte_partition}},
+                 ExclusiveStartKey={"p": {"S": byte_partition}, "c": {"B": b"\x7f" * 1024}})
+    for table, key, words in (
+        (binary_hash_table, {"p": {"B": b"\x01" * 2049}}, "Size of hashkey has exceeded the maximum size limit of2048 bytes"),
+        (bytes_table, {"p": {"S": byte_partition}, "c": {"B": b"\x7f" * 1025}},
+         "Aggregated size of all range keys has exceeded the size limit of 1024 bytes"),
+    ):
+        with pytest.raises(ClientError) as caught:
+            client.scan(TableName=table, ExclusiveStartKey=key)
+        assert caught.value.response["Error"]["Code"] == "ValidationException"
+        assert caught.value.response["Error"]["Message"].endswith(words)
