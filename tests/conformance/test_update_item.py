@@ -104,6 +104,9 @@ ROWS = [
            {"b": {"M": {"a": {"S": "KEY"}, "b": N2, "c": {"N": "4"}}},
             "c": {"L": [N1, {"S": "KEY"}, {"N": "3"}, {"N": "-1"}, N2, {"SS": ["a"]}]}},
            "dynalite: test/updateItem.js should update nested attributes"),
+    Update("set-reads-before-list-element", {"x": N1, "l": _list("p")}, {
+           "UpdateExpression": "SET y = x, x = :v, l[0] = :w", "ExpressionAttributeValues": {":v": N2, ":w": {"S": "w"}}},
+           None, {"x": N2, "y": N1, "l": _list("w")}, "dg-update: every path names the item as it was before the update"),
     Update("legacy-add-list", {"l": _list("a")}, {"AttributeUpdates": {"l": {"Action": "ADD", "Value": _list("b")}}},
            None, {"l": _list("a", "b")}, "api-avu: ADD of a list appends to it"),
 ]

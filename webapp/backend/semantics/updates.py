@@ -149,8 +149,8 @@ def engine_errors(legacy: bool) -> Iterator[None]:
 
 def render(text: str) -> str:
     """The update expression as moto evaluates it: the same actions, without parentheses around
-    operands (``SET b = ((c[1]) + (b.a))``, which moto's evaluator fails on), each section's
-    actions in path order."""
+    operands (``SET b = ((c[1]) + (b.a))``, which moto's evaluator fails on), the elements of a
+    list in index order (:func:`_list_elements_in_order`)."""
     if "(" not in text and "[" not in text:
         return text
     try:
@@ -158,14 +158,7 @@ def render(text: str) -> str:
     except ValidationException:
         return text
     sections: dict[str, list[str]] = {}
-    # Within a section, paths in order: elements appended past a list's end land in index order
-    # (dynalite test/updateItem.js "should update nested attributes": ``ADD c[8] :b, c[6] :a``).
-    # REMOVEs last index first, so that each index still names the element it named before.
-    def order(action: ex.Action) -> tuple[tuple[int, int, str], ...]:
-        sign = -1 if action.section == "REMOVE" else 1
-        return tuple((0, sign * e, "") if isinstance(e, int) else (1, 0, e) for e in action.target)
-
-    for action in sorted(parsed.actions, key=order):
+    for action in _list_elements_in_order(parsed.actions):
         target = _path(action.target)
         if action.section == "SET" and action.value is not None:
             sections.setdefault("SET", []).append(f"{target} = {_node(action.value)}")
@@ -174,6 +167,25 @@ def render(text: str) -> str:
         else:
             sections.setdefault(action.section, []).append(target)
     return " ".join(f"{section} {', '.join(parts)}" for section, parts in sections.items())
+
+
+def _list_elements_in_order(actions: tuple[ex.Action, ...]) -> list[ex.Action]:
+    """The actions as written, except that those of one section on elements of one list trade
+    places to run in index order: appends past the list's end land in index order (dynalite
+    test/updateItem.js "should update nested attributes": ``ADD c[8] :b, c[6] :a``), and REMOVEs
+    run last index first so that each index still names the element it named before. Nothing
+    else moves: moto runs the actions in turn, and every path names the item as it was."""
+    ordered = list(actions)
+    groups: dict[tuple[str, ex.Path], list[int]] = {}
+    for position, action in enumerate(actions):
+        if action.target and isinstance(action.target[-1], int):
+            groups.setdefault((action.section, action.target[:-1]), []).append(position)
+    for (section, _parent), positions in groups.items():
+        members = sorted((actions[p] for p in positions), key=lambda a: int(a.target[-1]),
+                         reverse=section == "REMOVE")
+        for position, action in zip(positions, members, strict=True):
+            ordered[position] = action
+    return ordered
 
 
 def _path(path: ex.Path) -> str:
