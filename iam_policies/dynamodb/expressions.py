@@ -700,7 +700,14 @@ _TYPE_WORDS = {"S": "STRING", "N": "NUMBER", "B": "BINARY", "BOOL": "BOOLEAN", "
 _ADD_TYPES = frozenset({"N", "SS", "NS", "BS"})
 _DELETE_TYPES = frozenset({"SS", "NS", "BS"})
 #: Functions whose first operand must be a document path.
-_PATH_FIRST = frozenset({"attribute_exists", "attribute_not_exists", "attribute_type", "if_not_exists"})
+#: (``attribute_type(:v, :t)`` is accepted: ScyllaDB Alternator's test_condition_expression.py
+#: ``test_update_condition_attribute_type``, run against real DynamoDB; dynalite test/scan.js lists
+#: only attribute_exists and attribute_not_exists.)
+_PATH_FIRST = frozenset({"attribute_exists", "attribute_not_exists", "if_not_exists"})
+#: Types an ordering comparison (``<``, ``<=``, ``>``, ``>=``, ``BETWEEN``) takes from a value:
+#: a list given as ``:v`` is refused, where a list held by the item only fails the condition
+#: (ScyllaDB Alternator's test_condition_expression.py ``test_update_condition_lt`` and siblings).
+_ORDERED_TYPES = frozenset({"N", "S", "B"})
 #: Functions whose first operand must differ from the others (a comparison's too).
 _DISTINCT = frozenset({"attribute_type", "begins_with", "contains"})
 
@@ -753,10 +760,15 @@ class _Checker:
         elif isinstance(node, Not):
             self.condition(node.operand)
         elif isinstance(node, Compare):
-            self.distinct(node.op, [node.left, node.right], [self.operand(node.left), self.operand(node.right)])
+            found = [self.operand(node.left), self.operand(node.right)]
+            self.distinct(node.op, [node.left, node.right], found)
+            if node.op not in ("=", "<>"):
+                self.ordered(node.op, [node.left, node.right], found)
         elif isinstance(node, Between):
             operands = [node.subject, node.low, node.high]
-            self.distinct("BETWEEN", operands, [self.operand(o) for o in operands])
+            found = [self.operand(o) for o in operands]
+            self.distinct("BETWEEN", operands, found)
+            self.ordered("BETWEEN", operands, found)
             self.bounds(node.low, node.high)
         elif isinstance(node, In):
             operands = [node.subject, *node.choices]
@@ -813,6 +825,12 @@ class _Checker:
                 self.operand_type(name, kind, frozenset({"L"}))
             return "L"
         return None  # if_not_exists: the attribute's type is not known before the item is read
+
+    def ordered(self, op: str, nodes: Sequence[Node], found: Sequence[tuple[str, ...] | str | None]) -> None:
+        """A value (``:v``) compared by order must be a number, a string or a binary."""
+        for node, kind in zip(nodes, found, strict=True):
+            if isinstance(node, ValueOperand) and isinstance(kind, str):
+                self.operand_type(op, kind, _ORDERED_TYPES)
 
     def bounds(self, low: Node, high: Node) -> None:
         """BETWEEN's bounds, when both are values: of one type, the lower not above the upper

@@ -32,6 +32,8 @@ from tests.conformance.conftest import Endpoint
 
 SOURCES = {"dg-ops", "alternator", "api-expected", "api", "issue13"}
 FAILED = "ConditionalCheckFailedException"
+#: A refused request: the code is checked, not the text (the source pins only the exception).
+INVALID = "ValidationException"
 
 N1, N2, S1 = {"N": "1"}, {"N": "2"}, {"S": "1"}
 
@@ -104,6 +106,38 @@ ROWS = [
     Write("expected-and", {"v": N1}, "PutItem", {**PUT_X, "Expected": {
           "v": {"ComparisonOperator": "EQ", "AttributeValueList": [N2]},
           "w": {"ComparisonOperator": "NULL"}}}, FAILED, {"v": N1}, "api: PutItem ConditionalOperator (AND by default)"),
+    # a value's type decides between a false condition and a refused request
+    # (scylladb test/alternator/test_condition_expression.py and test_expected.py, checked against DynamoDB)
+    Write("lt-list-value-refused", {"v": N1}, "PutItem", {**PUT_X, "ConditionExpression": "v < :v",
+          "ExpressionAttributeValues": {":v": {"L": [N1]}}}, INVALID, {"v": N1},
+          "alternator: test_update_condition_lt - a list given as :v is a ValidationException"),
+    Write("lt-list-attribute-false", {"v": {"L": [N1]}}, "PutItem", {**PUT_X, "ConditionExpression": "v < :v",
+          "ExpressionAttributeValues": {":v": N1}}, FAILED, {"v": {"L": [N1]}},
+          "alternator: test_update_condition_lt - a list held by the item only fails the condition"),
+    Write("between-list-values-refused", {"v": N1}, "PutItem", {**PUT_X, "ConditionExpression": "v BETWEEN :l AND :h",
+          "ExpressionAttributeValues": {":l": {"L": [N1]}, ":h": {"L": [N2]}}}, INVALID, {"v": N1},
+          "alternator: test_update_condition_between"),
+    Write("attribute-type-of-value", {"v": N1}, "PutItem", {**PUT_X, "ConditionExpression": "attribute_type(:v, :t)",
+          "ExpressionAttributeValues": {":v": N1, ":t": {"S": "N"}}}, None, {"x": N2},
+          "alternator: test_update_condition_attribute_type - the first operand may be a value"),
+    Write("expected-eq-list", {"v": {"L": [N1]}}, "PutItem", {**PUT_X, "Expected": {
+          "v": {"ComparisonOperator": "EQ", "AttributeValueList": [{"L": [N1]}]}}}, None, {"x": N2},
+          "alternator: test_query_filter_eq - EQ compares lists, maps and booleans by value"),
+    Write("expected-lt-list-refused", {"v": N1}, "PutItem", {**PUT_X, "Expected": {
+          "v": {"ComparisonOperator": "LT", "AttributeValueList": [{"L": [N1]}]}}}, INVALID, {"v": N1},
+          "alternator: test_update_expected_1_lt"),
+    Write("expected-contains-list-refused", {"v": {"S": "a"}}, "PutItem", {**PUT_X, "Expected": {
+          "v": {"ComparisonOperator": "CONTAINS", "AttributeValueList": [{"L": [N1]}]}}}, INVALID, {"v": {"S": "a"}},
+          "alternator: test_update_expected_1_contains"),
+    Write("expected-begins-with-number-refused", {"v": {"S": "a"}}, "PutItem", {**PUT_X, "Expected": {
+          "v": {"ComparisonOperator": "BEGINS_WITH", "AttributeValueList": [N1]}}}, INVALID, {"v": {"S": "a"}},
+          "alternator: test_update_expected_1_begins_with_false"),
+    Write("expected-empty-with-operator-refused", {"v": N1}, "UpdateItem", {
+          "AttributeUpdates": {"x": {"Action": "PUT", "Value": N2}}, "Expected": {}, "ConditionalOperator": "OR"},
+          INVALID, {"v": N1}, "alternator: test_update_expected_empty"),
+    Write("expected-empty", {"v": N1}, "UpdateItem", {
+          "AttributeUpdates": {"x": {"Action": "PUT", "Value": N2}}, "Expected": {}}, None, {"v": N1, "x": N2},
+          "alternator: test_update_expected_empty - an empty Expected is no condition"),
 ]
 
 
@@ -135,7 +169,8 @@ def test_conditional_write(endpoint: Endpoint, hash_table: str, row: Write) -> N
         with pytest.raises(ClientError) as caught:
             _send(client, hash_table, key, row)
         assert caught.value.response["Error"]["Code"] == row.error
-        assert caught.value.response["Error"]["Message"] == "The conditional request failed"
+        if row.error == FAILED:
+            assert caught.value.response["Error"]["Message"] == "The conditional request failed"
     stored = client.get_item(TableName=hash_table, Key=key, ConsistentRead=True).get("Item")
     assert stored == ({**key, **row.after} if row.after is not None else None)
 

@@ -13,6 +13,8 @@ Sources (``source`` of each row):
   themselves", ``LastEvaluatedKey``);
 * ``api-condition``: API Reference, Condition ("If an item contains an AttributeValue element of
   a different type than the one provided in the request, the value does not match").
+* ``alternator``: ScyllaDB's test/alternator/test_query_filter.py, checked against DynamoDB
+  (``test_query_filter_eq``: EQ and NE take lists, maps and booleans too).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import pytest
 
 from tests.conformance.conftest import Endpoint
 
-SOURCES = {"dg-query", "api-query", "api-scan", "api-condition", "issue13"}
+SOURCES = {"dg-query", "api-query", "api-scan", "api-condition", "issue13", "alternator"}
 
 
 @pytest.fixture(scope="module")
@@ -88,6 +90,12 @@ ROWS = [
     Read("mixed-types-between", "Query", {"FilterExpression": "mixed BETWEEN :low AND :high",
                                           "ExpressionAttributeValues": {":low": {"S": "s10"}, ":high": {"S": "s12"}}},
          _bs(10, 11, 12), 1, "api-condition: BETWEEN of strings skips numbers"),
+    Read("queryfilter-eq-list", "Query", {"QueryFilter": {
+        "t": {"ComparisonOperator": "EQ", "AttributeValueList": [{"L": [{"S": "odd"}]}]}}}, [], 1,
+         "alternator: EQ takes a list (and, here, a string is not equal to it)"),
+    Read("queryfilter-ne-map", "Query", {"QueryFilter": {
+        "t": {"ComparisonOperator": "NE", "AttributeValueList": [{"M": {"t": {"S": "odd"}}}]}}}, _bs(*ALL), 1,
+         "alternator: NE takes a map (a string is never equal to it)"),
     Read("filter-on-unprojected", "Query", {"FilterExpression": "n = :n", "ProjectionExpression": "b",
                                             "ExpressionAttributeValues": {":n": {"N": "7"}}},
          _bs(7), 1, "dg-query: the filter sees attributes the projection leaves out"),

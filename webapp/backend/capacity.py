@@ -45,17 +45,25 @@ def number_size(text: str) -> int:
     return math.ceil(significant / 2) + 1
 
 
-def _binary_size(text: Any) -> int:
+def _binary_size(value: Any) -> int:
+    """A binary's raw length: base64 text on the wire and in moto, bytes once decoded."""
+    if isinstance(value, bytes | bytearray):
+        return len(value)
     try:
-        return len(base64.b64decode(text))
+        return len(base64.b64decode(value))
     except (ValueError, TypeError):
-        return len(str(text))
+        return len(str(value).encode("utf-8"))
 
 
-def value_size(value: Mapping[str, Any]) -> int:
-    if len(value) != 1:
-        return 0
-    kind, inner = next(iter(value.items()))
+def value_size(value: Any) -> int:
+    """A value's size: its wire form ``{"S": "x"}``, or moto's ``DynamoType`` (``.type`` and
+    ``.value``), which moto also keeps inside lists and maps."""
+    if isinstance(value, Mapping):
+        if len(value) != 1:
+            return 0
+        kind, inner = next(iter(value.items()))
+    else:
+        kind, inner = getattr(value, "type", None), getattr(value, "value", None)
     inner = cast(Any, inner if inner is not None else "")
     if kind == "S":
         return len(str(inner).encode("utf-8"))
@@ -74,7 +82,7 @@ def value_size(value: Mapping[str, Any]) -> int:
     if kind == "L":
         return 3 + sum([value_size(element) + 1 for element in inner])
     if kind == "M":
-        return 3 + sum([len(k.encode("utf-8")) + value_size(v) + 1 for k, v in inner.items()])
+        return 3 + sum([len(str(k).encode("utf-8")) + value_size(v) + 1 for k, v in inner.items()])
     return 0
 
 

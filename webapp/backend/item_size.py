@@ -1,9 +1,9 @@
 """DynamoDB's 400 KB item limit, measured as DynamoDB measures it, in place of moto's.
 
 DynamoDB refuses an item larger than 400 KB (409,600 bytes), counting each attribute's name and
-value as the Developer Guide's "Item sizes and formats" defines them (``capacity.value_size``:
-a binary by its raw bytes, a number by its significant digits, lists and maps with their
-per-element overhead). moto 5.2.1's ``LimitedSizeDict`` (``moto/dynamodb/models/dynamo_type.py``)
+value as the Developer Guide's "Item sizes and formats" defines them (``capacity.value_size``,
+which reads moto's ``DynamoType`` as well as the wire form: a binary by its raw bytes, a number
+by its significant digits, lists and maps with their per-element overhead). moto 5.2.1's ``LimitedSizeDict`` (``moto/dynamodb/models/dynamo_type.py``)
 instead counts a binary by the length of its *base64 text*, a number by its characters, and
 stops at 405,000: a 409,500-byte binary attribute - valid on DynamoDB (ScyllaDB's Alternator
 tests, test/alternator/test_limits.py, checked against DynamoDB) - is refused with "Item size has
@@ -16,56 +16,15 @@ error stays moto's ``ItemSizeTooLarge``, whose text is DynamoDB's.
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Any
 
 from moto.dynamodb.exceptions import ItemSizeTooLarge
-from moto.dynamodb.models.dynamo_type import DynamoType, LimitedSizeDict
+from moto.dynamodb.models.dynamo_type import LimitedSizeDict
 
-from webapp.backend.capacity import number_size
+from webapp.backend.capacity import value_size
 
 #: 400 KB (Developer Guide, "Service, account, and table quotas": item size).
 ITEM_LIMIT = 400 * 1024
-
-
-def _binary_size(value: Any) -> int:
-    if isinstance(value, bytes | bytearray):
-        return len(value)
-    try:
-        return len(base64.b64decode(str(value), validate=False))
-    except (binascii.Error, ValueError):
-        return len(str(value).encode("utf-8"))
-
-
-def value_size(value: Any) -> int:
-    """The size DynamoDB gives a stored value: a ``DynamoType`` or its wire form (moto keeps
-    both inside lists and maps)."""
-    if isinstance(value, DynamoType):
-        kind, inner = value.type, value.value
-    elif isinstance(value, dict) and len(value) == 1:
-        kind, inner = next(iter(value.items()))
-    else:
-        return len(str(value).encode("utf-8"))
-    if kind == "S":
-        return len(str(inner).encode("utf-8"))
-    if kind == "N":
-        return number_size(str(inner))
-    if kind == "B":
-        return _binary_size(inner)
-    if kind in ("BOOL", "NULL"):
-        return 1
-    if kind == "SS":
-        return sum(len(str(s).encode("utf-8")) for s in inner or ())
-    if kind == "NS":
-        return sum(number_size(str(n)) for n in inner or ())
-    if kind == "BS":
-        return sum(_binary_size(b) for b in inner or ())
-    if kind == "L":
-        return 3 + sum(value_size(element) + 1 for element in inner or ())
-    if kind == "M":
-        return 3 + sum(len(str(k).encode("utf-8")) + value_size(v) + 1 for k, v in (inner or {}).items())
-    return 0
 
 
 def _setitem(self: LimitedSizeDict, key: str, value: Any) -> None:

@@ -180,7 +180,34 @@ def parse_body(raw: bytes) -> dict[str, Any]:
         raise SerializationException(
             f"Start of {type(value).__name__} found where a JSON object was expected."
         )
+    if _SURROGATE_ESCAPE.search(raw) and _has_lone_surrogate(value):
+        raise SerializationException(
+            "The request holds a string with an unpaired UTF-16 surrogate escape (\\ud800-\\udfff "
+            "without its pair); DynamoDB strings are Unicode in UTF-8, which cannot encode it.")
     return value
+
+
+#: A JSON escape in the surrogate range; only then are the strings walked (rare in practice).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    """Any string (a member name included) that UTF-8 cannot encode: ``json`` joins a valid
+    surrogate pair into one character, so what is left unpaired is a lone surrogate."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

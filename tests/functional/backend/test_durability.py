@@ -100,6 +100,16 @@ def throttled_stack(tmp_path: Path) -> Iterator[RunningStack]:
 def test_r7_throttled_writes_are_retried_by_the_sdk_until_capacity_returns(throttled_stack: RunningStack) -> None:
     create_table(throttled_stack, "Throttled")
     no_retries = throttled_stack.admin("dynamodb")
+    creds = throttled_stack.admin_credentials()
+    import boto3
+
+    # made before the bucket is drained: building a client can take seconds on a loaded machine,
+    # enough for the bucket to refill before the retried write below
+    retrying = boto3.client(
+        "dynamodb", region_name="us-east-1", endpoint_url=throttled_stack.dynamodb_url,
+        aws_access_key_id=creds.access_key_id, aws_secret_access_key=creds.secret_access_key,
+        config=Config(retries={"mode": "legacy", "max_attempts": 10}),
+    )
     # The bucket refills at 1 WCU a second from the table's creation, so on a loaded machine it may
     # hold a few units by now: write until it is empty (a handful of writes, each far under a second).
     written: list[str] = []
@@ -113,20 +123,15 @@ def test_r7_throttled_writes_are_retried_by_the_sdk_until_capacity_returns(throt
     assert error["ResponseMetadata"]["HTTPStatusCode"] == 400
     assert "Consider increasing your provisioning level with the UpdateTable API." in error["Error"]["Message"]
 
-    creds = throttled_stack.admin_credentials()
-    import boto3
-
-    retrying = boto3.client(
-        "dynamodb", region_name="us-east-1", endpoint_url=throttled_stack.dynamodb_url,
-        aws_access_key_id=creds.access_key_id, aws_secret_access_key=creds.secret_access_key,
-        config=Config(retries={"mode": "legacy", "max_attempts": 10}),
-    )
-    # 3 KB: 3 WCU, three seconds of refill, so the first attempt is refused even if this machine
-    # is slow enough for a second to pass since the bucket was drained
-    response = retrying.put_item(TableName="Throttled", Item={"pk": {"S": "retried"}, "pad": {"S": "x" * 2900}})
+    # A request is let in when the bucket holds one unit and charged its real cost afterwards, so an
+    # 8 KB write (8 WCU), retried until a unit is back, leaves the bucket about 7 units in debt: the
+    # next write is refused for about 7 s however slow this machine is, and the SDK's legacy
+    # backoff (10 attempts, about 25 s in all) outlasts that.
+    retrying.put_item(TableName="Throttled", Item={"pk": {"S": "large"}, "pad": {"S": "x" * 7900}})
+    response = retrying.put_item(TableName="Throttled", Item={"pk": {"S": "retried"}})
     assert response["ResponseMetadata"]["RetryAttempts"] >= 1
     found = no_retries.scan(TableName="Throttled", ConsistentRead=True)
-    assert sorted(i["pk"]["S"] for i in found["Items"]) == sorted([*written, "retried"])
+    assert sorted(i["pk"]["S"] for i in found["Items"]) == sorted([*written, "large", "retried"])
     # other tables are not throttled
     other = f"Free-{uuid.uuid4().hex[:6]}"
     create_table(throttled_stack, other)

@@ -26,6 +26,8 @@ FRAMING = [
     ("duplicate Key member", "DeleteItem",
      b'{"TableName":"T","Key":{"owner":{"S":"a"}},"Key":{"owner":{"S":"b"}}}', 400, "SerializationException"),
     ("deep nesting", "GetItem", b'{"a":' * 5000 + b"1" + b"}" * 5000, 400, "SerializationException"),
+    ("unpaired surrogate", "PutItem",  # reached the engine's UTF-8 sizing as a 500
+     b'{"TableName":"T","Item":{"owner":{"S":"a"},"t":{"S":"\\ud800"}}}', 400, "SerializationException"),
     ("unknown operation", "DropTable", b"{}", 400, "UnknownOperationException"),
     ("lower-case operation", "getItem", b"{}", 400, "UnknownOperationException"),
 ]

@@ -139,6 +139,20 @@ TYPES_FOR: dict[str, tuple[str, ...]] = {
     **{op: ("S", "N", "B") for op in ("LE", "LT", "GE", "GT", "CONTAINS", "NOT_CONTAINS", "IN", "BETWEEN")},
     "BEGINS_WITH": ("S", "B"),
 }
+#: Where ``EQ``/``NE`` compare any type: a filter or ``Expected`` matches lists, maps and booleans
+#: by value (ScyllaDB Alternator's test_query_filter.py ``test_query_filter_eq`` with L, M and
+#: BOOL values, run against real DynamoDB); the documented S/N/B/sets limit holds for keys.
+_ANY_TYPE_EQUALITY = frozenset({"QueryFilter", "ScanFilter", "Expected"})
+
+
+def _operand_types(member: str, operator: Any, arguments: list[Any]) -> None:
+    """Each value's type against what ``operator`` takes (API Reference, "Condition")."""
+    if operator in ("EQ", "NE") and member in _ANY_TYPE_EQUALITY:
+        return
+    for value in arguments:
+        kind = next(iter(value), None) if isinstance(value, Mapping) else None
+        if operator in TYPES_FOR and kind is not None and kind not in TYPES_FOR[operator]:
+            raise ValidationError(INVALID + f"ComparisonOperator {operator} is not valid for {kind} AttributeValue type")
 
 
 def conditions(member: str) -> Step:
@@ -157,10 +171,7 @@ def conditions(member: str) -> Step:
             kinds = [next(iter(value)) for value in arguments]
             if len(set(kinds)) > 1:
                 raise ValidationError(INVALID + "AttributeValues inside AttributeValueList must be of same type")
-            for kind in kinds:
-                if operator in TYPES_FOR and kind not in TYPES_FOR[operator]:
-                    raise ValidationError(
-                        INVALID + f"ComparisonOperator {operator} is not valid for {kind} AttributeValue type")
+            _operand_types(member, operator, arguments)
             if operator == "BETWEEN":
                 between_in_order(arguments)
     return step
@@ -189,7 +200,12 @@ def between_in_order(bounds: list[Any]) -> None:
 
 
 def expected(operation: str, params: Mapping[str, Any]) -> None:
-    """The legacy ``Expected`` map (API Reference, "ExpectedAttributeValue")."""
+    """The legacy ``Expected`` map (API Reference, "ExpectedAttributeValue"). ``ConditionalOperator``
+    needs conditions to join: with an empty or missing ``Expected`` it is refused (ScyllaDB
+    Alternator's test_expected.py ``test_update_expected_empty``, run against real DynamoDB)."""
+    if params.get("ConditionalOperator") is not None and not params.get("Expected") and \
+            params.get("ConditionExpression") is None:
+        raise ValidationError(INVALID + "ConditionalOperator can only be used when Expected is specified")
     for name, condition in (params.get("Expected") or {}).items():
         if "AttributeValueList" in condition and "Value" in condition:
             raise ValidationError(INVALID + f"Value and AttributeValueList cannot be used together for Attribute: {name}")
@@ -209,6 +225,7 @@ def expected(operation: str, params: Mapping[str, Any]) -> None:
             listed = condition.get("AttributeValueList") or []
             if len({next(iter(value), None) for value in listed}) > 1:
                 raise ValidationError(INVALID + "AttributeValues inside AttributeValueList must be of same type")
+            _operand_types("Expected", operator, listed or ([condition["Value"]] if condition.get("Value") else []))
             if operator == "BETWEEN":
                 between_in_order(listed)
         elif "AttributeValueList" in condition:

@@ -14,6 +14,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from tests.unit.webapp.dynamodb.conftest import Endpoint
+from webapp.dynamodb import wire
 
 GET_ITEM = {"TableName": "Notes", "Key": {"owner": {"S": "alice-sub"}, "noteId": {"S": "n1"}}}
 JSON10 = "application/x-amz-json-1.0"
@@ -49,6 +50,13 @@ BAD_INPUT: list[tuple[str, str, bytes, Any, int, str, str]] = [
      400, "SerializationException", "not valid UTF-8"),
     ("empty body", "POST", b"", lambda e, b: signed_headers(e, b),
      400, "SerializationException", ""),
+    # a lone surrogate reached the engine's UTF-8 sizing as a 500; a valid pair is one character
+    ("unpaired surrogate in a value", "POST",
+     b'{"TableName":"Notes","Key":{"owner":{"S":"alice-sub"}},"ProjectionExpression":"\\ud800"}',
+     lambda e, b: signed_headers(e, b), 400, "SerializationException", "unpaired UTF-16 surrogate"),
+    ("unpaired surrogate in a member name", "POST",
+     b'{"TableName":"Notes","Key":{"\\udc00":{"S":"alice-sub"}}}',
+     lambda e, b: signed_headers(e, b), 400, "SerializationException", "unpaired UTF-16 surrogate"),
     ("wrong content type", "POST", json.dumps(GET_ITEM).encode(),
      lambda e, b: signed_headers(e, b, content_type="application/x-amz-json-1.1"),
      404, "", ""),
@@ -83,6 +91,10 @@ def test_bad_input(rule: str, method: str, body: bytes, build: Any, status: int,
     assert error_of(got) == (code, error_of(got)[1]) and fragment in error_of(got)[1]
     assert headers["content-type"] == JSON10 and headers["x-amzn-requestid"]
     assert endpoint.backend.calls == []
+
+
+def test_a_surrogate_pair_is_one_character_not_an_error() -> None:
+    assert wire.parse_body(b'{"a":"\\ud83d\\ude00","\\ud83d\\ude01":1}') == {"a": "\U0001F600", "\U0001F601": 1}
 
 
 def test_repeated_target_header_is_refused_whichever_copy_was_signed(endpoint: Endpoint) -> None:
