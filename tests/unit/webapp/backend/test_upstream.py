@@ -64,6 +64,9 @@ def outcome(backend: Any, operation: str, params: dict[str, Any]) -> dict[str, A
     description = body.get("TableDescription", {})
     for volatile in VOLATILE:
         description.pop(volatile, None)
+    # The time a table went on demand is its creation time here, as volatile (and moto's server
+    # leaves it out).
+    description.get("BillingModeSummary", {}).pop("LastUpdateToPayPerRequestDateTime", None)
     # moto's server (the upstream here) answers ACTIVE with empty index lists; the local backend
     # answers as DynamoDB does (CREATING, no empty lists: webapp.backend.lifecycle)
     if description.get("TableStatus") in ("ACTIVE", "CREATING"):
