@@ -168,3 +168,17 @@ def test_without_credentials_it_finds_the_running_stack(watched: tuple[RunningSt
     assert out.returncode == 0, out.stderr
     assert "using the local stack" in out.stderr
     assert _hot(json.loads(out.stdout), TABLE)[0]["throttles"] == counts["throttled"][HOT]
+
+
+def test_the_stacks_admin_config_is_enough_without_endpoint_url(
+        watched: tuple[RunningStack, dict[str, Counter[str]]]) -> None:
+    """The banner says the admin profile needs no --endpoint-url: its config names the endpoint,
+    and top reads the stack's watch there rather than CloudWatch."""
+    stack, _ = watched
+    env = {"PATH": "/usr/bin:/bin", "AWS_SHARED_CREDENTIALS_FILE": str(stack.data_dir / "admin-credentials"),
+           "AWS_CONFIG_FILE": str(stack.data_dir / "admin-config"), "AWS_EC2_METADATA_DISABLED": "true"}
+    out = subprocess.run([sys.executable, "-m", "webapp", "top", "--once", "--format", "json"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    snapshot = json.loads(out.stdout)
+    assert "source" not in snapshot and _table_row(snapshot, TABLE)["write_units"] > 0

@@ -23,6 +23,7 @@ import json
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -110,7 +111,16 @@ def _reader(args: argparse.Namespace) -> Reader:
     if target.note:
         print(target.note, file=sys.stderr)
     if target.endpoint_url is None:
-        return _cloudwatch(boto3.Session(region_name=args.region), args)
+        session = boto3.Session(region_name=args.region)
+        configured = _configured_endpoint(session)
+        if configured is None:
+            return _cloudwatch(session, args)
+        # the profile names a DynamoDB endpoint that is not AWS's (the stack's admin-config does)
+        credentials = session.get_credentials()
+        if credentials is None:
+            raise TopError(f"no AWS credentials found for {configured}")
+        signer = Signer(credentials.get_frozen_credentials(), session.region_name or "us-east-1")
+        return lambda: fetch(configured, signer, top=args.top, show_keys=args.show_keys)
     endpoint = target.endpoint_url
     if target.keys is not None:
         signer = Signer(Credentials(*target.keys), target.region or "us-east-1")
@@ -118,6 +128,16 @@ def _reader(args: argparse.Namespace) -> Reader:
         session = boto3.Session(region_name=args.region)
         signer = Signer(session.get_credentials().get_frozen_credentials(), session.region_name or "us-east-1")
     return lambda: fetch(endpoint, signer, top=args.top, show_keys=args.show_keys)
+
+
+def _configured_endpoint(session: Any) -> str | None:
+    """The DynamoDB endpoint the profile configures (``endpoint_url`` in the config file or the
+    environment), unless it is one of AWS's own."""
+    url = str(session.client("dynamodb", region_name=session.region_name or "us-east-1").meta.endpoint_url)
+    host = (urllib.parse.urlsplit(url).hostname or "").lower()
+    if host.endswith((".amazonaws.com", ".amazonaws.com.cn", ".api.aws")):
+        return None
+    return url
 
 
 def _cloudwatch(session: Any, args: argparse.Namespace) -> Reader:
