@@ -7,6 +7,7 @@ Bob and a visitor without a session get no figures at all.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -36,6 +37,10 @@ def test_an_admin_sees_each_tables_units_and_the_hottest_keys_hashed(admin: tupl
     hot = next(group for group in figures["hot_keys"] if group["table"] == "Photos" and group["index"] is None)
     assert hot["keys"][0]["write_units"] >= WRITES
     assert bob_sub not in answer.text  # hashed: a user id is not shown unless asked for
+    # README: the host reads the watch with the admin's key, so IAM decides and the audit log has it
+    audit = [json.loads(line) for line in (stack.data_dir / "audit.jsonl").read_text().splitlines()]
+    assert any(e.get("operation") == "WatchCapacity" and e.get("decision") == "Allow"
+               and "role/Admin" in json.dumps(e) for e in audit), audit[-3:]
 
     clear = browser.get(f"{stack.host_url}/admin/capacity.json?keys=1", timeout=10).json()
     hot = next(group for group in clear["hot_keys"] if group["table"] == "Photos" and group["index"] is None)
