@@ -22,14 +22,12 @@ import argparse
 import json
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from webapp.dynamodb.watch import WATCH_PATH
+from webapp.dynamodb.watch_client import Signer, WatchError, fetch
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -78,23 +76,12 @@ def run(args: argparse.Namespace) -> int:
     except TopError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.code
+    except WatchError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
 
 
 # The request -------------------------------------------------------------------------------------
-
-
-class Signer:
-    def __init__(self, credentials: Any, region: str) -> None:
-        self.credentials, self.region = credentials, region
-
-    def sign(self, url: str, body: bytes) -> dict[str, str]:
-        from botocore.auth import SigV4Auth  # type: ignore[import-untyped]
-        from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
-
-        request = AWSRequest(method="POST", url=url, data=body,
-                             headers={"Content-Type": "application/x-amz-json-1.0"})
-        SigV4Auth(self.credentials, "dynamodb", self.region).add_auth(request)
-        return dict(request.headers.items())
 
 
 def _reader(args: argparse.Namespace) -> Reader:
@@ -159,30 +146,6 @@ def _cloudwatch(session: Any, args: argparse.Namespace) -> Reader:
             raise TopError(f"AWS could not be read: {error}") from None
 
     return read
-
-
-def fetch(endpoint: str, signer: Signer, *, top: int, show_keys: bool) -> dict[str, Any]:
-    url = endpoint.rstrip("/") + WATCH_PATH
-    body = json.dumps({"seconds": 60, "top": top, "showKeys": show_keys}).encode()
-    request = urllib.request.Request(url, data=body, headers=signer.sign(url, body), method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - http(s) URL of the stack
-            answer: dict[str, Any] = json.loads(response.read())
-            return answer
-    except urllib.error.HTTPError as error:
-        raw = error.read()
-        try:
-            payload = json.loads(raw)
-        except ValueError:
-            raise TopError(f"{url} answered HTTP {error.code}: is this the local stack's DynamoDB "
-                           "endpoint (port P+2)?") from None
-        code = str(payload.get("__type", "")).rsplit("#", 1)[-1]
-        message = payload.get("Message") or payload.get("message") or ""
-        raise TopError(f"{code}: {message}") from None
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        reason = getattr(error, "reason", error)
-        raise TopError(f"no local stack at {endpoint} ({reason}); start one with ./dev serve "
-                       "or pass --endpoint-url") from None
 
 
 # Showing -----------------------------------------------------------------------------------------
