@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from webapp.cli.numbers import number
 from webapp.dynamodb.watch_client import Signer, WatchError, fetch
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -219,31 +220,6 @@ def sparkline(values: list[float]) -> str:
                    for v in values)
 
 
-def _interval(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0.1 <= value <= 3600:
-        raise argparse.ArgumentTypeError("must be from 0.1 to 3600 seconds")
-    return value
-
-
-def _minutes(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of minutes") from None
-    if not 1 <= value <= 1440:
-        raise argparse.ArgumentTypeError("must be from 1 to 1440 minutes")
-    return value
-
-
-def _top(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 1 <= value <= 100:
-        raise argparse.ArgumentTypeError("must be from 1 to 100")
-    return value
+_interval = number(float, "a number of seconds", lambda v: 0.1 <= v <= 3600, "must be from 0.1 to 3600 seconds")
+_minutes = number(int, "a whole number of minutes", lambda v: 1 <= v <= 1440, "must be from 1 to 1440 minutes")
+_top = number(int, "a whole number", lambda v: 1 <= v <= 100, "must be from 1 to 100")
