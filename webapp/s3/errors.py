@@ -15,8 +15,8 @@ from iam_policies.errors import AwsError
 from iam_policies.s3 import InvalidArgument as InvalidArgument
 from iam_policies.s3 import MalformedXML as MalformedXML
 from iam_policies.s3 import NotImplementedOperation as NotImplementedOperation
+from webapp.s3 import streaming
 from webapp.sigv4 import errors as sigv4_errors
-from webapp.sigv4 import streaming
 
 
 class S3Error(AwsError):

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
+from webapp.s3 import streaming
 from webapp.s3.errors import chunk_error_of, error_xml, s3_error_of
 from webapp.sigv4 import errors as sigv4
-from webapp.sigv4 import streaming
 
 
 @pytest.mark.parametrize(("error", "code", "status"), [

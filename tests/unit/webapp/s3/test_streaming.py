@@ -17,7 +17,8 @@ import zlib
 import pytest
 from botocore.httpchecksum import AwsChunkedWrapper, Crc32Checksum
 
-from webapp.sigv4 import SignedRequest, streaming, verify
+from webapp.s3 import streaming
+from webapp.sigv4 import SignedRequest, verify
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 SEED = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9"
