@@ -147,19 +147,12 @@ def _payload(verified: VerifiedRequest[Principal], headers: dict[str, str],
         if length_text is not None and not length_text.strip().isdigit():
             raise errors.InvalidArgument("x-amz-decoded-content-length must be a non-negative integer.")
         seed = streaming.Seed(verified.signature, verified.amz_date, verified.scope, verified.signing_key)
-        try:
-            decoded = streaming.decode(body, mode, seed=seed,
-                                       decoded_length=int(length_text) if length_text else None,
-                                       declared_trailer=headers.get("x-amz-trailer"))
-        except streaming.ChunkError as error:
-            raise errors.chunk_error_of(error) from None
+        decoded = streaming.decode(body, mode, seed=seed, decoded_length=int(length_text) if length_text else None,
+                                   declared_trailer=headers.get("x-amz-trailer"))
         data, trailers = decoded.data, decoded.trailers
     for name, value in headers.items():
         if name in _CHECKSUM_HEADERS:
-            try:
-                streaming.check_checksum(name, value, data)
-            except streaming.ChunkError as error:
-                raise errors.chunk_error_of(error) from None
+            streaming.check_checksum(name, value, data)
     md5 = headers.get("content-md5")
     if md5 is not None:
         try:
