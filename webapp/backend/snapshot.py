@@ -75,26 +75,33 @@ _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
 class StoredItem(Item):
-    """A moto ``Item`` whose attributes stay encoded until first read (``_raw``: its snapshot
-    line, written back as it is while the item is untouched).
+    """A moto ``Item`` whose attributes stay encoded until first read: in a row of
+    ``snapshot.db`` (``_row``, read through the class's ``_store``, ``snapshot_db.py``), or in
+    the line of a format-2 snapshot (``_raw``).
 
     ``__getattr__`` runs only when normal lookup fails, i.e. while ``attrs`` has not been
     decoded; afterwards the item is an ordinary ``Item`` (moto's ``__deepcopy__``,
     ``update_item`` and serialisers see a ``LimitedSizeDict`` of ``DynamoType``s)."""
 
-    _raw: str
+    _store: Any = None
 
     def __getattr__(self, name: str) -> Any:
         if name != "attrs":
             raise AttributeError(name)
         state = self.__dict__
         raw = state.get("_raw")
-        if raw is None:  # another thread decoded it meanwhile
+        row = state.get("_row")
+        if raw is not None:
+            text: str | bytes = raw.split("\t", 2)[2]
+        elif row is not None:
+            text = type(self)._store.attributes(row)
+        else:  # another thread decoded it meanwhile
             return state["attrs"]
         attrs = LimitedSizeDict()
-        dict.update(attrs, {key: _dynamo(value) for key, value in json.loads(raw.split("\t", 2)[2]).items()})
+        dict.update(attrs, {key: _dynamo(value) for key, value in json.loads(text).items()})
         attrs = state.setdefault("attrs", attrs)
         state.pop("_raw", None)
+        state.pop("_row", None)
         return attrs
 
 
