@@ -147,10 +147,8 @@ class SnapshotDB:
             header = json.loads(found[0])
             if header.get("format") != FORMAT:
                 raise SnapshotDamaged(f"{origin} has format {header.get('format')!r}; this version reads {FORMAT}")
-            loaded = 0
-            for spec in header["tables"]:
-                table = snapshot.create_table(models, spec)
-                loaded += self._load_items(reader, table)
+            tables = {spec["name"]: snapshot.create_table(models, spec) for spec in header["tables"]}
+            loaded = self._load_items(reader, tables)
         except sqlite3.DatabaseError as error:
             raise SnapshotDamaged(f"{origin}: {error}") from None
         if loaded != header["items"]:
@@ -158,18 +156,27 @@ class SnapshotDB:
         self.seq = int(header["seq"])
         return Loaded(self.seq, list(header["tokens"]), loaded)
 
-    def _load_items(self, reader: sqlite3.Connection, table: Table) -> int:
-        """The loop of a restart, kept to plain local operations: one item object and one range
-        key per row, and one hash key per partition."""
-        store: Any = table.items
-        has_range = table.range_key_attr is not None
-        partitions: dict[str, tuple[DynamoType, Any]] = {}
+    def _load_items(self, reader: sqlite3.Connection, tables: dict[str, Table]) -> int:
+        """The loop of a restart, kept to plain local operations: one pass over the rows in the
+        order they are stored, one item object and one range key per row, one hash key per
+        partition (the order of moto's dictionaries is not what Scan and Query answer in:
+        ``moto_models.py`` sorts)."""
         new, item_class, parse, crc32 = object.__new__, self.item_class, snapshot._key, zlib.crc32
         count = 0
-        rows = reader.execute("SELECT id, h, r, attrs, crc FROM items WHERE tbl = ? ORDER BY id", (table.name,))
-        for row_id, h, r, attrs, crc in rows:
+        name: str | None = None
+        store: Any = None
+        has_range = False
+        partitions: dict[str, tuple[DynamoType, Any]] = {}
+        by_table: dict[str, dict[str, tuple[DynamoType, Any]]] = {}
+        for tbl, row_id, h, r, attrs, crc in reader.execute("SELECT tbl, id, h, r, attrs, crc FROM items"):
+            if tbl != name:
+                if tbl not in tables:
+                    raise SnapshotDamaged(f"{self.path}: item {row_id} belongs to no table ({tbl!r})")
+                name, table = tbl, tables[tbl]
+                store, has_range = table.items, table.range_key_attr is not None
+                partitions = by_table.setdefault(tbl, {})
             if crc32(attrs, crc32(f"{h}\t{r}".encode())) != crc:
-                raise SnapshotDamaged(f"{self.path}: item {row_id} of {table.name} fails its checksum")
+                raise SnapshotDamaged(f"{self.path}: item {row_id} of {name} fails its checksum")
             found = partitions.get(h)
             if found is None:
                 hash_key = parse(h)
