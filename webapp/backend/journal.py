@@ -65,7 +65,7 @@ class Record:
 @dataclass(frozen=True)
 class Mark:
     """Where a compaction starts: the last record its snapshot covers, where the next one will
-    begin in the file, and how many records since the previous snapshot that makes."""
+    begin in the file, and the ``pending`` weight of the records since the previous snapshot."""
 
     seq: int
     offset: int
@@ -76,6 +76,11 @@ def encode(seq: int, body: dict[str, Any]) -> bytes:
     text = json.dumps({"seq": seq, **body}, separators=(",", ":"), sort_keys=True)
     data = text.encode("utf-8")
     return b"%08x " % zlib.crc32(data) + data + b"\n"
+
+
+def weight(body: dict[str, Any]) -> int:
+    """What a record adds to ``Journal.pending``: its item images, or 1."""
+    return max(1, len(body.get("w") or ()))
 
 
 def decode(line: bytes) -> Record | None:
@@ -117,7 +122,8 @@ class Journal:
         self._flushing = threading.Lock()
         #: Held while a record is appended (or the file rewritten): appends stay whole lines.
         self._writing = threading.Lock()
-        #: Records appended since the last compaction (what start-up has to replay).
+        #: What start-up would replay since the last compaction: each record counts its item
+        #: images (a 25-item BatchWriteItem is 25 rows for the next compaction), at least 1.
         self.pending = 0
         db_temporary = Path(f"{self.db_path}.tmp")
         for leftover in (self.snapshot_path.with_suffix(".tmp"), self.path.with_suffix(".tmp"), db_temporary,
@@ -158,7 +164,7 @@ class Journal:
             good_end += len(line)
             self.last_seq = max(self.last_seq, record.seq)
             if record.seq > after:
-                self.pending += 1
+                self.pending += weight(record.body)
                 yield record
         if good_end != self.path.stat().st_size:
             with open(self.path, "r+b") as handle:
@@ -188,7 +194,7 @@ class Journal:
             self._file.flush()
             self.size += len(line)
             self.last_seq += 1  # only once the record is in the OS's hands (see sync_through)
-            self.pending += 1
+            self.pending += weight(body)
             return self.last_seq
 
     def sync_through(self, seq: int) -> None:

@@ -324,7 +324,8 @@ class LocalBackend:
     # Compaction ---------------------------------------------------------------------------------
 
     def _maybe_compact(self) -> None:
-        """Once ``compact_every`` records wait in the journal (the caller holds ``_lock``)."""
+        """Once ``compact_every`` item images (or other records) wait in the journal (the caller
+        holds ``_lock``)."""
         if self.journal.pending < self.compact_every or self._compactor is not None or self._closing:
             return
         if self.store.seq is None or self._item_count() <= COMPACT_CHUNK:

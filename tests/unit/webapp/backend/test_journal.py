@@ -490,7 +490,7 @@ def test_background_compaction_lets_writes_through_and_a_crash_after_it_loses_no
     proceed.set()
     compactor.join(30)
     assert first._compactor is None and first.store.seq == first.journal.last_seq - 3
-    assert first.journal.pending == 3, "the records after the compaction's start stay in the journal"
+    assert first.journal.pending == 5, "the records after the compaction's start (5 item images) stay in the journal"
     before = _state(first)
     abandon(first)
     assert _state(open_local()) == before
@@ -573,3 +573,17 @@ def test_a_compaction_cut_short_by_a_crash_leaves_nothing_that_is_read(open_loca
     second = open_local()
     assert item(second, "kept") == {"pk": {"S": "kept"}}
     assert not any((first.journal.directory / name).exists() for name in leftovers)
+
+
+def test_a_compaction_is_due_after_as_many_item_images_as_compact_every(
+    open_local: Callable[..., LocalBackend],
+) -> None:
+    """A 25-item BatchWriteItem is 25 rows for the next compaction and 25 items for a replay:
+    it counts as 25 towards ``compact_every``, so a bulk load is compacted as it goes."""
+    first = open_local(compact_every=30)
+    create_table(first)
+    batch = [{"PutRequest": {"Item": {"pk": {"S": f"b{n}"}}}} for n in range(25)]
+    first.call("BatchWriteItem", {"RequestItems": {TABLE: batch}})
+    assert first.journal.pending == 26 and not first.journal.db_path.exists()
+    first.call("BatchWriteItem", {"RequestItems": {TABLE: batch[:4]}})
+    assert first.journal.pending == 0 and first.journal.db_path.exists()
