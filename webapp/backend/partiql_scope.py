@@ -32,7 +32,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from moto.dynamodb.exceptions import MockValidationException, TransactionCanceledException
+from moto.dynamodb.exceptions import (
+    ERROR_TYPE_PREFIX,
+    ConditionalCheckFailed,
+    DynamodbException,
+    MockValidationException,
+    TransactionCanceledException,
+)
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing import partiql as moto_partiql
@@ -44,7 +50,17 @@ NOT_IN_SCOPE = ("Statement wasn't well formed, can't be processed: the local sta
                 "differently from its authorization")
 EXISTS_OUTSIDE_TRANSACTION = ("Statement wasn't well formed, can't be processed: EXISTS is a condition check of "
                               "ExecuteTransaction")
+DUPLICATE_ITEM = "Duplicate primary key exists in table"
 KEY_UPDATE = "One or more parameter values were invalid: Cannot update attribute {name}. This attribute is part of the key"
+
+
+class DuplicateItem(DynamodbException):
+    """An INSERT of a key the table holds (DynamoDB DG, "PartiQL insert statements": "If the
+    DynamoDB table already has an item with the same primary key ..., DuplicateItemException is
+    returned"; moto replaced the item)."""
+
+    def __init__(self) -> None:
+        super().__init__(ERROR_TYPE_PREFIX + "DuplicateItemException", DUPLICATE_ITEM)
 
 
 def execute(backend: Any, statement: str, parameters: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -69,8 +85,14 @@ def execute_transaction(backend: Any, statements: Sequence[Mapping[str, Any]]) -
             reasons.append((None, None, None) if found else ("ConditionalCheckFailed", "The conditional request failed",
                                                               None))
             continue
-        responses.extend({"Item": item} for item in _execute(backend, text, parameters))
-        reasons.append((None, None, None))
+        try:
+            responses.extend({"Item": item} for item in _execute(backend, text, parameters))
+        except ConditionalCheckFailed:
+            reasons.append(("ConditionalCheckFailed", "The conditional request failed", None))
+        except DuplicateItem:
+            reasons.append(("DuplicateItem", DUPLICATE_ITEM, None))
+        else:
+            reasons.append((None, None, None))
     if any(code for code, _, _ in reasons):
         raise TransactionCanceledException(reasons)
     return responses
@@ -94,6 +116,15 @@ def _execute(backend: Any, statement: str, parameters: Sequence[dict[str, Any]])
     source = _source(table, parsed, params)
     return_data, updates_per_table = moto_partiql.query(_moto_text(statement, parsed), source, list(params))
     writes = _checked_writes(table, parsed, params, updates_per_table)
+    if parsed.verb == "UPDATE" and not writes:
+        # no item with that key, or the WHERE clause's other conditions are false: PartiQL's UPDATE
+        # is no upsert (nubo-db/dynoxide#150, checked against DynamoDB)
+        raise ConditionalCheckFailed()
+    for _, after in writes:
+        if parsed.verb == "INSERT" and after is not None and table.get_item(
+                DynamoType(after[table.hash_key_attr]),
+                DynamoType(after[table.range_key_attr]) if table.range_key_attr else None) is not None:
+            raise DuplicateItem()
     for before, after in writes:
         if after is None and before is not None:
             table.delete_item(DynamoType(before[table.hash_key_attr]),

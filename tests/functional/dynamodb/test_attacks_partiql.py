@@ -58,6 +58,13 @@ WRITES: list[tuple[str, str, str | None]] = [
      "ValidationException"),
     ("set-the-sort-key", 'UPDATE "{t}" SET "noteId" = \'b1\' WHERE "owner" = \'{a}\' AND "noteId" = \'n1\'',
      "ValidationException"),
+    # PartiQL's INSERT never replaces an item (DG, "PartiQL insert statements":
+    # DuplicateItemException); moto replaced it, hidden attributes and all
+    ("insert-over-an-existing-item", "INSERT INTO \"{t}\" VALUE {{'owner': '{a}', 'noteId': 'n1', 'title': 'new'}}",
+     "DuplicateItemException"),
+    # PartiQL's UPDATE is no upsert (nubo-db/dynoxide#150, checked against DynamoDB)
+    ("update-of-a-missing-item", 'UPDATE "{t}" SET "title" = \'x\' WHERE "owner" = \'{a}\' AND "noteId" = \'nope\'',
+     "ConditionalCheckFailedException"),
     ("update-tab-after-where", 'UPDATE "{t}" SET "title" = \'pwned\' WHERE\t"owner" = \'{a}\' AND "noteId" = \'b1\'',
      None),
     ("delete-tab-after-where", 'DELETE FROM "{t}" WHERE\t"owner" = \'{a}\' AND "noteId" = \'b1\'', None),
@@ -90,6 +97,7 @@ def test_a_write_pinned_to_the_own_partition_changes_nothing_else(case: str, sta
     after = _state(f)
     assert after["bob"] == before["bob"], "bob's item changed"
     assert after["bob-n1"] is None, "an item appeared in bob's partition"
+    assert f.item(f.alice_sub, "nope", f.writes) is None, "an UPDATE created an item"
 
 
 def test_an_index_select_reads_the_index_in_dynamodbs_syntax(f: Fgac) -> None:
