@@ -14,6 +14,7 @@ STS decides ``AssumeRoleWithWebIdentity`` against a role's trust policy instead
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,7 +24,7 @@ from iam_policies.authorization import Authorization, ContextValue
 from iam_policies.decision import Decision
 from iam_policies.evaluate import evaluate
 from iam_policies.policy import Policy, PolicyType
-from webapp.audit import AuditEntry, now_iso
+from webapp.audit import Audit, AuditEntry, now_iso
 from webapp.credentials import Principal
 
 
@@ -115,3 +116,15 @@ class Authorizer:
 
 def _parse_session_policy(text: str) -> Policy:
     return Policy.parse(text, kind=PolicyType.SESSION)
+
+
+def record(audit: Audit | None, entry: AuditEntry, log: logging.Logger) -> None:
+    """Write ``entry`` to the audit log, if there is one (the DynamoDB and S3 endpoints). A failed
+    write (a full disk) is logged on the endpoint's ``log`` with the request id; the answer stays
+    what the decision made it."""
+    if audit is None:
+        return
+    try:
+        audit(entry)
+    except OSError:
+        log.exception("could not write the audit log for request %s", entry.request_id)

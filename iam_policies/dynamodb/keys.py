@@ -152,6 +152,8 @@ def check_item(item: Any, schema: TableSchema) -> str:
             if value is not None and kind is not None and not _has_type(value, kind):
                 raise InvalidKeyValue(INVALID + f"Type mismatch for Index Key {name} Expected: {kind} "
                               f"Actual: {next(iter(value))} IndexName: {index.name}")
+            if value is not None and kind is not None:
+                _index_key_not_empty(value, kind, index.name, str(name))
     values = [key_value(item[name]) for name in schema.key_names]
     return values[0]
 
@@ -172,6 +174,18 @@ def _not_empty(value: Mapping[str, Any], kind: str | None, name: str, prefix: st
         if kind in (scalar, None) and value.get(scalar) == "":
             raise InvalidKeyValue(prefix + f"The AttributeValue for a key attribute cannot contain an empty {word} value. "
                           f"Key: {name}")
+
+
+def _index_key_not_empty(value: Mapping[str, Any], kind: str, index: str, name: str) -> None:
+    """An item may leave an index key out (it is then not in the index) but not write it empty:
+    DynamoDB's text as its users quote it (dynalite issue #184, danishi/dynamodb-csv issue #41);
+    refused on PutItem and BatchWriteItem alike (scylladb test/alternator/test_gsi.py
+    test_gsi_empty_value, test_gsi_6_write_b_fail, run against DynamoDB)."""
+    word = {"S": "string", "B": "binary"}.get(kind)
+    if word is not None and value.get(kind) == "":
+        raise InvalidKeyValue("One or more parameter values are not valid. A value specified for a secondary index "
+                              f"key is not supported. The AttributeValue for a key attribute cannot contain an "
+                              f"empty {word} value. IndexName: {index}, IndexKey: {name}")
 
 
 def _within_size(value: Mapping[str, Any], kind: str | None, *, is_hash: bool) -> None:

@@ -430,13 +430,49 @@ class _Parser:
                          statement.star, statement.where, statement.item, statement.returning, self.parameters)
 
 
+def single_spaced(text: str) -> str:
+    """The statement with each run of whitespace or comment outside literals and quoted names as
+    one space, everything else as written: the same statement, in the one spacing a naive engine
+    (moto's, which splits clauses on the exact text `` WHERE ``) reads as DynamoDB does."""
+    out: list[str] = []
+    position = 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None:
+            raise malformed(f"Unexpected character {text[position]!r}")
+        out.append(" " if match.lastgroup == "ws" else match.group())
+        position = match.end()
+    return "".join(out).strip()
+
+
+def replace_target(text: str, target: str) -> str:
+    """``text`` with the table (or ``table.index``) after its first ``FROM``/``INTO`` or its
+    leading ``UPDATE`` written as ``target``; the rest as written."""
+    tokens: list[tuple[str, str]] = []
+    position = 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None:
+            raise malformed(f"Unexpected character {text[position]!r}")
+        tokens.append((match.lastgroup or "op", match.group()))
+        position = match.end()
+    words = [i for i, (kind, value) in enumerate(tokens) if kind == "name" and value.upper() in ("FROM", "INTO", "UPDATE")]
+    if not words:
+        return text
+    start = next((i for i in range(words[0] + 1, len(tokens)) if tokens[i][0] != "ws"), len(tokens))
+    end = start + 1
+    while end + 1 < len(tokens) and tokens[end][1] == "." and tokens[end + 1][0] in ("name", "quoted"):
+        end += 2
+    return "".join(value for _, value in tokens[:start]) + target + "".join(value for _, value in tokens[end:])
+
+
 @lru_cache(maxsize=1024)
 def parse(text: str) -> Statement:
     """Parse one statement (cached on its text)."""
     return _Parser(text).statement()
 
 
-def _pinned(node: Any, key: str) -> list[Lit] | None:
+def pinned(node: Any, key: str) -> list[Lit] | None:
     """The literals ``key`` is pinned to by ``=``/``IN`` in every branch, or None (a scan)."""
     if isinstance(node, Node):
         if node.op == "=":
@@ -452,17 +488,17 @@ def _pinned(node: Any, key: str) -> list[Lit] | None:
                 return list(items)
         elif node.op == "AND":
             for side in node.args:
-                found = _pinned(side, key)
+                found = pinned(side, key)
                 if found is not None:
                     return found
         elif node.op == "OR":
-            pinned: list[Lit] = []
+            every: list[Lit] = []
             for side in node.args:
-                found = _pinned(side, key)
+                found = pinned(side, key)
                 if found is None:
                     return None
-                pinned += found
-            return pinned
+                every += found
+            return every
     return None
 
 
@@ -502,17 +538,17 @@ def statement_authorization(env: Env, params: Mapping[str, Any], *, enclosing: s
     action = _ACTIONS[statement.verb]
     names = set(statement.names)
     if statement.verb == "SELECT":
-        pinned = _pinned(statement.where, partition_key)
-        leading = None if pinned is None else [_value(lit, parameters) for lit in pinned]
+        found = pinned(statement.where, partition_key)
+        leading = None if found is None else [_value(lit, parameters) for lit in found]
         context = item_context(
             leading,
             None if statement.star else names,
-            full_table_scan="true" if pinned is None else "false",
+            full_table_scan="true" if found is None else "false",
             enclosing=enclosing,
         )
         return env.authorization(action, resource, context)
     if statement.verb == "INSERT":
-        item = _inserted_item(statement.item, parameters)
+        item = inserted_item(statement.item, parameters)
         for name in schema.key_names:
             if name not in item:
                 raise invalid(f"One or more parameter values were invalid: Missing the key {name} in the item")
@@ -524,7 +560,7 @@ def statement_authorization(env: Env, params: Mapping[str, Any], *, enclosing: s
         context = item_context(leading, set(item), enclosing=enclosing)
         return env.authorization(action, resource, context)
     # UPDATE and DELETE address exactly one item: every key attribute needs an equality.
-    pins = {name: _pinned(statement.where, name) for name in schema.key_names}
+    pins = {name: pinned(statement.where, name) for name in schema.key_names}
     if any(found is None or len(found) != 1 for found in pins.values()):
         raise invalid("Where clause does not contain a mandatory equality on all key attributes")
     literal_pk = pins[partition_key]
@@ -536,7 +572,7 @@ def statement_authorization(env: Env, params: Mapping[str, Any], *, enclosing: s
     return env.authorization(action, resource, context)
 
 
-def _inserted_item(item: Mapping[str, Any], parameters: list[Any]) -> Mapping[str, Any]:
+def inserted_item(item: Mapping[str, Any], parameters: list[Any]) -> Mapping[str, Any]:
     """The INSERT's item; ``VALUE ?`` takes it from a map (``M``) parameter."""
     if set(item) != {"?"} or not isinstance(item["?"], Lit):
         return item

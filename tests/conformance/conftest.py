@@ -60,6 +60,8 @@ SOURCES = {
     "dg-quotas": "DynamoDB Developer Guide, Service, account, and table quotas",
     "dynalite": "architect/dynalite test/*.js, written and checked against live DynamoDB (REMOTE=1)",
     "botocore": "botocore's DynamoDB service model (the shapes and constraints the SDKs are built from)",
+    "alternator": "scylladb/scylladb test/alternator/*.py, written and run against DynamoDB (--aws); issue "
+                  "threads there quote DynamoDB's texts",
 }
 
 

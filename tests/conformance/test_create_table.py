@@ -100,6 +100,20 @@ ROWS = [
          "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}, 400, VALIDATE,
         "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be "
         "specified when BillingMode is PAY_PER_REQUEST", "dynalite: createTable.js"),
+    # Reported before the definitions are counted against the keys (they outnumber them here).
+    Row("an attribute defined twice", "CreateTable",
+        {"TableName": "abc", "BillingMode": "PAY_PER_REQUEST", "KeySchema": [{"AttributeName": "xyz", "KeyType": "HASH"}],
+         "AttributeDefinitions": [{"AttributeName": "xyz", "AttributeType": "S"},
+                                  {"AttributeName": "xyz", "AttributeType": "N"}]},
+        400, VALIDATE, "Attribute Name is duplicated: xyz",
+        "alternator: test_table.py::test_create_table_duplicate_attribute_name, text quoted in scylladb issue #13870"),
+    Row("an index key defined twice", "CreateTable",
+        {"TableName": "abc", "BillingMode": "PAY_PER_REQUEST", "KeySchema": KEY,
+         "AttributeDefinitions": [*DEFS, {"AttributeName": "xyz", "AttributeType": "S"},
+                                  {"AttributeName": "xyz", "AttributeType": "N"}],
+         "GlobalSecondaryIndexes": [{"IndexName": f"index{i}", "Projection": {"ProjectionType": "ALL"},
+                                     "KeySchema": [{"AttributeName": "xyz", "KeyType": "HASH"}]} for i in (1, 2)]},
+        400, VALIDATE, "Attribute Name is duplicated: xyz", "alternator: test_gsi.py::test_gsi_key_type_conflict_on_create"),
 ]
 
 

@@ -49,3 +49,32 @@ def test_description(endpoint: Endpoint, hash_table: str) -> None:
     assert table["TableName"] == hash_table and table["TableArn"].endswith(f":table/{hash_table}")
     assert len(table["TableId"]) == 36
     assert "LocalSecondaryIndexes" not in table and "GlobalSecondaryIndexes" not in table
+
+
+def test_delete_describes_the_table_not_its_schema(endpoint: Endpoint) -> None:
+    """DeleteTable's description leaves out what DescribeTable says of the schema (KeySchema,
+    AttributeDefinitions, CreationDateTime, both index lists) and keeps the rest: the status,
+    TableId, ARN, sizes, throughput and the billing summary with its date (alternator:
+    test_table.py::test_delete_table_description, test_delete_table_description_with_si and
+    _missing_fields, run against DynamoDB; scylladb issue #14132)."""
+    key = [{"AttributeName": "p", "KeyType": "HASH"}, {"AttributeName": "c", "KeyType": "RANGE"}]
+    name = endpoint.create_table(
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("p", "c", "x")], KeySchema=key,
+        GlobalSecondaryIndexes=[{"IndexName": "hello", "Projection": {"ProjectionType": "ALL"},
+                                 "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"}]}],
+        LocalSecondaryIndexes=[{"IndexName": "hithere", "Projection": {"ProjectionType": "ALL"},
+                                "KeySchema": [key[0], {"AttributeName": "x", "KeyType": "RANGE"}]}])
+    client = endpoint.client()
+    described = client.describe_table(TableName=name)["Table"]
+    deleted = client.delete_table(TableName=name)["TableDescription"]
+    for member in ("KeySchema", "AttributeDefinitions", "CreationDateTime", "GlobalSecondaryIndexes",
+                   "LocalSecondaryIndexes"):
+        assert member in described and member not in deleted, member
+    assert deleted["TableStatus"] == "DELETING"
+    assert (deleted["TableName"], deleted["TableId"], deleted["TableArn"]) == (
+        name, described["TableId"], described["TableArn"])
+    assert deleted["TableSizeBytes"] == 0 and deleted["ItemCount"] == 0
+    assert deleted["ProvisionedThroughput"] == {"NumberOfDecreasesToday": 0, "ReadCapacityUnits": 0,
+                                                "WriteCapacityUnits": 0}
+    assert deleted["BillingModeSummary"] == described["BillingModeSummary"]
+    assert deleted["BillingModeSummary"]["LastUpdateToPayPerRequestDateTime"]

@@ -56,7 +56,17 @@ ROWS = [
             "Type mismatch", "alternator: test_gsi_wrong_type_attribute_update_nested"),
     Refused("set-inside", {"UpdateExpression": "SET x.y = :v", "ExpressionAttributeValues": {":v": {"N": "3"}}},
             "Key attributes must be scalars", "alternator: test_gsi_wrong_type_attribute_update_nested"),
+    Refused("set-empty", {"UpdateExpression": "SET x = :v", "ExpressionAttributeValues": {":v": {"S": ""}}},
+            "cannot contain an empty string value. IndexName: by_x, IndexKey: x", "alternator: test_gsi_empty_value"),
+    Refused("legacy-put-empty", {"AttributeUpdates": {"x": {"Action": "PUT", "Value": {"S": ""}}}},
+            "cannot contain an empty string value. IndexName: by_x, IndexKey: x", "alternator: test_gsi_empty_value"),
 ]
+
+#: DynamoDB's text for an item holding an empty index key, as its users quote it (dynalite
+#: issue #184, danishi/dynamodb-csv issue #41); alternator test_gsi_empty_value pins the code.
+EMPTY_INDEX_KEY = ("One or more parameter values are not valid. A value specified for a secondary index key is not "
+                   "supported. The AttributeValue for a key attribute cannot contain an empty string value. "
+                   f"IndexName: {INDEX}, IndexKey: x")
 
 
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
@@ -71,6 +81,24 @@ def test_an_update_cannot_break_an_index_key(endpoint: Endpoint, gsi_table: str,
     assert caught.value.response["Error"]["Code"] == "ValidationException"
     assert row.words in caught.value.response["Error"]["Message"]
     assert client.get_item(TableName=gsi_table, Key=key, ConsistentRead=True)["Item"] == item
+
+
+@pytest.mark.parametrize("operation", ["PutItem", "BatchWriteItem"])
+def test_an_item_cannot_hold_an_empty_index_key(endpoint: Endpoint, gsi_table: str, operation: str) -> None:
+    """Refused, and nothing of the batch written (alternator: test_gsi_empty_value,
+    test_gsi_empty_value_in_bigger_batch_write)."""
+    client = endpoint.client()
+    keys = [{"a": {"S": "idx-" + secrets.token_hex(6)}} for _ in range(3)]
+    items = [{**keys[0], "x": {"S": "one"}}, {**keys[1], "x": {"S": ""}}, {**keys[2], "x": {"S": "three"}}]
+    with pytest.raises(ClientError) as caught:
+        if operation == "PutItem":
+            client.put_item(TableName=gsi_table, Item=items[1])
+        else:
+            client.batch_write_item(RequestItems={gsi_table: [{"PutRequest": {"Item": item}} for item in items]})
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert caught.value.response["Error"]["Message"] == EMPTY_INDEX_KEY
+    for key in keys:
+        assert "Item" not in client.get_item(TableName=gsi_table, Key=key, ConsistentRead=True)
 
 
 def test_removing_an_index_key_is_allowed(endpoint: Endpoint, gsi_table: str) -> None:

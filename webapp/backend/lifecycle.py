@@ -45,6 +45,9 @@ _TAGGING = {"TagResource": "Requested resource not found: ResourcArn: {arn} not 
 #: Operations on a table's items, refused while the table is being created.
 _ITEM_OPERATIONS = frozenset({"GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan",
                               "BatchGetItem", "BatchWriteItem"})
+#: What DeleteTable's description leaves out of DescribeTable's (see ``describe``).
+_NOT_IN_DELETE = ("KeySchema", "AttributeDefinitions", "CreationDateTime", "LocalSecondaryIndexes",
+                  "GlobalSecondaryIndexes")
 _NAMESPACE = uuid.UUID("5c0b5c55-2b3e-4d8e-9a8e-6b1f0d0f7a11")
 #: ListTables' default and largest page (API Reference "ListTables", Limit: 1-100).
 LIST_LIMIT = 100
@@ -159,9 +162,6 @@ class Lifecycle:
         if operation == "DeleteTable":
             self._updating.pop(name, None)
             description["TableStatus"] = "DELETING"
-            # The answer describes the table going away, not its indexes (dynalite
-            # test/deleteTable.js, recorded live: no GlobalSecondaryIndexes).
-            description.pop("GlobalSecondaryIndexes", None)
         elif operation == "CreateTable":
             description["TableStatus"] = "CREATING"
         elif operation == "UpdateTable":
@@ -188,6 +188,13 @@ class Lifecycle:
                         entry["ProvisionedThroughput"].setdefault("NumberOfDecreasesToday", 0)
                     if operation == "CreateTable" and "IndexStatus" in entry:
                         entry["IndexStatus"] = "CREATING"
+        if operation == "DeleteTable":
+            # The answer describes the table going away, not its schema or indexes: no
+            # KeySchema, AttributeDefinitions, CreationDateTime or index lists, but its billing
+            # summary in full (scylladb test/alternator/test_table.py test_delete_table_description
+            # and _with_si, run against DynamoDB, scylladb issue #14132; dynalite issue #60).
+            for member in _NOT_IN_DELETE:
+                description.pop(member, None)
         return response
 
     def _billing_summary(self, operation: str, params: Mapping[str, Any], name: str,
@@ -196,17 +203,17 @@ class Lifecycle:
         (``LastUpdateToPayPerRequestDateTime``, API Reference "BillingModeSummary"): its creation
         time when it was created so (scylladb test/alternator test_describe_table.py::
         test_describe_table_billing, checked against DynamoDB), else the UpdateTable that switched it."""
+        switched = self._on_demand_since.get(name)
         if operation == "DeleteTable":
-            self._on_demand_since.pop(name, None)
-            return
-        if operation == "UpdateTable" and params.get("BillingMode") == "PAY_PER_REQUEST":
-            self._on_demand_since.setdefault(name, now)
+            self._on_demand_since.pop(name, None)  # the answer still says since when
+        elif operation == "UpdateTable" and params.get("BillingMode") == "PAY_PER_REQUEST":
+            switched = self._on_demand_since.setdefault(name, now)
         elif operation == "UpdateTable" and params.get("BillingMode") == "PROVISIONED":
-            self._on_demand_since.pop(name, None)
+            switched = self._on_demand_since.pop(name, None)
         summary = description.get("BillingModeSummary")
         if not isinstance(summary, dict) or summary.get("BillingMode") != "PAY_PER_REQUEST":
             return
-        since = self._on_demand_since.get(name, description.get("CreationDateTime"))
+        since = switched if switched is not None else description.get("CreationDateTime")
         if since is not None:
             summary.setdefault("LastUpdateToPayPerRequestDateTime", since)
 

@@ -63,7 +63,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, Table
 
-from webapp.backend import item_size
+from webapp.backend import item_size, partiql_scope
 from webapp.backend.semantics import order
 from webapp.backend.semantics.segments import hash_prefix, segment_of_prefix
 
@@ -465,3 +465,10 @@ class SerialDynamoDBBackend(DynamoDBBackend):
     def delete_item(self, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Item | None:
         self._remember_key(table_name, key)
         return super().delete_item(table_name, key, *args, **kwargs)
+
+    def execute_statement(self, statement: str, parameters: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        # moto's own parser reads another statement than the one IAM authorized (partiql_scope.py)
+        return partiql_scope.execute(self, statement, parameters)
+
+    def execute_transaction(self, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return partiql_scope.execute_transaction(self, statements)

@@ -80,7 +80,8 @@ class CloudWatchSource:
                 queries.append({"Id": query_id, "ReturnData": True, "MetricStat": {
                     "Metric": {"Namespace": NAMESPACE, "MetricName": metric, "Dimensions": dimensions},
                     "Period": 60, "Stat": "Sum"}})
-        minutes = [start + datetime.timedelta(minutes=m) for m in range(self.minutes)]
+        #: A datapoint's minute -> its slot in the rows: one dict look-up per datapoint.
+        slots = {start + datetime.timedelta(minutes=m): m for m in range(self.minutes)}
         found: dict[tuple[str, str | None], dict[str, list[float]]] = {}
         for first in range(0, len(queries), MAX_QUERIES):
             paginator = self.cloudwatch.get_paginator("get_metric_data")
@@ -90,8 +91,7 @@ class CloudWatchSource:
                     place, name = owners[result["Id"]]
                     row = found.setdefault(place, {}).setdefault(name, [0.0] * self.minutes)
                     for stamp, value in zip(result.get("Timestamps", []), result.get("Values", []), strict=False):
-                        slot = minutes.index(stamp.replace(second=0, microsecond=0)) \
-                            if stamp.replace(second=0, microsecond=0) in minutes else None
+                        slot = slots.get(stamp.replace(second=0, microsecond=0))
                         if slot is not None:
                             row[slot] += float(value)
         return found

@@ -22,14 +22,13 @@ import argparse
 import json
 import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from webapp.dynamodb.watch import WATCH_PATH
+from webapp.cli.numbers import number
+from webapp.dynamodb.watch_client import Signer, WatchError, fetch
 
 SPARKS = "▁▂▃▄▅▆▇█"
 
@@ -78,23 +77,12 @@ def run(args: argparse.Namespace) -> int:
     except TopError as error:
         print(f"error: {error}", file=sys.stderr)
         return error.code
+    except WatchError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
 
 
 # The request -------------------------------------------------------------------------------------
-
-
-class Signer:
-    def __init__(self, credentials: Any, region: str) -> None:
-        self.credentials, self.region = credentials, region
-
-    def sign(self, url: str, body: bytes) -> dict[str, str]:
-        from botocore.auth import SigV4Auth  # type: ignore[import-untyped]
-        from botocore.awsrequest import AWSRequest  # type: ignore[import-untyped]
-
-        request = AWSRequest(method="POST", url=url, data=body,
-                             headers={"Content-Type": "application/x-amz-json-1.0"})
-        SigV4Auth(self.credentials, "dynamodb", self.region).add_auth(request)
-        return dict(request.headers.items())
 
 
 def _reader(args: argparse.Namespace) -> Reader:
@@ -159,30 +147,6 @@ def _cloudwatch(session: Any, args: argparse.Namespace) -> Reader:
             raise TopError(f"AWS could not be read: {error}") from None
 
     return read
-
-
-def fetch(endpoint: str, signer: Signer, *, top: int, show_keys: bool) -> dict[str, Any]:
-    url = endpoint.rstrip("/") + WATCH_PATH
-    body = json.dumps({"seconds": 60, "top": top, "showKeys": show_keys}).encode()
-    request = urllib.request.Request(url, data=body, headers=signer.sign(url, body), method="POST")
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - http(s) URL of the stack
-            answer: dict[str, Any] = json.loads(response.read())
-            return answer
-    except urllib.error.HTTPError as error:
-        raw = error.read()
-        try:
-            payload = json.loads(raw)
-        except ValueError:
-            raise TopError(f"{url} answered HTTP {error.code}: is this the local stack's DynamoDB "
-                           "endpoint (port P+2)?") from None
-        code = str(payload.get("__type", "")).rsplit("#", 1)[-1]
-        message = payload.get("Message") or payload.get("message") or ""
-        raise TopError(f"{code}: {message}") from None
-    except (urllib.error.URLError, OSError, ValueError) as error:
-        reason = getattr(error, "reason", error)
-        raise TopError(f"no local stack at {endpoint} ({reason}); start one with ./dev serve "
-                       "or pass --endpoint-url") from None
 
 
 # Showing -----------------------------------------------------------------------------------------
@@ -256,31 +220,6 @@ def sparkline(values: list[float]) -> str:
                    for v in values)
 
 
-def _interval(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
-    if not 0.1 <= value <= 3600:
-        raise argparse.ArgumentTypeError("must be from 0.1 to 3600 seconds")
-    return value
-
-
-def _minutes(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of minutes") from None
-    if not 1 <= value <= 1440:
-        raise argparse.ArgumentTypeError("must be from 1 to 1440 minutes")
-    return value
-
-
-def _top(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if not 1 <= value <= 100:
-        raise argparse.ArgumentTypeError("must be from 1 to 100")
-    return value
+_interval = number(float, "a number of seconds", lambda v: 0.1 <= v <= 3600, "must be from 0.1 to 3600 seconds")
+_minutes = number(int, "a whole number of minutes", lambda v: 1 <= v <= 1440, "must be from 1 to 1440 minutes")
+_top = number(int, "a whole number", lambda v: 1 <= v <= 100, "must be from 1 to 100")

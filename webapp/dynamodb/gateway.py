@@ -24,15 +24,13 @@ the functional tests show no input reaches it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
-from functools import lru_cache
-from typing import IO, Any
-from urllib.parse import quote
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from iam_policies.dynamodb import derive
 from iam_policies.errors import AwsError
 from webapp.audit import Audit, AuditEntry, Verdict, now_iso
-from webapp.authorize import Authorizer, PolicyStore, RequestFacts, request_keys
+from webapp.authorize import Authorizer, PolicyStore, RequestFacts, record, request_keys
 from webapp.aws_models import service_model
 from webapp.backend import Backend
 from webapp.clock import Clock
@@ -41,12 +39,9 @@ from webapp.dynamodb import limits, wire
 from webapp.dynamodb.validation import validate, validate_authorized
 from webapp.settings import Settings
 from webapp.sigv4 import SignedRequest, SigV4Error, verify
+from webapp.wsgi import Environ, StartResponse, header_pairs, raw_path, read_body
 
 log = logging.getLogger("webapp.dynamodb")
-
-#: A WSGI environ and ``start_response`` (PEP 3333).
-Environ = Mapping[str, Any]
-StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
 def _operations() -> frozenset[str]:
@@ -125,9 +120,9 @@ class Gateway:
                       operation: str) -> Principal:
         request = SignedRequest(
             method=environ["REQUEST_METHOD"],
-            path=_raw_path(environ),
+            path=raw_path(environ),
             query=environ.get("QUERY_STRING", ""),
-            headers=_header_pairs(environ),
+            headers=header_pairs(environ),
             body=raw,
         )
         try:
@@ -174,59 +169,21 @@ class Gateway:
             raise wire.AccessDeniedException(authorized.decision.access_denied_message(principal.arn))
 
     def _record(self, entry: AuditEntry) -> None:
-        if self.audit is None:
-            return
-        try:
-            self.audit(entry)
-        except OSError:
-            log.exception("could not write the audit log for request %s", entry.request_id)
+        record(self.audit, entry, log)
 
 
 # WSGI helpers -------------------------------------------------------------------------------------
 
 
 def _read_body(environ: Environ) -> bytes:
-    stream: IO[bytes] | None = environ.get("wsgi.input")
-    length_text = environ.get("CONTENT_LENGTH") or ""
-    if length_text:
-        if not length_text.isdigit():
-            raise wire.SerializationException("Content-Length must be a non-negative integer.")
-        length = int(length_text)
-        if length > wire.MAX_BODY_BYTES:
-            raise wire.RequestEntityTooLarge(
-                f"Request size {length} exceeded {wire.MAX_BODY_BYTES} bytes."
-            )
-        return stream.read(length) if stream is not None and length else b""
-    if stream is None or not environ.get("wsgi.input_terminated"):
-        return b""
-    data: bytes = stream.read(wire.MAX_BODY_BYTES + 1)
-    if len(data) > wire.MAX_BODY_BYTES:
-        raise wire.RequestEntityTooLarge(f"Request size exceeded {wire.MAX_BODY_BYTES} bytes.")
-    return data
+    return read_body(environ, wire.MAX_BODY_BYTES, bad_length=_bad_length, too_large=_too_large)
 
 
-def _raw_path(environ: Environ) -> str:
-    """The path exactly as sent (still percent-encoded), which is what the client signed."""
-    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-    if raw:
-        path = raw.split("?", 1)[0]
-        if "://" in path:  # absolute-form request target
-            path = "/" + path.split("://", 1)[1].partition("/")[2]
-        return str(path)
-    script = environ.get("SCRIPT_NAME", "")
-    path_info = environ.get("PATH_INFO", "")
-    return quote((script + path_info).encode("latin-1"), safe="/%~-._!$&'()*+,;=:@")
+def _bad_length() -> AwsError:
+    return wire.SerializationException("Content-Length must be a non-negative integer.")
 
 
-def _header_pairs(environ: Environ) -> list[tuple[str, str]]:
-    pairs = [(_header_name(key), value) for key, value in environ.items() if key[:5] == "HTTP_"]
-    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        if environ.get(key):
-            pairs.append((key.replace("_", "-").lower(), environ[key]))
-    return pairs
-
-
-@lru_cache(maxsize=512)
-def _header_name(environ_key: str) -> str:
-    """``HTTP_X_AMZ_DATE`` -> ``x-amz-date`` (the same few dozen names on every request)."""
-    return environ_key[5:].replace("_", "-").lower()
+def _too_large(length: int | None) -> AwsError:
+    if length is None:
+        return wire.RequestEntityTooLarge(f"Request size exceeded {wire.MAX_BODY_BYTES} bytes.")
+    return wire.RequestEntityTooLarge(f"Request size {length} exceeded {wire.MAX_BODY_BYTES} bytes.")

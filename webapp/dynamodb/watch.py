@@ -23,7 +23,8 @@ from iam_policies.errors import AwsError, ValidationException
 from webapp.authorize import RequestFacts, request_keys
 from webapp.backend.watch import Watch
 from webapp.dynamodb import wire
-from webapp.dynamodb.gateway import Environ, Gateway, StartResponse, _read_body
+from webapp.dynamodb.gateway import Gateway, _read_body
+from webapp.wsgi import Environ, StartResponse
 
 log = logging.getLogger("webapp.dynamodb")
 

@@ -83,14 +83,14 @@ def local_watch(endpoint: str, access_key_id: str, secret_access_key: str, regio
     """The local stack's watch, read over HTTP with the admin's static key (as ``top`` does)."""
     from botocore.credentials import Credentials  # type: ignore[import-untyped]
 
-    from webapp.cli.top import Signer, TopError, fetch
+    from webapp.dynamodb.watch_client import Signer, WatchError, fetch
 
     signer = Signer(Credentials(access_key_id, secret_access_key), region)
 
     def read(top: int, show_keys: bool) -> dict[str, Any]:
         try:
             return fetch(endpoint, signer, top=top, show_keys=show_keys)
-        except TopError as failed:
+        except WatchError as failed:
             raise WatchUnavailable(str(failed)) from None
 
     return read

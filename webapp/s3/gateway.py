@@ -6,7 +6,7 @@ until every step has said yes.
 2. SigV4 with S3's rules (``webapp.sigv4``, service ``s3``)                      SignatureDoesNotMatch,
                                                                                 InvalidAccessKeyId, ...
 3. the payload: an ``aws-chunked`` body decoded, every chunk signature and the  SignatureDoesNotMatch,
-   trailing checksum verified (``webapp.sigv4.streaming``); ``x-amz-checksum-*`` IncompleteBody,
+   trailing checksum verified (``webapp.s3.streaming``); ``x-amz-checksum-*``     IncompleteBody,
    and ``Content-MD5`` headers checked against the data                         BadDigest
 4. the operation and its authorizations (``iam_policies.s3``)                   NotImplemented
 5. identity and session policies (``webapp.authorize``, the evaluator DynamoDB  AccessDenied (403)
@@ -24,26 +24,24 @@ import hashlib
 import hmac
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Mapping
-from typing import IO, Any
+from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qsl, unquote
 
 from iam_policies.errors import AwsError
 from iam_policies.s3 import derive
+from webapp import wsgi
 from webapp.audit import Audit, AuditEntry, Verdict, now_iso
-from webapp.authorize import Authorizer, PolicyStore, RequestFacts, request_keys
+from webapp.authorize import Authorizer, PolicyStore, RequestFacts, record, request_keys
 from webapp.clock import Clock
 from webapp.credentials import CredentialAuthority, Principal
-from webapp.s3 import errors
+from webapp.s3 import errors, streaming
 from webapp.s3.engine import MotoS3
 from webapp.settings import Settings
-from webapp.sigv4 import SignedRequest, SigV4Error, streaming, verify
+from webapp.sigv4 import SignedRequest, SigV4Error, verify
 from webapp.sigv4.verify import VerifiedRequest
+from webapp.wsgi import Environ, StartResponse
 
 log = logging.getLogger("webapp.s3")
-
-Environ = Mapping[str, Any]
-StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 #: Bodies past this are refused (the stack's server stops at 64 MiB): boto3 uploads files over
 #: 8 MB in parts (``upload_file``/``upload_fileobj``), so only a single PutObject is bounded.
@@ -92,7 +90,7 @@ class S3Gateway:
         method = environ.get("REQUEST_METHOD", "")
         if method not in _METHODS:
             raise errors.MethodNotAllowed("The specified method is not allowed against this resource.")
-        raw_path = _raw_path(environ)
+        raw_path = wsgi.raw_path(environ)
         raw_query = environ.get("QUERY_STRING", "")
         headers = _headers(environ)
         bucket, key = _address(raw_path)
@@ -121,7 +119,7 @@ class S3Gateway:
     def _authenticate(self, environ: Environ, method: str, raw_path: str, raw_query: str, body: bytes,
                       request_id: str) -> VerifiedRequest[Principal]:
         request = SignedRequest(method=method, path=raw_path, query=raw_query,
-                                headers=_header_pairs(environ), body=body)
+                                headers=wsgi.header_pairs(environ), body=body)
         try:
             return verify(request, lookup=self.credentials.secret_for, clock=self.clock,
                           region=self.settings.region, service="s3", skew=self.settings.sigv4_skew_seconds)
@@ -132,12 +130,7 @@ class S3Gateway:
             raise s3_error from None
 
     def _record(self, entry: AuditEntry) -> None:
-        if self.audit is None:
-            return
-        try:
-            self.audit(entry)
-        except OSError:
-            log.exception("could not write the audit log for request %s", entry.request_id)
+        record(self.audit, entry, log)
 
 
 # Steps ----------------------------------------------------------------------------------------------
@@ -154,19 +147,12 @@ def _payload(verified: VerifiedRequest[Principal], headers: dict[str, str],
         if length_text is not None and not length_text.strip().isdigit():
             raise errors.InvalidArgument("x-amz-decoded-content-length must be a non-negative integer.")
         seed = streaming.Seed(verified.signature, verified.amz_date, verified.scope, verified.signing_key)
-        try:
-            decoded = streaming.decode(body, mode, seed=seed,
-                                       decoded_length=int(length_text) if length_text else None,
-                                       declared_trailer=headers.get("x-amz-trailer"))
-        except streaming.ChunkError as error:
-            raise errors.chunk_error_of(error) from None
+        decoded = streaming.decode(body, mode, seed=seed, decoded_length=int(length_text) if length_text else None,
+                                   declared_trailer=headers.get("x-amz-trailer"))
         data, trailers = decoded.data, decoded.trailers
     for name, value in headers.items():
         if name in _CHECKSUM_HEADERS:
-            try:
-                streaming.check_checksum(name, value, data)
-            except streaming.ChunkError as error:
-                raise errors.chunk_error_of(error) from None
+            streaming.check_checksum(name, value, data)
     md5 = headers.get("content-md5")
     if md5 is not None:
         try:
@@ -195,21 +181,11 @@ def _address(raw_path: str) -> tuple[str, str | None]:
 
 
 def _read_body(environ: Environ) -> bytes:
-    stream: IO[bytes] | None = environ.get("wsgi.input")
-    length_text = environ.get("CONTENT_LENGTH") or ""
-    if length_text:
-        if not length_text.isdigit():
-            raise errors.InvalidArgument("Content-Length must be a non-negative integer.")
-        length = int(length_text)
-        if length > MAX_BODY_BYTES:
-            raise _too_large()
-        return stream.read(length) if stream is not None and length else b""
-    if stream is None or not environ.get("wsgi.input_terminated"):
-        return b""
-    data: bytes = stream.read(MAX_BODY_BYTES + 1)
-    if len(data) > MAX_BODY_BYTES:
-        raise _too_large()
-    return data
+    return wsgi.read_body(environ, MAX_BODY_BYTES, bad_length=_bad_length, too_large=lambda _length: _too_large())
+
+
+def _bad_length() -> AwsError:
+    return errors.InvalidArgument("Content-Length must be a non-negative integer.")
 
 
 def _too_large() -> errors.EntityTooLarge:
@@ -218,34 +194,13 @@ def _too_large() -> errors.EntityTooLarge:
         "bytes in one request); upload larger objects in parts (boto3's upload_file does).")
 
 
-def _raw_path(environ: Environ) -> str:
-    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
-    if raw:
-        path = str(raw).split("?", 1)[0]
-        if "://" in path:
-            path = "/" + path.split("://", 1)[1].partition("/")[2]
-        return path or "/"
-    from urllib.parse import quote
-
-    return quote(str(environ.get("SCRIPT_NAME", "")) + str(environ.get("PATH_INFO", "")), safe="/%~-._")
-
-
-def _header_pairs(environ: Environ) -> list[tuple[str, str]]:
-    pairs = [(key[5:].replace("_", "-").lower(), str(value)) for key, value in environ.items()
-             if key.startswith("HTTP_")]
-    for key in ("CONTENT_TYPE", "CONTENT_LENGTH"):
-        if environ.get(key):
-            pairs.append((key.replace("_", "-").lower(), str(environ[key])))
-    return pairs
-
-
 def _headers(environ: Environ) -> dict[str, str]:
-    return dict(_header_pairs(environ))
+    return dict(wsgi.header_pairs(environ))
 
 
 def _error(error: AwsError, request_id: str, environ: Environ) -> tuple[int, dict[str, str], bytes]:
     return error.status, {"Content-Type": "application/xml"}, errors.error_xml(
-        error, request_id, resource=_raw_path(environ))
+        error, request_id, resource=wsgi.raw_path(environ))
 
 
 _REASONS = {200: "OK", 204: "No Content", 206: "Partial Content", 304: "Not Modified", 400: "Bad Request",

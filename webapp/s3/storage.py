@@ -21,14 +21,13 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
-import os
 import shutil
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from webapp.files import write_private
+from webapp.files import fsync_directory, write_private
 
 
 @dataclass(frozen=True)
@@ -69,9 +68,9 @@ class DiskStore:
             return
         # The marker goes first: a crash half way through leaves no bucket.json, so no bucket.
         (folder / "bucket.json").unlink(missing_ok=True)
-        _fsync_directory(folder)
+        fsync_directory(folder)
         shutil.rmtree(folder, ignore_errors=True)
-        _fsync_directory(self.root)
+        fsync_directory(self.root)
 
     def put_object(self, stored: StoredObject) -> None:
         header = {
@@ -86,7 +85,7 @@ class DiskStore:
         path = self._object_path(bucket, key)
         with contextlib.suppress(FileNotFoundError):
             path.unlink()
-            _fsync_directory(path.parent)
+            fsync_directory(path.parent)
 
     # Reads -------------------------------------------------------------------------------------
 
@@ -119,11 +118,3 @@ class DiskStore:
 
 def now_iso() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -48,6 +48,7 @@ def create_table(params: Mapping[str, Any]) -> None:
     against its attribute definitions, then each local and each global secondary index."""
     _billing(params)
     definitions = [d.get("AttributeName") for d in params.get("AttributeDefinitions") or ()]
+    _no_duplicate_definitions(definitions)
     schema: list[Any] = list(params.get("KeySchema") or ())
     keys = [k.get("AttributeName") for k in schema]
     if len(keys) > len(definitions):
@@ -79,6 +80,19 @@ def create_table(params: Mapping[str, Any]) -> None:
         if len(global_) > MAX_GLOBAL_INDEXES:
             raise ValidationError(INVALID + f"GlobalSecondaryIndex count exceeds the per-table limit of "
                                             f"{MAX_GLOBAL_INDEXES}")
+
+
+def _no_duplicate_definitions(definitions: list[Any]) -> None:
+    """An attribute defined twice (even with one type) is refused before the key schema is read:
+    "Attribute Name is duplicated: x" (DynamoDB's text as quoted in scylladb issue #13870; the
+    order is that of scylladb test/alternator/test_table.py test_create_table_duplicate_attribute_name
+    and test_gsi.py test_gsi_key_type_conflict_on_create, run against DynamoDB, where the
+    duplicate is reported although the definitions also outnumber the keys)."""
+    seen: set[Any] = set()
+    for name in definitions:
+        if name in seen:
+            raise ValidationError(f"Attribute Name is duplicated: {name}")
+        seen.add(name)
 
 
 def _billing(params: Mapping[str, Any]) -> None:

@@ -19,6 +19,7 @@ from botocore.exceptions import (  # type: ignore[import-untyped]
     NoRegionError,
 )
 
+from webapp.cli.numbers import number
 from webapp.jobs.checkpoint import JobError
 from webapp.jobs.segments import Interrupted, SegmentFailed
 
@@ -152,21 +153,5 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be more than 0")
-    return value
+_positive_int = number(int, "a whole number", lambda v: v >= 1, "must be at least 1")
+_positive_float = number(float, "a number", lambda v: v > 0, "must be more than 0")
