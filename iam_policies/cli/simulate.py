@@ -58,7 +58,13 @@ def run(args: argparse.Namespace) -> int:
     except CaseError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.format == "json":
+    return report(outcomes, args.format)
+
+
+def report(outcomes: Sequence[CaseOutcome], output_format: str) -> int:
+    """Print ``outcomes`` (``text`` or ``json``) and give the exit code ``simulate`` and ``verify``
+    share: 1 when a case missed its ``expected``, else 0."""
+    if output_format == "json":
         print(json.dumps([o.to_dict() for o in outcomes], indent=2))
     else:
         print(render_text(outcomes))

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from iam_policies.cli.params import add_deployment_arguments, deployment_params
-from iam_policies.cli.simulate import render_text
+from iam_policies.cli.simulate import report
 from iam_policies.simulation import CaseError
 from iam_policies.verify import shipped_scenarios, verify
 
@@ -29,8 +29,4 @@ def run(args: argparse.Namespace) -> int:
     except (OSError, ValueError, CaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.format == "json":
-        print(json.dumps([o.to_dict() for o in outcomes], indent=2))
-    else:
-        print(render_text(outcomes))
-    return 1 if any(o.matches is False for o in outcomes) else 0
+    return report(outcomes, args.format)

@@ -16,9 +16,18 @@ from typing import Any
 
 from iam_policies.authorization import Authorization
 from iam_policies.dynamodb.errors import constraint, invalid
-from iam_policies.dynamodb.items import condition_check, delete_item, get_item, put_item, update_item
-from iam_policies.dynamodb.keys import BAD_KEY, InvalidKeyValue, check_item, check_key, item_identity
-from iam_policies.dynamodb.legacy import attributes_to_get, check_not_mixed
+from iam_policies.dynamodb.items import (
+    check_put_key,
+    condition_check,
+    delete_item,
+    get_item,
+    projection,
+    put_item,
+    read_context,
+    update_item,
+)
+from iam_policies.dynamodb.keys import BAD_KEY, InvalidKeyValue, check_key, item_identity
+from iam_policies.dynamodb.legacy import check_not_mixed
 from iam_policies.dynamodb.request import Env, consumed_capacity, item_context, require
 from iam_policies.dynamodb.scope import ExpressionScope
 from iam_policies.errors import TransactionCanceledException, ValidationException
@@ -55,27 +64,15 @@ def batch_get_item(env: Env, params: Mapping[str, Any]) -> list[Authorization]:
             raise invalid("Too many items requested for the BatchGetItem call")
         check_not_mixed(entry, ("AttributesToGet",), ("ProjectionExpression",))
         scope = ExpressionScope(entry.get("ExpressionAttributeNames"), None)
-        projected: set[str] | None = None
-        if entry.get("ProjectionExpression") is not None:
-            projected = scope.attributes("ProjectionExpression", entry["ProjectionExpression"])
-        elif entry.get("AttributesToGet") is not None:
-            projected = attributes_to_get(entry["AttributesToGet"])
+        projected = projection(entry, scope)
         scope.finish()
         schema = env.schema(ref)
         leading: list[str] = []
-        seen: set[tuple[str, ...]] = set()
+        seen = _Distinct(_DUPLICATE_KEYS)
         for key in keys:
             leading.append(check_key(key, schema))
-            identity = item_identity(ref.arn, schema, key)
-            if identity in seen:
-                raise invalid(_DUPLICATE_KEYS)
-            seen.add(identity)
-        context = item_context(
-            leading,
-            set(schema.key_names) | (projected or set()),
-            select="ALL_ATTRIBUTES" if projected is None else "SPECIFIC_ATTRIBUTES",
-            capacity=capacity,
-        )
+            seen.add(item_identity(ref.arn, schema, key))
+        context = read_context(leading, schema, projected, capacity=capacity)
         authorizations.append(env.authorization("BatchGetItem", ref.arn, context))
     return authorizations
 
@@ -95,7 +92,7 @@ def batch_write_item(env: Env, params: Mapping[str, Any]) -> list[Authorization]
         schema = env.schema(ref)
         leading: list[str] = []
         names: set[str] = set(schema.key_names)
-        seen: set[tuple[str, ...]] = set()
+        seen = _Distinct(_DUPLICATE_KEYS)
         for request in requests:
             if not (type(request) is dict or isinstance(request, Mapping)) or len([k for k in request if request[k] is not None]) != 1:
                 raise invalid("Invalid BatchWriteItem request: a WriteRequest must contain exactly one of "
@@ -103,7 +100,7 @@ def batch_write_item(env: Env, params: Mapping[str, Any]) -> list[Authorization]
             key: Mapping[str, Any]
             if request.get("PutRequest") is not None:
                 item = require(_map(request["PutRequest"], "PutRequest"), "Item", "item")
-                leading.append(_check_put(item, schema))
+                leading.append(check_put_key(item, schema))
                 names |= set(item)
                 key = {name: item[name] for name in schema.key_names}
             elif request.get("DeleteRequest") is not None:
@@ -111,25 +108,24 @@ def batch_write_item(env: Env, params: Mapping[str, Any]) -> list[Authorization]
                 leading.append(check_key(key, schema))
             else:
                 raise invalid("Invalid BatchWriteItem request: expected PutRequest or DeleteRequest")
-            identity = item_identity(ref.arn, schema, key)
-            if identity in seen:
-                raise invalid(_DUPLICATE_KEYS)
-            seen.add(identity)
+            seen.add(item_identity(ref.arn, schema, key))
         context = item_context(leading, names, capacity=capacity)
         authorizations.append(env.authorization("BatchWriteItem", ref.arn, context))
     return authorizations
 
 
-def _check_put(item: Any, schema: Any) -> str:
-    """A batch put is checked as PutItem checks its item, but DynamoDB words a missing or
-    mistyped key attribute "The provided key element does not match the schema" there
-    (dynalite test/batchWriteItem.js, recorded live)."""
-    try:
-        return check_item(item, schema)
-    except ValidationException as error:
-        if "Missing the key " in error.message or "Type mismatch for key " in error.message:
-            raise invalid(BAD_KEY) from None
-        raise
+class _Distinct:
+    """The items a call names, each at most once: a second mention is ``message``'s
+    ValidationException (a batch's "duplicates", a transaction's "multiple operations on one item")."""
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+        self.seen: set[tuple[str, ...]] = set()
+
+    def add(self, identity: tuple[str, ...]) -> None:
+        if identity in self.seen:
+            raise invalid(self.message)
+        self.seen.add(identity)
 
 
 def _map(value: Any, member: str) -> Mapping[str, Any]:
@@ -170,7 +166,7 @@ def transact_get_items(env: Env, params: Mapping[str, Any]) -> list[Authorizatio
     members = _transact_items(params)
     capacity = consumed_capacity(params)
     authorizations: list[Authorization] = []
-    seen: set[tuple[str, ...]] = set()
+    seen = _Distinct(_SAME_ITEM)
     cancelled: int | None = None
     for position, entry in enumerate(members):
         kind, body = _member(entry, ("Get",))
@@ -182,16 +178,13 @@ def transact_get_items(env: Env, params: Mapping[str, Any]) -> list[Authorizatio
             # A key that does not match the schema (an attribute missing or of another type) is
             # that member's ValidationError: it cancels the transaction, every other member
             # "None" (paritysuite/dynamodb-conformance tests/tier3/error-messages/
-            # transactGetItems.test.ts, an empty Key, captured against DynamoDB; its PR #60 records
-            # the same for a transaction's lookup keys of another type).
+            # transactGetItems.test.ts, an empty Key, captured against DynamoDB; its
+            # transactWriteItems.test.ts records the same for lookup keys of another type).
             if error.message != BAD_KEY:
                 raise
             cancelled = position if cancelled is None else cancelled
             continue
-        identity = _identity(env, kind, body)
-        if identity in seen:
-            raise invalid(_SAME_ITEM)
-        seen.add(identity)
+        seen.add(_identity(env, kind, body))
     if cancelled is not None:
         reasons = [{"Code": "None"} for _ in members]
         reasons[cancelled] = {"Code": "ValidationError", "Message": BAD_KEY}
@@ -223,7 +216,7 @@ def transact_write_items(env: Env, params: Mapping[str, Any]) -> list[Authorizat
     members = _transact_items(params)
     capacity = consumed_capacity(params)
     authorizations: list[Authorization] = []
-    seen: set[tuple[str, ...]] = set()
+    seen = _Distinct(_SAME_ITEM)
     cancelled: tuple[int, str] | None = None
     for position, entry in enumerate(members):
         kind, body = _member(entry, tuple(_WRITES))
@@ -253,10 +246,7 @@ def transact_write_items(env: Env, params: Mapping[str, Any]) -> list[Authorizat
                 raise
             cancelled = cancelled or (position, BAD_KEY)
             continue
-        identity = _identity(env, kind, body)
-        if identity in seen:
-            raise invalid(_SAME_ITEM)
-        seen.add(identity)
+        seen.add(_identity(env, kind, body))
     if cancelled is not None:
         reasons = [{"Code": "None"} for _ in members]
         reasons[cancelled[0]] = {"Code": "ValidationError", "Message": cancelled[1]}

@@ -595,6 +595,12 @@ class _Parser:
             name, args = self.call(lambda: self.update_term(depth + 1))
             if name not in _UPDATE_FUNCTIONS:
                 raise self.not_allowed(name)
+            if name == "list_append" and any(isinstance(arg, Call) and arg.name == name for arg in args):
+                # ``list_append(list_append(:a, :b), :c)`` parses, but DynamoDB refuses it, while
+                # ``list_append(if_not_exists(a, :v), :w)`` is fine (ScyllaDB Alternator's
+                # test_update_expression.py ``test_update_expression_function_nesting``, checked
+                # against DynamoDB).
+                raise self.not_allowed(name)
             self.count_operator()
             return Call(name, tuple(args))
         if token.kind in ("name", "alias"):

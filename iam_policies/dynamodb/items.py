@@ -66,29 +66,36 @@ def _key_schema(env: Env, ref: Any, enclosing: str | None) -> TableSchema:
     return schema if enclosing is None else replace(schema, attribute_types={})
 
 
-def _transaction_item(item: Any, schema: TableSchema, defined: TableSchema) -> str:
-    """A transaction's Put with a key attribute missing: "The provided key element does not match
-    the schema" (dynalite test/transactWriteItem.js). A key attribute holding a list, map, set,
-    boolean or null is that member's ``ValidationError``, "Type mismatch for key pk expected: S
-    actual: L" with the type the table defines (paritysuite/dynamodb-conformance
-    tests/tier3/error-messages/transactWriteItems.test.ts, captured against DynamoDB), which
-    cancels the transaction (``batches.transact_write_items``)."""
+def check_put_key(item: Any, schema: TableSchema) -> str:
+    """A put inside a transaction or a BatchWriteItem is checked as PutItem checks its item, but a
+    key attribute missing or of a non-key type is "The provided key element does not match the
+    schema" there (dynalite test/transactWriteItem.js and test/batchWriteItem.js, recorded live)."""
+    try:
+        return check_item(item, schema)
+    except ValidationException as error:
+        if "Missing the key " in error.message or "Type mismatch for key " in error.message:
+            raise invalid(BAD_KEY) from None
+        raise
+
+
+def _transaction_put_key(item: Any, schema: TableSchema, defined: TableSchema) -> str:
+    """A transaction's Put is checked as :func:`check_put_key` checks it, except that a key
+    attribute holding a list, map, set, boolean or null is that member's ``ValidationError``,
+    "Type mismatch for key pk expected: S actual: L" with the type the table defines
+    (paritysuite/dynamodb-conformance tests/tier3/error-messages/transactWriteItems.test.ts,
+    captured against DynamoDB), which cancels the transaction (``batches.transact_write_items``)."""
     try:
         return check_item(item, schema)
     except InvalidKeyValue as error:
-        if "Type mismatch for key " not in error.message:
-            raise
         name = next((n for n in schema.key_names if error.message.startswith(f"{INVALID}Type mismatch for key {n} ")),
                     None)
         actual = error.message.rsplit(" ", 1)[-1]
         if name is None or actual in ("S", "N", "B"):
-            raise invalid(BAD_KEY) from None
+            return check_put_key(item, schema)  # the same error, in check_put_key's words
         raise InvalidKeyValue(f"{INVALID}Type mismatch for key {name} expected: "
                               f"{defined.attribute_types.get(name, 'S')} actual: {actual}") from None
-    except ValidationException as error:
-        if "Missing the key " in error.message:
-            raise invalid(BAD_KEY) from None
-        raise
+    except ValidationException:
+        return check_put_key(item, schema)
 
 
 def _scalar_keys(scope: ExpressionScope, text: str, schema: TableSchema) -> None:
@@ -118,41 +125,43 @@ def get_item(env: Env, params: Mapping[str, Any], *, enclosing: str | None = Non
     key = require(params, "Key", "key")
     check_not_mixed(params, ("AttributesToGet",), ("ProjectionExpression",))
     scope = _scope(params)
-    projected: set[str] | None = None
-    if params.get("ProjectionExpression") is not None:
-        projected = scope.attributes("ProjectionExpression", params["ProjectionExpression"])
-    elif params.get("AttributesToGet") is not None:
-        projected = attributes_to_get(params["AttributesToGet"])
+    projected = projection(params, scope)
     scope.finish()
     capacity = _capacity(params, capacity)
     schema = _key_schema(env, ref, enclosing)
     leading = check_key(key, schema)
     if params.get("ProjectionExpression") is not None:
         _scalar_keys(scope, params["ProjectionExpression"], schema)
-    context = item_context(
-        [leading],
+    context = read_context([leading], schema, projected, enclosing=enclosing, capacity=capacity)
+    return env.authorization("GetItem", ref.arn, context)
+
+
+def projection(params: Mapping[str, Any], scope: ExpressionScope) -> set[str] | None:
+    """The top-level names a read asks for (``ProjectionExpression`` or the legacy
+    ``AttributesToGet``, G-1); ``None`` when it asks for the whole item."""
+    if params.get("ProjectionExpression") is not None:
+        return scope.attributes("ProjectionExpression", params["ProjectionExpression"])
+    if params.get("AttributesToGet") is not None:
+        return attributes_to_get(params["AttributesToGet"])
+    return None
+
+
+def read_context(leading: list[str], schema: TableSchema, projected: set[str] | None, *,
+                 enclosing: str | None = None, capacity: str) -> dict[str, Any]:
+    """A key read's condition keys: the key names and the projection as Attributes, and Select
+    ``SPECIFIC_ATTRIBUTES`` with a projection, else ``ALL_ATTRIBUTES`` (S7, S1 Example 7)."""
+    return item_context(
+        leading,
         set(schema.key_names) | (projected or set()),
         select="ALL_ATTRIBUTES" if projected is None else "SPECIFIC_ATTRIBUTES",
         enclosing=enclosing,
         capacity=capacity,
     )
-    return env.authorization("GetItem", ref.arn, context)
 
 
 def put_item(env: Env, params: Mapping[str, Any], *, enclosing: str | None = None,
              capacity: str | None = None) -> Authorization:
-    ref = env.table(require(params, "TableName", "tableName"))
-    item = require(params, "Item", "item")
-    scope = _scope(params)
-    names = _condition(params, scope)
-    scope.finish()
-    returned = return_values(params, _WRITE_RETURN_VALUES)
-    capacity = _capacity(params, capacity)
-    schema = _key_schema(env, ref, enclosing)
-    leading = check_item(item, schema) if enclosing is None else _transaction_item(item, schema, env.schema(ref))
-    context = item_context([leading], set(item) | names, return_values=returned, enclosing=enclosing,
-                           capacity=capacity)
-    return env.authorization("PutItem", ref.arn, context)
+    return _write(env, params, "PutItem", "Item", enclosing=enclosing, capacity=capacity)
 
 
 def update_item(env: Env, params: Mapping[str, Any], *, enclosing: str | None = None,
@@ -189,18 +198,32 @@ def update_item(env: Env, params: Mapping[str, Any], *, enclosing: str | None = 
 
 def delete_item(env: Env, params: Mapping[str, Any], *, enclosing: str | None = None,
                 capacity: str | None = None) -> Authorization:
+    return _write(env, params, "DeleteItem", "Key", enclosing=enclosing, capacity=capacity)
+
+
+def _write(env: Env, params: Mapping[str, Any], action: str, member: str, *, enclosing: str | None,
+           capacity: str | None) -> Authorization:
+    """PutItem (``member`` ``Item``) and DeleteItem (``Key``), which DynamoDB checks in the same
+    order: the table, the item or key being there, the condition, ReturnValues, then the key
+    against the schema. Attributes: the item's names for a put, the key names for a delete, and
+    the condition's (S12 PutItem example, S1 "Important")."""
     ref = env.table(require(params, "TableName", "tableName"))
-    key = require(params, "Key", "key")
+    target = require(params, member, member.lower())
     scope = _scope(params)
     names = _condition(params, scope)
     scope.finish()
     returned = return_values(params, _WRITE_RETURN_VALUES)
     capacity = _capacity(params, capacity)
     schema = _key_schema(env, ref, enclosing)
-    leading = check_key(key, schema)
-    context = item_context([leading], set(schema.key_names) | names, return_values=returned,
-                           enclosing=enclosing, capacity=capacity)
-    return env.authorization("DeleteItem", ref.arn, context)
+    if member == "Item":
+        leading = check_item(target, schema) if enclosing is None else _transaction_put_key(target, schema, env.schema(ref))
+        names = names | set(target)
+    else:
+        leading = check_key(target, schema)
+        names = set(schema.key_names) | names
+    context = item_context([leading], names, return_values=returned, enclosing=enclosing,
+                           capacity=capacity)
+    return env.authorization(action, ref.arn, context)
 
 
 def condition_check(env: Env, params: Mapping[str, Any], *, enclosing: str,

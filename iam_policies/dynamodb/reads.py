@@ -19,22 +19,15 @@ from typing import Any
 
 from iam_policies.authorization import Authorization
 from iam_policies.dynamodb.errors import invalid
+from iam_policies.dynamodb.items import projection
 from iam_policies.dynamodb.keys import BAD_KEY, key_value
-from iam_policies.dynamodb.legacy import attributes_to_get, check_not_mixed, condition_map, key_conditions
+from iam_policies.dynamodb.legacy import check_not_mixed, condition_map, key_conditions
 from iam_policies.dynamodb.request import Env, consumed_capacity, enum, index_schema, item_context, require
 from iam_policies.dynamodb.scope import ExpressionScope
 from iam_policies.errors import ValidationException
 from iam_policies.schema import IndexSchema
 
 _SELECT = ("ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES", "SPECIFIC_ATTRIBUTES", "COUNT")
-
-
-def _projection(params: Mapping[str, Any], scope: ExpressionScope) -> set[str] | None:
-    if params.get("ProjectionExpression") is not None:
-        return scope.attributes("ProjectionExpression", params["ProjectionExpression"])
-    if params.get("AttributesToGet") is not None:
-        return attributes_to_get(params["AttributesToGet"])
-    return None
 
 
 def _filter(params: Mapping[str, Any], scope: ExpressionScope, legacy: str) -> set[str]:
@@ -102,7 +95,7 @@ def query(env: Env, params: Mapping[str, Any]) -> list[Authorization]:
     )
     scope = ExpressionScope(params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues"))
     names, conditions = _key_values(params, scope)
-    projected = _projection(params, scope)
+    projected = projection(params, scope)
     names |= _filter(params, scope, "QueryFilter")
     scope.finish()
     capacity = consumed_capacity(params)
@@ -146,7 +139,7 @@ def scan(env: Env, params: Mapping[str, Any]) -> list[Authorization]:
     check_not_mixed(params, ("AttributesToGet", "ScanFilter", "ConditionalOperator"),
                     ("ProjectionExpression", "FilterExpression"))
     scope = ExpressionScope(params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues"))
-    projected = _projection(params, scope)
+    projected = projection(params, scope)
     names = _filter(params, scope, "ScanFilter")
     scope.finish()
     capacity = consumed_capacity(params)

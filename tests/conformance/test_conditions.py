@@ -29,6 +29,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conformance.conftest import Endpoint
+from tests.conformance.writes import write_once
 
 SOURCES = {"dg-ops", "alternator", "api-expected", "api", "issue13"}
 FAILED = "ConditionalCheckFailedException"
@@ -145,34 +146,13 @@ def _key() -> dict[str, Any]:
     return {"a": {"S": "cond-" + secrets.token_hex(6)}}
 
 
-def _send(client: Any, table: str, key: dict[str, Any], row: Write) -> None:
-    request = {"TableName": table, **row.request}
-    if row.operation == "PutItem":
-        request["Item"] = {**key, **row.request["Item"]}
-        client.put_item(**request)
-    elif row.operation == "UpdateItem":
-        client.update_item(Key=key, **request)
-    else:
-        client.delete_item(Key=key, **request)
-
-
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
 def test_conditional_write(endpoint: Endpoint, hash_table: str, row: Write) -> None:
     assert row.source.split(":", 1)[0] in SOURCES
-    client = endpoint.client()
-    key = _key()
-    if row.before is not None:
-        client.put_item(TableName=hash_table, Item={**key, **row.before})
-    if row.error is None:
-        _send(client, hash_table, key, row)
-    else:
-        with pytest.raises(ClientError) as caught:
-            _send(client, hash_table, key, row)
-        assert caught.value.response["Error"]["Code"] == row.error
-        if row.error == FAILED:
-            assert caught.value.response["Error"]["Message"] == "The conditional request failed"
-    stored = client.get_item(TableName=hash_table, Key=key, ConsistentRead=True).get("Item")
-    assert stored == ({**key, **row.after} if row.after is not None else None)
+    found = write_once(endpoint.client(), hash_table, _key(), before=row.before, operation=row.operation,
+                       request=row.request, error=row.error, after=row.after)
+    if row.error == FAILED:
+        assert found["Message"] == "The conditional request failed"
 
 
 def test_condition_failure_returns_the_item_when_asked(endpoint: Endpoint, hash_table: str) -> None:

@@ -25,6 +25,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from tests.conformance.conftest import Endpoint
+from tests.conformance.writes import write_once
 
 SOURCES = {"alternator", "dg-quotas", "api-transact"}
 VALIDATION = "ValidationException"
@@ -89,29 +90,13 @@ def _key() -> dict[str, Any]:
     return {"a": {"S": "limit-" + secrets.token_hex(6)}}
 
 
-def _send(client: Any, table: str, key: dict[str, Any], row: Limit) -> None:
-    if row.operation == "PutItem":
-        client.put_item(TableName=table, **{**row.request, "Item": {**key, **row.request["Item"]}})
-    else:
-        client.update_item(TableName=table, Key=key, **row.request)
-
-
 @pytest.mark.parametrize("row", ROWS, ids=[row.id for row in ROWS])
 def test_limit(endpoint: Endpoint, hash_table: str, row: Limit) -> None:
     assert row.source.split(":", 1)[0] in SOURCES
-    client = endpoint.client()
-    key = _key()
-    if row.before is not None:
-        client.put_item(TableName=hash_table, Item={**key, **row.before})
-    if row.error is None:
-        _send(client, hash_table, key, row)
-    else:
-        with pytest.raises(ClientError) as caught:
-            _send(client, hash_table, key, row)
-        assert caught.value.response["Error"]["Code"] == row.error
-        assert row.words.lower() in caught.value.response["Error"]["Message"].lower()
-    stored = client.get_item(TableName=hash_table, Key=key, ConsistentRead=True).get("Item")
-    assert stored == ({**key, **row.after} if row.after is not None else None)
+    found = write_once(endpoint.client(), hash_table, _key(), before=row.before, operation=row.operation,
+                       request=row.request, error=row.error, after=row.after)
+    if row.error is not None:
+        assert row.words.lower() in found["Message"].lower()
 
 
 def test_a_transaction_over_4MB_is_refused(endpoint: Endpoint, hash_table: str) -> None:

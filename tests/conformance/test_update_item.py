@@ -13,7 +13,7 @@ Sources (``source`` of each row):
 * ``api-av``: API Reference, AttributeValue (``N``: "leading and trailing zeroes are trimmed");
 * ``api-avu``: API Reference, AttributeValueUpdate (the legacy ``AttributeUpdates`` actions);
 * ``alternator``: ScyllaDB Alternator's tests run against real DynamoDB
-  (test/alternator/test_returnvalues.py);
+  (test/alternator/test_returnvalues.py, test/alternator/test_update_expression.py);
 * ``issue13``: requests the suite behind issue 13 (checked against real DynamoDB) saw accepted;
 * ``dynalite``: architect/dynalite's test/updateItem.js, recorded against DynamoDB.
 """
@@ -109,6 +109,23 @@ ROWS = [
            None, {"x": N2, "y": N1, "l": _list("w")}, "dg-update: every path names the item as it was before the update"),
     Update("legacy-add-list", {"l": _list("a")}, {"AttributeUpdates": {"l": {"Action": "ADD", "Value": _list("b")}}},
            None, {"l": _list("a", "b")}, "api-avu: ADD of a list appends to it"),
+    Update("remove-nested-on-missing", None, {"UpdateExpression": "REMOVE x.y, z[0]"}, None, None,
+           "alternator: test_update_expression.py test_nested_attribute_remove_from_missing_item (accepted, "
+           "nothing written)"),
+    Update("remove-missing-leaf", {"m": {"M": {"x": N1}}, "l": _list("hi")}, {"UpdateExpression": "REMOVE m.y, l[7], c"},
+           None, {"m": {"M": {"x": N1}}, "l": _list("hi")},
+           "alternator: test_update_expression.py test_nested_attribute_remove_missing_leaf"),
+    Update("if-not-exists-nested-fallback", None, {"UpdateExpression": "SET x = if_not_exists(y, if_not_exists(#z, :v))",
+           "ExpressionAttributeNames": {"#z": "z"}, "ExpressionAttributeValues": {":v": N1}, "ReturnValues": "UPDATED_NEW"},
+           {"x": N1}, {"x": N1}, "alternator: test_update_expression.py test_update_expression_function_nesting"),
+    Update("if-not-exists-nested-existing", {"z": N2}, {
+           "UpdateExpression": "SET x = if_not_exists(y, if_not_exists(z, :v))", "ExpressionAttributeValues": {":v": N1},
+           "ReturnValues": "UPDATED_NEW"}, {"x": N2}, {"z": N2, "x": N2},
+           "alternator: test_update_expression.py test_update_expression_function_nesting"),
+    Update("list-append-of-if-not-exists", {"x": _list("a")}, {
+           "UpdateExpression": "SET x = list_append(if_not_exists(x, :v), :w)",
+           "ExpressionAttributeValues": {":v": _list("v"), ":w": _list("w")}}, None, {"x": _list("a", "w")},
+           "alternator: test_update_expression.py test_update_expression_function_nesting"),
 ]
 
 

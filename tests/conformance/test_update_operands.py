@@ -1,7 +1,8 @@
 """UpdateItem operands the stored item must provide: what DynamoDB answers when it does not.
 
 Sources: ``alternator`` = ScyllaDB's Alternator tests, written and checked against real DynamoDB
-(test/alternator/test_update_expression.py ``test_update_expression_list_append_non_list_arguments``).
+(test/alternator/test_update_expression.py ``test_update_expression_list_append_non_list_arguments``
+and ``test_update_expression_function_nesting``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import secrets
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.conformance.conftest import Endpoint
+from tests.conformance.conftest import VALIDATE, Endpoint
 
 MISSING = "The provided expression refers to an attribute that does not exist in the item"
 VALUES = {":v": {"L": [{"S": "hi"}]}}
@@ -33,3 +34,19 @@ def test_list_append_of_a_missing_attribute(endpoint: Endpoint, hash_table: str,
         ("ValidationException", MISSING)
     after = client.get_item(TableName=hash_table, Key=key, ConsistentRead=True).get("Item")
     assert after == (None if stored is None else {**key, "n": {"N": "2"}})
+
+
+NOT_ALLOWED = "Invalid UpdateExpression: The function is not allowed to be used this way in an expression; function: "
+
+
+@pytest.mark.parametrize("expression", ["SET x = list_append(list_append(:v, :v), :v)",
+                                        "SET x = list_append(:v, list_append(list_append(:v, :v), :v))"])
+def test_list_append_inside_list_append(endpoint: Endpoint, hash_table: str, expression: str) -> None:
+    """It parses, but DynamoDB refuses it in these words (the test quotes them), and writes
+    nothing; ``list_append(if_not_exists(...), ...)`` is fine (test_update_item.py) (alternator)."""
+    key = {"a": {"S": "operand-" + secrets.token_hex(6)}}
+    answer = endpoint.call("UpdateItem", {"TableName": hash_table, "Key": key, "UpdateExpression": expression,
+                                          "ExpressionAttributeValues": VALUES})
+    assert (answer.status, answer.type, answer.message) == (400, VALIDATE, NOT_ALLOWED + "list_append"), \
+        answer.raw[:300]
+    assert endpoint.client().get_item(TableName=hash_table, Key=key, ConsistentRead=True).get("Item") is None

@@ -16,7 +16,6 @@ from iam_policies.s3 import InvalidArgument as InvalidArgument
 from iam_policies.s3 import MalformedXML as MalformedXML
 from iam_policies.s3 import NotImplementedOperation as NotImplementedOperation
 from webapp.sigv4 import errors as sigv4_errors
-from webapp.sigv4 import streaming
 
 
 class S3Error(AwsError):
@@ -51,6 +50,11 @@ class AuthorizationHeaderMalformed(S3Error):
 class RequestTimeTooSkewed(S3Error):
     code = "RequestTimeTooSkewed"
     status = 403
+
+
+class AuthorizationQueryParametersError(S3Error):
+    code = "AuthorizationQueryParametersError"
+    status = 400
 
 
 class InvalidRequest(S3Error):
@@ -105,6 +109,13 @@ MISMATCH = ("The request signature we calculated does not match the signature yo
 def s3_error_of(error: sigv4_errors.SigV4Error) -> AwsError:
     """A SigV4 failure in S3's words (S3 API Reference, "Error responses", "List of error codes")."""
     message = error.message
+    if isinstance(error, sigv4_errors.PresignedExpired):
+        return AccessDenied("Request has expired", extra=error.extra)
+    if isinstance(error, sigv4_errors.PresignedNotYetValid):
+        return AccessDenied("Request is not yet valid", extra=error.extra)
+    if isinstance(error, sigv4_errors.PresignedLifetimeTooLong):
+        return AuthorizationQueryParametersError(
+            "X-Amz-Expires must be less than a week (in seconds) that is 604800")
     if isinstance(error, sigv4_errors.MissingAuthenticationToken):
         return AccessDenied(ACCESS_DENIED)  # an anonymous request: nothing here is public
     if isinstance(error, sigv4_errors.UnrecognizedClient):
@@ -131,19 +142,11 @@ def s3_error_of(error: sigv4_errors.SigV4Error) -> AwsError:
     return SignatureDoesNotMatch(message)
 
 
-def chunk_error_of(error: streaming.ChunkError) -> S3Error:
-    if isinstance(error, streaming.ChunkSignatureMismatch):
-        return SignatureDoesNotMatch(str(error))
-    if isinstance(error, streaming.BadDigest):
-        return BadDigest(str(error))
-    if isinstance(error, streaming.IncompleteBody):
-        return IncompleteBody(str(error))
-    return InvalidRequest(str(error))
-
-
 def error_xml(error: AwsError, request_id: str, *, resource: str = "") -> bytes:
-    """S3's ``<Error>`` document."""
-    extra = f"<Resource>{escape(resource)}</Resource>" if resource else ""
+    """S3's ``<Error>`` document (an error's ``extra`` members, e.g. an expired presigned URL's
+    ``Expires`` and ``ServerTime``, follow its message)."""
+    extra = "".join(f"<{name}>{escape(str(value))}</{name}>" for name, value in error.extra.items())
+    extra += f"<Resource>{escape(resource)}</Resource>" if resource else ""
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f"<Error><Code>{escape(error.code)}</Code><Message>{escape(error.message)}</Message>{extra}"

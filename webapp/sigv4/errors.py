@@ -42,6 +42,19 @@ class InvalidSignature(SigV4Error):
     query_code = "SignatureDoesNotMatch"
 
 
+class PresignedExpired(InvalidSignature):
+    """A presigned request used after ``X-Amz-Date`` + ``X-Amz-Expires``; ``extra`` holds
+    ``X-Amz-Expires``, ``Expires`` and ``ServerTime``, which S3's answer names."""
+
+
+class PresignedNotYetValid(InvalidSignature):
+    """A presigned request dated later than now (beyond the clock skew); ``extra`` as above."""
+
+
+class PresignedLifetimeTooLong(IncompleteSignature):
+    """``X-Amz-Expires`` is not 1 to 604,800 seconds (7 days)."""
+
+
 class UnrecognizedClient(SigV4Error):
     """The access key is unknown, or the session token is missing, foreign or altered."""
 

@@ -21,7 +21,7 @@ whenever it is sent; security-relevant headers may not be repeated; the window d
 Version 4)", "Signature Calculations for the Authorization Header"): the canonical URI is the path
 URI-encoded once, not normalized; the canonical request ends with the ``x-amz-content-sha256``
 header *as sent*, which is required and is the body's hex SHA-256, ``UNSIGNED-PAYLOAD``, or one of
-the ``STREAMING-...`` values of an ``aws-chunked`` body, whose chunks ``webapp.sigv4.streaming``
+the ``STREAMING-...`` values of an ``aws-chunked`` body, whose chunks ``webapp.s3.streaming``
 verifies from the seed signature returned here; a presigned URL's payload is ``UNSIGNED-PAYLOAD``.
 """
 
@@ -53,6 +53,9 @@ from webapp.sigv4.errors import (
     InvalidSignature,
     MissingAuthenticationToken,
     MissingContentSha256,
+    PresignedExpired,
+    PresignedLifetimeTooLong,
+    PresignedNotYetValid,
     UnrecognizedClient,
 )
 
@@ -315,7 +318,7 @@ def _parse_query(query: Mapping[str, list[str]]) -> _Auth:
         raise IncompleteSignature(f"Date must be in ISO-8601 'basic format'. Got '{amz_date[:40]}'.")
     expires_text = query["X-Amz-Expires"][0]
     if not expires_text.isdigit() or not 1 <= int(expires_text) <= _MAX_EXPIRES:
-        raise IncompleteSignature(
+        raise PresignedLifetimeTooLong(
             f"X-Amz-Expires must be an integer between 1 and {_MAX_EXPIRES}. Got '{expires_text[:20]}'."
         )
     token = query.get("X-Amz-Security-Token", [None])[0]
@@ -383,10 +386,18 @@ def _check_time(auth: _Auth, now: float, skew: int) -> None:
     minutes = f"{skew / 60:g}"
     if auth.presigned:
         assert auth.expires is not None
+        # S3 names these in its answer ("Request has expired", "Request is not yet valid").
+        details = {"X-Amz-Expires": str(auth.expires), "Expires": _iso(signed_at + auth.expires),
+                   "ServerTime": _iso(now)}
         if now > signed_at + auth.expires:
-            raise InvalidSignature(
+            raise PresignedExpired(
                 f"Signature expired: {auth.amz_date} is now earlier than "
-                f"{_format(now - auth.expires)} ({_format(now)} - {auth.expires} sec.)"
+                f"{_format(now - auth.expires)} ({_format(now)} - {auth.expires} sec.)", extra=details
+            )
+        if signed_at > now + skew:
+            raise PresignedNotYetValid(
+                f"Signature not yet current: {auth.amz_date} is still later than "
+                f"{_format(now + skew)} ({_format(now)} + {skew / 60:g} min.)", extra=details
             )
     elif signed_at < now - skew:
         raise InvalidSignature(
@@ -462,6 +473,10 @@ def _query_params(raw: str) -> dict[str, list[str]]:
 
 def _format(epoch: float) -> str:
     return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def _iso(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _title(name: str) -> str:

@@ -18,9 +18,8 @@ from typing import Any
 
 import pytest
 
-from iam_policies.dynamodb import as_case_context
 from iam_policies.simulation import decide_case
-from tests.unit.iam_policies.cases import decide_on_given_context, plain
+from tests.unit.iam_policies.cases import check_end_to_end, decide_on_given_context
 
 SPEC = Path(__file__).resolve().parents[3].parent / "shared" / "spec"
 CASES: list[dict[str, Any]] = json.loads((SPEC / "fgac-cases.json").read_text())
@@ -44,22 +43,7 @@ def test_case_end_to_end(case: dict[str, Any]) -> None:
     if case["id"] in ATTRIBUTES_DIFFER:
         case = json.loads(json.dumps(case))
         case["request"]["context"]["dynamodb:Attributes"] = ATTRIBUTES_DIFFER[case["id"]]
-    assert (outcome.decision, outcome.deny_type) == (case["expected"], case.get("deny_type"))
-    if case["confidence"] == "documented":
-        derived = [plain(as_case_context(a.context)) for a in outcome.authorizations]
-        request = case["request"]
-        if "authorizations" in request:
-            assert [(a.action, a.resource) for a in outcome.authorizations] == [
-                (e["action"], e["resource"]) for e in request["authorizations"]
-            ]
-            assert derived == [plain(e["context"]) for e in request["authorizations"]]
-        else:
-            assert len(outcome.authorizations) == 1
-            assert derived[0] == plain(request["context"])
-            assert (outcome.authorizations[0].action, outcome.authorizations[0].resource) == (
-                request["action"],
-                request["resource"],
-            )
+    check_end_to_end(case, outcome)
 
 
 

@@ -84,7 +84,7 @@ SERVICES: dict[type[AwsError], tuple[str, ...]] = {
     sts.PackedPolicyTooLarge: ("sts",),
     **{cls: ("s3",) for cls in (
         s3.AccessDenied, s3.SignatureDoesNotMatch, s3.InvalidAccessKeyId, s3.ExpiredToken,
-        s3.AuthorizationHeaderMalformed, s3.RequestTimeTooSkewed, s3.InvalidRequest, s3.InvalidArgument,
+        s3.AuthorizationHeaderMalformed, s3.AuthorizationQueryParametersError, s3.RequestTimeTooSkewed, s3.InvalidRequest, s3.InvalidArgument,
         s3.InvalidDigest, s3.BadDigest, s3.IncompleteBody, s3.ContentSha256Mismatch, s3.EntityTooLarge,
         s3.BucketAlreadyOwnedByYou, s3.MethodNotAllowed, s3.InternalError, s3.NoSuchUpload,
         s3_derive.NotImplementedOperation, s3_derive.MalformedXML, s3_derive.InvalidArgument,
@@ -96,7 +96,10 @@ SERVICES: dict[type[AwsError], tuple[str, ...]] = {
 CARRIERS = {backend.DynamoDBError, sigv4.SigV4Error, query.QueryAuthError, s3.S3Error,
             # S3's payload-hash refusals, decided by the verifier and answered by ``s3.s3_error_of``
             # as s3.InvalidRequest, s3.InvalidArgument and s3.ContentSha256Mismatch (tested there)
-            sigv4.MissingContentSha256, sigv4.BadContentSha256, sigv4.ContentSha256Mismatch}
+            sigv4.MissingContentSha256, sigv4.BadContentSha256, sigv4.ContentSha256Mismatch,
+            # presigned-URL time and lifetime refusals: InvalidSignature / IncompleteSignature on the
+            # JSON and Query services, s3.AccessDenied / s3.AuthorizationQueryParametersError on S3
+            sigv4.PresignedExpired, sigv4.PresignedNotYetValid, sigv4.PresignedLifetimeTooLong}
 
 COMMON = "AWS API reference, Common Errors"
 #: (service, code) -> (HTTP status, message member, where the code and status are documented).
@@ -117,7 +120,7 @@ NOT_MODELLED: dict[tuple[str, str], tuple[int, str, str]] = {
     **{("s3", code): (status, "Message", "S3 API Reference, Error responses: List of error codes")
        for code, status in (
         ("AccessDenied", 403), ("SignatureDoesNotMatch", 403), ("InvalidAccessKeyId", 403), ("ExpiredToken", 400),
-        ("AuthorizationHeaderMalformed", 400), ("RequestTimeTooSkewed", 403), ("InvalidRequest", 400),
+        ("AuthorizationHeaderMalformed", 400), ("AuthorizationQueryParametersError", 400), ("RequestTimeTooSkewed", 403), ("InvalidRequest", 400),
         ("InvalidArgument", 400), ("InvalidDigest", 400), ("BadDigest", 400), ("IncompleteBody", 400),
         ("XAmzContentSHA256Mismatch", 400), ("EntityTooLarge", 400), ("BucketAlreadyOwnedByYou", 409),
         ("MethodNotAllowed", 405), ("InternalError", 500), ("NoSuchUpload", 404), ("NotImplemented", 501), ("MalformedXML", 400),

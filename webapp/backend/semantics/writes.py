@@ -280,9 +280,10 @@ def _update_item(storage: Storage, params: Mapping[str, Any], forward: Forward) 
     expression = bare.get("UpdateExpression")
     request = {k: v for k, v in bare.items() if k != "ReturnValues"}
     if isinstance(expression, str):
-        rewritten, key_values = key_reads_as_values(updates.render(expression),
-                                                    dict(bare.get("ExpressionAttributeNames") or {}), key)
-        if key_values:
+        names = dict(bare.get("ExpressionAttributeNames") or {})
+        rendered = updates.render(expression, old, names)
+        rewritten, key_values = key_reads_as_values(rendered, names, key)
+        if key_values or rendered != expression:  # placeholders only a decided branch held go too
             request["ExpressionAttributeValues"] = {**dict(bare.get("ExpressionAttributeValues") or {}), **key_values}
             request = without({**request, "UpdateExpression": rewritten}, (), ("UpdateExpression",))
         request["UpdateExpression"] = sets_first(rewritten)
