@@ -1,20 +1,28 @@
-"""Compaction benchmark: how long requests wait while the local backend compacts N items.
+"""Compaction and garbage-collection benchmark: how long requests wait while the local backend
+compacts, and while the cyclic garbage collector walks N items.
 
-    python benchmarks/compaction.py [--items 100000] [--seconds 2]
+    python benchmarks/compaction.py [--items 100000] [--writes 2000] [--grow 30000] [--seconds 2]
 
 In one process (the backend as the stack runs it, without HTTP, so that what is measured is the
-wait for the backend's lock and not the network), with ``--items`` items of
-``benchmarks/restart.py``'s shape loaded and decoded (as after loading them through the API), a
-reader thread does GetItems back to back while, in turn:
+wait for the backend's lock and the interpreter, not the network), with ``--items`` items of
+``benchmarks/restart.py``'s shape, a reader thread does GetItems back to back while, in turn:
 
 1. nothing else happens (the baseline);
-2. the whole state is compacted at once under the lock (what every compaction did before, and
-   what a clean stop still does);
-3. a background compaction runs (``LocalBackend._compact_in_background``: the lock a chunk at a
-   time).
+2. the snapshot is written whole, under the lock (what the first compaction of a data directory
+   written by a previous version costs, ``SnapshotDB.rewrite``);
+3. ``--writes`` PutItems are journaled, then compacted under the lock, as a clean stop does
+   (``LocalBackend._compact``: the rows those records wrote);
+4. the same after another ``--writes`` PutItems, in the background (``_compact_in_background``);
+5. a writer adds ``--grow`` items through the backend's API, to another table (so that the
+   reader waits for no table lock, only for the interpreter), while every item is tracked by the
+   cyclic collector (``gc.unfreeze()``: as after writing them all through the API in a backend
+   that never froze them), and
+6. the same with the backend's policy (``gc.freeze()`` after start-up and each compaction, with
+   ``compact_every`` records between compactions).
 
-For each it prints the compaction's duration and the reader's GetItem latency: median, p99 and
-the longest wait. Issue 11: compaction must not stall requests.
+For each it prints the compaction's duration (or the writes'), the reader's GetItem latency
+(median, p99, the longest wait) and, for 5 and 6, the full (generation 2) collections that ran
+and the longest of them. Issue 11: compaction must not stall requests, nor full collections.
 """
 
 from __future__ import annotations
@@ -26,7 +34,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -34,13 +44,39 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from restart import TABLE, item, key  # noqa: E402
 
-from webapp.backend import snapshot  # noqa: E402
+from webapp.backend import local, snapshot  # noqa: E402
 from webapp.backend.local import LocalBackend  # noqa: E402
 
+GROWN = "Grown"
 
-def reads_during(backend: LocalBackend, count: int, action: object, seconds: float) -> tuple[float, list[float]]:
-    """Run ``action`` (a callable, or ``None``) while a reader does GetItems; its duration and the
-    reader's latencies (the reader goes on ``seconds`` after it ends)."""
+
+class FullCollections:
+    """Durations of the generation-2 collections while it is active (``gc.callbacks``)."""
+
+    def __init__(self) -> None:
+        self.durations: list[float] = []
+        self._began = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.durations.append(time.perf_counter() - self._began)
+
+    def __enter__(self) -> FullCollections:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        gc.callbacks.remove(self)
+
+
+def reads_during(backend: LocalBackend, count: int, action: Callable[[], None] | None,
+                 seconds: float) -> tuple[float, list[float]]:
+    """Run ``action`` while a reader does GetItems; its duration and the reader's latencies
+    (the reader goes on ``seconds`` after it ends)."""
     latencies: list[float] = []
     stop = threading.Event()
 
@@ -56,7 +92,7 @@ def reads_during(backend: LocalBackend, count: int, action: object, seconds: flo
     thread.start()
     time.sleep(0.2)
     began = time.perf_counter()
-    if callable(action):
+    if action is not None:
         action()
     took = time.perf_counter() - began
     time.sleep(seconds)
@@ -68,44 +104,86 @@ def reads_during(backend: LocalBackend, count: int, action: object, seconds: flo
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=100_000, help="items in the table (default 100000)")
-    parser.add_argument("--seconds", type=float, default=2.0, help="reads after each compaction ends (default 2)")
+    parser.add_argument("--writes", type=int, default=2000, help="PutItems before each compaction (default 2000)")
+    parser.add_argument("--grow", type=int, default=30_000,
+                        help="items added through the API in the collector runs (default 30000)")
+    parser.add_argument("--seconds", type=float, default=2.0, help="reads after each action ends (default 2)")
     args = parser.parse_args(argv)
-    if args.items < 1 or args.seconds < 0:
-        parser.error("--items must be at least 1 and --seconds not negative")
+    if args.items < 1 or args.writes < 1 or args.grow < 1 or args.seconds < 0:
+        parser.error("--items, --writes and --grow must be at least 1, --seconds not negative")
     with tempfile.TemporaryDirectory(prefix="bench-compaction-") as directory:
         backend = LocalBackend(Path(directory), region="us-east-1", account_id="000000000000", clock=time.time,
-                               compact_every=10**9)
-        backend.call("CreateTable", {
-            "TableName": TABLE, "BillingMode": "PAY_PER_REQUEST",
-            "AttributeDefinitions": [{"AttributeName": "UserId", "AttributeType": "S"},
-                                     {"AttributeName": "PhotoId", "AttributeType": "S"}],
-            "KeySchema": [{"AttributeName": "UserId", "KeyType": "HASH"},
-                          {"AttributeName": "PhotoId", "KeyType": "RANGE"}]})
+                               compact_every=10**9, sync=False)
+        for name in (TABLE, GROWN):
+            backend.call("CreateTable", {
+                "TableName": name, "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [{"AttributeName": "UserId", "AttributeType": "S"},
+                                         {"AttributeName": "PhotoId", "AttributeType": "S"}],
+                "KeySchema": [{"AttributeName": "UserId", "KeyType": "HASH"},
+                              {"AttributeName": "PhotoId", "KeyType": "RANGE"}]})
         snapshot.load_items(backend.engine.models.tables[TABLE], (item(i) for i in range(args.items)))
         gc.collect()
-        gc.freeze()  # as a start-up leaves them: not the cyclic collector's first pass over them measured
+        gc.freeze()  # as a start-up leaves them
+        next_item = args.items
 
-        def inline() -> None:
+        def put(count: int, table: str = TABLE) -> None:
+            nonlocal next_item
+            for i in range(next_item, next_item + count):
+                backend.call("PutItem", {"TableName": table, "Item": item(i)})
+            next_item += count
+
+        def rewrite() -> None:
+            with backend._lock:
+                mark = backend.journal.mark()
+                backend.store.rewrite(backend.engine.models, mark.seq, [])
+                backend.journal.drop_through(mark)
+
+        def stop_compaction() -> None:
             with backend._lock:
                 backend._compact()
 
         def background() -> None:
             backend.compact_every = 1  # the next write starts one
-            backend.call("PutItem", {"TableName": TABLE, "Item": item(0)})
+            put(1)
             running = backend._compactor
             if running is not None:
                 running.join()
             backend.compact_every = 10**9
 
-        print(f"{args.items} items; GetItem latency while compacting (one reader, in process)")
-        for name, action in (("no compaction", None), ("compaction under the lock", inline),
-                             ("background compaction", background)):
-            took, latencies = reads_during(backend, args.items, action, args.seconds)
+        def grow_tracked() -> None:
+            gc.unfreeze()  # every item in the collector's generations, as if never frozen
+            put(args.grow, GROWN)
+
+        def grow_as_the_backend_does() -> None:
+            gc.freeze()  # as the last start-up or compaction left them
+            backend.compact_every = local.DEFAULT_COMPACT_EVERY
+            put(args.grow, GROWN)
+            running = backend._compactor
+            if running is not None:
+                running.join()
+            backend.compact_every = 10**9
+
+        print(f"{args.items} items; GetItem latency meanwhile (one reader, in process)")
+        rows: list[tuple[str, Callable[[], None] | None, bool]] = [
+            ("no compaction", None, False),
+            ("snapshot rewritten whole, under the lock", rewrite, False),
+            (f"clean stop's compaction ({args.writes} records)", stop_compaction, False),
+            (f"background compaction ({args.writes} records)", background, False),
+            (f"{args.grow} puts, every item tracked by gc", grow_tracked, True),
+            (f"{args.grow} puts, gc.freeze at start and compactions", grow_as_the_backend_does, True),
+        ]
+        for name, action, growing in rows:
+            if action in (stop_compaction, background):
+                put(args.writes)
+            with FullCollections() as collections:
+                took, latencies = reads_during(backend, args.items, action, args.seconds)
             ordered = sorted(latencies)
             p99 = ordered[int(len(ordered) * 0.99) - 1]
             duration = f"{took:6.2f} s" if action is not None else "      -"
-            print(f"{name:<28} compaction {duration}   GetItem median {statistics.median(ordered) * 1e3:6.2f} ms, "
-                  f"p99 {p99 * 1e3:7.2f} ms, longest {ordered[-1] * 1e3:8.1f} ms  ({len(ordered)} reads)")
+            full = (f"; {len(collections.durations)} full collections, longest "
+                    f"{max(collections.durations, default=0) * 1e3:.0f} ms") if growing else ""
+            print(f"{name:<52} {duration}   GetItem median {statistics.median(ordered) * 1e3:6.2f} ms, "
+                  f"p99 {p99 * 1e3:7.2f} ms, longest {ordered[-1] * 1e3:8.1f} ms  ({len(ordered)} reads){full}")
         backend.close()
     return 0
 

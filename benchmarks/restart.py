@@ -10,16 +10,17 @@ timed from ``python -m webapp serve`` until the stack answers a GetItem:
 
 1. an empty start (a fresh data directory);
 2. a restart from a clean snapshot (the previous SIGTERM compacted the journal into
-   ``snapshot.jsonl``);
+   ``snapshot.db``);
 3. a restart after ``kill -9`` with ``--journal`` acknowledged PutItems since the snapshot, which
    start-up replays from the journal; a sample of them and of the loaded items is checked to be
    present (exit status 1 if any is missing).
 
-Medians are printed with each run's figure, the resident memory once each start answered, and
-for 2 and 3 the time the backend alone takes to recover from the same files (in a process of
-its own, just before the stack's start): the part of a restart that grows with the data, which
-on a loaded machine is steadier than the difference of two whole starts. Target (issue 11): 2
-and 3 at most 2 s longer than 1.
+Medians are printed with each run's figure, the resident memory and the CPU time the stack's
+process had used once each start answered (steady on a loaded machine, where the wall time
+mostly measures the wait for a core), for 2 and 3 the time the backend alone takes to recover
+from the same files (in a process of its own, just before the stack's start): the part of a
+restart that grows with the data; and the time each SIGTERM stop took. Target (issue 11): 2 and
+3 at most 2 s longer than 1.
 """
 
 from __future__ import annotations
@@ -50,8 +51,11 @@ class Stack:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir, self.port = data_dir, 0
         self.process: subprocess.Popen[bytes] | None = None
-        #: Resident memory (MB) once each start answered.
+        #: Resident memory (MB) and CPU seconds used once each start answered.
         self.rss: list[float] = []
+        self.cpu: list[float] = []
+        #: Seconds each SIGTERM stop took.
+        self.stops: list[float] = []
 
     def start(self) -> float:
         """Seconds from launch until the stack answers a GetItem, on ports free at that moment.
@@ -87,6 +91,7 @@ class Stack:
                 admin.get_item(TableName=TABLE, Key=key(0))
                 took = time.perf_counter() - began
                 self.rss.append(rss_mb(self.process.pid))
+                self.cpu.append(cpu_seconds(self.process.pid))
                 return took
             except Exception:  # noqa: BLE001 - not answering yet
                 time.sleep(0.02)
@@ -99,8 +104,20 @@ class Stack:
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         if self.process is not None and self.process.poll() is None:
+            began = time.perf_counter()
             self.process.send_signal(sig)
             self.process.wait(timeout=600)
+            if sig == signal.SIGTERM:
+                self.stops.append(time.perf_counter() - began)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of the process so far (Linux ``/proc``; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
 
 
 def rss_mb(pid: int) -> float:
@@ -198,25 +215,29 @@ def main(argv: list[str] | None = None) -> int:
     times: dict[str, list[float]] = {"empty start": [], "restart from a clean snapshot": [],
                                      f"restart after kill -9 ({args.journal} journal records)": []}
     rss: dict[str, list[float]] = {name: [] for name in times}
+    cpu: dict[str, list[float]] = {name: [] for name in times}
     recovery: dict[str, list[float]] = {name: [] for name in times if name.startswith("restart")}
     lost = checked = 0
     try:
         stack.start()
         loading = load(stack, args.items)
         stack.stop()  # SIGTERM: compacts into the snapshot
-        size = (stack.data_dir / "dynamodb" / "snapshot.jsonl").stat().st_size / 1e6
+        size = (stack.data_dir / "dynamodb" / "snapshot.db").stat().st_size / 1e6
+        first_stop = stack.stops.pop()
         next_item = args.items
         for run in range(args.runs):  # interleaved, so that the machine's load falls on each alike
             empty = Stack(work / f"empty-{run}" / "data")
             empty.data_dir.parent.mkdir(parents=True)
             times["empty start"].append(empty.start())
             rss["empty start"].append(empty.rss[-1])
+            cpu["empty start"].append(empty.cpu[-1])
             empty.stop()
             shutil.rmtree(empty.data_dir.parent, ignore_errors=True)
 
             recovery["restart from a clean snapshot"].append(recovery_seconds(stack.data_dir))
             times["restart from a clean snapshot"].append(stack.start())
             rss["restart from a clean snapshot"].append(stack.rss[-1])
+            cpu["restart from a clean snapshot"].append(stack.cpu[-1])
             extra = range(next_item, next_item + args.journal)
             next_item += args.journal
             put_many(stack, extra)
@@ -224,24 +245,30 @@ def main(argv: list[str] | None = None) -> int:
             recovery[f"restart after kill -9 ({args.journal} journal records)"].append(recovery_seconds(stack.data_dir))
             times[f"restart after kill -9 ({args.journal} journal records)"].append(stack.start())
             rss[f"restart after kill -9 ({args.journal} journal records)"].append(stack.rss[-1])
+            cpu[f"restart after kill -9 ({args.journal} journal records)"].append(stack.cpu[-1])
             sample = [*extra[:100], *extra[-100:], *range(0, args.items, max(1, args.items // 300))]
             lost += missing(stack, sample)
             checked += len(sample)
             stack.stop()  # SIGTERM: the next run's clean snapshot
         empty_median = statistics.median(times["empty start"])
-        print(f"{args.items} items, snapshot.jsonl {size:.1f} MB; medians of {args.runs} runs (each run's figures)")
+        print(f"{args.items} items, snapshot.db {size:.1f} MB; medians of {args.runs} runs (each run's figures)")
         print(f"{'load ' + str(args.items) + ' items into a fresh stack (once)':<52}{loading:>8.2f} s")
         for name, values in times.items():
             median = statistics.median(values)
             extra_s = f"  ({median - empty_median:+.2f} s against an empty start)" if name.startswith("restart") else ""
             each = ", ".join(f"{v:.2f}" for v in values)
-            print(f"{name:<52}{median:>8.2f} s  [{each}]{extra_s}; RSS {statistics.median(rss[name]):.0f} MB")
+            print(f"{name:<52}{median:>8.2f} s  [{each}]{extra_s}; RSS {statistics.median(rss[name]):.0f} MB, "
+                  f"CPU {statistics.median(cpu[name]):.2f} s")
             if name in recovery:
                 each = ", ".join(f"{v:.2f}" for v in recovery[name])
                 print(f"{'  the backend alone recovering from the same files':<52}{statistics.median(recovery[name]):>8.2f} s  [{each}]")
+        each = ", ".join(f"{v:.2f}" for v in stack.stops)
+        print(f"{'SIGTERM stop after ' + str(args.journal) + ' writes':<52}{statistics.median(stack.stops):>8.2f} s  [{each}]"
+              f"  (after loading {args.items} items: {first_stop:.2f} s)")
         print(f"acknowledged items checked after each kill -9: {checked} in all, missing {lost}")
         print(json.dumps({"items": args.items, "journal": args.journal, "runs": args.runs, "load_seconds": loading,
-                          "seconds": times, "recovery_seconds": recovery, "rss_mb": rss, "missing": lost}))
+                          "seconds": times, "recovery_seconds": recovery, "rss_mb": rss, "cpu_seconds": cpu,
+                          "stop_seconds": [first_stop, *stack.stops], "missing": lost}))
     finally:
         stack.stop(signal.SIGKILL)
         shutil.rmtree(work, ignore_errors=True)

@@ -7,6 +7,10 @@ as the admin would with ``aws dynamodb update-item``.
 
 Idempotent and non-destructive: ``Plan`` and ``Role`` are (re)set, but a ``DisplayName`` the user
 has edited is kept (with its directory keys ``NameBucket``/``NameKey``) (``if_not_exists``, DynamoDB Developer Guide, "Update expressions").
+A profile that already says what the seed would leave is not written at all: the update carries a
+condition that holds only when something would change, and DynamoDB writes nothing when a
+condition fails (``ConditionalCheckFailedException``, API Reference "UpdateItem"). So a restart
+journals nothing here, and a clean stop after an idle run has nothing to compact (issue 11).
 
 A throttled Profiles table (``WEBAPP_THROTTLE``) must not stop the stack from starting: a throttled
 write is retried with exponential backoff, as the AWS SDKs do ("Error retries and exponential
@@ -34,6 +38,11 @@ DemoUser = tuple[str, str, str, str]  # (sub, display_name, plan, role)
 
 
 THROTTLED = frozenset({"ProvisionedThroughputExceededException", "ThrottlingException"})
+#: True when the update below would change the profile: it is missing, its plan or role differs,
+#: or one of the attributes ``if_not_exists`` fills is absent.
+CHANGES_SOMETHING = ("attribute_not_exists(UserId) OR #plan <> :plan OR #role <> :role OR "
+                     "attribute_not_exists(#name) OR attribute_not_exists(#bucket) OR "
+                     "attribute_not_exists(#key) OR attribute_not_exists(#updated)")
 
 
 class SeedingThrottled(Exception):
@@ -54,7 +63,8 @@ def name_key(display_name: str) -> str:
 def seed_demo_profiles(backend: _Backend, settings: Settings, users: Iterable[DemoUser],
                        *, now: float | None = None, sleep: Callable[[float], None] = time.sleep,
                        retries: int = 5) -> int:
-    """One ``UpdateItem`` per user on the Profiles table; returns how many were written.
+    """One ``UpdateItem`` per user on the Profiles table; returns how many were written (a
+    profile already as seeded is left alone and not counted).
 
     Raises ``SeedingThrottled`` when a write is still throttled after ``retries`` backoffs.
     """
@@ -77,17 +87,20 @@ def seed_demo_profiles(backend: _Backend, settings: Settings, users: Iterable[De
                                           ":name": {"S": display_name}, ":now": {"S": stamp},
                                           ":bucket": {"S": name_key(display_name)[:1]},
                                           ":key": {"S": name_key(display_name)}},
+            "ConditionExpression": CHANGES_SOMETHING,
         }
         for attempt in range(retries + 1):
             try:
                 backend.call("UpdateItem", request)
+                count += 1
                 break
             except AwsError as error:
+                if error.code == "ConditionalCheckFailedException":  # already as seeded
+                    break
                 if error.code not in THROTTLED:
                     raise
                 if attempt == retries:
                     raise SeedingThrottled(count, f"{table} is throttled ({error.code}); "
                                                   f"seeded {count} demo profile(s), skipped the rest") from None
                 sleep(0.1 * 2 ** attempt)
-        count += 1
     return count

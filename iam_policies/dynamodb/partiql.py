@@ -445,6 +445,27 @@ def single_spaced(text: str) -> str:
     return "".join(out).strip()
 
 
+def replace_target(text: str, target: str) -> str:
+    """``text`` with the table (or ``table.index``) after its first ``FROM``/``INTO`` or its
+    leading ``UPDATE`` written as ``target``; the rest as written."""
+    tokens: list[tuple[str, str]] = []
+    position = 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None:
+            raise malformed(f"Unexpected character {text[position]!r}")
+        tokens.append((match.lastgroup or "op", match.group()))
+        position = match.end()
+    words = [i for i, (kind, value) in enumerate(tokens) if kind == "name" and value.upper() in ("FROM", "INTO", "UPDATE")]
+    if not words:
+        return text
+    start = next((i for i in range(words[0] + 1, len(tokens)) if tokens[i][0] != "ws"), len(tokens))
+    end = start + 1
+    while end + 1 < len(tokens) and tokens[end][1] == "." and tokens[end + 1][0] in ("name", "quoted"):
+        end += 2
+    return "".join(value for _, value in tokens[:start]) + target + "".join(value for _, value in tokens[end:])
+
+
 @lru_cache(maxsize=1024)
 def parse(text: str) -> Statement:
     """Parse one statement (cached on its text)."""

@@ -24,8 +24,8 @@ Configuration:
   per table (both may be combined).
 * ``python -m webapp.backend.bench``: what the fsync before each answer costs on this disk.
 
-Files in ``<data_dir>/dynamodb``: ``journal.jsonl`` (write-ahead log), ``snapshot.jsonl`` (the
-state at the last compaction), ``lock`` (held by the running process).
+Files in ``<data_dir>/dynamodb``: ``journal.jsonl`` (write-ahead log), ``snapshot.db`` (SQLite: the
+state at the last compaction, ``snapshot_db.py``), ``lock`` (held by the running process).
 """
 
 from __future__ import annotations

@@ -19,12 +19,13 @@ writers that queued behind it find their records already durable and return with
 own (``append`` = ``write`` + ``sync_through``). The backend answers a caller only after
 ``sync_through`` has covered everything its answer depends on.
 
-Compaction (``install_snapshot`` then ``drop_through``) writes the state to ``snapshot.jsonl``
-(temporary file, ``fsync``, ``rename``, ``fsync`` of the directory: POSIX ``rename(2)`` is
-atomic), then rewrites the journal keeping only the records the snapshot does not cover (those
-written while a background compaction ran), by the same temporary-file-and-rename. Records carry
-a sequence number and the snapshot the last one it covers, so a crash between the two steps
-replays nothing twice. The format of the snapshot itself is ``snapshot.py``'s.
+Compaction (``records_through`` then ``drop_through``) hands the records up to a mark to the
+snapshot (``snapshot.db``, ``snapshot_db.py``), which commits them, then rewrites the journal
+keeping only the records after the mark (those written while a background compaction ran), by a
+temporary file, ``fsync``, ``rename`` and ``fsync`` of the directory (POSIX ``rename(2)`` is
+atomic). Records carry a sequence number and the snapshot the last one it covers, so a crash
+between the two steps replays nothing twice. Snapshots of previous versions (``snapshot.jsonl``,
+``snapshot.json``, ``snapshot.py``) are still read, and removed once ``snapshot.db`` holds them.
 """
 
 from __future__ import annotations
@@ -33,14 +34,16 @@ import json
 import os
 import threading
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 JOURNAL_NAME = "journal.jsonl"
+#: The snapshot (``snapshot_db.py``).
+DB_NAME = "snapshot.db"
+#: Previous versions' snapshots (format 2, then format 1), read when there is no ``snapshot.db``.
 SNAPSHOT_NAME = "snapshot.jsonl"
-#: The previous version's snapshot (format 1), read when there is no newer one.
 LEGACY_SNAPSHOT_NAME = "snapshot.json"
 LOCK_NAME = "lock"
 
@@ -62,7 +65,7 @@ class Record:
 @dataclass(frozen=True)
 class Mark:
     """Where a compaction starts: the last record its snapshot covers, where the next one will
-    begin in the file, and how many records since the previous snapshot that makes."""
+    begin in the file, and the ``pending`` weight of the records since the previous snapshot."""
 
     seq: int
     offset: int
@@ -73,6 +76,11 @@ def encode(seq: int, body: dict[str, Any]) -> bytes:
     text = json.dumps({"seq": seq, **body}, separators=(",", ":"), sort_keys=True)
     data = text.encode("utf-8")
     return b"%08x " % zlib.crc32(data) + data + b"\n"
+
+
+def weight(body: dict[str, Any]) -> int:
+    """What a record adds to ``Journal.pending``: its item images, or 1."""
+    return max(1, len(body.get("w") or ()))
 
 
 def decode(line: bytes) -> Record | None:
@@ -101,6 +109,7 @@ class Journal:
         directory.mkdir(parents=True, exist_ok=True)
         self._lock: BinaryIO | None = _exclusive_lock(directory / LOCK_NAME)
         self.path = directory / JOURNAL_NAME
+        self.db_path = directory / DB_NAME
         self.snapshot_path = directory / SNAPSHOT_NAME
         self.legacy_snapshot_path = directory / LEGACY_SNAPSHOT_NAME
         self._file: BinaryIO | None = None
@@ -113,15 +122,18 @@ class Journal:
         self._flushing = threading.Lock()
         #: Held while a record is appended (or the file rewritten): appends stay whole lines.
         self._writing = threading.Lock()
-        #: Records appended since the last compaction (what start-up has to replay).
+        #: What start-up would replay since the last compaction: each record counts its item
+        #: images (a 25-item BatchWriteItem is 25 rows for the next compaction), at least 1.
         self.pending = 0
-        for leftover in (self.snapshot_path.with_suffix(".tmp"), self.path.with_suffix(".tmp")):
+        db_temporary = Path(f"{self.db_path}.tmp")
+        for leftover in (self.snapshot_path.with_suffix(".tmp"), self.path.with_suffix(".tmp"), db_temporary,
+                         Path(f"{db_temporary}-wal"), Path(f"{db_temporary}-shm"), Path(f"{db_temporary}-journal")):
             leftover.unlink(missing_ok=True)  # a compaction a crash interrupted: never renamed, never read
 
     # Start-up ----------------------------------------------------------------------------------
 
     def read_snapshot(self) -> tuple[bytes, bool] | None:
-        """The snapshot's bytes and whether they are the legacy format-1 file, if there is one."""
+        """A previous version's snapshot: its bytes and whether it is the format-1 file."""
         for path, legacy in ((self.snapshot_path, False), (self.legacy_snapshot_path, True)):
             try:
                 return path.read_bytes(), legacy
@@ -152,7 +164,7 @@ class Journal:
             good_end += len(line)
             self.last_seq = max(self.last_seq, record.seq)
             if record.seq > after:
-                self.pending += 1
+                self.pending += weight(record.body)
                 yield record
         if good_end != self.path.stat().st_size:
             with open(self.path, "r+b") as handle:
@@ -182,7 +194,7 @@ class Journal:
             self._file.flush()
             self.size += len(line)
             self.last_seq += 1  # only once the record is in the OS's hands (see sync_through)
-            self.pending += 1
+            self.pending += weight(body)
             return self.last_seq
 
     def sync_through(self, seq: int) -> None:
@@ -204,23 +216,28 @@ class Journal:
         with self._writing:
             return Mark(self.last_seq, self.size, self.pending)
 
-    def install_snapshot(self, chunks: Iterable[bytes]) -> None:
-        """Write ``chunks`` as the new snapshot, atomically: a crash leaves the old one or this one.
-        An exception from ``chunks`` (a compaction given up) leaves the old one."""
-        temporary = self.snapshot_path.with_suffix(".tmp")
-        try:
-            with open(temporary, "wb") as handle:
-                for chunk in chunks:
-                    handle.write(chunk)
-                handle.flush()
-                self._fsync(handle)
-        except BaseException:
-            temporary.unlink(missing_ok=True)
-            raise
-        os.replace(temporary, self.snapshot_path)
-        self._fsync_directory()
-        if self.legacy_snapshot_path.exists():  # superseded: never read again
-            self.legacy_snapshot_path.unlink()
+    def records_through(self, mark: Mark) -> list[Record]:
+        """The records in the file before ``mark`` (all complete and synced: they were written
+        before it); a damaged one is corruption."""
+        if mark.offset == 0:
+            return []
+        with open(self.path, "rb") as handle:
+            lines = handle.read(mark.offset).splitlines(keepends=True)
+        records = []
+        for line in lines:
+            record = decode(line)
+            if record is None:
+                raise JournalCorrupted(f"{self.path}: a record before {mark.seq} no longer reads back")
+            records.append(record)
+        return records
+
+    def legacy_snapshots(self) -> list[Path]:
+        return [path for path in (self.snapshot_path, self.legacy_snapshot_path) if path.exists()]
+
+    def remove_legacy_snapshots(self) -> None:
+        """``snapshot.db`` now holds what they held: never read again."""
+        for path in self.legacy_snapshots():
+            path.unlink()
             self._fsync_directory()
 
     def drop_through(self, mark: Mark) -> None:
@@ -259,6 +276,9 @@ class Journal:
     def _fsync(self, handle: BinaryIO) -> None:
         if self.sync:
             os.fsync(handle.fileno())
+
+    def fsync_directory(self) -> None:
+        self._fsync_directory()
 
     def _fsync_directory(self) -> None:
         if not self.sync:

@@ -21,10 +21,14 @@ Why each part (security-anchors §5):
   before it is on disk, so no caller ever sees state a crash could take back.
 * **Restart proportional to what happened since the snapshot** (issue 11): an item write is
   journaled as the after-images of the items it wrote (one record per call, so a transaction
-  survives a crash whole or not at all) and replayed as dictionary work; the snapshot
-  (``snapshot.py``) loads without moto's API and decodes items on first read; start-up compacts
-  nothing, and a compaction of a large state runs in the background, holding the lock only a
-  chunk at a time (``_compact_in_background``).
+  survives a crash whole or not at all) and replayed as dictionary work; the snapshot is an
+  SQLite file (``snapshot_db.py``) opened without moto's API, each item read from it on first
+  use; start-up compacts nothing. A compaction writes the journal's after-images into the
+  snapshot as rows (what changed, not what is stored), in the background for a large state, and
+  a clean stop does the same with the few records since the last one.
+* **No full garbage collection over the whole data set**: the items are long-lived and acyclic,
+  so after start-up and after each compaction what exists is moved out of the cyclic
+  collector's generations (``gc.freeze``); a full collection then walks only what came since.
 * **ClientRequestToken** (``idempotency.py``), which moto ignores (R-4).
 * **Provisioned throughput** (``throttling.py``), off unless configured, so that SDK retry and
   backoff paths can be exercised locally (R-7).
@@ -36,7 +40,7 @@ import gc
 import json
 import logging
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -45,12 +49,13 @@ from iam_policies.schema import TableSchema
 from webapp.backend import snapshot
 from webapp.backend.errors import DynamoDBError, InternalServerError
 from webapp.backend.idempotency import IdempotencyCache, fingerprint
-from webapp.backend.journal import Journal, Record
+from webapp.backend.journal import Journal, Mark, Record
 from webapp.backend.lifecycle import Lifecycle
 from webapp.backend.locking import WRITES, TableLocks, tables_of
 from webapp.backend.metering import CapacityMeter, tidy
 from webapp.backend.moto_engine import MotoEngine
 from webapp.backend.moto_models import SerialDynamoDBBackend
+from webapp.backend.snapshot_db import RewriteNeeded, SnapshotDB
 from webapp.backend.watch import Watch
 from webapp.clock import Clock
 
@@ -70,9 +75,9 @@ ITEM_WRITES = frozenset({
     "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems",
     "ExecuteStatement", "BatchExecuteStatement", "ExecuteTransaction",
 })
-#: Up to this many items, a compaction writes the whole state at once, under the lock, in the
-#: call that reached ``compact_every``; above it, a background thread copies it partition by
-#: partition, taking the lock for about this many items at a time (``_compact_in_background``).
+#: Up to this many items, a compaction runs under the lock in the call that reached
+#: ``compact_every``; above it, in a background thread that takes the lock only to note where it
+#: starts (``_compact_in_background``).
 COMPACT_CHUNK = 500
 
 
@@ -110,6 +115,7 @@ class LocalBackend:
         self.engine = MotoEngine(region, account_id)
         self.lifecycle = Lifecycle(self.engine.models, table_status_seconds)
         self.journal = Journal(directory, sync=sync)
+        self.store = SnapshotDB(self.journal.db_path, sync=sync)
         self.tokens = IdempotencyCache()
         self.capacity = capacity or CapacityMeter()
         self.compact_every = compact_every
@@ -121,11 +127,10 @@ class LocalBackend:
         self._closing = False
         #: The background compaction in progress (``_compact_in_background``), if any.
         self._compactor: threading.Thread | None = None
-        #: Records journaled as requests (table changes), which a fuzzy snapshot cannot absorb.
-        self._table_changes = 0
         try:
             self._recover()
         except BaseException:
+            self.store.close()
             self.journal.close()
             raise
 
@@ -134,27 +139,31 @@ class LocalBackend:
     def _recover(self) -> None:
         """The snapshot, then the journal records after it. Nothing is compacted here, so a
         restart costs reading what is on disk; the next compaction runs in the background."""
-        found = self.journal.read_snapshot()
-        after = 0
-        if found is not None:
+        loaded: snapshot.Loaded | None = None
+        if self.store.exists():
+            loaded = self.store.load(self.engine.models)
+        elif (found := self.journal.read_snapshot()) is not None:  # a previous version's
             data, legacy = found
             origin = str(self.journal.legacy_snapshot_path if legacy else self.journal.snapshot_path)
             if legacy:
                 loaded = snapshot.load_legacy(self.engine.models, json.loads(data))
             else:
                 loaded = snapshot.load(self.engine.models, data, origin)
+        else:  # a new directory: the journal holds every change since it began
+            self.store.seq = 0
+        after = 0
+        if loaded is not None:
             after = loaded.seq
             self.journal.covered(after)
             self.tokens.load(loaded.tokens)
-            # The loaded items are long-lived and acyclic: keep the cyclic collector from walking
-            # them (all of them sit in its youngest generation until its next pass otherwise).
-            gc.freeze()
         replayed = 0
         for record in self.journal.replay(after):
             self._replay(record)
             replayed += 1
         if replayed:
             log.info("replayed %d journal records", replayed)
+        # What was loaded is long-lived and acyclic: out of the cyclic collector's way (see above).
+        gc.freeze()
         with self._lock:
             self._maybe_compact()
 
@@ -297,7 +306,6 @@ class LocalBackend:
             record = {"op": operation, "params": params, "t": now}
             if token:
                 record["token"] = token
-            self._table_changes += 1
         self._journal(record)
 
     def _journal(self, record: dict[str, Any]) -> None:
@@ -316,10 +324,11 @@ class LocalBackend:
     # Compaction ---------------------------------------------------------------------------------
 
     def _maybe_compact(self) -> None:
-        """Once ``compact_every`` records wait in the journal (the caller holds ``_lock``)."""
+        """Once ``compact_every`` item images (or other records) wait in the journal (the caller
+        holds ``_lock``)."""
         if self.journal.pending < self.compact_every or self._compactor is not None or self._closing:
             return
-        if self._item_count() <= COMPACT_CHUNK:
+        if self.store.seq is None or self._item_count() <= COMPACT_CHUNK:
             self._compact()
             return
         self._compactor = threading.Thread(target=self._compact_in_background, name="compaction", daemon=True)
@@ -330,65 +339,53 @@ class LocalBackend:
                    for t in self.engine.models.tables.values())
 
     def _compact(self) -> None:
-        """The whole state at once, for a small state and a clean stop (the caller holds the lock)."""
+        """Bring the snapshot up to the last record (the caller holds the lock: for a small
+        state, a clean stop, and the rare rewrite)."""
         mark = self.journal.mark()
-        self.journal.install_snapshot(snapshot.dump(self.engine.models, mark.seq, self.tokens.export(self.clock())))
+        tables = [snapshot.table_spec(t) for t in self.engine.models.tables.values()]
+        tokens = self.tokens.export(self.clock())
+        try:
+            self._apply(mark, tables, tokens)
+        except RewriteNeeded as reason:
+            log.info("rewriting the snapshot: %s", reason)
+            self.journal.sync_through(mark.seq)
+            self.store.rewrite(self.engine.models, mark.seq, tokens)
+            self._dropped(mark)
+
+    def _apply(self, mark: Mark, tables: list[dict[str, Any]], tokens: list[dict[str, Any]]) -> None:
+        """The records up to ``mark`` into the snapshot, then out of the journal (no lock
+        needed: they are on disk and no longer change; the snapshot applies them in order)."""
+        self.journal.sync_through(mark.seq)
+        written = self.store.apply(self.journal.records_through(mark), mark.seq, tables, tokens)
+        self._dropped(mark)
+        log.info("compacted through record %d (%d items written)", mark.seq, written)
+
+    def _dropped(self, mark: Mark) -> None:
         self.journal.drop_through(mark)
+        self.journal.remove_legacy_snapshots()
+        gc.freeze()  # what the records built is long-lived too (see the module doc)
 
     def _compact_in_background(self) -> None:
-        """A snapshot that does not stop requests for the time it takes: the lock is taken for the
-        table descriptions and tokens (as of record ``mark.seq``), then for ``COMPACT_CHUNK`` items
-        at a time. An item copied late may already hold a later write; that write's record comes
-        after ``mark.seq``, so start-up replays it over the snapshot, and replaying an after-image
-        twice changes nothing (a fuzzy checkpoint). The snapshot is installed only once every
-        record it may contain is on disk, so it never holds a write (or part of a transaction)
-        whose record a crash could still take back. A change of tables meanwhile (replayed
-        through moto, not idempotent) gives the compaction up; the next write retries it."""
+        """A compaction that does not stop requests: the lock is taken to note the last record it
+        covers and the tables and tokens as of it; the rows are written outside it (records up to
+        the mark no longer change). If those records hold a change rows cannot express (a restore
+        or an import), the snapshot is rewritten whole, with every table at rest."""
         try:
             with self._lock:
                 mark = self.journal.mark()
-                table_changes = self._table_changes
-                tables = list(self.engine.models.tables.values())
-                writer = snapshot.Writer()
-                header = writer.header(mark.seq, [snapshot.table_spec(t) for t in tables],
-                                       self.tokens.export(self.clock()))
-                work = [(table, list(table.items)) for table in tables]
-
-            def chunks() -> Iterator[bytes]:
-                yield header
-                for table, keys in work:
-                    yield writer.table(table.name)
-                    done = 0
-                    while done < len(keys):
-                        with self._lock:
-                            self._check_compaction(table_changes)
-                            lines: list[bytes] = []
-                            while done < len(keys) and len(lines) < COMPACT_CHUNK:
-                                lines += snapshot.partition_lines(table, keys[done])
-                                done += 1
-                        yield writer.lines(lines)
+                tables = [snapshot.table_spec(t) for t in self.engine.models.tables.values()]
+                tokens = self.tokens.export(self.clock())
+            try:
+                self._apply(mark, tables, tokens)
+            except RewriteNeeded:
                 with self._lock:
-                    self._check_compaction(table_changes)
-                    last = self.journal.last_seq
-                self.journal.sync_through(last)
-                yield writer.trailer()
-
-            self.journal.install_snapshot(chunks())
-            self.journal.drop_through(mark)
-            log.info("compacted through record %d in the background (%d items)", mark.seq, writer.count)
-        except _CompactionAbandoned as reason:
-            log.info("background compaction given up: %s", reason)
+                    if not self._closed:
+                        self._compact()
         except Exception:  # the journal still holds every record: nothing is lost, retried later
             log.exception("background compaction failed")
         finally:
             with self._lock:
                 self._compactor = None
-
-    def _check_compaction(self, table_changes: int) -> None:
-        if self._closed:
-            raise _CompactionAbandoned("the backend is shut down")
-        if self._table_changes != table_changes:
-            raise _CompactionAbandoned("a table was created, changed or deleted meanwhile")
 
     @property
     def watch(self) -> Watch:
@@ -414,6 +411,8 @@ class LocalBackend:
             return self._schemas[name]
 
     def close(self) -> None:
+        """Stop: the records since the last compaction go into the snapshot (as many rows as they
+        wrote, not the whole state), so the next start replays nothing."""
         with self._lock:
             if self._closed:
                 return
@@ -425,10 +424,9 @@ class LocalBackend:
             if self._closed:
                 return
             self._closed = True
-            if self.journal.pending or self.journal.legacy_snapshot_path.exists():  # format 1 converted
-                self._compact()
-            self.journal.close()
-
-
-class _CompactionAbandoned(Exception):
-    """A background compaction that can no longer produce a snapshot replay can build on."""
+            try:
+                if self.journal.pending or self.journal.legacy_snapshots():
+                    self._compact()
+            finally:
+                self.store.close()
+                self.journal.close()

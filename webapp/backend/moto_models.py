@@ -470,3 +470,6 @@ class SerialDynamoDBBackend(DynamoDBBackend):
     def execute_statement(self, statement: str, parameters: list[dict[str, Any]]) -> list[dict[str, Any]]:
         # moto's own parser reads another statement than the one IAM authorized (partiql_scope.py)
         return partiql_scope.execute(self, statement, parameters)
+
+    def execute_transaction(self, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return partiql_scope.execute_transaction(self, statements)

@@ -19,7 +19,7 @@ So moto gets the statement single-spaced (``partiql.single_spaced``: tabs, line 
 as one space), and on AWS a statement pinned to partitions can only read or write items of those partitions, and
 only the attributes it names. So moto is given only that scope: the items of the pinned
 partitions (one item for UPDATE and DELETE, which pin every key attribute), the statement's own
-table or index and nothing else, attribute names that differ from a named one only in case
+table or index and nothing else (an index's items with its projected attributes only), attribute names that differ from a named one only in case
 hidden; and what it answers is checked against the parse: a projection keeps exactly the named
 attributes, a write may change only the addressed item's named attributes and never its key, an
 INSERT must insert exactly the parsed item. Anything else is refused with a ValidationException
@@ -32,7 +32,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from moto.dynamodb.exceptions import MockValidationException
+from moto.dynamodb.exceptions import (
+    ERROR_TYPE_PREFIX,
+    ConditionalCheckFailed,
+    DynamodbException,
+    MockValidationException,
+    TransactionCanceledException,
+)
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.parsing import partiql as moto_partiql
@@ -42,17 +48,83 @@ from iam_policies.dynamodb import partiql
 #: What the refusal says: the statement is not one this stack can run as it was authorized.
 NOT_IN_SCOPE = ("Statement wasn't well formed, can't be processed: the local stack's PartiQL engine read it "
                 "differently from its authorization")
+EXISTS_OUTSIDE_TRANSACTION = ("Statement wasn't well formed, can't be processed: EXISTS is a condition check of "
+                              "ExecuteTransaction")
+DUPLICATE_ITEM = "Duplicate primary key exists in table"
 KEY_UPDATE = "One or more parameter values were invalid: Cannot update attribute {name}. This attribute is part of the key"
+
+
+class DuplicateItem(DynamodbException):
+    """An INSERT of a key the table holds (DynamoDB DG, "PartiQL insert statements": "If the
+    DynamoDB table already has an item with the same primary key ..., DuplicateItemException is
+    returned"; moto replaced the item)."""
+
+    def __init__(self) -> None:
+        super().__init__(ERROR_TYPE_PREFIX + "DuplicateItemException", DUPLICATE_ITEM)
 
 
 def execute(backend: Any, statement: str, parameters: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """moto's ``execute_statement``, confined to the statement's authorized scope."""
+    if _condition_check(statement) is not None:
+        raise MockValidationException(EXISTS_OUTSIDE_TRANSACTION)
+    return _execute(backend, statement, parameters)
+
+
+def execute_transaction(backend: Any, statements: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """moto's ``execute_transaction`` with ``EXISTS(SELECT ...)`` condition checks, which moto's
+    parser does not know (it crashed): a check whose SELECT finds no item cancels the transaction
+    with ``ConditionalCheckFailed`` at its place (DynamoDB DG, "PartiQL transactions"; the failed
+    call's writes are undone by the caller's undo section, ``moto_models``)."""
+    responses: list[dict[str, Any]] = []
+    reasons: list[tuple[str | None, str | None, None]] = []
+    for entry in statements:
+        text, parameters = entry["Statement"], entry.get("Parameters", [])
+        check = _condition_check(text)
+        if check is not None:
+            found = _execute(backend, check, parameters)
+            reasons.append((None, None, None) if found else ("ConditionalCheckFailed", "The conditional request failed",
+                                                              None))
+            continue
+        try:
+            responses.extend({"Item": item} for item in _execute(backend, text, parameters))
+        except ConditionalCheckFailed:
+            reasons.append(("ConditionalCheckFailed", "The conditional request failed", None))
+        except DuplicateItem:
+            reasons.append(("DuplicateItem", DUPLICATE_ITEM, None))
+        else:
+            reasons.append((None, None, None))
+    if any(code for code, _, _ in reasons):
+        raise TransactionCanceledException(reasons)
+    return responses
+
+
+def _condition_check(statement: str) -> str | None:
+    """The SELECT inside ``EXISTS( ... )``, or None for any other statement."""
+    spaced = partiql.single_spaced(statement)
+    if not spaced[:6].upper() == "EXISTS":
+        return None
+    inner = spaced[6:].strip()
+    if not (inner.startswith("(") and inner.endswith(")")):
+        raise MockValidationException(NOT_IN_SCOPE)
+    return inner[1:-1].strip()
+
+
+def _execute(backend: Any, statement: str, parameters: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     parsed = partiql.parse(statement)
     table: Table = backend.get_table(parsed.table)  # ResourceNotFoundException when there is none
     params = list(parameters)
     source = _source(table, parsed, params)
-    return_data, updates_per_table = moto_partiql.query(partiql.single_spaced(statement), source, list(params))
+    return_data, updates_per_table = moto_partiql.query(_moto_text(statement, parsed), source, list(params))
     writes = _checked_writes(table, parsed, params, updates_per_table)
+    if parsed.verb == "UPDATE" and not writes:
+        # no item with that key, or the WHERE clause's other conditions are false: PartiQL's UPDATE
+        # is no upsert (nubo-db/dynoxide#150, checked against DynamoDB)
+        raise ConditionalCheckFailed()
+    for _, after in writes:
+        if parsed.verb == "INSERT" and after is not None and table.get_item(
+                DynamoType(after[table.hash_key_attr]),
+                DynamoType(after[table.range_key_attr]) if table.range_key_attr else None) is not None:
+            raise DuplicateItem()
     for before, after in writes:
         if after is None and before is not None:
             table.delete_item(DynamoType(before[table.hash_key_attr]),
@@ -64,6 +136,16 @@ def execute(backend: Any, statement: str, parameters: Sequence[dict[str, Any]]) 
     return return_data
 
 
+def _moto_text(statement: str, parsed: partiql.Statement) -> str:
+    """The statement single-spaced, an index named as moto names it (``"T.I"``, where DynamoDB
+    writes ``"T"."I"``)."""
+    spaced = partiql.single_spaced(statement)
+    if parsed.index is None:
+        return spaced
+    target = f'"{parsed.table}.{parsed.index}"'
+    return partiql.replace_target(spaced, target)
+
+
 # The scope moto may see ---------------------------------------------------------------------------
 
 
@@ -71,6 +153,7 @@ def _source(table: Table, parsed: partiql.Statement, params: list[Any]) -> dict[
     """The only documents moto gets: the statement's table (or index) within its pinned keys."""
     items: Iterable[Item] = table.all_items()
     name = table.name
+    project: Any = None
     if parsed.verb == "SELECT":
         partition = table.hash_key_attr
         if parsed.index is not None:
@@ -81,6 +164,7 @@ def _source(table: Table, parsed: partiql.Statement, params: list[Any]) -> dict[
             partition = next(k["AttributeName"] for k in index.schema if k["KeyType"] == "HASH")
             items = [item for item in items if all(attr in item.attrs for attr in schema)]
             name = f"{table.name}.{index.name}"
+            project = index.project  # an index holds only its projected attributes
         pins = {partition: partiql.pinned(parsed.where, partition)}
     elif parsed.verb in ("UPDATE", "DELETE"):
         keys = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
@@ -90,6 +174,8 @@ def _source(table: Table, parsed: partiql.Statement, params: list[Any]) -> dict[
     wanted = {key: None if found is None else [_resolve(lit, params) for lit in found] for key, found in pins.items()}
     chosen = [item for item in items if all(
         values is None or any(item.attrs.get(key) == value for value in values) for key, values in wanted.items())]
+    if project is not None:
+        chosen = [project(item) for item in chosen]
     return {name: [_case_exact(item.to_json()["Attributes"], parsed.names) for item in chosen]}
 
 

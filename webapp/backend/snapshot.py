@@ -3,9 +3,13 @@
 Compaction needs the whole state in a form that survives a restart: for each table what
 ``CreateTable`` needs (key schema, attribute definitions, billing mode and throughput,
 secondary indexes, stream and SSE specifications, tags, deletion protection), its TTL
-specification, its creation time, and every item in DynamoDB JSON.
+specification, its creation time, and every item in DynamoDB JSON. This module holds those
+conversions (``table_spec``, ``create_table``, ``item_image``, ``apply_image``, the lazily decoded
+``StoredItem``); where they are kept is ``snapshot_db.py``'s (``snapshot.db``, SQLite, format 3).
+The file formats below are the previous versions', still read so that their data directories
+start (and converted at their first compaction).
 
-**Layout** (``snapshot.jsonl``, format 2). One header line (JSON: format, the journal sequence
+**Layout** (``snapshot.jsonl``, format 2, written by the previous version). One header line (JSON: format, the journal sequence
 number the snapshot covers, the tables without their items, the idempotency tokens), then per
 table a line ``#<name>`` followed by one line per item, ``<hash key>\\t<range key>\\t<item>``
 (each DynamoDB JSON; the range key is ``null`` for a table without one), and a last line
@@ -14,11 +18,9 @@ than half loaded. Table names cannot hold ``#``, a tab or a newline (``[a-zA-Z0-
 ``json.dumps`` escapes both inside strings.
 
 **Loading without replaying, and lazily** (issue 11: restart about as fast as an empty start).
-DynamoDB Local keeps items in SQLite and opens it without reading them; here each item becomes
-a ``StoredItem`` holding its key (what moto's dictionaries are indexed by) and the bytes of its
-attributes, which are decoded into ``DynamoType``s the first time anything reads ``attrs``. So a
-restart costs one pass over the lines and two small JSON decodes per item, and an item nothing
-has read since is written back at the next compaction as the same bytes, without a round trip.
+Each item becomes a ``StoredItem`` holding its key (what moto's dictionaries are indexed by) and
+where its attributes are (a row of ``snapshot.db``, or its line of a format-2 file), decoded into
+``DynamoType``s the first time anything reads ``attrs``.
 Measured with 20,000 items (the previous session), building every item through
 ``BatchWriteItem`` spent its time in moto's request parsing and ``LimitedSizeDict``, which
 re-sizes the whole item for every attribute set; the direct path builds what moto's own
@@ -75,26 +77,33 @@ _dumps = json.JSONEncoder(separators=(",", ":")).encode
 
 
 class StoredItem(Item):
-    """A moto ``Item`` whose attributes stay encoded until first read (``_raw``: its snapshot
-    line, written back as it is while the item is untouched).
+    """A moto ``Item`` whose attributes stay encoded until first read: in a row of
+    ``snapshot.db`` (``_row``, read through the class's ``_store``, ``snapshot_db.py``), or in
+    the line of a format-2 snapshot (``_raw``).
 
     ``__getattr__`` runs only when normal lookup fails, i.e. while ``attrs`` has not been
     decoded; afterwards the item is an ordinary ``Item`` (moto's ``__deepcopy__``,
     ``update_item`` and serialisers see a ``LimitedSizeDict`` of ``DynamoType``s)."""
 
-    _raw: str
+    _store: Any = None
 
     def __getattr__(self, name: str) -> Any:
         if name != "attrs":
             raise AttributeError(name)
         state = self.__dict__
         raw = state.get("_raw")
-        if raw is None:  # another thread decoded it meanwhile
+        row = state.get("_row")
+        if raw is not None:
+            text: str | bytes = raw.split("\t", 2)[2]
+        elif row is not None:
+            text = type(self)._store.attributes(row)
+        else:  # another thread decoded it meanwhile
             return state["attrs"]
         attrs = LimitedSizeDict()
-        dict.update(attrs, {key: _dynamo(value) for key, value in json.loads(raw.split("\t", 2)[2]).items()})
+        dict.update(attrs, {key: _dynamo(value) for key, value in json.loads(text).items()})
         attrs = state.setdefault("attrs", attrs)
         state.pop("_raw", None)
+        state.pop("_row", None)
         return attrs
 
 

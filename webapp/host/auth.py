@@ -13,7 +13,7 @@ import logging
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
-from flask import Blueprint, Response, jsonify, redirect, request, session, url_for
+from flask import Blueprint, Response, abort, jsonify, redirect, request, session, url_for
 
 from webapp.clock import Clock
 from webapp.host.cookie import NEXT, SID
@@ -109,20 +109,25 @@ def create_auth_blueprint(oidc: OidcClient, store: SessionStore, secret: bytes, 
             "signedIn": True,
         })
 
-    def _current() -> tuple[str, Any] | Response:
+    def _current() -> tuple[str, Any]:
+        """This browser's cookie value and session; without one the view ends in ``login_required``."""
         cookie_value: str = session.get(SID) or ""
         current = store.get(cookie_value) if cookie_value else None
         if current is None:
-            return login_required()
+            abort(login_required())
         return cookie_value, current
+
+    def _signed_out() -> Response:
+        """The cookie's session is forgotten: ``204``, no body."""
+        session.clear()
+        done = Response(status=204)
+        del done.headers["Content-Type"]
+        return done
 
     @auth.get("/sessions")
     def sessions() -> Response:
         """Where this user is signed in (the Sessions table's ``BySub`` index), this browser first."""
-        found = _current()
-        if isinstance(found, Response):
-            return found
-        _, current = found
+        _, current = _current()
         listed = store.sessions_of(current.sub, current.issuer)
         if all(s.session_id != current.session_id for s in listed):  # the index lags a moment
             listed.append(SessionSummary(current.session_id, current.created_at, current.browser))
@@ -134,10 +139,7 @@ def create_auth_blueprint(oidc: OidcClient, store: SessionStore, secret: bytes, 
     @auth.post("/logout-everywhere")
     def logout_everywhere() -> Response:
         """End every session of this user, each one's refresh grant revoked at the provider."""
-        found = _current()
-        if isinstance(found, Response):
-            return found
-        cookie_value, current = found
+        cookie_value, current = _current()
         if not csrf_valid(secret, cookie_value, request.headers.get("X-CSRF-Token")):
             return json_error("csrf_failed", "Signing out everywhere needs the X-CSRF-Token header "
                               "with the csrfToken from GET /auth/token.", 403)
@@ -146,10 +148,7 @@ def create_auth_blueprint(oidc: OidcClient, store: SessionStore, secret: bytes, 
             ended = store.delete_by_id(session_id)
             if ended is not None and ended.refresh_token:
                 oidc.revoke_quietly(ended.refresh_token)
-        session.clear()
-        done = Response(status=204)
-        del done.headers["Content-Type"]
-        return done
+        return _signed_out()
 
     @auth.post("/logout")
     def logout() -> Response:
@@ -162,9 +161,6 @@ def create_auth_blueprint(oidc: OidcClient, store: SessionStore, secret: bytes, 
             store.delete(cookie_value)
             if ended is not None and ended.refresh_token:
                 oidc.revoke_quietly(ended.refresh_token)
-        session.clear()
-        done = Response(status=204)
-        del done.headers["Content-Type"]
-        return done
+        return _signed_out()
 
     return auth

@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from webapp.cli import run_alone
 from webapp.settings import Settings
 
 
@@ -68,10 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run this command alone (``python -m webapp.idp.devtoken``), without the other commands."""
-    parser = argparse.ArgumentParser(prog="python -m webapp dev-token",
-                                     description=__doc__.splitlines()[0] if __doc__ else None)
-    configure(parser)
-    return run(parser.parse_args(argv))
+    return run_alone("python -m webapp dev-token", __doc__, configure, run, argv)
 
 
 if __name__ == "__main__":

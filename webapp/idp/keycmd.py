@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+from webapp.cli import run_alone
 from webapp.settings import Settings
 
 
@@ -48,10 +49,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m webapp.idp.keycmd",
-                                     description=__doc__.splitlines()[0] if __doc__ else None)
-    configure(parser)
-    return run(parser.parse_args(argv))
+    return run_alone("python -m webapp.idp.keycmd", __doc__, configure, run, argv)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from webapp.cli import run_alone
 from webapp.settings import Settings
 
 
@@ -66,10 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Run this command alone (``python -m webapp.idp.users``), without the other commands."""
-    parser = argparse.ArgumentParser(prog="python -m webapp users",
-                                     description=__doc__.splitlines()[0] if __doc__ else None)
-    configure(parser)
-    return run(parser.parse_args(argv))
+    return run_alone("python -m webapp users", __doc__, configure, run, argv)
 
 
 if __name__ == "__main__":

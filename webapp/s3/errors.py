@@ -16,7 +16,6 @@ from iam_policies.s3 import InvalidArgument as InvalidArgument
 from iam_policies.s3 import MalformedXML as MalformedXML
 from iam_policies.s3 import NotImplementedOperation as NotImplementedOperation
 from webapp.sigv4 import errors as sigv4_errors
-from webapp.sigv4 import streaming
 
 
 class S3Error(AwsError):
@@ -141,16 +140,6 @@ def s3_error_of(error: sigv4_errors.SigV4Error) -> AwsError:
     if message.startswith(sigv4_errors.MISMATCH_MESSAGE):
         return SignatureDoesNotMatch(MISMATCH + message[len(sigv4_errors.MISMATCH_MESSAGE):])
     return SignatureDoesNotMatch(message)
-
-
-def chunk_error_of(error: streaming.ChunkError) -> S3Error:
-    if isinstance(error, streaming.ChunkSignatureMismatch):
-        return SignatureDoesNotMatch(str(error))
-    if isinstance(error, streaming.BadDigest):
-        return BadDigest(str(error))
-    if isinstance(error, streaming.IncompleteBody):
-        return IncompleteBody(str(error))
-    return InvalidRequest(str(error))
 
 
 def error_xml(error: AwsError, request_id: str, *, resource: str = "") -> bytes:

@@ -6,7 +6,7 @@ until every step has said yes.
 2. SigV4 with S3's rules (``webapp.sigv4``, service ``s3``)                      SignatureDoesNotMatch,
                                                                                 InvalidAccessKeyId, ...
 3. the payload: an ``aws-chunked`` body decoded, every chunk signature and the  SignatureDoesNotMatch,
-   trailing checksum verified (``webapp.sigv4.streaming``); ``x-amz-checksum-*`` IncompleteBody,
+   trailing checksum verified (``webapp.s3.streaming``); ``x-amz-checksum-*``     IncompleteBody,
    and ``Content-MD5`` headers checked against the data                         BadDigest
 4. the operation and its authorizations (``iam_policies.s3``)                   NotImplemented
 5. identity and session policies (``webapp.authorize``, the evaluator DynamoDB  AccessDenied (403)
@@ -34,10 +34,10 @@ from webapp.audit import Audit, AuditEntry, Verdict, now_iso
 from webapp.authorize import Authorizer, PolicyStore, RequestFacts, record, request_keys
 from webapp.clock import Clock
 from webapp.credentials import CredentialAuthority, Principal
-from webapp.s3 import errors
+from webapp.s3 import errors, streaming
 from webapp.s3.engine import MotoS3
 from webapp.settings import Settings
-from webapp.sigv4 import SignedRequest, SigV4Error, streaming, verify
+from webapp.sigv4 import SignedRequest, SigV4Error, verify
 from webapp.sigv4.verify import VerifiedRequest
 from webapp.wsgi import Environ, StartResponse
 
@@ -147,19 +147,12 @@ def _payload(verified: VerifiedRequest[Principal], headers: dict[str, str],
         if length_text is not None and not length_text.strip().isdigit():
             raise errors.InvalidArgument("x-amz-decoded-content-length must be a non-negative integer.")
         seed = streaming.Seed(verified.signature, verified.amz_date, verified.scope, verified.signing_key)
-        try:
-            decoded = streaming.decode(body, mode, seed=seed,
-                                       decoded_length=int(length_text) if length_text else None,
-                                       declared_trailer=headers.get("x-amz-trailer"))
-        except streaming.ChunkError as error:
-            raise errors.chunk_error_of(error) from None
+        decoded = streaming.decode(body, mode, seed=seed, decoded_length=int(length_text) if length_text else None,
+                                   declared_trailer=headers.get("x-amz-trailer"))
         data, trailers = decoded.data, decoded.trailers
     for name, value in headers.items():
         if name in _CHECKSUM_HEADERS:
-            try:
-                streaming.check_checksum(name, value, data)
-            except streaming.ChunkError as error:
-                raise errors.chunk_error_of(error) from None
+            streaming.check_checksum(name, value, data)
     md5 = headers.get("content-md5")
     if md5 is not None:
         try:

@@ -21,7 +21,7 @@ whenever it is sent; security-relevant headers may not be repeated; the window d
 Version 4)", "Signature Calculations for the Authorization Header"): the canonical URI is the path
 URI-encoded once, not normalized; the canonical request ends with the ``x-amz-content-sha256``
 header *as sent*, which is required and is the body's hex SHA-256, ``UNSIGNED-PAYLOAD``, or one of
-the ``STREAMING-...`` values of an ``aws-chunked`` body, whose chunks ``webapp.sigv4.streaming``
+the ``STREAMING-...`` values of an ``aws-chunked`` body, whose chunks ``webapp.s3.streaming``
 verifies from the seed signature returned here; a presigned URL's payload is ``UNSIGNED-PAYLOAD``.
 """
 

@@ -81,7 +81,7 @@ def test_a_clean_stop_compacts_and_a_restart_serves_the_same_data(fresh_stack: R
         admin.put_item(TableName="Graceful", Item={"pk": {"S": str(index)}, "b": {"B": bytes([index])}})
     fresh_stack.stop()  # SIGTERM: the stack closes the backend, which writes a snapshot
     store = fresh_stack.data_dir / "dynamodb"
-    assert (store / "snapshot.jsonl").exists()
+    assert (store / "snapshot.db").exists()
     assert (store / "journal.jsonl").stat().st_size == 0
 
     fresh_stack.start()

@@ -30,6 +30,21 @@ def session_item(served: ServedHost, browser: requests.Session) -> dict[str, Any
                                     Key={"SessionId": {"S": session_key(sid)}}).get("Item")
 
 
+def stored(served: ServedHost, item: dict[str, Any]) -> dict[str, Any] | None:
+    """The Sessions item ``item`` as it is now (``None`` once deleted)."""
+    found: dict[str, Any] | None = served.sessions.get_item(
+        TableName=served.sessions_table, Key={"SessionId": item["SessionId"]}).get("Item")
+    return found
+
+
+def update_session(served: ServedHost, item: dict[str, Any], expression: str, values: dict[str, Any],
+                   names: dict[str, str] | None = None) -> None:
+    """Change the Sessions item ``item`` behind the host's back (an expiry, a token)."""
+    served.sessions.update_item(TableName=served.sessions_table, Key={"SessionId": item["SessionId"]},
+                                UpdateExpression=expression, ExpressionAttributeValues=values,
+                                **({"ExpressionAttributeNames": names} if names else {}))
+
+
 def test_the_code_flow_with_pkce_state_and_nonce_signs_alice_in(served: ServedHost) -> None:
     journey = sign_in(served.url, "alice", next_path="/games")
     login = journey.hops[0]
@@ -90,9 +105,7 @@ def test_a_token_near_expiry_is_refreshed_with_the_refresh_token(served: ServedH
     assert item is not None
     old_refresh = item["RefreshToken"]["S"]
     # 30 s left on the ID token (less than the 60 s margin): the next /auth/token refreshes it.
-    served.sessions.update_item(TableName=served.sessions_table, Key={"SessionId": item["SessionId"]},
-                                UpdateExpression="SET IdTokenExp = :soon",
-                                ExpressionAttributeValues={":soon": {"N": str(int(first["expiresAt"]) - 570)}})
+    update_session(served, item, "SET IdTokenExp = :soon", {":soon": {"N": str(int(first["expiresAt"]) - 570)}})
     second = journey.token(served.url).json()
     assert second["idToken"] != first["idToken"]
     assert second["sub"] == first["sub"] and second["csrfToken"] == first["csrfToken"]
@@ -108,27 +121,22 @@ def test_a_refused_refresh_ends_the_session(served: ServedHost) -> None:
     journey = sign_in(served.url, "bob")
     item = session_item(served, journey.session)
     assert item is not None
-    served.sessions.update_item(TableName=served.sessions_table, Key={"SessionId": item["SessionId"]},
-                                UpdateExpression="SET IdTokenExp = :past, RefreshToken = :bad",
-                                ExpressionAttributeValues={":past": {"N": "0"}, ":bad": {"S": "revoked"}})
+    update_session(served, item, "SET IdTokenExp = :past, RefreshToken = :bad",
+                   {":past": {"N": "0"}, ":bad": {"S": "revoked"}})
     response = journey.token(served.url)
     assert response.status_code == 401 and response.json()["error"] == "login_required"
     assert "webapp_session" not in journey.session.cookies  # the cookie is cleared
-    assert served.sessions.get_item(TableName=served.sessions_table,
-                                    Key={"SessionId": item["SessionId"]}).get("Item") is None
+    assert stored(served, item) is None
 
 
 def test_an_expired_session_item_is_absent_before_ttl_deletes_it(served: ServedHost) -> None:
     journey = sign_in(served.url, "carol")
     item = session_item(served, journey.session)
     assert item is not None
-    served.sessions.update_item(TableName=served.sessions_table, Key={"SessionId": item["SessionId"]},
-                                UpdateExpression="SET ExpiresAt = :past",
-                                ExpressionAttributeValues={":past": {"N": "1"}})
+    update_session(served, item, "SET ExpiresAt = :past", {":past": {"N": "1"}})
     response = journey.token(served.url)
     assert response.status_code == 401 and response.json()["error"] == "login_required"
-    assert served.sessions.get_item(TableName=served.sessions_table,
-                                    Key={"SessionId": item["SessionId"]}).get("Item") is not None
+    assert stored(served, item) is not None
 
 
 def test_logout_needs_the_csrf_token(served: ServedHost) -> None:
@@ -138,12 +146,10 @@ def test_logout_needs_the_csrf_token(served: ServedHost) -> None:
     assert item is not None
     refused = journey.session.post(f"{served.url}/auth/logout", timeout=10)
     assert refused.status_code == 403
-    assert served.sessions.get_item(TableName=served.sessions_table,
-                                    Key={"SessionId": item["SessionId"]}).get("Item") is not None
+    assert stored(served, item) is not None
     done = journey.session.post(f"{served.url}/auth/logout", headers={"X-CSRF-Token": csrf}, timeout=10)
     assert done.status_code == 204
-    assert served.sessions.get_item(TableName=served.sessions_table,
-                                    Key={"SessionId": item["SessionId"]}).get("Item") is None
+    assert stored(served, item) is None
     assert "webapp_session" not in journey.session.cookies
     assert journey.token(served.url).status_code == 401
 
@@ -199,15 +205,12 @@ def test_a_refreshed_id_token_for_another_subject_or_issuer_is_refused(
     journey = sign_in(served.url, "alice")
     item = session_item(served, journey.session)
     assert item is not None
-    served.sessions.update_item(TableName=served.sessions_table, Key={"SessionId": item["SessionId"]},
-                                UpdateExpression="SET #a = :v, IdTokenExp = :past",
-                                ExpressionAttributeNames={"#a": attribute},
-                                ExpressionAttributeValues={":v": {"S": value}, ":past": {"N": "0"}})
+    update_session(served, item, "SET #a = :v, IdTokenExp = :past", {":v": {"S": value}, ":past": {"N": "0"}},
+                   {"#a": attribute})
     response = journey.token(served.url)
     assert response.status_code == 401 and response.json()["error"] == "login_required"
     assert "idToken" not in response.json()
-    assert served.sessions.get_item(TableName=served.sessions_table,
-                                    Key={"SessionId": item["SessionId"]}).get("Item") is None
+    assert stored(served, item) is None
 
 
 def test_abandoned_sign_ins_do_not_grow_the_cookie(served: ServedHost) -> None:

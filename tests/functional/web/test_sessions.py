@@ -180,9 +180,15 @@ def test_the_token_response_is_only_what_the_page_needs(browser: Browser) -> Non
 def test_a_signed_out_probe_is_a_plain_answer_and_the_session_list_needs_a_session(browser: Browser) -> None:
     probe = browser.get("/auth/token?probe=1")
     assert probe.status_code == 200 and probe.json() == {"signedIn": False}
-    assert browser.get("/auth/token").status_code == 401  # other clients still get the 401
-    assert browser.get("/auth/sessions").status_code == 401
-    assert browser.jar.post(browser.host + "/auth/logout-everywhere", timeout=10).status_code == 401
+    refused = browser.get("/auth/token")
+    assert refused.status_code == 401  # other clients still get the 401
+    assert refused.json()["error"] == "login_required"
+    for answer in (browser.get("/auth/sessions"),
+                   browser.jar.post(browser.host + "/auth/logout-everywhere", timeout=10)):
+        # the same answer as /auth/token's: status, JSON body and headers the page relies on
+        assert (answer.status_code, answer.json()) == (401, refused.json())
+        assert answer.headers["Cache-Control"] == refused.headers["Cache-Control"]
+        assert answer.headers["Content-Type"] == refused.headers["Content-Type"]
 
 
 def test_sign_out_everywhere_needs_the_csrf_token_and_ends_every_session(stack: RunningStack) -> None:

@@ -195,6 +195,22 @@ def test_seeding_again_keeps_what_the_user_edited(backend: BotoBackend, dynamodb
     assert dynamodb.scan(TableName="Profiles")["Count"] == 3
 
 
+def test_seeding_what_is_already_seeded_writes_nothing(backend: BotoBackend, dynamodb: Any) -> None:
+    """A restart must not journal three UpdateItems that change nothing (issue 11): the second
+    seeding's updates are refused by their condition, and a changed role is written again."""
+    ensure_tables(backend, Settings())
+    assert seed_demo_profiles(backend, Settings(), DEMO, now=1_800_000_000) == 3
+    before = dynamodb.scan(TableName="Profiles")["Items"]
+    assert seed_demo_profiles(backend, Settings(), DEMO, now=1_900_000_000) == 0
+    assert dynamodb.scan(TableName="Profiles")["Items"] == before, "not even UpdatedAt moved"
+    dynamodb.update_item(TableName="Profiles", Key={"UserId": {"S": "sub-carol"}},
+                         UpdateExpression="SET #r = :r REMOVE NameKey",
+                         ExpressionAttributeNames={"#r": "Role"}, ExpressionAttributeValues={":r": {"S": "admin"}})
+    assert seed_demo_profiles(backend, Settings(), DEMO) == 1
+    carol = dynamodb.get_item(TableName="Profiles", Key={"UserId": {"S": "sub-carol"}})["Item"]
+    assert (carol["Role"]["S"], carol["NameKey"]["S"]) == ("member", "carol")
+
+
 class ThrottlingBackend:
     """Refuses the first ``refusals`` calls (or all, with None) as a throttled table does."""
 

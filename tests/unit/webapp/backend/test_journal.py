@@ -116,7 +116,7 @@ def test_compaction_keeps_state_and_empties_the_journal(open_local: Callable[...
     for index in range(25):
         put(first, f"k{index}", v=str(index))
     assert first.journal.path.stat().st_size < 25 * 100, "compaction truncated the journal"
-    assert first.journal.snapshot_path.exists()
+    assert first.journal.db_path.exists()
     created = first.call("DescribeTable", {"TableName": TABLE})["Table"]["CreationDateTime"]
     abandon(first)
 
@@ -146,7 +146,7 @@ def test_a_crash_between_snapshot_and_truncation_replays_nothing_twice(
     with second._lock:
         second._compact()  # snapshot installed, journal emptied
     abandon(second)
-    assert first.journal.snapshot_path.exists() and first.journal.path.stat().st_size == 0
+    assert first.journal.db_path.exists() and first.journal.path.stat().st_size == 0
     first.journal.path.write_bytes(journal_bytes)  # as if the journal had not been rewritten
     third = open_local()
     assert item(third, "n") == {"pk": {"S": "n"}, "v": {"N": "3"}}
@@ -437,26 +437,24 @@ def test_a_repeated_token_is_answered_from_the_journal_after_a_crash(open_local:
 
 
 def _pausing_compaction(monkeypatch: pytest.MonkeyPatch) -> tuple[Any, Any, Any]:
-    """Background compactions pause after a few chunks (outside the lock) until ``proceed``."""
+    """Background compactions pause before writing their rows (outside the lock) until ``proceed``."""
     import threading
 
     from webapp.backend import local
+    from webapp.backend.snapshot_db import SnapshotDB
 
     monkeypatch.setattr(local, "COMPACT_CHUNK", 2)
     reached, proceed, resumed = threading.Event(), threading.Event(), threading.Event()
-    install = Journal.install_snapshot
+    apply = SnapshotDB.apply
 
-    def paused(self: Journal, chunks: Any) -> None:
-        def slowly() -> Any:
-            for index, chunk in enumerate(chunks):
-                if index == 3:
-                    reached.set()
-                    proceed.wait(30)
-                    resumed.set()
-                yield chunk
-        install(self, slowly())
+    def paused(self: SnapshotDB, *args: Any) -> int:
+        if threading.current_thread().name == "compaction":
+            reached.set()
+            proceed.wait(30)
+            resumed.set()
+        return apply(self, *args)
 
-    monkeypatch.setattr(Journal, "install_snapshot", paused)
+    monkeypatch.setattr(SnapshotDB, "apply", paused)
     return reached, proceed, resumed
 
 
@@ -468,14 +466,18 @@ def test_background_compaction_lets_writes_through_and_a_crash_after_it_loses_no
     open_local: Callable[..., LocalBackend], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     reached, proceed, resumed = _pausing_compaction(monkeypatch)
-    first = open_local(compact_every=21)
+    first = open_local()
     create_table(first)
-    for index in range(20):  # the 21st record starts a compaction of 20 items, 2 at a time
+    for index in range(20):
         put(first, f"k{index:02}", v="old")
-    assert reached.wait(30), "the compaction started and wrote its first chunks"
+    first.close()  # 20 items in the snapshot: a compaction of them runs in the background
+    first = open_local(compact_every=3)
+    for index in range(3):  # the third record starts it
+        put(first, f"k{index:02}", v="mid")
+    assert reached.wait(30), "the compaction started"
     compactor = first._compactor
     assert compactor is not None
-    # writes while it is paused, both to items it has copied and to items it has not
+    # writes while it is paused, both to items it covers and to items it does not
     first.call("UpdateItem", {"TableName": TABLE, "Key": {"pk": {"S": "k00"}}, "UpdateExpression": "SET v = :v",
                               "ExpressionAttributeValues": {":v": {"S": "new"}}})
     first.call("DeleteItem", {"TableName": TABLE, "Key": {"pk": {"S": "k01"}}})
@@ -487,34 +489,40 @@ def test_background_compaction_lets_writes_through_and_a_crash_after_it_loses_no
     assert not resumed.is_set(), "the writes went through while the compaction was paused"
     proceed.set()
     compactor.join(30)
-    assert first._compactor is None and first.journal.snapshot_path.exists()
-    assert first.journal.pending == 3, "the records after the compaction's start stay in the journal"
+    assert first._compactor is None and first.store.seq == first.journal.last_seq - 3
+    assert first.journal.pending == 5, "the records after the compaction's start (5 item images) stay in the journal"
     before = _state(first)
     abandon(first)
     assert _state(open_local()) == before
 
 
-def test_a_table_change_during_background_compaction_gives_it_up(
+def test_a_table_change_during_background_compaction_is_kept(
     open_local: Callable[..., LocalBackend], monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     reached, proceed, _ = _pausing_compaction(monkeypatch)
-    first = open_local(compact_every=21)
+    first = open_local()
     create_table(first)
     for index in range(20):
         put(first, f"k{index:02}")
+    first.close()
+    first = open_local(compact_every=3)
+    for index in range(3):
+        put(first, f"k{index:02}", v="mid")
     assert reached.wait(30)
     compactor = first._compactor
     assert compactor is not None
     create_table(first, "Other")
     put(first, "k05", v="changed")
+    first.call("DeleteTable", {"TableName": TABLE})
+    create_table(first)
+    put(first, "k07", v="recreated")
     proceed.set()
     compactor.join(30)
-    assert not first.journal.snapshot_path.exists(), "no snapshot built on a table change replay cannot absorb"
-    assert not first.journal.snapshot_path.with_suffix(".tmp").exists()
+    assert first.journal.pending == 5, "the table changes after the compaction's start wait in the journal"
     before = _state(first)
     abandon(first)
     second = open_local()
-    assert _state(second) == before
+    assert _state(second) == before == [json.dumps({"pk": {"S": "k07"}, "v": {"S": "recreated"}}, sort_keys=True)]
     assert second.call("DescribeTable", {"TableName": "Other"})["Table"]["TableName"] == "Other"
 
 
@@ -526,7 +534,7 @@ def test_a_restart_does_not_compact(open_local: Callable[..., LocalBackend]) -> 
     abandon(first)
     size = first.journal.path.stat().st_size
     second = open_local()
-    assert second.journal.path.stat().st_size == size and not second.journal.snapshot_path.exists()
+    assert second.journal.path.stat().st_size == size and not second.journal.db_path.exists()
     put(second, "b")
     abandon(second)
     third = open_local()
@@ -548,7 +556,7 @@ def test_a_format_1_snapshot_is_read_and_replaced(open_local: Callable[..., Loca
     second = open_local()
     assert item(second, "old") == {"pk": {"S": "old"}, "v": {"S": "1"}}
     second.close()
-    assert not first.journal.legacy_snapshot_path.exists() and first.journal.snapshot_path.exists()
+    assert not first.journal.legacy_snapshot_path.exists() and first.journal.db_path.exists()
     assert item(open_local(), "old") == {"pk": {"S": "old"}, "v": {"S": "1"}}
 
 
@@ -559,8 +567,23 @@ def test_a_compaction_cut_short_by_a_crash_leaves_nothing_that_is_read(open_loca
     create_table(first)
     put(first, "kept")
     abandon(first)
-    for name in ("snapshot.tmp", "journal.tmp"):
+    leftovers = ("snapshot.tmp", "journal.tmp", "snapshot.db.tmp", "snapshot.db.tmp-wal")
+    for name in leftovers:
         (first.journal.directory / name).write_bytes(b"half a file")
     second = open_local()
     assert item(second, "kept") == {"pk": {"S": "kept"}}
-    assert not any((first.journal.directory / name).exists() for name in ("snapshot.tmp", "journal.tmp"))
+    assert not any((first.journal.directory / name).exists() for name in leftovers)
+
+
+def test_a_compaction_is_due_after_as_many_item_images_as_compact_every(
+    open_local: Callable[..., LocalBackend],
+) -> None:
+    """A 25-item BatchWriteItem is 25 rows for the next compaction and 25 items for a replay:
+    it counts as 25 towards ``compact_every``, so a bulk load is compacted as it goes."""
+    first = open_local(compact_every=30)
+    create_table(first)
+    batch = [{"PutRequest": {"Item": {"pk": {"S": f"b{n}"}}}} for n in range(25)]
+    first.call("BatchWriteItem", {"RequestItems": {TABLE: batch}})
+    assert first.journal.pending == 26 and not first.journal.db_path.exists()
+    first.call("BatchWriteItem", {"RequestItems": {TABLE: batch[:4]}})
+    assert first.journal.pending == 0 and first.journal.db_path.exists()

@@ -22,25 +22,18 @@ def _parser(configure: object) -> argparse.ArgumentParser:
     return parser
 
 
-# (command, option, value given, the value parsed or the error text)
-CASES = [
-    (top, "--interval", "0.5", 0.5),
-    (top, "--interval", "3600", 3600.0),
-    (top, "--interval", "soon", "'soon' is not a number of seconds"),
-    (top, "--interval", "0.01", "must be from 0.1 to 3600 seconds"),
-    (top, "--minutes", "1440", 1440),
-    (top, "--minutes", "1.5", "'1.5' is not a whole number of minutes"),
-    (top, "--minutes", "0", "must be from 1 to 1440 minutes"),
-    (top, "--top", "100", 100),
-    (top, "--top", "x", "'x' is not a whole number"),
-    (top, "--top", "101", "must be from 1 to 100"),
-    (common, "--segments", "1", 1),
-    (common, "--segments", "0", "must be at least 1"),
-    (common, "--page-size", "ten", "'ten' is not a whole number"),
-    (common, "--rate", "0.5", 0.5),
-    (common, "--rate", "0", "must be more than 0"),
-    (common, "--rate", "fast", "'fast' is not a number"),
+#: Per command and option: each value given -> the value parsed, or the error text.
+OPTIONS = [
+    (top, "--interval", {"0.5": 0.5, "3600": 3600.0, "soon": "'soon' is not a number of seconds",
+                         "0.01": "must be from 0.1 to 3600 seconds"}),
+    (top, "--minutes", {"1440": 1440, "1.5": "'1.5' is not a whole number of minutes",
+                        "0": "must be from 1 to 1440 minutes"}),
+    (top, "--top", {"100": 100, "x": "'x' is not a whole number", "101": "must be from 1 to 100"}),
+    (common, "--segments", {"1": 1, "0": "must be at least 1"}),
+    (common, "--page-size", {"ten": "'ten' is not a whole number"}),
+    (common, "--rate", {"0.5": 0.5, "0": "must be more than 0", "fast": "'fast' is not a number"}),
 ]
+CASES = [(command, option, given, want) for command, option, table in OPTIONS for given, want in table.items()]
 
 
 @pytest.mark.parametrize(("command", "option", "given", "want"), CASES)

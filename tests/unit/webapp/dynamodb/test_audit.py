@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 import sys
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -131,29 +133,38 @@ def test_missing_log(tmp_path: Path) -> None:
     assert out.returncode == 1 and "No audit log" in out.stderr
 
 
-def test_follow_prints_new_decisions(data_dir: Path) -> None:
+@contextlib.contextmanager
+def _following(data_dir: Path, *args: str) -> Iterator[Callable[[], str]]:
+    """``python -m webapp audit --follow ARGS --format json`` running; yields "the request id of
+    the next line it prints"."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "webapp", "audit", "--data-dir", str(data_dir), "--follow",
-         "--decision", "Deny", "--format", "json"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [sys.executable, "-m", "webapp", "audit", "--data-dir", str(data_dir), "--follow", *args,
+         "--format", "json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout = process.stdout
+    assert stdout is not None
     try:
-        assert process.stdout is not None
-        assert json.loads(process.stdout.readline())["request_id"] == "R2"
-        log = AuditLog(data_dir / "audit.jsonl")
-        log.record(replace(ENTRIES[0], request_id="R3"))
-        log.record(replace(ENTRIES[1], request_id="R4"))
-        log.close()
-        assert json.loads(process.stdout.readline())["request_id"] == "R4"
+        yield lambda: str(json.loads(stdout.readline())["request_id"])
     finally:
         process.terminate()
         process.wait(timeout=10)
 
 
-def _more(data_dir: Path, count: int) -> None:
+def _append(data_dir: Path, *entries: AuditEntry) -> None:
     log = AuditLog(data_dir / "audit.jsonl")
-    for n in range(count):
-        log.record(replace(ENTRIES[n % 2], request_id=f"M{n}"))
+    for added in entries:
+        log.record(added)
     log.close()
+
+
+def test_follow_prints_new_decisions(data_dir: Path) -> None:
+    with _following(data_dir, "--decision", "Deny") as next_id:
+        assert next_id() == "R2"
+        _append(data_dir, replace(ENTRIES[0], request_id="R3"), replace(ENTRIES[1], request_id="R4"))
+        assert next_id() == "R4"
+
+
+def _more(data_dir: Path, count: int) -> None:
+    _append(data_dir, *(replace(ENTRIES[n % 2], request_id=f"M{n}") for n in range(count)))
 
 
 @pytest.mark.parametrize(("args", "expected"), [
@@ -179,19 +190,10 @@ def test_a_bad_count_is_a_usage_error(data_dir: Path, value: str) -> None:
 
 def test_tail_with_follow_starts_from_the_last_decisions(data_dir: Path) -> None:
     _more(data_dir, 4)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "webapp", "audit", "--data-dir", str(data_dir), "--follow", "--tail", "1",
-         "--format", "json"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        assert json.loads(process.stdout.readline())["request_id"] == "M3"
-        log = AuditLog(data_dir / "audit.jsonl")
-        log.record(replace(ENTRIES[0], request_id="NEW"))
-        log.close()
-        assert json.loads(process.stdout.readline())["request_id"] == "NEW"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with _following(data_dir, "--tail", "1") as next_id:
+        assert next_id() == "M3"
+        _append(data_dir, replace(ENTRIES[0], request_id="NEW"))
+        assert next_id() == "NEW"
 
 
 def test_a_denial_says_whose_key_it_targeted(data_dir: Path) -> None:

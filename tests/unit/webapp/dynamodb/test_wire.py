@@ -121,39 +121,36 @@ def test_repeated_security_header_is_refused(name: str, endpoint: Endpoint) -> N
 
 def test_body_over_the_limit_is_refused_before_it_is_read(endpoint: Endpoint) -> None:
     """S-24: a declared 20 MB body is refused from its Content-Length (nothing is hashed)."""
-    import http.client
-
-    conn = http.client.HTTPConnection("127.0.0.1", endpoint.port, timeout=10)
-    conn.putrequest("POST", "/")
-    for name, value in signed_headers(endpoint, b"{}").items():
-        conn.putheader(name, value)
-    conn.putheader("Content-Length", str(20 * 1024 * 1024))
-    conn.endheaders()
-    conn.send(b"{" + b" " * 1024)  # the rest never comes
-    response = conn.getresponse()
-    assert response.status == 413
-    assert error_of(response.read())[0] == "RequestEntityTooLarge"
-    conn.close()
+    # the rest of the body never comes
+    answer = _post_declaring(endpoint, signed_headers(endpoint, b"{}"), 20 * 1024 * 1024, b"{" + b" " * 1024)
+    assert answer == (413, "RequestEntityTooLarge")
     assert endpoint.backend.calls == []
 
 
 def test_declared_length_shorter_than_the_body(endpoint: Endpoint) -> None:
     """S-24: Content-Length 10 with a 20-byte body: the truncated body does not verify."""
     body = b'{"TableName":"Notes"}'
-    headers = signed_headers(endpoint, body)
+    assert _post_declaring(endpoint, signed_headers(endpoint, body), 10, body) == (400, "SerializationException")
+    assert endpoint.backend.calls == []
+
+
+def _post_declaring(endpoint: Endpoint, headers: dict[str, str], length: int, sent: bytes) -> tuple[int, str]:
+    """A POST whose ``Content-Length`` says ``length`` whatever ``sent`` holds (``http.client``
+    sends both as told): the answer's status and error code."""
     import http.client
 
     conn = http.client.HTTPConnection("127.0.0.1", endpoint.port, timeout=10)
-    conn.putrequest("POST", "/")
-    for name, value in headers.items():
-        conn.putheader(name, value)
-    conn.putheader("Content-Length", "10")
-    conn.endheaders(body)
-    response = conn.getresponse()
-    assert response.status == 400
-    assert error_of(response.read())[0] == "SerializationException"
-    conn.close()
-    assert endpoint.backend.calls == []
+    try:
+        conn.putrequest("POST", "/")
+        for name, value in headers.items():
+            conn.putheader(name, value)
+        conn.putheader("Content-Length", str(length))
+        conn.endheaders()
+        conn.send(sent)
+        response = conn.getresponse()
+        return response.status, error_of(response.read())[0]
+    finally:
+        conn.close()
 
 
 def test_health_check(endpoint: Endpoint) -> None:

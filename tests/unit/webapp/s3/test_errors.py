@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from webapp.s3.errors import chunk_error_of, error_xml, s3_error_of
+from webapp.s3.errors import error_xml, s3_error_of
 from webapp.sigv4 import errors as sigv4
-from webapp.sigv4 import streaming
 
 
 @pytest.mark.parametrize(("error", "code", "status"), [
@@ -35,16 +34,6 @@ from webapp.sigv4 import streaming
 def test_sigv4_failures(error: sigv4.SigV4Error, code: str, status: int) -> None:
     answered = s3_error_of(error)
     assert (answered.code, answered.status) == (code, status)
-
-
-@pytest.mark.parametrize(("error", "code"), [
-    (streaming.ChunkSignatureMismatch("chunk"), "SignatureDoesNotMatch"),
-    (streaming.BadDigest("crc"), "BadDigest"),
-    (streaming.IncompleteBody("short"), "IncompleteBody"),
-    (streaming.ChunkError("malformed"), "InvalidRequest"),
-])
-def test_chunk_failures(error: streaming.ChunkError, code: str) -> None:
-    assert chunk_error_of(error).code == code
 
 
 def test_an_expired_presigned_url_says_when_it_expired() -> None:

@@ -17,7 +17,8 @@ starting from the seed signature of the ``Authorization`` header, so chunks can 
 altered, dropped nor reordered. The trailer's signature chains the same way over the trailer
 text (``AWS4-HMAC-SHA256-TRAILER``). Everything is checked before any byte is handed on:
 the decoded length against ``x-amz-decoded-content-length`` and the trailing checksum against
-the decoded data. Pure functions of bytes; the S3 endpoint maps the errors to S3's codes.
+the decoded data. Pure functions of bytes that raise S3's own errors (``webapp.s3.errors``:
+``IncompleteBody``, ``SignatureDoesNotMatch``, ``BadDigest``, else ``InvalidRequest``).
 """
 
 from __future__ import annotations
@@ -29,34 +30,13 @@ import zlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from webapp.s3.errors import BadDigest, IncompleteBody, InvalidRequest, SignatureDoesNotMatch
 from webapp.sigv4.canonical import EMPTY_SHA256
 
 SIGNED = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"
 SIGNED_TRAILER = "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER"
 UNSIGNED_TRAILER = "STREAMING-UNSIGNED-PAYLOAD-TRAILER"
 MODES = frozenset({SIGNED, SIGNED_TRAILER, UNSIGNED_TRAILER})
-
-
-class ChunkError(ValueError):
-    """The body is not a well-formed ``aws-chunked`` body (S3: ``IncompleteBody`` / ``InvalidRequest``)."""
-
-    code = "InvalidRequest"
-
-
-class IncompleteBody(ChunkError):
-    code = "IncompleteBody"
-
-
-class ChunkSignatureMismatch(ChunkError):
-    """A chunk's or the trailer's signature is wrong (S3: ``SignatureDoesNotMatch``)."""
-
-    code = "SignatureDoesNotMatch"
-
-
-class BadDigest(ChunkError):
-    """The trailing checksum does not match the data (S3: ``BadDigest``)."""
-
-    code = "BadDigest"
 
 
 def _crc32(data: bytes) -> bytes:
@@ -111,15 +91,15 @@ def decode(body: bytes, mode: str, *, seed: Seed | None, decoded_length: int | N
     trailer header the client announced, required with the trailer modes).
     """
     if mode not in MODES:
-        raise ChunkError(f"unknown streaming payload mode {mode[:60]!r}")
+        raise InvalidRequest(f"unknown streaming payload mode {mode[:60]!r}")
     signed = mode in (SIGNED, SIGNED_TRAILER)
     if signed and seed is None:
-        raise ChunkError("a signed chunked body needs the request's seed signature")
+        raise InvalidRequest("a signed chunked body needs the request's seed signature")
     if decoded_length is None:
-        raise ChunkError("Missing required header for this request: x-amz-decoded-content-length")
+        raise InvalidRequest("Missing required header for this request: x-amz-decoded-content-length")
     with_trailer = mode in (SIGNED_TRAILER, UNSIGNED_TRAILER)
     if with_trailer and not declared_trailer:
-        raise ChunkError("Missing required header for this request: x-amz-trailer")
+        raise InvalidRequest("Missing required header for this request: x-amz-trailer")
     parts: list[bytes] = []
     previous = seed.signature if seed is not None else ""
     position = 0
@@ -132,9 +112,9 @@ def decode(body: bytes, mode: str, *, seed: Seed | None, decoded_length: int | N
         try:
             size = int(size_text, 16)
         except ValueError:
-            raise ChunkError(f"malformed chunk header {header[:80]!r}") from None
+            raise InvalidRequest(f"malformed chunk header {header[:80]!r}") from None
         if size < 0:
-            raise ChunkError(f"malformed chunk header {header[:80]!r}")
+            raise InvalidRequest(f"malformed chunk header {header[:80]!r}")
         start = line_end + 2
         data = body[start:start + size]
         if len(data) != size:
@@ -143,15 +123,15 @@ def decode(body: bytes, mode: str, *, seed: Seed | None, decoded_length: int | N
             assert seed is not None
             name, _, given = extension.partition("=")
             if name.strip() != "chunk-signature" or not given:
-                raise ChunkError("a chunk of a signed chunked body has no chunk-signature")
+                raise InvalidRequest("a chunk of a signed chunked body has no chunk-signature")
             expected = chunk_signature(seed, previous, data)
             if not hmac.compare_digest(expected, given.strip().lower()):
-                raise ChunkSignatureMismatch(
+                raise SignatureDoesNotMatch(
                     "The request signature we calculated does not match the signature you provided "
                     "(chunk signature).")
             previous = expected
         elif extension:
-            raise ChunkError("an unsigned chunked body carries a chunk-signature")
+            raise InvalidRequest("an unsigned chunked body carries a chunk-signature")
         position = start + size
         if size == 0:
             break
@@ -176,7 +156,7 @@ def _trailers(body: bytes, position: int, with_trailer: bool) -> dict[str, str]:
     rest = body[position:]
     if not with_trailer:
         if rest not in (b"\r\n", b""):
-            raise ChunkError("data after the final chunk")
+            raise InvalidRequest("data after the final chunk")
         return {}
     if not rest.endswith(b"\r\n\r\n") and rest != b"\r\n":
         raise IncompleteBody("The request body terminated unexpectedly (no end of the trailer)")
@@ -186,7 +166,7 @@ def _trailers(body: bytes, position: int, with_trailer: bool) -> dict[str, str]:
             continue
         name, colon, value = line.partition(":")
         if not colon:
-            raise ChunkError(f"malformed trailer line {line[:80]!r}")
+            raise InvalidRequest(f"malformed trailer line {line[:80]!r}")
         trailers[name.strip().lower()] = value.strip()
     return trailers
 
@@ -194,17 +174,17 @@ def _trailers(body: bytes, position: int, with_trailer: bool) -> dict[str, str]:
 def _check_trailer(trailers: Mapping[str, str], declared: str, data: bytes, seed: Seed | None,
                    previous: str, body: bytes, position: int) -> None:
     if declared not in trailers:
-        raise ChunkError(f"the trailer {declared} announced in x-amz-trailer was not sent")
+        raise InvalidRequest(f"the trailer {declared} announced in x-amz-trailer was not sent")
     extra = set(trailers) - {declared, "x-amz-trailer-signature"}
     if extra:
-        raise ChunkError(f"trailer headers not announced in x-amz-trailer: {', '.join(sorted(extra))}")
+        raise InvalidRequest(f"trailer headers not announced in x-amz-trailer: {', '.join(sorted(extra))}")
     if seed is not None:
         given = trailers.get("x-amz-trailer-signature")
         if not given:
-            raise ChunkError("a signed trailer has no x-amz-trailer-signature")
+            raise InvalidRequest("a signed trailer has no x-amz-trailer-signature")
         text = f"{declared}:{trailers[declared]}\n".encode("latin-1")
         if not hmac.compare_digest(trailer_signature(seed, previous, text), given.lower()):
-            raise ChunkSignatureMismatch(
+            raise SignatureDoesNotMatch(
                 "The request signature we calculated does not match the signature you provided "
                 "(trailer signature).")
     check_checksum(declared, trailers[declared], data)
@@ -215,11 +195,11 @@ def check_checksum(header: str, value: str, data: bytes) -> None:
     algorithm = header.lower().removeprefix("x-amz-checksum-")
     digest = CHECKSUMS.get(algorithm)
     if digest is None:
-        raise ChunkError(f"the checksum algorithm {algorithm.upper()} is not supported by this endpoint; "
+        raise InvalidRequest(f"the checksum algorithm {algorithm.upper()} is not supported by this endpoint; "
                          f"use one of {', '.join(a.upper() for a in CHECKSUMS)}")
     try:
         given = base64.b64decode(value, validate=True)
     except ValueError:
-        raise ChunkError(f"Value for {header} header is invalid.") from None
+        raise InvalidRequest(f"Value for {header} header is invalid.") from None
     if not hmac.compare_digest(given, digest(data)):
         raise BadDigest(f"The {algorithm.upper()} you specified did not match the calculated checksum.")

@@ -17,7 +17,8 @@ import zlib
 import pytest
 from botocore.httpchecksum import AwsChunkedWrapper, Crc32Checksum
 
-from webapp.sigv4 import SignedRequest, streaming, verify
+from webapp.s3 import errors, streaming
+from webapp.sigv4 import SignedRequest, verify
 
 SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 SEED = "4f232c4386841ef735655705268965c44a0e4690baa4adea153f7db9fa80a0a9"
@@ -65,11 +66,11 @@ def reordered() -> bytes:
 
 
 @pytest.mark.parametrize(("body", "length", "error"), [
-    (tampered_data(), 66560, streaming.ChunkSignatureMismatch),
-    (reordered(), 66560, streaming.ChunkSignatureMismatch),
-    (example_body()[:-200], 66560, streaming.IncompleteBody),  # cut short
-    (example_body(CHUNKS[:2], CHUNK_SIGNATURES[:2]), 66560, streaming.IncompleteBody),  # no final chunk
-    (example_body(), 66561, streaming.IncompleteBody),  # x-amz-decoded-content-length disagrees
+    (tampered_data(), 66560, errors.SignatureDoesNotMatch),
+    (reordered(), 66560, errors.SignatureDoesNotMatch),
+    (example_body()[:-200], 66560, errors.IncompleteBody),  # cut short
+    (example_body(CHUNKS[:2], CHUNK_SIGNATURES[:2]), 66560, errors.IncompleteBody),  # no final chunk
+    (example_body(), 66561, errors.IncompleteBody),  # x-amz-decoded-content-length disagrees
 ], ids=["altered-byte", "reordered-chunks", "truncated", "no-final-chunk", "wrong-decoded-length"])
 def test_a_signed_body_that_was_changed_is_refused(body: bytes, length: int, error: type[Exception]) -> None:
     seed = verified_example(example_body())
@@ -94,14 +95,14 @@ def test_botocores_unsigned_trailer_body_decodes_with_its_checksum() -> None:
 def test_a_trailing_checksum_that_does_not_match_is_bad_digest() -> None:
     data = b"x" * 50
     body = botocore_body(data).replace(b"x" * 10, b"y" * 10, 1)
-    with pytest.raises(streaming.BadDigest):
+    with pytest.raises(errors.BadDigest):
         streaming.decode(body, streaming.UNSIGNED_TRAILER, seed=None, decoded_length=50,
                          declared_trailer="x-amz-checksum-crc32")
 
 
 @pytest.mark.parametrize(("declared", "error"), [
-    (None, streaming.ChunkError),  # x-amz-trailer missing
-    ("x-amz-checksum-sha256", streaming.ChunkError),  # announced one trailer, sent another
+    (None, errors.InvalidRequest),  # x-amz-trailer missing
+    ("x-amz-checksum-sha256", errors.InvalidRequest),  # announced one trailer, sent another
 ])
 def test_the_trailer_must_be_the_announced_one(declared: str | None, error: type[Exception]) -> None:
     with pytest.raises(error):
@@ -124,6 +125,6 @@ def test_signed_chunks_with_a_signed_trailer() -> None:
     decoded = streaming.decode(body, streaming.SIGNED_TRAILER, seed=seed, decoded_length=len(data),
                                declared_trailer="x-amz-checksum-crc32")
     assert decoded.data == data
-    with pytest.raises(streaming.ChunkSignatureMismatch):
+    with pytest.raises(errors.SignatureDoesNotMatch):
         streaming.decode(body.replace(signature.encode(), b"f" * 64), streaming.SIGNED_TRAILER, seed=seed,
                          decoded_length=len(data), declared_trailer="x-amz-checksum-crc32")
