@@ -514,3 +514,6 @@ class SerialDynamoDBBackend(DynamoDBBackend):
 
     def execute_transaction(self, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return partiql_scope.execute_transaction(self, statements)
+
+    def batch_execute_statement(self, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return partiql_scope.batch_execute_statement(self, statements)
