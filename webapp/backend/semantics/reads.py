@@ -256,7 +256,34 @@ def _pick(value: Any, tree: dict[Any, Any] | None) -> Any:
     return None
 
 
-__all__ = ["project", "read", "resolve"]
+def transact_get_items(params: Mapping[str, Any], forward: Forward) -> dict[str, Any]:
+    """TransactGetItems likewise, member by member: each ``Get``'s projection is applied here to
+    the item the engine reads whole (moto keeps one element of ``l[3], l[1]`` there too)."""
+    members = params.get("TransactItems")
+    if not isinstance(members, list):
+        return forward("TransactGetItems", params)
+    projections: list[tuple[tuple[ex.Path, ...], dict[str, str]] | None] = []
+    bare: list[Any] = []
+    for entry in members:
+        get = entry.get("Get") if isinstance(entry, Mapping) else None
+        paths = _paths(get) if isinstance(get, Mapping) else None
+        if paths is None or not isinstance(get, Mapping):
+            projections.append(None)
+            bare.append(entry)
+            continue
+        projections.append((paths, dict(get.get("ExpressionAttributeNames") or {})))
+        bare.append({**entry, "Get": without(get, ("ProjectionExpression",), ())})
+    response = forward("TransactGetItems", {**params, "TransactItems": bare})
+    found = response.get("Responses")
+    if isinstance(found, list) and len(found) == len(projections):
+        for position, projection in enumerate(projections):
+            entry = found[position]
+            if projection is not None and isinstance(entry, dict) and isinstance(entry.get("Item"), Mapping):
+                entry["Item"] = project(entry["Item"], *projection)
+    return response
+
+
+__all__ = ["project", "read", "resolve", "transact_get_items"]
 
 
 # GetItem, BatchGetItem ---------------------------------------------------------------------------
