@@ -55,6 +55,11 @@ def test_export_then_import_reproduces_the_table(stack: RunningStack, source: tu
     assert sum(f["itemCount"] for f in manifest["files"]) == 300
     assert not (tmp_path / "e" / "checkpoint.json").exists()
 
+    missing = run_command(stack, "import", str(tmp_path / "e"), "--table", f"{table}Copy")  # README's example
+    assert (missing.returncode, missing.stderr.count("\n")) == (2, 1), missing.stderr
+    assert f"no table named {table}Copy at this endpoint; import writes into an existing table: create it " \
+           "first with the exported table's key schema" in missing.stderr
+
     target = empty_copy(stack, table)
     out = run_command(stack, "import", str(tmp_path / "e"), "--table", target)
     assert out.returncode == 0, out.stderr

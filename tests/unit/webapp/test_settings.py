@@ -74,3 +74,14 @@ def test_a_bad_setting_is_one_line_and_exit_2(tmp_path: Path, env: dict[str, str
                          cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
     assert (out.returncode, out.stderr) == (2, f"python -m webapp serve: {message}\n")
     assert out.stdout == ""
+
+
+@pytest.mark.parametrize("port", [0, 65532, 99999, -1])
+def test_a_port_whose_block_of_five_leaves_the_range_is_refused(port: int) -> None:
+    """99999 once served on 34463 (the socket layer wraps it) while the banner said 99999."""
+    with pytest.raises(SettingsError, match=rf"^the port \(--port or WEBAPP_PORT\) must be 1 to 65531, .* not {port}$"):
+        Settings.from_env({}, port=port)
+
+
+def test_the_last_usable_port_is_accepted() -> None:
+    assert Settings.from_env({"WEBAPP_PORT": "65531"}).s3_port == 65535
