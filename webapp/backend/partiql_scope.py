@@ -210,11 +210,25 @@ def _source(table: Table, parsed: partiql.Statement, params: list[Any]) -> dict[
     else:  # INSERT reads nothing
         return {table.name: []}
     wanted = {key: None if found is None else [_resolve(lit, params) for lit in found] for key, found in pins.items()}
+    values = wanted.get(table.hash_key_attr)
+    if parsed.index is None and values is not None:
+        items = _partitions(table, values)  # the pinned partitions, not a sort of the whole table
     chosen = [item for item in items if all(
         values is None or any(item.attrs.get(key) == value for value in values) for key, values in wanted.items())]
     if project is not None:
         chosen = [project(item) for item in chosen]
     return {name: [_case_exact(item.to_json()["Attributes"], parsed.names) for item in chosen]}
+
+
+def _partitions(table: Table, values: Sequence[DynamoType | None]) -> list[Item]:
+    """The items of the partitions ``values`` name (moto's layout: hash -> item, or hash -> range -> item)."""
+    found: list[Item] = []
+    for value in dict.fromkeys(v for v in values if v is not None):
+        partition: Any = table.items.get(value)
+        if partition is None:
+            continue
+        found.extend(partition.values() if table.range_key_attr else [partition])
+    return found
 
 
 def _resolve(literal: partiql.Lit, params: list[Any]) -> DynamoType | None:
