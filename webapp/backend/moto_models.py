@@ -67,11 +67,12 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, Table
 
-from webapp.backend import item_size, partiql_scope, served
+from webapp.backend import item_size, partiql_scope, served, set_values
 from webapp.backend.semantics import order
 from webapp.backend.semantics.segments import hash_prefix, segment_of_prefix
 
 item_size.install()  # DynamoDB's 400 KB item limit, measured as DynamoDB measures it
+set_values.install()  # a SET writes a copy of what it read (``SET b[5] = b`` held itself)
 
 #: Per-table flags and caches that must never be copied along with a table.
 _FLAGS = ("_in_transaction", "_undo_owner", "_scan_cache", "_order_lock", "_segment", "_index")
@@ -513,3 +514,6 @@ class SerialDynamoDBBackend(DynamoDBBackend):
 
     def execute_transaction(self, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return partiql_scope.execute_transaction(self, statements)
+
+    def batch_execute_statement(self, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return partiql_scope.batch_execute_statement(self, statements)
