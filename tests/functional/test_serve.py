@@ -25,6 +25,8 @@ def test_banner_names_every_endpoint_and_config_points_at_them(fresh_stack: Runn
     assert all(f"endpoint_url = {url}\n" in admin_config
                for url in (stack.sts_url, stack.dynamodb_url, stack.iam_url, stack.s3_url))
     assert "alice, bob, carol" in log
+    # README: "./dev serve also prints the admin profile, for tools of your own"
+    assert f"Admin profile: AWS_SHARED_CREDENTIALS_FILE={stack.data_dir.resolve() / 'admin-credentials'}" in log
     config = requests.get(f"{stack.host_url}/config.json", timeout=10).json()
     assert (config["stsEndpoint"], config["dynamodbEndpoint"]) == (stack.sts_url, stack.dynamodb_url)
     assert set(config["tables"]) == {"photos", "photoTags", "profiles", "games", "sessions"}
