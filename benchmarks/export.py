@@ -57,6 +57,19 @@ def start_stack(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     return process
 
 
+def cpu_seconds(pid: int | None = None) -> float | None:
+    """CPU time (user + system) of the stack's process (from ``/proc``, Linux) or, without a pid,
+    of this one: where an export's time goes, server or client, on a machine the two share."""
+    if pid is None:
+        times = os.times()
+        return times.user + times.system
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def admin_client(data_dir: Path, port: int, latency: float) -> Any:
     values = dict(line.split(" = ", 1) for line in (data_dir / "admin-credentials").read_text().splitlines()
                   if " = " in line)
@@ -109,12 +122,17 @@ def main() -> int:
             for round_number in range(args.rounds):
                 for segments in (1, 4) if round_number % 2 == 0 else (4, 1):
                     target = Path(work) / f"export-{round_number}-{segments}"
+                    server_before, client_before = cpu_seconds(stack.pid), cpu_seconds()
                     result = export_table(client, TABLE, target, segments=segments,
                                           page_size=args.page_size, progress=False)
                     assert result.items == args.items, (result.items, args.items)
                     times[segments].append(result.seconds)
+                    server_after, client_after = cpu_seconds(stack.pid), cpu_seconds()
+                    cpu = "" if server_before is None or server_after is None else (
+                        f", CPU: stack {server_after - server_before:.2f} s, "
+                        f"client {(client_after or 0) - (client_before or 0):.2f} s")
                     print(f"  round {round_number}: {segments} segment(s) {result.seconds:.2f} s "
-                          f"({result.items / result.seconds:.0f} items/s)")
+                          f"({result.items / result.seconds:.0f} items/s{cpu})")
         finally:
             stack.terminate()
             stack.wait(timeout=30)

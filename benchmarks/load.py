@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
+import os
 import random
 import shutil
 import statistics
@@ -169,9 +170,12 @@ def run_clients(url: str, users: list[dict[str, Any]], duration: float, start_at
     threads = [threading.Thread(target=one, args=(spec, hash(spec["name"]) & 0xFFFF)) for spec in users]
     for thread in threads:
         thread.start()
+    while time.time() < start_at:
+        time.sleep(0.005)
+    cpu = time.process_time()
     for thread in threads:
         thread.join()
-    out.send((samples, expected))
+    out.send((samples, expected, time.process_time() - cpu))
     out.close()
 
 
@@ -247,8 +251,17 @@ def audit(admin: Any, expected: list[dict[str, Any]]) -> tuple[int, int]:
     return checked, missing
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of process ``pid`` so far (Linux ``/proc/PID/stat``; 0 elsewhere)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(label: str, url: str, users: list[dict[str, Any]], duration: float, clients: int,
-            admin: Any) -> dict[str, Any]:
+            admin: Any, server_pid: int) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     groups = [users[i::clients] for i in range(min(clients, len(users)))]
     start_at = time.time() + 3.0 + 0.05 * len(users)  # every client ready before the clock starts
@@ -261,10 +274,17 @@ def measure(label: str, url: str, users: list[dict[str, Any]], duration: float, 
         processes.append(process)
     samples: list[tuple[str, float, str | None]] = []
     expected: list[dict[str, Any]] = []
+    while time.time() < start_at:
+        time.sleep(0.005)
+    server_cpu = cpu_seconds(server_pid)
+    time.sleep(max(0.0, start_at + duration - time.time()))
+    server_cpu = cpu_seconds(server_pid) - server_cpu
+    client_cpu = 0.0
     for receive in pipes:
-        got_samples, got_expected = receive.recv()
+        got_samples, got_expected, got_cpu = receive.recv()
         samples += got_samples
         expected += got_expected
+        client_cpu += got_cpu
     for process in processes:
         process.join()
     checked, missing = audit(admin, expected)
@@ -279,6 +299,8 @@ def measure(label: str, url: str, users: list[dict[str, Any]], duration: float, 
     result = {
         "target": label, "users": len(users), "seconds": duration, "ops": done,
         "ops_per_s": done / duration, "errors": dict(errors), "audit_checked": checked, "audit_missing": missing,
+        "server_cpu_ms_per_op": server_cpu * 1000 / max(len(samples), 1),
+        "client_cpu_ms_per_op": client_cpu * 1000 / max(len(samples), 1),
         "latency_ms": {op: {"n": len(v), "p50": _pct(v, 50), "p99": _pct(v, 99)} for op, v in sorted(by_op.items())},
     }
     return result
@@ -299,6 +321,8 @@ def report(result: dict[str, Any]) -> None:
     print(f"  {'operation':<12}{'n':>7}{'p50 ms':>10}{'p99 ms':>10}{'p99/p50':>9}")
     for op, stats in result["latency_ms"].items():
         print(f"  {op:<12}{stats['n']:>7}{stats['p50']:>10.1f}{stats['p99']:>10.1f}{stats['p99'] / stats['p50']:>8.1f}x")
+    print(f"  CPU per operation: server {result['server_cpu_ms_per_op']:.2f} ms, "
+          f"clients {result['client_cpu_ms_per_op']:.2f} ms")
     print(f"  errors: {result['errors'] or 'none'}")
     print(f"  audit: {result['audit_checked']} acknowledged writes checked, {result['audit_missing']} missing or stale")
 
@@ -330,11 +354,11 @@ def main(argv: list[str] | None = None) -> int:
         for round_, count in enumerate(args.users):
             users = make_users(work / "data", port, count, prefix=f"r{round_}u")
             moto_users = [{**u, "key": "testing", "secret": "testing", "token": None} for u in users]
-            for label, url, group, admin in (
-                ("ours", f"http://127.0.0.1:{port + 2}", users, ours_admin),
-                ("moto", f"http://127.0.0.1:{moto_port}", moto_users, moto_admin),
+            for label, url, group, admin, pid in (
+                ("ours", f"http://127.0.0.1:{port + 2}", users, ours_admin, processes[0].pid),
+                ("moto", f"http://127.0.0.1:{moto_port}", moto_users, moto_admin, processes[1].pid),
             ):
-                result = measure(label, url, group, args.duration, args.clients, admin)
+                result = measure(label, url, group, args.duration, args.clients, admin, pid)
                 report(result)
                 results.append(result)
             ours, moto = results[-2], results[-1]

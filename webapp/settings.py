@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 LOCAL_ACCOUNT_ID = "000000000000"
+#: The highest host port: STS, DynamoDB, IAM and S3 take the next four, and 65535 is the last port.
+MAX_PORT = 65535 - 4
 
 #: The dev identity provider's issuer. AWS keys web-identity condition keys by the issuer URL
 #: without ``https://`` (IAM UG, "Creating OIDC identity providers": https, no port), so this gives
@@ -207,6 +209,16 @@ class Settings:
             else:
                 values[name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
+        port = values.get("port", cls.port)
+        if not 1 <= port <= MAX_PORT:
+            # the host and the next four ports must all exist: 65536 would wrap to 0 silently
+            raise SettingsError(f"the port (--port or WEBAPP_PORT) must be 1 to {MAX_PORT}, so that it and the "
+                                f"next four are ports, not {port}")
+        duration = values.get("session_duration_seconds", cls.session_duration_seconds)
+        if not 900 <= duration <= 43200:
+            # STS refuses any other DurationSeconds (AssumeRoleWithWebIdentity: 900 to 43200), so the
+            # page would never get credentials: say so at start instead.
+            raise SettingsError(f"WEBAPP_SESSION_DURATION_SECONDS must be 900 to 43200 (STS's range), not {duration}")
         return cls(**values)
 
 

@@ -11,6 +11,9 @@ from iam_policies.deployment import DeploymentParams
 from iam_policies.issuers import issuer_problem
 
 _THUMBPRINT = re.compile(r"[0-9A-Fa-f]{40}")
+#: IAM's account ids are 12 digits (IAM UG, "Your AWS account ID and its alias").
+_ACCOUNT = re.compile(r"[0-9]{12}")
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 
 
 def add_deployment_arguments(parser: argparse.ArgumentParser) -> None:
@@ -48,6 +51,10 @@ def deployment_params(args: argparse.Namespace) -> DeploymentParams:
     problem = issuer_problem(args.issuer, allow_loopback=bool(getattr(args, "endpoint_url", None)))
     if problem is not None:
         raise CommandError(f"--issuer {args.issuer!r}: {problem}")
+    if not _ACCOUNT.fullmatch(args.account):
+        raise CommandError(f"--account must be the 12 digits of an AWS account id, got {args.account!r}")
+    if args.partition not in PARTITIONS:
+        raise CommandError(f"--partition must be one of {', '.join(PARTITIONS)}, got {args.partition!r}")
     if not 3600 <= args.max_session_duration <= 43200:
         raise CommandError(f"--max-session-duration must be 3600 to 43200 seconds (IAM's range), "
                          f"got {args.max_session_duration}")

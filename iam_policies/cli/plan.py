@@ -76,6 +76,15 @@ def _clients(args: argparse.Namespace) -> dict[str, Any]:
     data_dir = args.data_dir or default_data_dir()
     try:
         iam = resolve_target("iam", args.endpoint_url, args.region, data_dir)
+        stack = read_discovery(data_dir) if iam.keys is not None else None
+        if stack is not None and (args.account, args.region) != (stack.account, stack.region):
+            # README's "Running against real AWS" flags without AWS credentials: the local stack
+            # would refuse them (its IAM is one account in one region), so say what was meant.
+            raise CommandError(
+                f"no AWS credentials found, and the local stack running with data in {data_dir} is account "
+                f"{stack.account} in {stack.region}, not --account {args.account} --region {args.region}: for AWS, "
+                "configure credentials (aws configure, AWS_PROFILE); for the local stack, leave out "
+                "--account and --region")
         if iam.note:
             print(iam.note, file=sys.stderr)
         clients = {"iam": iam.client("iam")}

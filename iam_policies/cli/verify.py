@@ -15,18 +15,30 @@ from iam_policies.verify import shipped_scenarios, verify
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("scenarios", nargs="?", type=Path,
-                        help="scenario file (case format; policies may be {\"template\": NAME}); default: the app's")
+                        help="scenario file (case format; policies may be {\"template\": NAME}; - reads standard "
+                             "input); default: the app's")
     parser.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
     add_deployment_arguments(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     try:
-        text = args.scenarios.read_text() if args.scenarios else shipped_scenarios()
-        data = json.loads(text)
+        if args.scenarios is None:
+            text = shipped_scenarios()
+        elif str(args.scenarios) == "-":  # as simulate: - reads standard input
+            text = sys.stdin.read()
+        else:
+            text = args.scenarios.read_text()
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:  # name the file, as simulate and lint do
+            raise ValueError(f"{args.scenarios or 'the shipped scenarios'} is not valid JSON: {exc}") from None
         cases = data if isinstance(data, list) else [data]
         outcomes = verify(cases, deployment_params(args))
-    except (OSError, ValueError, CaseError) as exc:
+    except OSError as exc:
+        print(f"error: cannot read {args.scenarios}: {exc.strerror}", file=sys.stderr)
+        return 2
+    except (ValueError, CaseError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return report(outcomes, args.format)

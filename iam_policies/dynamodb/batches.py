@@ -26,14 +26,17 @@ from iam_policies.dynamodb.items import (
     read_context,
     update_item,
 )
-from iam_policies.dynamodb.keys import InvalidKeyValue, check_key, item_identity
+from iam_policies.dynamodb.keys import BAD_KEY, InvalidKeyValue, check_key, item_identity
 from iam_policies.dynamodb.legacy import check_not_mixed
 from iam_policies.dynamodb.request import Env, consumed_capacity, item_context, require
 from iam_policies.dynamodb.scope import ExpressionScope
-from iam_policies.errors import TransactionCanceledException
+from iam_policies.errors import TransactionCanceledException, ValidationException
 
 _DUPLICATE_KEYS = "Provided list of item keys contains duplicates"
 _SAME_ITEM = "Transaction request cannot include multiple operations on one item"
+_EMPTY_KEY = "The AttributeValue for a key attribute cannot contain an empty"
+_WERE_INVALID = "One or more parameter values were invalid: "
+_NOT_VALID = "One or more parameter values are not valid. "
 
 
 def _request_items(params: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -164,12 +167,41 @@ def transact_get_items(env: Env, params: Mapping[str, Any]) -> list[Authorizatio
     capacity = consumed_capacity(params)
     authorizations: list[Authorization] = []
     seen = _Distinct(_SAME_ITEM)
-    for entry in members:
+    cancelled: int | None = None
+    for position, entry in enumerate(members):
         kind, body = _member(entry, ("Get",))
         check_not_mixed(body, ("AttributesToGet",), ("ProjectionExpression",))
-        authorizations.append(get_item(env, body, enclosing="TransactGetItems", capacity=capacity))
+        try:
+            authorizations.append(get_item(env, body, enclosing="TransactGetItems", capacity=capacity))
+            _key_types(env, body)
+        except ValidationException as error:
+            # A key that does not match the schema (an attribute missing or of another type) is
+            # that member's ValidationError: it cancels the transaction, every other member
+            # "None" (paritysuite/dynamodb-conformance tests/tier3/error-messages/
+            # transactGetItems.test.ts, an empty Key, captured against DynamoDB; its
+            # transactWriteItems.test.ts records the same for lookup keys of another type).
+            if error.message != BAD_KEY:
+                raise
+            cancelled = position if cancelled is None else cancelled
+            continue
         seen.add(_identity(env, kind, body))
+    if cancelled is not None:
+        reasons = [{"Code": "None"} for _ in members]
+        reasons[cancelled] = {"Code": "ValidationError", "Message": BAD_KEY}
+        raise TransactionCanceledException(reasons)
     return authorizations
+
+
+def _key_types(env: Env, body: Mapping[str, Any]) -> None:
+    """The key's attributes have the types the table defines (``get_item`` leaves types out of a
+    transaction member's check, so that a mismatch cancels instead of refusing the request)."""
+    schema = env.schema(env.table(body.get("TableName")))
+    key = body.get("Key")
+    for name in schema.key_names:
+        value = key.get(name) if isinstance(key, Mapping) else None
+        kind = schema.attribute_types.get(name)
+        if kind is not None and not (isinstance(value, Mapping) and value.get(kind) is not None):
+            raise invalid(BAD_KEY)
 
 
 _WRITES: dict[str, Callable[..., Authorization]] = {
@@ -194,11 +226,25 @@ def transact_write_items(env: Env, params: Mapping[str, Any]) -> list[Authorizat
         try:
             authorizations.append(_WRITES[kind](env, body, enclosing="TransactWriteItems", capacity=capacity))
         except InvalidKeyValue as error:
+            # An empty key value is refused with the request, before the transaction runs, and
+            # worded "are not valid." for every kind of member (paritysuite/dynamodb-conformance
+            # tests/tier3/error-messages/transactWriteItems.test.ts, captured against DynamoDB
+            # in four regions).
+            if _EMPTY_KEY in error.message:
+                raise invalid(_NOT_VALID + error.message.split(": ", 1)[-1] if error.message.startswith(
+                    _WERE_INVALID) else error.message) from None
             # The first member whose key the table refuses cancels the transaction; DynamoDB
             # reports it alone, every other member "None" (ScyllaDB's Alternator tests,
             # test/alternator/test_transact.py test_transact_write_cancellation_reasons_validationerror,
             # checked against DynamoDB). Errors of the request itself still refuse it whole.
             cancelled = cancelled or (position, error.message)
+            continue
+        except ValidationException as error:
+            # A lookup key (Update, Delete, ConditionCheck) that does not match the schema, a
+            # non-scalar value included, cancels likewise (same paritysuite file).
+            if kind == "Put" or error.message != BAD_KEY:
+                raise
+            cancelled = cancelled or (position, BAD_KEY)
             continue
         seen.add(_identity(env, kind, body))
     if cancelled is not None:

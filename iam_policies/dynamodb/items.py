@@ -24,7 +24,7 @@ from typing import Any
 from iam_policies.authorization import Authorization
 from iam_policies.dynamodb.errors import invalid
 from iam_policies.dynamodb.expressions import parse
-from iam_policies.dynamodb.keys import BAD_KEY, check_item, check_key
+from iam_policies.dynamodb.keys import BAD_KEY, INVALID, InvalidKeyValue, check_item, check_key
 from iam_policies.dynamodb.legacy import attributes_to_get, check_not_mixed, condition_map
 from iam_policies.dynamodb.request import (
     Env,
@@ -76,6 +76,26 @@ def check_put_key(item: Any, schema: TableSchema) -> str:
         if "Missing the key " in error.message or "Type mismatch for key " in error.message:
             raise invalid(BAD_KEY) from None
         raise
+
+
+def _transaction_put_key(item: Any, schema: TableSchema, defined: TableSchema) -> str:
+    """A transaction's Put is checked as :func:`check_put_key` checks it, except that a key
+    attribute holding a list, map, set, boolean or null is that member's ``ValidationError``,
+    "Type mismatch for key pk expected: S actual: L" with the type the table defines
+    (paritysuite/dynamodb-conformance tests/tier3/error-messages/transactWriteItems.test.ts,
+    captured against DynamoDB), which cancels the transaction (``batches.transact_write_items``)."""
+    try:
+        return check_item(item, schema)
+    except InvalidKeyValue as error:
+        name = next((n for n in schema.key_names if error.message.startswith(f"{INVALID}Type mismatch for key {n} ")),
+                    None)
+        actual = error.message.rsplit(" ", 1)[-1]
+        if name is None or actual in ("S", "N", "B"):
+            return check_put_key(item, schema)  # the same error, in check_put_key's words
+        raise InvalidKeyValue(f"{INVALID}Type mismatch for key {name} expected: "
+                              f"{defined.attribute_types.get(name, 'S')} actual: {actual}") from None
+    except ValidationException:
+        return check_put_key(item, schema)
 
 
 def _scalar_keys(scope: ExpressionScope, text: str, schema: TableSchema) -> None:
@@ -196,7 +216,7 @@ def _write(env: Env, params: Mapping[str, Any], action: str, member: str, *, enc
     capacity = _capacity(params, capacity)
     schema = _key_schema(env, ref, enclosing)
     if member == "Item":
-        leading = check_item(target, schema) if enclosing is None else check_put_key(target, schema)
+        leading = check_item(target, schema) if enclosing is None else _transaction_put_key(target, schema, env.schema(ref))
         names = names | set(target)
     else:
         leading = check_key(target, schema)

@@ -91,6 +91,9 @@ class Statement:
     item: Mapping[str, Any] = field(default_factory=dict)
     returning: str | None = None
     parameters: int = 0
+    #: A SELECT's projected top-level names, when every projected item is a plain name (no path,
+    #: no function); None otherwise and for other statements.
+    projection: tuple[str, ...] | None = None
 
 
 #: Nesting of parentheses, NOT, literals and calls the parser follows (a local bound, see above).
@@ -356,14 +359,16 @@ class _Parser:
     # -- statements -----------------------------------------------------------------------------
     def select(self) -> Statement:
         star = False
+        projected: list[Any] = []
         if self.op("*"):
             self.advance()
             star = True
         else:
-            self.additive()
+            projected.append(self.additive())
             while self.op(","):
                 self.advance()
-                self.additive()
+                projected.append(self.additive())
+        plain = all(isinstance(item, Ref) and not item.nested for item in projected)
         self.expect_keyword("FROM")
         table, index = self.target()
         where = self.where()
@@ -375,7 +380,8 @@ class _Parser:
                 self.advance()
                 if self.peek().kind in ("name", "quoted") and not self.keyword("ASC", "DESC"):
                     self.path()
-        return Statement("SELECT", table, index, frozenset(), star=star, where=where)
+        return Statement("SELECT", table, index, frozenset(), star=star, where=where,
+                         projection=tuple(item.name for item in projected) if projected and plain else None)
 
     def statement(self) -> Statement:
         verb = self.advance().text.upper()
@@ -427,7 +433,8 @@ class _Parser:
         if self.peek().kind != "eof":
             raise malformed(f"Unexpected token {self.peek().text}")
         return Statement(statement.verb, statement.table, statement.index, frozenset(self.names),
-                         statement.star, statement.where, statement.item, statement.returning, self.parameters)
+                         statement.star, statement.where, statement.item, statement.returning, self.parameters,
+                         statement.projection)
 
 
 def single_spaced(text: str) -> str:
@@ -448,14 +455,7 @@ def single_spaced(text: str) -> str:
 def replace_target(text: str, target: str) -> str:
     """``text`` with the table (or ``table.index``) after its first ``FROM``/``INTO`` or its
     leading ``UPDATE`` written as ``target``; the rest as written."""
-    tokens: list[tuple[str, str]] = []
-    position = 0
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if match is None:
-            raise malformed(f"Unexpected character {text[position]!r}")
-        tokens.append((match.lastgroup or "op", match.group()))
-        position = match.end()
+    tokens = _tokens(text)
     words = [i for i, (kind, value) in enumerate(tokens) if kind == "name" and value.upper() in ("FROM", "INTO", "UPDATE")]
     if not words:
         return text
@@ -464,6 +464,27 @@ def replace_target(text: str, target: str) -> str:
     while end + 1 < len(tokens) and tokens[end][1] == "." and tokens[end + 1][0] in ("name", "quoted"):
         end += 2
     return "".join(value for _, value in tokens[:start]) + target + "".join(value for _, value in tokens[end:])
+
+
+def select_all(text: str) -> str:
+    """A SELECT ``text`` with its projection list written as ``*``; the rest as written."""
+    tokens = _tokens(text)
+    words = [i for i, (kind, value) in enumerate(tokens) if kind == "name" and value.upper() in ("SELECT", "FROM")]
+    if len(words) < 2 or tokens[words[0]][1].upper() != "SELECT" or tokens[words[1]][1].upper() != "FROM":
+        return text
+    return "".join(v for _, v in tokens[:words[0] + 1]) + " * " + "".join(v for _, v in tokens[words[1]:])
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    tokens: list[tuple[str, str]] = []
+    position = 0
+    while position < len(text):
+        match = _TOKEN.match(text, position)
+        if match is None:
+            raise malformed(f"Unexpected character {text[position]!r}")
+        tokens.append((match.lastgroup or "op", match.group()))
+        position = match.end()
+    return tokens
 
 
 @lru_cache(maxsize=1024)

@@ -102,6 +102,12 @@ class App:
         for context in self.contexts:
             context.close()
 
+    def __enter__(self) -> App:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 @pytest.fixture
 def app(browser: Browser, stack: RunningStack) -> Iterator[App]:

@@ -26,8 +26,7 @@ def admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningSta
 def test_the_admin_sees_a_chart_per_table_and_bobs_key_only_when_asked(
         browser: Browser, admin: tuple[RunningStack, str, str]) -> None:
     stack, _, bob_sub = admin
-    app = App(browser, stack)
-    try:
+    with App(browser, stack) as app:
         page = app.sign_in("alice")
         page.goto(f"{stack.host_url}/admin/capacity")
         photos = page.locator("[data-testid=capacity-table][data-name=Photos]")
@@ -36,23 +35,21 @@ def test_the_admin_sees_a_chart_per_table_and_bobs_key_only_when_asked(
         keys = page.locator("[data-testid=hot-keys][data-name=Photos] [data-testid=hot-key]")
         expect(keys.first).to_be_visible()
         assert bob_sub not in page.content()  # hashed until asked
+        box = page.get_by_test_id("show-keys").bounding_box() or {"width": 999}
+        assert box["width"] < 30, "the checkbox took the app's full-width input style"
         page.get_by_test_id("show-keys").check()
         expect(keys.first).to_contain_text(bob_sub)
         expect(page.get_by_test_id("capacity-status")).to_contain_text("in clear")
-    finally:
-        app.close()
 
 
 def test_a_user_who_is_not_an_admin_is_told_so_and_sees_no_figures(
         browser: Browser, admin: tuple[RunningStack, str, str]) -> None:
     stack, _, bob_sub = admin
-    app = App(browser, stack)
-    try:
+    with App(browser, stack) as app:
         page = app.sign_in("bob")
         page.goto(f"{stack.host_url}/admin/capacity")
         expect(page.get_by_test_id("capacity-status")).to_contain_text("Only the app's admins")
+        expect(page.get_by_test_id("show-keys")).to_be_hidden()  # no figures to show in clear
         expect(page.locator("[data-testid=capacity-table]")).to_have_count(0)
         expect(page.locator("[data-testid=hot-key]")).to_have_count(0)
         assert "Photos" not in page.locator("main").inner_text()
-    finally:
-        app.close()

@@ -60,6 +60,12 @@ def test_on_a_phone_nothing_is_cut_and_the_first_screen_shows_the_photos(app: Ap
     assert not page.get_by_test_id("photo-visibility").evaluate(
         "(el) => { const c = document.createElement('canvas').getContext('2d'); c.font = getComputedStyle(el).font;"
         " return c.measureText(el.selectedOptions[0].text).width + 40 > el.clientWidth; }")
+    page.get_by_test_id("tab-access").click()
+    # The identity facts stack under their labels on a phone: each value gets the card's width
+    # (side by side, the role session ARN broke into lines of a dozen characters).
+    facts = page.get_by_test_id("identity")
+    value = (facts.locator("dd").first.bounding_box() or {"width": 0})["width"]
+    assert value > 0.9 * (facts.bounding_box() or {"width": 999})["width"]
     page.get_by_test_id("tab-games").click()
     labels = page.locator(".game-row .vs")
     for i in range(labels.count()):

@@ -61,8 +61,7 @@ def test_sign_in_with_a_local_third_party_provider_end_to_end(
     banner = fresh_stack.log()
     assert f"Sign in with:  {provider}" in banner and "local stack only" in banner
     assert "Sign in as:" not in banner  # the dev users do not apply
-    app = App(browser, fresh_stack)
-    try:
+    with App(browser, fresh_stack) as app:
         mallory = sign_in_at_the_mock(app, "mallory@example.com")
         mallory_sub = app.sub(mallory)
         # A new user's profile starts with the ID token's name claim.
@@ -90,16 +89,13 @@ def test_sign_in_with_a_local_third_party_provider_end_to_end(
         mallory.reload()
         app.wait_ready(mallory)
         expect(mallory.get_by_test_id("photo-card-title")).to_have_count(0)
-    finally:
-        app.close()
 
 
 def test_a_provider_aws_does_not_trust_is_reported_as_a_misconfiguration_not_an_expired_session(
     browser: Browser, fresh_stack: RunningStack, provider: str,
 ) -> None:
     start_with(fresh_stack, provider)
-    app = App(browser, fresh_stack)
-    try:
+    with App(browser, fresh_stack) as app:
         page = sign_in_at_the_mock(app, "dana@example.com")
         iam = fresh_stack.admin("iam")
         key = provider.split("://", 1)[1]
@@ -112,5 +108,3 @@ def test_a_provider_aws_does_not_trust_is_reported_as_a_misconfiguration_not_an_
         expect(banner).not_to_contain_text("session has expired")
         expect(banner.get_by_role("link", name="Sign in again")).to_have_count(0)
         assert not banner.inner_text().rstrip().endswith("null")
-    finally:
-        app.close()

@@ -32,10 +32,15 @@ def test_a_file_that_is_not_an_image_is_said_at_the_picker(app: App, image_file:
     page.get_by_test_id("photo-file").set_input_files(str(text))
     expect(page.get_by_test_id("photo-file-error")).to_contain_text("not an image")
     expect(preview).to_be_visible()  # the drop zone is not blanked
-    # A file that claims to be a PNG but is not one: refused when the thumbnail is made.
+    # A file that claims to be a PNG but is not one: said as soon as it is chosen (its preview
+    # cannot be decoded; the drop zone used to go blank without a word), and again on submit.
     fake = tmp_path / "fake.png"
     fake.write_bytes(b"definitely not a PNG")
+    page.get_by_test_id("photo-file-error").evaluate("e => { e.hidden = true; e.textContent = ''; }")
     page.get_by_test_id("photo-file").set_input_files(str(fake))
+    expect(page.get_by_test_id("photo-file-error")).to_contain_text("not an image")
+    expect(preview).to_be_hidden()
+    expect(page.locator(".file-drop")).to_contain_text("Choose an image")
     page.get_by_test_id("photo-title").fill("fake")
     page.get_by_test_id("photo-tags").fill("fake")
     page.get_by_test_id("photo-add").click()

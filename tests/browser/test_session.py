@@ -29,8 +29,7 @@ def test_credentials_are_refreshed_from_sts_and_requests_keep_working(
 ) -> None:
     fresh_stack._extra_env["WEBAPP_SESSION_DURATION_SECONDS"] = str(DURATION)
     fresh_stack.start()
-    app = App(browser, fresh_stack)
-    try:
+    with App(browser, fresh_stack) as app:
         page = app.sign_in("alice")
         assumes: list[Request] = []
         page.on("request", lambda r: assumes.append(r) if r.url.startswith(fresh_stack.sts_url) and r.method == "POST" else None)
@@ -59,8 +58,6 @@ def test_credentials_are_refreshed_from_sts_and_requests_keep_working(
         assert len([r for r in assumes if "AssumeRoleWithWebIdentity" in (r.post_data or "")]) == 2
         expect(page.get_by_test_id("banner")).to_be_hidden()
         screenshot(page, "identity")
-    finally:
-        app.close()
 
 
 def test_sign_out_ends_the_session(app: App) -> None:

@@ -18,8 +18,7 @@ pytestmark = pytest.mark.browser
 def test_throttled_attempts_and_retries_are_counted_and_shown(browser: Browser, fresh_stack: RunningStack) -> None:
     fresh_stack._extra_env["WEBAPP_THROTTLE"] = "Photos=1:5"
     fresh_stack.start()
-    app = App(browser, fresh_stack)
-    try:
+    with App(browser, fresh_stack) as app:
         page = app.sign_in("alice")
         throttled = []
         page.on("response", lambda r: throttled.append(r) if r.url.startswith(fresh_stack.dynamodb_url)
@@ -32,8 +31,6 @@ def test_throttled_attempts_and_retries_are_counted_and_shown(browser: Browser, 
         retries = int(page.get_by_test_id("stat-retries").get_attribute("data-count") or "0")
         assert retries >= len(throttled)
         expect(page.get_by_test_id("stat-throttled")).to_contain_text(f"{len(throttled)} throttled")
-    finally:
-        app.close()
 
 
 def test_writes_to_a_table_at_its_capacity_get_through_with_adaptive_retry(
@@ -43,8 +40,7 @@ def test_writes_to_a_table_at_its_capacity_get_through_with_adaptive_retry(
     mode retries with backoff and slows the page's own request rate, so all six get through."""
     fresh_stack._extra_env["WEBAPP_THROTTLE"] = "Photos=1:1"
     fresh_stack.start()
-    app = App(browser, fresh_stack)
-    try:
+    with App(browser, fresh_stack) as app:
         page = app.sign_in("alice")
         outcomes = []
         for n in range(6):
@@ -58,5 +54,3 @@ def test_writes_to_a_table_at_its_capacity_get_through_with_adaptive_retry(
         expect(page.get_by_test_id("banner")).to_be_hidden()
         assert int(page.get_by_test_id("stat-throttled").get_attribute("data-count") or "0") > 0, \
             "the stack never throttled: the test proves nothing"
-    finally:
-        app.close()

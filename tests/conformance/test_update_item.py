@@ -122,6 +122,12 @@ ROWS = [
            "UpdateExpression": "SET x = if_not_exists(y, if_not_exists(z, :v))", "ExpressionAttributeValues": {":v": N1},
            "ReturnValues": "UPDATED_NEW"}, {"x": N2}, {"z": N2, "x": N2},
            "alternator: test_update_expression.py test_update_expression_function_nesting"),
+    Update("set-copies-its-own-list", {"l": _list("a", "b")}, {"UpdateExpression": "SET l[5] = l"}, None,
+           {"l": {"L": [{"S": "a"}, {"S": "b"}, _list("a", "b")]}},
+           "dg-update: the value is the item as it was before the update (moto stored a list holding itself)"),
+    Update("set-copies-its-own-map", {"m": {"M": {"k": N1}}}, {"UpdateExpression": "SET m.c = m, m.k = :v",
+           "ExpressionAttributeValues": {":v": N2}}, None, {"m": {"M": {"k": N2, "c": {"M": {"k": N1}}}}},
+           "dg-update: the value is the item as it was before the update"),
     Update("list-append-of-if-not-exists", {"x": _list("a")}, {
            "UpdateExpression": "SET x = list_append(if_not_exists(x, :v), :w)",
            "ExpressionAttributeValues": {":v": _list("v"), ":w": _list("w")}}, None, {"x": _list("a", "w")},
@@ -265,3 +271,52 @@ def test_update_item_refused(endpoint: Endpoint, hash_table: str, indexed_table:
     assert message.startswith(row.message) if row.prefix else message == row.message, answer.raw[:300]
     stored = client.get_item(TableName=table, Key=key, ConsistentRead=True).get("Item")
     assert stored == ({**key, **row.before} if row.before is not None else None)  # nothing was written
+
+
+def test_a_transaction_update_the_item_cannot_take_is_cancelled(endpoint: Endpoint, hash_table: str) -> None:
+    """An ``Update`` member writing into a member of a string: UpdateItem's ValidationException
+    (dynalite test/updateItem.js) becomes the transaction's cancellation, ``ValidationError`` for
+    that member and ``None`` for the others (API Reference, TransactionCanceledException: "a
+    similar validation error occurs because of changes made by the transaction"; the reason's
+    text is taken to be UpdateItem's). Nothing is written; moto answered with Python's
+    ``[TypeError]`` as the reason for ``REMOVE``."""
+    client = endpoint.client()
+    other, key = {"a": {"S": "upd-" + secrets.token_hex(6)}}, {"a": {"S": "upd-" + secrets.token_hex(6)}}
+    client.put_item(TableName=hash_table, Item={**key, "s": {"S": "text"}})
+    for expression in ("REMOVE s.x", "SET s.x = :v"):
+        answer = endpoint.call("TransactWriteItems", {"TransactItems": [
+            {"Put": {"TableName": hash_table, "Item": {**other, "x": N1}}},
+            {"Update": {"TableName": hash_table, "Key": key, "UpdateExpression": expression,
+                        **({"ExpressionAttributeValues": {":v": N1}} if ":v" in expression else {})}}]})
+        assert (answer.status, (answer.type or "").split("#")[-1]) == (400, "TransactionCanceledException"), \
+            answer.raw[:300]
+        assert answer.json["CancellationReasons"] == [{"Code": "None"}, {"Code": "ValidationError",
+                                                                         "Message": INVALID_PATH}], answer.raw[:300]
+    assert client.get_item(TableName=hash_table, Key=other, ConsistentRead=True).get("Item") is None
+    assert client.get_item(TableName=hash_table, Key=key, ConsistentRead=True)["Item"] == {**key, "s": {"S": "text"}}
+
+
+def test_a_transaction_update_that_only_removes_from_no_item_creates_nothing(endpoint: Endpoint,
+                                                                             hash_table: str) -> None:
+    """As UpdateItem (``remove-on-missing-creates-nothing`` above, alternator): nothing to edit,
+    nothing created, also when the path is nested (``remove-nested-on-missing``); moto created an
+    empty item, or refused ``REMOVE l[0]`` as an invalid path."""
+    client = endpoint.client()
+    for expression in ("REMOVE x", "REMOVE l[0], m.k"):
+        key = {"a": {"S": "upd-" + secrets.token_hex(6)}}
+        client.transact_write_items(TransactItems=[{"Update": {"TableName": hash_table, "Key": key,
+                                                               "UpdateExpression": expression}}])
+        assert client.get_item(TableName=hash_table, Key=key, ConsistentRead=True).get("Item") is None
+
+
+def test_a_transaction_update_of_the_wrong_type_in_dynamodb_words(endpoint: Endpoint, hash_table: str) -> None:
+    """``SET n = s + :v`` where ``s`` holds a string: UpdateItem's text (dynalite
+    test/updateItem.js, ``OPERAND``), not moto's ``Invalid UpdateExpression: Incorrect operand
+    type ...``; nothing is written."""
+    client = endpoint.client()
+    key = {"a": {"S": "upd-" + secrets.token_hex(6)}}
+    client.put_item(TableName=hash_table, Item={**key, "s": {"S": "text"}})
+    answer = endpoint.call("TransactWriteItems", {"TransactItems": [{"Update": {
+        "TableName": hash_table, "Key": key, "UpdateExpression": "SET n = s + :v", "ExpressionAttributeValues": {":v": N1}}}]})
+    assert (answer.status, answer.json.get("message")) == (400, OPERAND), answer.raw[:300]
+    assert client.get_item(TableName=hash_table, Key=key, ConsistentRead=True)["Item"] == {**key, "s": {"S": "text"}}

@@ -58,8 +58,11 @@ def test_render_names_the_deployment() -> None:
         ({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:BatchGetItem",
           "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/T",
           "Condition": {"ForAnyValue:StringEquals": {"dynamodb:LeadingKeys": ["${x:sub}"]}}}]}, "FGAC002", 1),
+        # README and docs/lint.md: warnings alone exit 0
+        ({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem",
+          "Resource": "*"}]}, "IAM004", 0),
     ],
-    ids=["scan leaks", "malformed", "ForAnyValue"],
+    ids=["scan leaks", "malformed", "ForAnyValue", "warning only"],
 )
 def test_lint_files(tmp_path: Path, document: dict[str, Any], code: str, exit_code: int) -> None:
     path = tmp_path / "policy.json"
@@ -169,9 +172,14 @@ def test_simulate_accepts_template_policies_as_verify_does(tmp_path: Path) -> No
     (["render", "Nobody"], "no role 'Nobody'; roles: WebUser, WebHost, Admin"),
     (["render", "WebUser", "--format", "cloudformation"], "renders the whole deployment"),
     (["templates", "nope"], "no template or pattern 'nope'"),
-], ids=["issuer", "session length", "thumbprint", "role", "cloudformation role", "template"])
+    (["render", "--account", "12"], "--account must be the 12 digits of an AWS account id, got '12'"),
+    (["render", "--partition", "aws-mars"], "--partition must be one of aws, aws-cn, aws-us-gov"),
+    (["verify", "/nonexistent.json"], "cannot read /nonexistent.json: No such file or directory"),
+    (["verify", "-"], "- is not valid JSON"),
+], ids=["issuer", "session length", "thumbprint", "role", "cloudformation role", "template", "account",
+        "partition", "verify missing file", "verify bad JSON"])
 def test_bad_options_are_one_line_errors(args: list[str], message: str) -> None:
-    out = admin(*args)
+    out = admin(*args, stdin="{not json")
     assert out.returncode == 2
     assert out.stderr.strip() == f"error: {out.stderr.strip()[len('error: '):]}" and message in out.stderr
     assert len(out.stderr.strip().splitlines()) == 1 and out.stdout == ""

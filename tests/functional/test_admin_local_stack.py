@@ -50,6 +50,20 @@ def test_plan_finds_the_running_stack_without_credentials(stack: RunningStack, t
     assert f"at {stack.iam_url}" in out.stderr
 
 
+def test_plan_for_aws_without_credentials_says_so_instead_of_asking_the_local_stack(
+        stack: RunningStack, tmp_path: Path) -> None:
+    """README "Running against real AWS", step 2, typed before configuring credentials: the
+    local stack (one account, one region) used to answer SignatureDoesNotMatch for eu-west-1."""
+    out = run("iam_policies", "plan", "--account", "123456789012", "--region", "eu-west-1", "--issuer",
+              "https://your.idp/path", "--client-id", "your-client", "--data-dir", str(stack.data_dir),
+              cwd=tmp_path, env=without_credentials(tmp_path))
+    assert (out.returncode, out.stdout) == (2, "")
+    assert out.stderr == (f"error: no AWS credentials found, and the local stack running with data in "
+                          f"{stack.data_dir} is account 000000000000 in us-east-1, not --account 123456789012 "
+                          "--region eu-west-1: for AWS, configure credentials (aws configure, AWS_PROFILE); for "
+                          "the local stack, leave out --account and --region\n")
+
+
 @pytest.mark.parametrize(("module", "args", "code", "says"), [
     pytest.param("webapp", ["tables", "list"], 1, "--endpoint-url http://localhost:8002 with AWS_SHARED_CREDENTIALS_FILE=",
                  id="tables list"),

@@ -86,7 +86,19 @@ def value_size(value: Any) -> int:
     return 0
 
 
+class WireItem(dict[str, Any]):
+    """An item in the form a response carries it - numbers canonical, binaries base64 - whose
+    ``size`` (``item_size``) was measured in the same walk that built it (``served.py``).
+    ``item_size`` returns that size and ``semantics.values.normalize_item`` the item as it is;
+    nothing changes a response's items after they are built."""
+
+    __slots__ = ("size",)
+    size: int
+
+
 def item_size(item: Mapping[str, Any] | None) -> int:
+    if type(item) is WireItem:
+        return item.size
     if not item:
         return 0
     return sum(len(name.encode("utf-8")) + value_size(value) for name, value in item.items())

@@ -56,6 +56,8 @@ from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.utilities import dynamo_to_dict
 from moto.dynamodb.responses import DynamoHandler
 
+from webapp.backend import served
+
 #: Operation -> ``DynamoHandler`` method. Reads only: a fallback may run the request again.
 OPERATIONS = {"GetItem": "get_item", "Query": "query", "Scan": "scan", "BatchGetItem": "batch_get_item"}
 #: Writes taken the same way by ``MotoEngine`` inside an undo section, which it rolls back before
@@ -63,6 +65,8 @@ OPERATIONS = {"GetItem": "get_item", "Query": "query", "Scan": "scan", "BatchGet
 WRITE_OPERATIONS = {"PutItem": "put_item", "UpdateItem": "update_item", "DeleteItem": "delete_item",
                     "BatchWriteItem": "batch_write_item", "TransactWriteItems": "transact_write_items"}
 _METHODS = {**OPERATIONS, **WRITE_OPERATIONS}
+#: Their unfiltered pages are rendered in the walk that sizes each item (``served.py``).
+_PAGED = frozenset({"Query", "Scan"})
 #: What moto's handlers put in results that no output shape has a member for, or an alias of:
 #: moto's serialiser leaves it out (DeleteItem's legacy ``ConsumedCapacityUnits``).
 _NOT_MEMBERS = frozenset({"ConsumedCapacityUnits"})
@@ -105,10 +109,14 @@ class FastReads:
             handler = self._handler_class()
             handler.params = parsed
             handler.body = parsed
-            result = getattr(handler, method_name)()
+            if operation in _PAGED:
+                with served.wire_pages():
+                    result = getattr(handler, method_name)()
+            else:
+                result = getattr(handler, method_name)()
             if not isinstance(result, ActionResult):
                 return None
-            body = serializer(model.output_shape)(result.result)
+            body = _render(serializer(model.output_shape), result.result)
         except Exception:  # moto's errors (and anything else) are answered by the ordinary path
             return None
         return body if isinstance(body, dict) else None
@@ -148,6 +156,19 @@ class FastReads:
             if definition.get("AttributeName") == name:
                 return str(definition.get("AttributeType"))
         return None
+
+
+def _render(serialize: Serialize, result: Any) -> Any:
+    """The response body; a page of ``served.Served`` entries (an unfiltered Query or Scan page,
+    ``moto_models._page``) holds its items rendered already, in their place among the members."""
+    items = result.get("Items") if isinstance(result, dict) else None
+    if not items or type(items[0]) is not served.Served:
+        return serialize(result)
+    if not all(type(entry) is served.Served for entry in items):
+        raise Unsupported("a page of items and served entries")
+    body = serialize({**result, "Items": []})
+    body["Items"] = [entry.wire for entry in items]
+    return body
 
 
 # Serialisation ----------------------------------------------------------------------------------

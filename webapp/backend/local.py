@@ -17,8 +17,12 @@ Why each part (security-anchors §5):
   acknowledged write: every successful state-changing call is synced to disk before ``call``
   returns. The record is written under the call's locks and synced
   after them (group commit: one ``fsync`` covers every write that arrived meanwhile, and no lock
-  is held during any, so a writer never waits for another writer's ``fsync``). Every answer, reads and refusals included, waits until everything applied
-  before it is on disk, so no caller ever sees state a crash could take back.
+  is held during any, so a writer never waits for another writer's ``fsync``). Every answer, reads and refusals included, waits until everything it
+  may depend on is on disk, so no caller ever sees state a crash could take back: for a
+  GetItem of a string partition key, the last record that changed that partition or anything
+  but items (``_read_depends``); for every other call, everything applied before it. (A GetItem
+  used to wait for every other user's write to reach the disk: under ``benchmarks/load.py`` the
+  request threads spent most of their time in ``sync_through``.)
 * **Restart proportional to what happened since the snapshot** (issue 11): an item write is
   journaled as the after-images of the items it wrote (one record per call, so a transaction
   survives a crash whole or not at all) and replayed as dictionary work; the snapshot is an
@@ -69,6 +73,8 @@ SCHEMA_CHANGES = frozenset({
     "RestoreTableToPointInTime", "ImportTable",
 })
 DEFAULT_COMPACT_EVERY = 5000
+#: Partitions whose last change ``_read_depends`` keeps before dropping those already on disk.
+PARTITIONS_REMEMBERED = 50_000
 #: Operations whose journal record is the after-image of every item they wrote (replayed as
 #: dictionary work); any other change is recorded as its request and replayed through moto.
 ITEM_WRITES = frozenset({
@@ -123,6 +129,12 @@ class LocalBackend:
         #: Held by a call that must run alone, compaction and shutdown: every call waits for it.
         self._lock = self._locks.registry
         self._schemas: dict[str, TableSchema | None] = {}
+        #: What a GetItem's answer may depend on (``_read_depends``): the last journal record that
+        #: changed an item of each (table, string partition key), and the last record of any other
+        #: kind (a table created, changed or deleted, PartiQL, a key of another type).
+        self._partition_seq: dict[tuple[str, str], int] = {}
+        self._unkeyed_seq = 0
+        self._seq_lock = threading.Lock()
         self._closed = False
         self._closing = False
         #: The background compaction in progress (``_compact_in_background``), if any.
@@ -230,7 +242,40 @@ class LocalBackend:
             response = self._call(operation, params)
         except DynamoDBError as error:
             failure = error
-        return response, failure, self.journal.last_seq
+        return response, failure, self._read_depends(operation, params)
+
+    def _read_depends(self, operation: str, params: Mapping[str, Any]) -> int:
+        """The last journal record the answer may depend on (called under the call's locks).
+
+        A GetItem of a string partition key reads one item of one partition: it depends on the
+        last record that wrote into that partition and on the last record of any other kind,
+        not on other users' writes elsewhere. Anything else depends on everything so far.
+        (Numbers and binary values have several spellings of one key, so they are not tracked.)
+        """
+        last = self.journal.last_seq
+        if operation != "GetItem":
+            return last
+        name, key = params.get("TableName"), params.get("Key")
+        table = self.engine.models.tables.get(name) if isinstance(name, str) else None
+        if table is None or not isinstance(key, Mapping):
+            return last
+        value = key.get(table.hash_key_attr)
+        if not isinstance(value, Mapping) or len(value) != 1 or not isinstance(value.get("S"), str):
+            return last
+        return max(self._unkeyed_seq, self._partition_seq.get((table.name, value["S"]), 0))
+
+    def _remember_dependents(self, seq: int, partitions: list[tuple[str, str]] | None) -> None:
+        """Record ``seq`` as the last change of each of ``partitions`` (``None``: of anything)."""
+        with self._seq_lock:
+            if partitions is None:
+                self._unkeyed_seq = seq
+                return
+            known = self._partition_seq
+            for partition in partitions:
+                known[partition] = seq
+            if len(known) > PARTITIONS_REMEMBERED:  # what is on disk constrains no read
+                durable = self.journal.durable_seq
+                self._partition_seq = {k: v for k, v in known.items() if v > durable}
 
     def _durable(self, seq: int) -> None:
         """Wait (outside the lock) until the journal is on disk up to ``seq``."""
@@ -289,6 +334,7 @@ class LocalBackend:
         one record, so a crash keeps all of them or none); for anything else, the request."""
         changes = self._take_changes()
         record: dict[str, Any]
+        partitions: list[tuple[str, str]] | None = None
         if operation in ITEM_WRITES:
             images: dict[tuple[str, Any, Any], list[Any]] = {}
             for table, hash_key, range_key in changes:
@@ -302,15 +348,18 @@ class LocalBackend:
             record = {"op": operation, "t": now, "w": list(images.values())}
             if token:
                 record.update(token=token, fp=fingerprint(params), response=response)
+            partitions = [(table.name, hash_key.value) for table, hash_key, _ in changes]
+            if any(getattr(hash_key, "type", None) != "S" for _, hash_key, _ in changes):
+                partitions = None
         else:
             record = {"op": operation, "params": params, "t": now}
             if token:
                 record["token"] = token
-        self._journal(record)
+        self._remember_dependents(self._journal(record), partitions)
 
-    def _journal(self, record: dict[str, Any]) -> None:
+    def _journal(self, record: dict[str, Any]) -> int:
         try:
-            self.journal.write(record)
+            return self.journal.write(record)
         except OSError as error:  # the change is in memory but not on disk: say so, like a 500
             log.error("journal append failed: %s", error)
             raise InternalServerError("Internal server error (the write could not be made durable)") from error

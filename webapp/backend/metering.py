@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from iam_policies.dynamodb.expressions import parse
 from webapp.backend.capacity import METERED, WRITES, item_size, read_units, write_units
 from webapp.backend.errors import DynamoDBError, ProvisionedThroughputExceededException
 from webapp.backend.throttling import Throttle
@@ -355,12 +356,35 @@ def _unprojected(params: Mapping[str, Any]) -> bool:
 
 
 def _fetches_from_table(engine: Engine, table: str, index: Any, params: Mapping[str, Any]) -> bool:
-    """``Select: ALL_ATTRIBUTES`` of a local index that does not project every attribute."""
+    """A query of a local index that does not project every attribute, asking for more than it
+    holds: ``Select: ALL_ATTRIBUTES``, or a ``ProjectionExpression`` / ``AttributesToGet`` naming
+    an attribute outside the index's projection (Developer Guide, "Local secondary indexes",
+    Projected attributes: "DynamoDB fetches each of these attributes from the base table",
+    Provisioned throughput considerations: "additional read capacity")."""
     model = engine.models.tables.get(table)
-    if not index or model is None or params.get("Select") != "ALL_ATTRIBUTES":
+    if not index or model is None:
         return False
     local = next((i for i in model.indexes if i.name == index), None)
-    return local is not None and (local.projection or {}).get("ProjectionType", "ALL") != "ALL"
+    projection = (local.projection or {}) if local is not None else {}
+    if local is None or projection.get("ProjectionType", "ALL") == "ALL":
+        return False
+    if params.get("Select") == "ALL_ATTRIBUTES":
+        return True
+    held = {model.hash_key_attr, model.range_key_attr, *(k["AttributeName"] for k in local.schema),
+            *(projection.get("NonKeyAttributes") or ())}
+    return bool(_requested(params) - held)
+
+
+def _requested(params: Mapping[str, Any]) -> set[str]:
+    """The top-level attributes a read's projection names (none when it has none)."""
+    if isinstance(params.get("AttributesToGet"), list):
+        return {name for name in params["AttributesToGet"] if isinstance(name, str)}
+    text = params.get("ProjectionExpression")
+    if not isinstance(text, str):
+        return set()
+    names = params.get("ExpressionAttributeNames") or {}
+    first = {path[0] for path in parse("ProjectionExpression", text).paths if isinstance(path[0], str)}
+    return {str(names.get(name, name)) if name.startswith("#") else name for name in first}
 
 
 def _is_local_index(engine: Engine, table: str, index: Any) -> bool:

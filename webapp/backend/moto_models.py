@@ -35,7 +35,10 @@ items in pages of 500 took 66 s, growing with the square of the table. For a pla
 index, filter or projection: the semantic layer applies those itself) the items of a segment in
 moto's order are kept with their sort keys until the table's set of item objects changes, and a
 page starts by bisecting to the ``ExclusiveStartKey``; the same pages, ``ScannedCount`` and
-``LastEvaluatedKey`` as moto's loop, compared page by page with writes in between.
+``LastEvaluatedKey`` as moto's loop, compared page by page with writes in between. The order
+is built once per table state for every reader (one sort, each key computed once; a parallel
+scan's segments split from it in one pass). When ``fast_reads.py`` asks, the page loop renders
+each item for the wire in the walk that sizes it (``served.py``).
 
 **Order.** moto scans a table, and orders an index's equal keys, by its own sort of the keys;
 DynamoDB by MD5 prefixes (``semantics/order.py``). ``all_items``, ``sorted_items`` (in the view
@@ -45,8 +48,9 @@ with the scan cache below.
 **Segments.** moto places an item in a ``Segment`` by Python's hash of its key; DynamoDB by an
 MD5 prefix (``semantics/segments.py``), so an item was found in another segment than on AWS.
 Every scan of a segment here uses DynamoDB's function - of the table's partition key, or of the
-index's for an index scan - the plain page through the cached order above, any other through
-moto's own loop over a view of the table that holds only the segment's items.
+index's for an index scan; a binary by its bytes, which moto holds as ``bytes`` - the plain page
+through the cached order above, any other through moto's own loop over a view of the table that
+holds only the segment's items.
 """
 
 from __future__ import annotations
@@ -63,14 +67,17 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, Table
 
-from webapp.backend import item_size, partiql_scope
+from webapp.backend import item_size, partiql_scope, served, set_values
 from webapp.backend.semantics import order
 from webapp.backend.semantics.segments import hash_prefix, segment_of_prefix
 
 item_size.install()  # DynamoDB's 400 KB item limit, measured as DynamoDB measures it
+set_values.install()  # a SET writes a copy of what it read (``SET b[5] = b`` held itself)
 
 #: Per-table flags and caches that must never be copied along with a table.
-_FLAGS = ("_in_transaction", "_undo_owner", "_scan_cache", "_segment", "_index")
+_FLAGS = ("_in_transaction", "_undo_owner", "_scan_cache", "_order_lock", "_segment", "_index")
+#: A parallel scan's segments are split from the table's order together up to this many segments.
+_SEGMENTS_AT_ONCE = 32
 
 
 class _UndoableTable(Table):
@@ -138,18 +145,27 @@ class _UndoableTable(Table):
         return self._page(itertools.islice(order, start, None), limit, None)
 
     def _page(self, items: Iterator[Item], limit: int | None,
-              index_name: str | None) -> tuple[list[Item], int, dict[str, Any] | None]:
-        """moto's page loop for unfiltered reads: up to ``limit`` items or 1 MB, each item's size
-        computed once, the stored items themselves (no copies), and the key to go on from."""
-        results: list[Item] = []
+              index_name: str | None) -> tuple[list[Any], int, dict[str, Any] | None]:
+        """moto's page loop for unfiltered reads: up to ``limit`` items or 1 MB (moto's sizes),
+        each item's size computed once, the stored items themselves (no copies), and the key to
+        go on from. While ``served.wire_pages`` is on, each item is rendered for the wire in the
+        walk that sizes it, and the page holds ``served.Served`` entries (see ``served.py``)."""
+        serving = served.serving()
+        results: list[Any] = []
         total = 0
+        last: Item | None = None
         for item in items:
-            size = item.size()
-            if len(results) == limit or total + size > RESULT_SIZE_LIMIT:
-                return results, len(results), self._get_last_evaluated_key(results[-1], index_name)
-            results.append(item)
+            if len(results) == limit:  # (moto tests the size first; the outcome is the same)
+                break
+            entry, size = served.serve(item) if serving else (item, item.size())
+            if total + size > RESULT_SIZE_LIMIT:
+                break
+            results.append(entry)
             total += size
-        return results, len(results), None
+            last = item
+        else:
+            return results, len(results), None
+        return results, len(results), self._get_last_evaluated_key(last, index_name)  # type: ignore[arg-type]
 
     def _order_key(self, hash_key: DynamoType, range_key: DynamoType | None) -> Any:
         """Where an item is in a Scan: DynamoDB's order (``semantics/order.py``), not moto's."""
@@ -157,18 +173,7 @@ class _UndoableTable(Table):
 
     def _sorted_items(self) -> list[Item]:
         """Every item in DynamoDB's scan order, kept with the scan cache (see ``_scan_order``)."""
-        cache = self.__dict__.get("_scan_cache")
-        if cache is None or cache["items"] is not self.items:
-            cache = {"items": self.items, "orders": {}}
-            self.__dict__["_scan_cache"] = cache
-        found: list[Item] | None = cache.get("all")
-        if found is None:
-            found = []
-            for hash_set in self.items.values():
-                found.extend(hash_set.values() if self.range_key_attr else [hash_set])  # type: ignore[list-item]
-            found.sort(key=lambda item: self._order_key(item.hash_key, item.range_key))
-            cache["all"] = found
-        return found
+        return self._scan_order((None, None))[0]
 
     def _index_order(self, get: Any) -> tuple[Any, ...] | None:
         """Where an item (``get(name)``: its ``DynamoType`` or None) is in the index being read;
@@ -217,28 +222,64 @@ class _UndoableTable(Table):
         return (mine < start) == scan_index_forward
 
     def _scan_order(self, segments: tuple[None, None] | tuple[int, int]) -> tuple[list[Item], list[Any]]:
-        """The items of one segment in ``all_items()``'s order, with their sort keys for bisecting.
+        """The items of one segment (or all of them) in ``all_items()``'s order, with their sort
+        keys for bisecting.
 
         Kept until the table's set of item objects changes: ``put_item`` (which replaces the
         stored object), ``delete_item`` and a rolled-back call drop it, and so does a new
         ``items`` mapping (a restore). ``update_item`` changes a stored item in place, which
         neither moves it nor changes its segment (both follow the key alone).
+
+        Built once for all readers: the first page of each segment of a parallel scan arrives
+        together, and each used to sort the table and hash every item's key for itself. The whole
+        table is sorted once (each key computed once), and the segments of a ``TotalSegments`` up
+        to ``_SEGMENTS_AT_ONCE`` are split from it in one pass, by the MD5 prefix the sort key
+        already holds (``order.scan_key`` and ``segments.hash_prefix`` hash the same bytes).
         """
-        cache = self.__dict__.get("_scan_cache")
+        found: tuple[list[Item], list[Any]] | None = self._order_cache()["orders"].get(segments)
+        if found is not None:
+            return found
+        with self.__dict__.setdefault("_order_lock", threading.Lock()):  # one builder, the rest wait
+            cache = self._order_cache()
+            found = cache["orders"].get(segments)
+            if found is None:
+                found = self._build_order(cache, segments)
+        return found
+
+    def _order_cache(self) -> dict[str, Any]:
+        cache: dict[str, Any] | None = self.__dict__.get("_scan_cache")
         if cache is None or cache["items"] is not self.items:
             cache = {"items": self.items, "orders": {}}
             self.__dict__["_scan_cache"] = cache
+        return cache
+
+    def _build_order(self, cache: dict[str, Any],
+                     segments: tuple[None, None] | tuple[int, int]) -> tuple[list[Item], list[Any]]:
         orders: dict[Any, tuple[list[Item], list[Any]]] = cache["orders"]
-        found = orders.get(segments)  # (readers of one table run together: one lookup, no re-read)
-        if found is None:
-            if len(orders) >= 64:  # many different TotalSegments: keep memory bounded
-                orders.clear()
-            items = list(self._sorted_items())
-            segment, total = segments
-            if segment is not None and total is not None:
-                items = [item for item in items if _segment(item.hash_key, total) == segment]
-            found = orders[segments] = (items, [self._order_key(i.hash_key, i.range_key) for i in items])
-        return found
+        whole = orders.get((None, None))
+        if whole is None:
+            found: list[Item] = []
+            for hash_set in self.items.values():
+                found.extend(hash_set.values() if self.range_key_attr else [hash_set])  # type: ignore[list-item]
+            keys = [self._order_key(item.hash_key, item.range_key) for item in found]
+            ranked = sorted(range(len(found)), key=keys.__getitem__)  # keys are unique: no ties
+            whole = orders[(None, None)] = ([found[i] for i in ranked], [keys[i] for i in ranked])
+        segment, total = segments
+        if segment is None or total is None:
+            return whole
+        wanted = range(total) if total <= _SEGMENTS_AT_ONCE else (segment,)
+        if len(orders) + len(wanted) > 64:  # many different TotalSegments: keep memory bounded
+            orders.clear()
+            orders[(None, None)] = whole
+        split: dict[int, tuple[list[Item], list[Any]]] = {s: ([], []) for s in wanted}
+        for item, key in zip(*whole, strict=True):
+            bucket = split.get(segment_of_prefix(int(key[0][:3], 16), total))
+            if bucket is not None:
+                bucket[0].append(item)
+                bucket[1].append(key)
+        for number, bucket in split.items():
+            orders[(number, total)] = bucket
+        return split[segment]
 
     def _segment_view(self, segment: int, total: int, index_name: str | None) -> Table:
         """This table as moto's ``Table.scan`` should see it for one segment: a shallow copy (the
@@ -301,7 +342,8 @@ def _part(value: DynamoType) -> tuple[str, Any]:
 
 
 def _segment(key: DynamoType, total: int) -> int:
-    return segment_of_prefix(hash_prefix(key.type, str(key.value)), total)
+    """DynamoDB's segment of a partition key value (a binary by its bytes, as ``_part`` gives it)."""
+    return segment_of_prefix(hash_prefix(*_part(key)), total)
 
 
 def _indexed(table: Table, index_name: str, items: Any) -> Any:
@@ -472,3 +514,6 @@ class SerialDynamoDBBackend(DynamoDBBackend):
 
     def execute_transaction(self, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return partiql_scope.execute_transaction(self, statements)
+
+    def batch_execute_statement(self, statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return partiql_scope.batch_execute_statement(self, statements)

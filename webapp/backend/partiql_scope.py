@@ -98,6 +98,40 @@ def execute_transaction(backend: Any, statements: Sequence[Mapping[str, Any]]) -
     return responses
 
 
+#: DynamoDB's BatchStatementError codes (botocore model, ``BatchStatementErrorCodeEnum``) by the
+#: exception a statement failed with.
+_BATCH_CODES = {"ValidationException": "ValidationError", "ConditionalCheckFailedException": "ConditionalCheckFailed",
+                "DuplicateItemException": "DuplicateItem", "ResourceNotFoundException": "ResourceNotFound"}
+BATCH_SELECT_KEYS = "Select statements within BatchExecuteStatement must specify the primary key in the where clause."
+
+
+def batch_execute_statement(backend: Any, statements: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """moto's ``batch_execute_statement``, each statement run in its scope like ``execute``.
+    moto checked them with its own parser, which took ``"Profiles"`` for a table named with its
+    quotes (every SELECT answered ResourceNotFound); a statement that fails gets its error in its
+    place (DynamoDB DG, "Running batch operations with PartiQL"), the others still run."""
+    responses: list[dict[str, Any]] = []
+    for entry in statements:
+        text, parameters = entry["Statement"], entry.get("Parameters", [])
+        try:
+            parsed = partiql.parse(text)
+            table: Table = backend.get_table(parsed.table)
+            keys = [table.hash_key_attr] + ([table.range_key_attr] if table.range_key_attr else [])
+            if parsed.verb == "SELECT" and any(
+                    len(partiql.pinned(parsed.where, key) or ()) != 1 for key in keys):
+                raise MockValidationException(BATCH_SELECT_KEYS)
+            items = execute(backend, text, parameters)
+        except DynamodbException as error:
+            code = error.error_type.rsplit("#", 1)[-1]
+            responses.append({"Error": {"Code": _BATCH_CODES.get(code, code), "Message": error.message}})
+            continue
+        response: dict[str, Any] = {"TableName": table.name}
+        if items:
+            response["Item"] = items[0]
+        responses.append(response)
+    return responses
+
+
 def _condition_check(statement: str) -> str | None:
     """The SELECT inside ``EXISTS( ... )``, or None for any other statement."""
     spaced = partiql.single_spaced(statement)
@@ -131,6 +165,8 @@ def _execute(backend: Any, statement: str, parameters: Sequence[dict[str, Any]])
                               DynamoType(before[table.range_key_attr]) if table.range_key_attr else None)
         elif after is not None:
             table.put_item(after)
+    if parsed.projection is not None:
+        return [{name: item[name] for name in parsed.projection if name in item} for item in return_data]
     if parsed.verb == "SELECT" and not parsed.star:
         return [{name: value for name, value in item.items() if name in parsed.names} for item in return_data]
     return return_data
@@ -138,8 +174,10 @@ def _execute(backend: Any, statement: str, parameters: Sequence[dict[str, Any]])
 
 def _moto_text(statement: str, parsed: partiql.Statement) -> str:
     """The statement single-spaced, an index named as moto names it (``"T.I"``, where DynamoDB
-    writes ``"T"."I"``)."""
+    writes ``"T"."I"``), a projection of plain names read as ``*`` and applied here."""
     spaced = partiql.single_spaced(statement)
+    if parsed.projection is not None:  # moto read a quoted name ("title") as no attribute at all
+        spaced = partiql.select_all(spaced)
     if parsed.index is None:
         return spaced
     target = f'"{parsed.table}.{parsed.index}"'
@@ -172,11 +210,25 @@ def _source(table: Table, parsed: partiql.Statement, params: list[Any]) -> dict[
     else:  # INSERT reads nothing
         return {table.name: []}
     wanted = {key: None if found is None else [_resolve(lit, params) for lit in found] for key, found in pins.items()}
+    values = wanted.get(table.hash_key_attr)
+    if parsed.index is None and values is not None:
+        items = _partitions(table, values)  # the pinned partitions, not a sort of the whole table
     chosen = [item for item in items if all(
         values is None or any(item.attrs.get(key) == value for value in values) for key, values in wanted.items())]
     if project is not None:
         chosen = [project(item) for item in chosen]
     return {name: [_case_exact(item.to_json()["Attributes"], parsed.names) for item in chosen]}
+
+
+def _partitions(table: Table, values: Sequence[DynamoType | None]) -> list[Item]:
+    """The items of the partitions ``values`` name (moto's layout: hash -> item, or hash -> range -> item)."""
+    found: list[Item] = []
+    for value in dict.fromkeys(v for v in values if v is not None):
+        partition: Any = table.items.get(value)
+        if partition is None:
+            continue
+        found.extend(partition.values() if table.range_key_attr else [partition])
+    return found
 
 
 def _resolve(literal: partiql.Lit, params: list[Any]) -> DynamoType | None:

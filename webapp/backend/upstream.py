@@ -28,7 +28,7 @@ from webapp.backend.errors import DynamoDBError
 from webapp.backend.local import SCHEMA_CHANGES
 from webapp.backend.moto_engine import TARGET_PREFIX
 from webapp.clock import Clock
-from webapp.settings import Settings
+from webapp.settings import Settings, SettingsError
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +49,8 @@ def credentials_from(settings: Settings) -> Any:
         return Credentials(key, secret, settings.backend_session_token or None)
     found = botocore.session.get_session().get_credentials()
     if found is None:
-        raise RuntimeError(
-            "backend_url is set but no credentials were found for it: set "
+        raise SettingsError(
+            "WEBAPP_BACKEND_URL (--backend-url) is set but no credentials were found for it: set "
             "WEBAPP_BACKEND_ACCESS_KEY_ID and WEBAPP_BACKEND_SECRET_ACCESS_KEY, or configure "
             "the AWS default credential chain"
         )

@@ -1,7 +1,8 @@
 """``python -m webapp serve``: run the local stack until Ctrl-C or SIGTERM, and print its URLs.
 
 Parses, builds ``Settings``, starts ``webapp.stack.LocalStack`` and prints its banner. Exit
-codes: 0 after a clean stop, 1 a port is taken (one line on stderr), 2 bad arguments (argparse)
+codes: 0 after a clean stop, 1 a port is taken or the data directory cannot be used (another
+stack runs on it, it is a file, no permission; one line on stderr), 2 bad arguments (argparse)
 or a ``WEBAPP_*`` value that cannot be used (``SettingsError``, one line from ``webapp.__main__``).
 """
 
@@ -23,8 +24,8 @@ from webapp.stack import LocalStack
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.epilog = (
-        "exit codes: 0 stopped by Ctrl-C or SIGTERM; 1 one of the five ports is taken "
-        "(one line on stderr names it); 2 bad arguments or a WEBAPP_* value that cannot be used "
+        "exit codes: 0 stopped by Ctrl-C or SIGTERM; 1 one of the five ports is taken, or the data "
+        "directory is in use by another stack or cannot be created (one line on stderr says which); 2 bad arguments or a WEBAPP_* value that cannot be used "
         "(one line on stderr)"
     )
     parser.add_argument("--port", type=int, help="the host's port; STS, DynamoDB, IAM and S3 take the next four (default 8000)")
@@ -40,10 +41,22 @@ def run(args: argparse.Namespace) -> int:
         port=args.port, data_dir=args.data_dir, bind=args.bind,
         public_host=args.public_host, backend_url=args.backend_url,
     )
+    from webapp.backend.journal import JournalInUse
+
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file of that name, no permission: say so before anything starts
+        print(f"python -m webapp serve: cannot use {settings.data_dir} as the data directory: "
+              f"{exc.strerror}", file=sys.stderr, flush=True)
+        return 1
     try:
         stack = LocalStack(settings).start()
     except PortInUse as exc:
         print(exc.strerror, file=sys.stderr, flush=True)
+        return 1
+    except JournalInUse as exc:  # a second ./dev serve on the same data directory
+        print(f"python -m webapp serve: another local stack is running on the data directory {settings.data_dir} "
+              f"({exc}); stop it, or pass another --data-dir", file=sys.stderr, flush=True)
         return 1
     print(stack.banner(), flush=True)
     if args.ready_file:

@@ -166,5 +166,7 @@ def _write_batch(client: Any, table: str, batch: list[Item], backoff: Backoff) -
 
 
 def _key_names(client: Any, table: str) -> tuple[str, ...]:
-    schema = describe(client, table)["KeySchema"]
+    schema = describe(client, table, missing=(
+        "; import writes into an existing table: create it first with the exported table's key schema "
+        "(python -m webapp tables create makes the app's tables)"))["KeySchema"]
     return tuple(k["AttributeName"] for k in schema)

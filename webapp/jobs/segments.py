@@ -35,12 +35,13 @@ class ScanSettings:
     consistent_read: bool = False
 
 
-def describe(client: Any, table: str) -> dict[str, Any]:
-    """``DescribeTable``'s ``Table``, or a one-line error when there is no such table."""
+def describe(client: Any, table: str, *, missing: str = "") -> dict[str, Any]:
+    """``DescribeTable``'s ``Table``, or a one-line error when there is no such table (``missing``
+    is added to it: what to do about it)."""
     try:
         return dict(client.describe_table(TableName=table)["Table"])
     except client.exceptions.ResourceNotFoundException:
-        raise JobError(f"no table named {table} at this endpoint") from None
+        raise JobError(f"no table named {table} at this endpoint{missing}") from None
 
 
 class Interrupted(Exception):

@@ -124,7 +124,9 @@ async function poll() {
   }
   if (!response.ok) {
     say(body.message || `The host answered ${response.status}.`, true);
-    return response.status === 403 || response.status === 501 ? "stop" : undefined;
+    const final = response.status === 403 || response.status === 501;
+    if (final) showKeys.closest("label").hidden = true; // no figures will come: nothing to show in clear
+    return final ? "stop" : undefined;
   }
   record(body);
   renderTables(body);

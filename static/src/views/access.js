@@ -41,7 +41,7 @@ export function createAccessView({ root, config, photos, profiles, store }) {
       ["Role session", id?.roleSession ?? "—", "identity-session"],
       ["Access key", id?.accessKeyId ?? "—", "identity-key"],
       ["Credentials expire", id ? formatDateTime(id.expiration) : "—", "identity-expiry"],
-      ["Credentials obtained", `${s.assumeCount ?? 0} time(s) this visit`, "identity-assume-count"],
+      ["Credentials obtained", timesThisVisit(s.assumeCount ?? 0), "identity-assume-count"],
     ];
     clear(facts).append(...rows.flatMap(([label, value, testid]) => [
       h("dt", {}, label), h("dd", { testid, dataset: testid === "identity-expiry" && id ? { iso: id.expiration.toISOString() } : {} }, value ?? ""),
@@ -125,4 +125,8 @@ export function createAccessView({ root, config, photos, profiles, store }) {
       if (!otherSub.value && Object.keys(known).length) otherSub.value = Object.keys(known)[0];
     },
   };
+}
+
+function timesThisVisit(count) {
+  return `${count} ${count === 1 ? "time" : "times"} this visit`;
 }

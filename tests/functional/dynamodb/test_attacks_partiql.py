@@ -140,3 +140,25 @@ def test_exists_on_another_users_item_is_no_existence_oracle(f: Fgac) -> None:
     f.denied(lambda: f.client("alice").execute_transaction(TransactStatements=_transaction(f, "b1", f.bob_sub)),
              "PartiQLSelect")
     assert f.item(f.alice_sub, "n1", f.writes) == before
+
+
+def test_batch_statements_run_each_in_its_own_scope(f: Fgac) -> None:
+    """BatchExecuteStatement: each statement answered in its place (DG, "Running batch operations
+    with PartiQL"); a SELECT must name the whole key; a key update fails alone. moto checked the
+    batch with its own parser and answered ResourceNotFound for every quoted table name."""
+    a = f.alice_sub
+    answers = f.client("alice").batch_execute_statement(Statements=[
+        {"Statement": f'SELECT "title" FROM "{f.writes}" WHERE "owner" = \'{a}\' AND "noteId" = \'n1\''},
+        {"Statement": f'SELECT "title" FROM "{f.writes}" WHERE "owner" = \'{a}\''},
+        {"Statement": f'UPDATE "{f.writes}" SET "owner" = \'{f.bob_sub}\' WHERE "owner" = \'{a}\' AND "noteId" = \'n1\''},
+        {"Statement": f'SELECT "title" FROM "{f.writes}" WHERE\t"owner" = \'{a}\' AND "noteId" = \'b1\''},
+    ])["Responses"]
+    assert answers[0] == {"TableName": f.writes, "Item": {"title": {"S": "title of n1"}}}
+    assert answers[1]["Error"]["Code"] == "ValidationError"
+    assert answers[2]["Error"]["Code"] == "ValidationError"
+    assert answers[3] == {"TableName": f.writes}  # alice/b1 does not exist; bob's b1 is not read
+    assert f.item(f.bob_sub, "n1", f.writes) is None
+    f.denied(lambda: f.client("alice").batch_execute_statement(Statements=[
+        {"Statement": f'SELECT "title" FROM "{f.writes}" WHERE "owner" = \'{a}\' AND "noteId" = \'n1\''},
+        {"Statement": f'SELECT "title" FROM "{f.writes}" WHERE "owner" = \'{f.bob_sub}\' AND "noteId" = \'b1\''},
+    ]), "PartiQLSelect")

@@ -71,3 +71,54 @@ def test_stop_closes_kept_alive_connections_and_the_port() -> None:
     with pytest.raises(requests.ConnectionError):
         session.get(f"http://127.0.0.1:{port}/", timeout=5)
     session.close()
+
+
+def _ask(sock: socket.socket, body: bytes) -> bytes:
+    """One HTTP/1.1 request on a kept-alive raw socket; the answer's body (Content-Length framed)."""
+    sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed the connection"
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+    while len(rest) < length:
+        chunk = sock.recv(65536)
+        assert chunk, "the server closed the connection"
+        rest += chunk
+    return rest
+
+
+def test_settled_connections_are_answered_when_they_speak_again(served: Any) -> None:
+    """The event loop stops asking idle kept-alive connections what they want
+    (``serving.EventLoop``); each must still be heard when its client sends the next request,
+    in any order, and one its client closed is let go."""
+    server, peers = served
+    sockets = [socket.create_connection(("127.0.0.1", server.port), timeout=30) for _ in range(40)]
+    try:
+        for n, sock in enumerate(sockets):  # each served once, then idle
+            assert _ask(sock, b"%d" % n) == b"ok%d" % n
+        sockets.pop(7).close()
+        for n, sock in reversed(list(enumerate(sockets))):  # each speaks again after all settled
+            assert _ask(sock, b"again%d" % n) == b"okagain%d" % n
+        assert len(set(peers)) == 40, "a connection was not kept alive"
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def test_idle_connections_are_still_closed_by_waitress_sweep() -> None:
+    """waitress's ``maintenance`` closes connections idle past ``channel_timeout``; the event loop
+    notices the channels it marked although they had no event."""
+    app, _ = counting_app()
+    server = Server(app, "127.0.0.1", 0).start()
+    adj = server._server.adj
+    adj.channel_timeout, adj.cleanup_interval = 1, 1
+    server._server.next_channel_cleanup = 0
+    try:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=60) as sock:
+            assert _ask(sock, b"x") == b"okx"
+            assert sock.recv(1) == b"", "the idle connection was not closed"
+    finally:
+        server.stop()

@@ -65,6 +65,9 @@ def test_every_typed_field_is_read_from_its_variable() -> None:
 BAD_SETTINGS = [
     ({"WEBAPP_THROTTLE": "bogus"}, "WEBAPP_THROTTLE entry 'bogus' is not Table=RCU:WCU"),
     ({"WEBAPP_SIGV4_SKEW_SECONDS": "5min"}, "WEBAPP_SIGV4_SKEW_SECONDS must be a whole number, not '5min'"),
+    ({"WEBAPP_PORT": "eighty"}, "WEBAPP_PORT must be a whole number, not 'eighty'"),  # README's example
+    ({"WEBAPP_SESSION_DURATION_SECONDS": "600"},  # README: "900 at least"
+     "WEBAPP_SESSION_DURATION_SECONDS must be 900 to 43200 (STS's range), not 600"),
 ]
 
 
@@ -74,3 +77,14 @@ def test_a_bad_setting_is_one_line_and_exit_2(tmp_path: Path, env: dict[str, str
                          cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
     assert (out.returncode, out.stderr) == (2, f"python -m webapp serve: {message}\n")
     assert out.stdout == ""
+
+
+@pytest.mark.parametrize("port", [0, 65532, 99999, -1])
+def test_a_port_whose_block_of_five_leaves_the_range_is_refused(port: int) -> None:
+    """99999 once served on 34463 (the socket layer wraps it) while the banner said 99999."""
+    with pytest.raises(SettingsError, match=rf"^the port \(--port or WEBAPP_PORT\) must be 1 to 65531, .* not {port}$"):
+        Settings.from_env({}, port=port)
+
+
+def test_the_last_usable_port_is_accepted() -> None:
+    assert Settings.from_env({"WEBAPP_PORT": "65531"}).s3_port == 65535

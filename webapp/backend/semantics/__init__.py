@@ -61,6 +61,8 @@ class Semantics:
             response = reads.get_item(params, self.forward)
         elif operation == "BatchGetItem":
             response = reads.batch_get_item(params, self.forward)
+        elif operation == "TransactGetItems":
+            response = reads.transact_get_items(params, self.forward)
         elif operation == "CreateTable":
             tags.check_create_table(params)
             response = tables.with_index_arns(self.forward(operation, params))

@@ -149,19 +149,25 @@ def _results(reader: Reader, section: str, action: list[ex.Token]) -> list[Decim
 MISSING = "The provided expression refers to an attribute that does not exist in the item"
 
 
-def _missing_list_operand(reader: Reader, section: str, action: list[ex.Token]) -> bool:
-    """``SET a = list_append(x, y)`` reading a path the item does not have: DynamoDB refuses it
-    (``MISSING``; ScyllaDB's Alternator tests, test_update_expression.py
+def _missing_list_operand(node: ex.Node, item: Item, names: Mapping[str, str]) -> bool:
+    """Whether evaluating ``node`` gives ``list_append`` a path the item does not have: DynamoDB
+    refuses it (``MISSING``; ScyllaDB's Alternator tests, test_update_expression.py
     ``test_update_expression_list_append_non_list_arguments``, checked against DynamoDB); moto
-    checks only the first operand and fails on an assertion for the second."""
-    sides = split(action, "=") if section == "SET" else []
-    value = sides[1] if len(sides) == 2 else []
-    if len(value) < 4 or value[0].text != "list_append" or value[1].text != "(" or value[-1].text != ")":
+    checks only the first operand and fails on an assertion for the second. The fallback of an
+    ``if_not_exists`` whose path exists is not evaluated; one whose path is missing is, however
+    deep the ``list_append`` sits in it (``if_not_exists(b, list_append(l, z))`` was moto's
+    assertion too, found by fuzzing)."""
+    if isinstance(node, ex.Arith):
+        return any(_missing_list_operand(side, item, names) for side in (node.left, node.right))
+    if not isinstance(node, ex.Call):
         return False
-    for argument in split(value[2:-1], ","):
-        if argument and argument[0].kind in ("name", "alias") and not (len(argument) > 1 and argument[1].text == "("):
-            if reader.path_value(argument) is None:
-                return True
+    if node.name == "if_not_exists" and len(node.args) == 2 and isinstance(node.args[0], ex.PathOperand):
+        if conditions.resolve(node.args[0].path, item, names) is not None:
+            return False
+        return _missing_list_operand(node.args[1], item, names)
+    if node.name == "list_append":
+        return any((isinstance(arg, ex.PathOperand) and conditions.resolve(arg.path, item, names) is None)
+                   or _missing_list_operand(arg, item, names) for arg in node.args)
     return False
 
 
@@ -180,10 +186,17 @@ def check_update(params: Mapping[str, Any], stored: Callable[[], Item | None]) -
         return
     reader = Reader(expression, tokens, stored() or {}, names if isinstance(names, Mapping) else {},
                      values if isinstance(values, Mapping) else {})
+    if "list_append" in expression:
+        try:
+            parsed = ex.parse("UpdateExpression", expression)
+        except ValidationException:
+            parsed = None
+        for update in parsed.actions if parsed is not None else ():
+            if update.section == "SET" and update.value is not None and \
+                    _missing_list_operand(update.value, reader.item, reader.names):
+                raise DynamoDBValidationException(MISSING)
     for section, body in sections(tokens):
         for action in split(body, ","):
-            if _missing_list_operand(reader, section, action):
-                raise DynamoDBValidationException(MISSING)
             for result in _results(reader, section, action):
                 message = number_error(result)
                 if message is not None:

@@ -92,9 +92,15 @@ def check_member_keys(storage: Schema, entries: list[Any]) -> None:
         message = _key_error(storage, *found) if found is not None else None
         if message is None:
             continue
-        reasons: list[dict[str, str]] = [{"Code": "None"} for _ in entries]
-        reasons[position] = {"Code": "ValidationError", "Message": message}
-        codes = ", ".join(reason["Code"] for reason in reasons)
-        raise DynamoDBError(
-            f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
-            code="TransactionCanceledException", status=400, extra={"CancellationReasons": reasons})
+        raise cancelled(len(entries), position, message)
+
+
+def cancelled(count: int, position: int, message: str) -> DynamoDBError:
+    """The transaction of ``count`` members cancelled by a validation error of member ``position``:
+    ``ValidationError`` and its message there, ``None`` for every other member."""
+    reasons: list[dict[str, str]] = [{"Code": "None"} for _ in range(count)]
+    reasons[position] = {"Code": "ValidationError", "Message": message}
+    codes = ", ".join(reason["Code"] for reason in reasons)
+    return DynamoDBError(
+        f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
+        code="TransactionCanceledException", status=400, extra={"CancellationReasons": reasons})

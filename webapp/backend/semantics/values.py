@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from decimal import Context, Decimal, InvalidOperation
 from typing import Any
 
+from webapp.backend.capacity import WireItem
+
 Value = Mapping[str, Any]
 
 SCALAR_TYPES = frozenset({"S", "N", "B"})
@@ -214,6 +216,6 @@ def normalize(value: Any) -> Any:
 
 
 def normalize_item(item: Any) -> Any:
-    if not isinstance(item, Mapping):
+    if type(item) is WireItem or not isinstance(item, Mapping):  # a WireItem's numbers are canonical
         return item
     return {name: normalize(value) for name, value in item.items()}

@@ -133,6 +133,10 @@ def conditional_write(storage: Storage, operation: str, params: Mapping[str, Any
 _MEMBER_KINDS = ("Put", "Update", "Delete", "ConditionCheck")
 
 
+def _same(item: Item | None) -> Item | None:
+    return item
+
+
 def transact_write(storage: Storage, params: Mapping[str, Any], forward: Forward) -> dict[str, Any]:
     entries = params.get("TransactItems")
     if not isinstance(entries, list):
@@ -140,17 +144,31 @@ def transact_write(storage: Storage, params: Mapping[str, Any], forward: Forward
     transactions.check_payload(entries)
     transactions.check_member_keys(storage, entries)
     rewritten: list[Any] = []
-    for entry in entries:
+    for position, entry in enumerate(entries):
         if not isinstance(entry, Mapping) or len(entry) != 1:
             rewritten.append(entry)
             continue
         member_kind, member = next(iter(entry.items()))
         if member_kind == "Update" and isinstance(member, Mapping):
             member_key = primary_key(storage, "Update", member)
+            old: Item | None = None
             if member_key is not None:
-                stored = partial(storage.current_item, str(member["TableName"]), member_key)
-                arithmetic.check_update(member, stored)
-            member = _update_as_moto_runs_it(storage, member)
+                old = storage.current_item(str(member["TableName"]), member_key)
+                try:  # what the item cannot take cancels the transaction (API Reference,
+                    # TransactionCanceledException: "a similar validation error occurs because of
+                    # changes made by the transaction")
+                    updates.check(storage, str(member["TableName"]), member, old)
+                except DynamoDBValidationException as error:
+                    raise transactions.cancelled(len(entries), position, error.message) from None
+                arithmetic.check_update(member, partial(_same, old))
+            expression = member.get("UpdateExpression")
+            if old is None and member_key is not None and isinstance(expression, str) \
+                    and not _CREATING_SECTION.search(expression):
+                # Only removes from an item that does not exist: nothing to edit and nothing is
+                # created, as by UpdateItem; the member still checks its condition.
+                member_kind, member = "ConditionCheck", _nothing_to_update(storage, member)
+            else:
+                member = _update_as_moto_runs_it(storage, member, old)
             entry = {member_kind: member}
         if member_kind not in _MEMBER_KINDS or not isinstance(member, Mapping) or "ConditionExpression" not in member:
             rewritten.append(entry)
@@ -166,7 +184,19 @@ def transact_write(storage: Storage, params: Mapping[str, Any], forward: Forward
             names["#semanticsNever"] = str(storage.key_names(str(member["TableName"]))[0])  # type: ignore[index]
             bare = {**bare, "ConditionExpression": NEVER, "ExpressionAttributeNames": names}
         rewritten.append({member_kind: bare})
-    return forward("TransactWriteItems", {**params, "TransactItems": rewritten})
+    with updates.engine_errors(legacy=False):
+        return forward("TransactWriteItems", {**params, "TransactItems": rewritten})
+
+
+def _nothing_to_update(storage: Storage, member: Mapping[str, Any]) -> dict[str, Any]:
+    """A transaction's ``Update`` of a missing item that only removes, as the ``ConditionCheck``
+    it amounts to (its own condition, or one that holds for a missing item)."""
+    check = without(member, ("UpdateExpression",), ("ConditionExpression",))
+    if "ConditionExpression" in check:
+        return check
+    names = dict(check.get("ExpressionAttributeNames") or {})
+    names["#semanticsAbsent"] = str((storage.key_names(str(member["TableName"])) or ("",))[0])
+    return {**check, "ConditionExpression": "attribute_not_exists(#semanticsAbsent)", "ExpressionAttributeNames": names}
 
 
 # Legacy AttributeUpdates ------------------------------------------------------------------------
@@ -222,16 +252,19 @@ def legacy_updates(params: Mapping[str, Any]) -> Mapping[str, Any]:
 # UpdateItem -------------------------------------------------------------------------------------
 
 
-def _update_as_moto_runs_it(storage: Storage, member: Mapping[str, Any]) -> Mapping[str, Any]:
-    """A transaction's ``Update`` with the same rewrites as UpdateItem: key attributes read by
+def _update_as_moto_runs_it(storage: Storage, member: Mapping[str, Any], old: Item | None) -> Mapping[str, Any]:
+    """A transaction's ``Update`` with the same rewrites as UpdateItem (``old`` is the stored
+    item): the expression as moto evaluates it (``updates.render``), key attributes read by
     ``SET`` become values, ``SET`` runs first."""
     expression = member.get("UpdateExpression")
     key = primary_key(storage, "Update", member)
     if not isinstance(expression, str) or key is None:
         return member
-    rewritten, key_values = key_reads_as_values(expression, dict(member.get("ExpressionAttributeNames") or {}), key)
+    names = dict(member.get("ExpressionAttributeNames") or {})
+    rendered = updates.render(expression, old, names)
+    rewritten, key_values = key_reads_as_values(rendered, names, key)
     out = dict(member)
-    if key_values:
+    if key_values or rendered != expression:
         out["ExpressionAttributeValues"] = {**dict(member.get("ExpressionAttributeValues") or {}), **key_values}
         out = without({**out, "UpdateExpression": rewritten}, (), ("UpdateExpression", "ConditionExpression"))
     out["UpdateExpression"] = sets_first(str(out["UpdateExpression"]))

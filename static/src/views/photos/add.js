@@ -49,9 +49,19 @@ export function createAddForm({ photos, onAdded }) {
     fileError.hidden = !text;
   }
 
+  // A file named like an image that is none ("notes.png") passes the type check: the preview's
+  // failed decode says so at the picker at once, and the drop zone asks for an image again.
+  preview.addEventListener("error", () => {
+    if (preview.hidden || !fileInput.files?.length) return;
+    preview.hidden = true;
+    pickerSays(NOT_AN_IMAGE);
+  });
+
   fileInput.addEventListener("change", () => {
     const file = fileInput.files?.[0];
     pickerSays("");
+    addStatus.textContent = ""; // "Added …" belongs to the previous photo
+    addStatus.className = "form-status";
     if (file && file.type && !file.type.startsWith("image/")) {
       pickerSays(NOT_AN_IMAGE); // the drop zone keeps its previous preview
       return;

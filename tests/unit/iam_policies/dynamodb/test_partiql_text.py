@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from iam_policies.dynamodb.partiql import replace_target, single_spaced
+from iam_policies.dynamodb.partiql import parse, replace_target, select_all, single_spaced
 
 
 @pytest.mark.parametrize(("text", "spaced"), [
@@ -26,3 +26,21 @@ def test_single_spaced(text: str, spaced: str) -> None:
 ])
 def test_replace_target(text: str, rewritten: str) -> None:
     assert replace_target(text, '"T.I"') == rewritten
+
+
+@pytest.mark.parametrize(("text", "rewritten"), [
+    ('SELECT "title", body FROM "T" WHERE "k" = \'FROM\'', 'SELECT * FROM "T" WHERE "k" = \'FROM\''),
+    ('SELECT "from" FROM "T"', 'SELECT * FROM "T"'),
+])
+def test_select_all(text: str, rewritten: str) -> None:
+    assert select_all(text) == rewritten
+
+
+@pytest.mark.parametrize(("text", "projection"), [
+    ('SELECT "title", body FROM "T"', ("title", "body")),
+    ('SELECT * FROM "T"', None),
+    ('SELECT a.b, c FROM "T"', None),
+    ('SELECT a[0] FROM "T"', None),
+])
+def test_plain_projections(text: str, projection: tuple[str, ...] | None) -> None:
+    assert parse(text).projection == projection

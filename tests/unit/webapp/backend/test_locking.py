@@ -170,3 +170,39 @@ def test_transactions_and_writes_on_several_tables_together_lose_nothing(
     puts = [kind for kind in acknowledged if kind.startswith("p-")]
     assert len(puts) == 24 and all(item(again, key, "C") == {"pk": {"S": key}} for key in puts)
     assert all(item(again, f"ghost-{i}-{r}", "A") is None for i in range(1, 6, 3) for r in range(12))
+
+
+def test_an_answer_waits_for_the_disk_only_for_what_it_may_show(open_local: Callable[..., LocalBackend]) -> None:
+    """No caller sees state a crash could take back (``local.py``): while a write's ``fsync`` is
+    under way, a GetItem of its partition and any Query wait for it; a GetItem of another
+    partition does not (it used to wait for every other user's write)."""
+    backend = open_local()
+    create_table(backend, "A")
+    backend.call("PutItem", {"TableName": "A", "Item": {"pk": {"S": "other"}}})
+    syncing, released = threading.Event(), threading.Event()
+    fsync = backend.journal._fsync
+
+    def held_fsync(handle: Any) -> None:
+        syncing.set()
+        released.wait(NO_DEADLOCK)
+        fsync(handle)
+
+    backend.journal._fsync = held_fsync  # type: ignore[method-assign]
+    writer, wrote = _in_thread(lambda: backend.call("PutItem", {"TableName": "A", "Item": {"pk": {"S": "mine"}}}))
+    try:
+        assert syncing.wait(NO_DEADLOCK)  # applied and journaled, not yet on disk
+        other, got = _in_thread(lambda: item(backend, "other", "A"))
+        other.join(NO_DEADLOCK)
+        assert not other.is_alive() and got == [{"pk": {"S": "other"}}]
+        waiting = [_in_thread(lambda: item(backend, "mine", "A")),
+                   _in_thread(lambda: backend.call("Query", {
+                       "TableName": "A", "KeyConditionExpression": "pk = :k",
+                       "ExpressionAttributeValues": {":k": {"S": "other"}}})["Count"])]
+        for thread, out in waiting:
+            thread.join(0.2)
+            assert thread.is_alive() and not out  # what a crash now would take back is not shown
+    finally:
+        released.set()
+    for thread, _ in [(writer, wrote), *waiting]:
+        thread.join(NO_DEADLOCK)
+    assert wrote and [out for _, out in waiting] == [[{"pk": {"S": "mine"}}], [1]]

@@ -84,6 +84,34 @@ def test_many_threads_write_whole_lines(tmp_path: Path) -> None:
         (n, i) for n in range(8) for i in range(200)}
 
 
+def test_logs_sharing_a_file_append_whole_lines(tmp_path: Path) -> None:
+    """STS and IAM each open the log themselves when run alone: two writers of one file, each line
+    whole (O_APPEND) and in the file when ``record`` returns."""
+    logs = [AuditLog(tmp_path / "audit.jsonl") for _ in range(2)]
+
+    def write(n: int) -> None:
+        for i in range(200):
+            logs[n % 2].record(entry(i, thread=n, i=i, pad="y" * 3000))
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    lines = (tmp_path / "audit.jsonl").read_text().splitlines()
+    for log in logs:
+        log.close()
+    assert sorted((f["thread"], f["i"]) for f in (json.loads(json.loads(x)["message"]) for x in lines)) == [
+        (n, i) for n in range(4) for i in range(200)]
+
+
+def test_log_is_private_to_its_owner(tmp_path: Path) -> None:
+    log = AuditLog(tmp_path / "audit.jsonl")
+    log.record(entry(1))
+    log.close()
+    assert (tmp_path / "audit.jsonl").stat().st_mode & 0o777 == 0o600
+
+
 def test_appends_across_reopen(tmp_path: Path) -> None:
     for n in (1, 2):
         log = AuditLog(tmp_path / "audit.jsonl")

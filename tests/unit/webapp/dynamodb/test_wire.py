@@ -179,3 +179,10 @@ def test_error_response_headers(endpoint: Endpoint) -> None:
     assert headers["date"].endswith("GMT") and headers["date"].count("GMT") == 1
     assert len(headers["x-amzn-requestid"]) == 52
     assert int(headers["content-length"]) == len(body)
+
+
+def test_request_ids_are_distinct_and_in_dynamodbs_alphabet() -> None:
+    """``x-amzn-RequestId``: 52 characters of [0-9A-Z] on DynamoDB; ours of [0-9A-F], never repeated."""
+    ids = [wire.new_request_id() for _ in range(10_000)]
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 52 and set(i) <= set("0123456789ABCDEF") for i in ids)
