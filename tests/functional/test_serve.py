@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -30,6 +31,11 @@ def test_banner_names_every_endpoint_and_config_points_at_them(fresh_stack: Runn
     config = requests.get(f"{stack.host_url}/config.json", timeout=10).json()
     assert (config["stsEndpoint"], config["dynamodbEndpoint"]) == (stack.sts_url, stack.dynamodb_url)
     assert set(config["tables"]) == {"photos", "photoTags", "profiles", "games", "sessions"}
+    # README/--help: "0 stopped by Ctrl-C", and the discovery file goes with the stack
+    stack.stop(signal.SIGINT)
+    assert stack.process is not None and stack.process.returncode == 0
+    assert "Stopping." in stack.log() and "Traceback" not in stack.log()
+    assert not (stack.data_dir / "stack.json").exists()
 
 
 def test_sigterm_stops_cleanly_and_a_restart_keeps_identities_and_credentials(fresh_stack: RunningStack) -> None:
