@@ -23,6 +23,20 @@ from pathlib import Path
 
 def write_private(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data``, readable by the owner only, atomically and durably."""
+    tmp = stage_private(path, data)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        raise
+    fsync_directory(path.parent)
+
+
+def stage_private(path: Path, data: bytes) -> Path:
+    """``data`` in ``path``'s temporary sibling for this process and thread, ``0600`` and
+    ``fsync``-ed: the first half of ``write_private``, for a caller that orders the renames of
+    several writers itself (``jobs/checkpoint.py``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
@@ -31,12 +45,11 @@ def write_private(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
         raise
-    fsync_directory(path.parent)
+    return tmp
 
 
 def fsync_directory(directory: Path) -> None:

@@ -214,6 +214,11 @@ class Settings:
             # the host and the next four ports must all exist: 65536 would wrap to 0 silently
             raise SettingsError(f"the port (--port or WEBAPP_PORT) must be 1 to {MAX_PORT}, so that it and the "
                                 f"next four are ports, not {port}")
+        duration = values.get("session_duration_seconds", cls.session_duration_seconds)
+        if not 900 <= duration <= 43200:
+            # STS refuses any other DurationSeconds (AssumeRoleWithWebIdentity: 900 to 43200), so the
+            # page would never get credentials: say so at start instead.
+            raise SettingsError(f"WEBAPP_SESSION_DURATION_SECONDS must be 900 to 43200 (STS's range), not {duration}")
         return cls(**values)
 
 

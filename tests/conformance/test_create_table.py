@@ -8,7 +8,6 @@ and a ``TableId``; ``ResourceInUseException`` for a table being created or delet
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -192,7 +191,5 @@ def test_delete_answers_deleting(endpoint: Endpoint) -> None:
     deleted = client.delete_table(TableName=name)["TableDescription"]
     assert deleted["TableStatus"] == "DELETING"
     assert deleted["TableId"] == table_id
-    start = time.monotonic()
     client.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-    assert time.monotonic() - start < 60
     assert name not in client.list_tables()["TableNames"]

@@ -294,3 +294,29 @@ def test_a_transaction_update_the_item_cannot_take_is_cancelled(endpoint: Endpoi
                                                                          "Message": INVALID_PATH}], answer.raw[:300]
     assert client.get_item(TableName=hash_table, Key=other, ConsistentRead=True).get("Item") is None
     assert client.get_item(TableName=hash_table, Key=key, ConsistentRead=True)["Item"] == {**key, "s": {"S": "text"}}
+
+
+def test_a_transaction_update_that_only_removes_from_no_item_creates_nothing(endpoint: Endpoint,
+                                                                             hash_table: str) -> None:
+    """As UpdateItem (``remove-on-missing-creates-nothing`` above, alternator): nothing to edit,
+    nothing created, also when the path is nested (``remove-nested-on-missing``); moto created an
+    empty item, or refused ``REMOVE l[0]`` as an invalid path."""
+    client = endpoint.client()
+    for expression in ("REMOVE x", "REMOVE l[0], m.k"):
+        key = {"a": {"S": "upd-" + secrets.token_hex(6)}}
+        client.transact_write_items(TransactItems=[{"Update": {"TableName": hash_table, "Key": key,
+                                                               "UpdateExpression": expression}}])
+        assert client.get_item(TableName=hash_table, Key=key, ConsistentRead=True).get("Item") is None
+
+
+def test_a_transaction_update_of_the_wrong_type_in_dynamodb_words(endpoint: Endpoint, hash_table: str) -> None:
+    """``SET n = s + :v`` where ``s`` holds a string: UpdateItem's text (dynalite
+    test/updateItem.js, ``OPERAND``), not moto's ``Invalid UpdateExpression: Incorrect operand
+    type ...``; nothing is written."""
+    client = endpoint.client()
+    key = {"a": {"S": "upd-" + secrets.token_hex(6)}}
+    client.put_item(TableName=hash_table, Item={**key, "s": {"S": "text"}})
+    answer = endpoint.call("TransactWriteItems", {"TransactItems": [{"Update": {
+        "TableName": hash_table, "Key": key, "UpdateExpression": "SET n = s + :v", "ExpressionAttributeValues": {":v": N1}}}]})
+    assert (answer.status, answer.json.get("message")) == (400, OPERAND), answer.raw[:300]
+    assert client.get_item(TableName=hash_table, Key=key, ConsistentRead=True)["Item"] == {**key, "s": {"S": "text"}}

@@ -58,8 +58,11 @@ def test_render_names_the_deployment() -> None:
         ({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:BatchGetItem",
           "Resource": "arn:aws:dynamodb:us-east-1:123456789012:table/T",
           "Condition": {"ForAnyValue:StringEquals": {"dynamodb:LeadingKeys": ["${x:sub}"]}}}]}, "FGAC002", 1),
+        # README and docs/lint.md: warnings alone exit 0
+        ({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem",
+          "Resource": "*"}]}, "IAM004", 0),
     ],
-    ids=["scan leaks", "malformed", "ForAnyValue"],
+    ids=["scan leaks", "malformed", "ForAnyValue", "warning only"],
 )
 def test_lint_files(tmp_path: Path, document: dict[str, Any], code: str, exit_code: int) -> None:
     path = tmp_path / "policy.json"

@@ -9,7 +9,7 @@ process on an export of 20,000 items of three attributes, those walks were about
 Scan's CPU (cProfile: 21% ``dynamo_to_dict``, 21% ``Item.size``, 21% ``item_size``, 16% the
 serialiser, 12% ``normalize_item``).
 
-:func:`serve` makes the one walk of an item's stored attributes (moto's ``DynamoType``\\ s) and
+:func:`serve` makes the one walk of an item's stored attributes (moto's ``DynamoType`` values) and
 returns what the five gave:
 
 * the item exactly as that chain renders it - binaries base64 (``B`` and ``BS`` values held as

@@ -6,20 +6,26 @@ byte offset they end at). A resumed job starts each segment from there, so the o
 twice is the page that was in flight when the job died, and for an export not even that is
 written twice: the segment file is cut back to the recorded offset first.
 
-Writes go through ``webapp.files.write_private`` (temporary file, ``fsync``, ``rename``, directory
-``fsync``), so a crash leaves the old state or the new one, never a torn file.
+Writes follow ``webapp.files.write_private`` (temporary file, ``fsync``, ``rename``, directory
+``fsync``), so a crash leaves the old state or the new one, never a torn file. The segments of a
+job write their states side by side: each document is made under the lock (so it holds every
+change recorded before it), written and ``fsync``-ed outside it, and renamed into place only if no
+later document was renamed meanwhile, so the file never goes back; the directory ``fsync`` then
+makes durable whichever document is in place, which holds the caller's change. (Holding the lock
+for both fsyncs made the segments of an export take turns for them on every page.)
 """
 
 from __future__ import annotations
 
 import json
+import os
 import threading
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from webapp.files import write_private
+from webapp.files import fsync_directory, stage_private
 
 FORMAT_VERSION = 1
 
@@ -54,6 +60,9 @@ class Checkpoint:
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
+        #: Documents made and renamed into place (numbered under ``lock``), and the renames' lock.
+        self._made = self._renamed = 0
+        self._renaming = threading.Lock()
 
     @classmethod
     def new(cls, path: Path, *, job: str, table: str, segments: int,
@@ -79,16 +88,30 @@ class Checkpoint:
             state = self.segments[segment]
             for name, value in changes.items():
                 setattr(state, name, value)
-            self._save()
+            made = self._document()
+        self._write(*made)
 
     def save(self) -> None:
         with self.lock:
-            self._save()
+            made = self._document()
+        self._write(*made)
 
-    def _save(self) -> None:
+    def _document(self) -> tuple[int, bytes]:
+        """The next document (the caller holds ``lock``) and its number."""
+        self._made += 1
         document = {"version": FORMAT_VERSION, "job": self.job, "table": self.table,
                     "options": self.options, "segments": [asdict(s) for s in self.segments]}
-        write_private(self.path, json.dumps(document, indent=1).encode())
+        return self._made, json.dumps(document, indent=1).encode()
+
+    def _write(self, number: int, data: bytes) -> None:
+        tmp = stage_private(self.path, data)
+        with self._renaming:
+            if number > self._renamed:
+                os.replace(tmp, self.path)
+                self._renamed = number
+            else:  # a later document, holding this change too, is in place already
+                tmp.unlink()
+        fsync_directory(self.path.parent)
 
     @property
     def finished(self) -> bool:

@@ -29,7 +29,7 @@ from webapp.jobs.checkpoint import Checkpoint, JobError
 from webapp.jobs.pacing import Backoff, UnitRate
 from webapp.jobs.progress import Progress
 from webapp.jobs.segments import ScanSettings, describe, pages, run_parallel
-from webapp.jobs.wire import raw_scan_items, to_json
+from webapp.jobs.wire import json_lines, raw_scan_items
 
 CHECKPOINT = "checkpoint.json"
 MANIFEST = "manifest.json"
@@ -112,8 +112,7 @@ def export_table(client: Any, table: str, directory: Path, *, segments: int = 4,
             out.seek(state.bytes)
             for page in pages(client, settings, segment, state.last_key, backoff=backoff,
                               rate=units, stop=stop):
-                data = b"".join(json.dumps({"Item": to_json(item)}, separators=(",", ":")).encode() + b"\n"
-                                for item in page.items)
+                data = json_lines(page.items)
                 out.write(data)
                 out.flush()
                 os.fsync(out.fileno())

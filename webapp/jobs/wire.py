@@ -64,6 +64,23 @@ def _value_from_json(value: Mapping[str, Any]) -> dict[str, Any]:
     return {kind: inner}
 
 
+_LINE = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def json_lines(items: list[Item]) -> bytes:
+    """A page as export files hold it, one ``{"Item": ...}`` line an item. An item read by
+    ``raw_scan_items`` is DynamoDB JSON already and is written as it is (``to_json`` would only
+    copy it, a tenth of an export's client time); one holding bytes (botocore's parse) is
+    converted."""
+    lines = []
+    for item in items:
+        try:
+            lines.append(_LINE({"Item": item}))
+        except TypeError:  # bytes: not read raw
+            lines.append(_LINE({"Item": to_json(item)}))
+    return "".join(line + "\n" for line in lines).encode("ascii")
+
+
 def key_of(item: Mapping[str, Any], key_names: tuple[str, ...]) -> Item:
     """The primary key of ``item``: its values of the table's key attributes."""
     return {name: item[name] for name in key_names}

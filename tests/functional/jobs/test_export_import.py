@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -191,6 +192,26 @@ def test_no_credentials_says_where_to_find_them(stack: RunningStack, tmp_path: P
     out = subprocess.run(command(stack, "export", "T", "--to", str(tmp_path / "o")), cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=60)
     assert out.returncode == 2 and "admin-credentials" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_without_credentials_the_running_stack_is_found_as_tables_and_plan_find_it(
+        stack: RunningStack, source: tuple[str, list[str]], tmp_path: Path) -> None:
+    """README "Finding the local stack": like ``tables list``, a job with neither credentials nor
+    --endpoint-url uses the stack running with its data in --data-dir, and says so."""
+    table, items = source
+    env = {k: v for k, v in command_env(stack).items() if not k.startswith("AWS_")}
+    env.update(AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"), AWS_CONFIG_FILE=str(tmp_path / "none"),
+               AWS_EC2_METADATA_DISABLED="true")
+    for target in (str(tmp_path / "local"), f"s3://webapp-exports/walk/{tmp_path.name}"):
+        out = subprocess.run([sys.executable, "-m", "webapp", "export", table, "--to", target, "--data-dir",
+                              str(stack.data_dir), "--format", "json"],
+                             cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+                             timeout=120)
+        assert out.returncode == 0, out.stderr
+        assert json.loads(out.stdout)["items"] == len(items)
+        assert out.stderr == (f"no AWS credentials found; using the local stack of {stack.data_dir} "
+                              f"(admin profile {stack.data_dir / 'admin-credentials'})\n")
+    assert canonical(exported(tmp_path / "local")) == items
 
 
 @pytest.fixture

@@ -65,6 +65,9 @@ def test_every_typed_field_is_read_from_its_variable() -> None:
 BAD_SETTINGS = [
     ({"WEBAPP_THROTTLE": "bogus"}, "WEBAPP_THROTTLE entry 'bogus' is not Table=RCU:WCU"),
     ({"WEBAPP_SIGV4_SKEW_SECONDS": "5min"}, "WEBAPP_SIGV4_SKEW_SECONDS must be a whole number, not '5min'"),
+    ({"WEBAPP_PORT": "eighty"}, "WEBAPP_PORT must be a whole number, not 'eighty'"),  # README's example
+    ({"WEBAPP_SESSION_DURATION_SECONDS": "600"},  # README: "900 at least"
+     "WEBAPP_SESSION_DURATION_SECONDS must be 900 to 43200 (STS's range), not 600"),
 ]
 
 

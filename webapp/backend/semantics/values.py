@@ -216,6 +216,6 @@ def normalize(value: Any) -> Any:
 
 
 def normalize_item(item: Any) -> Any:
-    if not isinstance(item, Mapping) or type(item) is WireItem:  # a WireItem's numbers are canonical
+    if type(item) is WireItem or not isinstance(item, Mapping):  # a WireItem's numbers are canonical
         return item
     return {name: normalize(value) for name, value in item.items()}

@@ -161,7 +161,14 @@ def transact_write(storage: Storage, params: Mapping[str, Any], forward: Forward
                 except DynamoDBValidationException as error:
                     raise transactions.cancelled(len(entries), position, error.message) from None
                 arithmetic.check_update(member, partial(_same, old))
-            member = _update_as_moto_runs_it(storage, member, old)
+            expression = member.get("UpdateExpression")
+            if old is None and member_key is not None and isinstance(expression, str) \
+                    and not _CREATING_SECTION.search(expression):
+                # Only removes from an item that does not exist: nothing to edit and nothing is
+                # created, as by UpdateItem; the member still checks its condition.
+                member_kind, member = "ConditionCheck", _nothing_to_update(storage, member)
+            else:
+                member = _update_as_moto_runs_it(storage, member, old)
             entry = {member_kind: member}
         if member_kind not in _MEMBER_KINDS or not isinstance(member, Mapping) or "ConditionExpression" not in member:
             rewritten.append(entry)
@@ -177,7 +184,19 @@ def transact_write(storage: Storage, params: Mapping[str, Any], forward: Forward
             names["#semanticsNever"] = str(storage.key_names(str(member["TableName"]))[0])  # type: ignore[index]
             bare = {**bare, "ConditionExpression": NEVER, "ExpressionAttributeNames": names}
         rewritten.append({member_kind: bare})
-    return forward("TransactWriteItems", {**params, "TransactItems": rewritten})
+    with updates.engine_errors(legacy=False):
+        return forward("TransactWriteItems", {**params, "TransactItems": rewritten})
+
+
+def _nothing_to_update(storage: Storage, member: Mapping[str, Any]) -> dict[str, Any]:
+    """A transaction's ``Update`` of a missing item that only removes, as the ``ConditionCheck``
+    it amounts to (its own condition, or one that holds for a missing item)."""
+    check = without(member, ("UpdateExpression",), ("ConditionExpression",))
+    if "ConditionExpression" in check:
+        return check
+    names = dict(check.get("ExpressionAttributeNames") or {})
+    names["#semanticsAbsent"] = str((storage.key_names(str(member["TableName"])) or ("",))[0])
+    return {**check, "ConditionExpression": "attribute_not_exists(#semanticsAbsent)", "ExpressionAttributeNames": names}
 
 
 # Legacy AttributeUpdates ------------------------------------------------------------------------

@@ -33,6 +33,10 @@ def add_connection(parser: argparse.ArgumentParser) -> None:
                              "default: AWS's endpoint for the region")
     parser.add_argument("--region", help="AWS region (default: AWS_DEFAULT_REGION or the profile's, "
                                          "else us-east-1)")
+    parser.add_argument("--data-dir", type=Path, metavar="DIR",
+                        help="the local stack's data directory: without AWS credentials, the job reaches "
+                             "the stack running there with its admin profile (default: WEBAPP_DATA_DIR "
+                             "or ./data)")
 
 
 def add_s3(parser: argparse.ArgumentParser) -> None:
@@ -46,13 +50,40 @@ def add_s3(parser: argparse.ArgumentParser) -> None:
                              "directory; --resume finds the same one); removed when the job is done")
 
 
+def _session(args: argparse.Namespace) -> tuple[Any, Any]:
+    """boto3's session with the usual credential chain, or, when it finds no credentials, one with
+    the admin profile of the local stack running with its data in ``--data-dir`` (found as
+    ``tables``, ``top`` and ``plan`` find it: ``iam_policies.local_stack``), and that stack."""
+    session = boto3.Session(region_name=args.region)
+    if session.get_credentials() is not None:
+        return session, None
+    from iam_policies.local_stack import StackNotFound, default_data_dir, read_discovery
+
+    data_dir = args.data_dir or default_data_dir()
+    stack = read_discovery(data_dir)
+    if stack is None or (args.endpoint_url and not stack.serves(args.endpoint_url)):
+        raise JobError(f"no AWS credentials found (environment, profile or instance role), and no local stack "
+                       f"is running with data in {data_dir}; {LOCAL_HINT}, or --data-dir DIR of the running stack")
+    try:
+        key, secret = stack.admin_keys()
+    except StackNotFound as exc:
+        raise JobError(str(exc)) from None
+    if not getattr(args, "_stack_noted", False):
+        print(f"no AWS credentials found; using the local stack of {data_dir} (admin profile "
+              f"{stack.admin_credentials})", file=sys.stderr)
+        args._stack_noted = True
+    return boto3.Session(aws_access_key_id=key, aws_secret_access_key=secret,
+                         region_name=args.region or stack.region), stack
+
+
 def s3_client(args: argparse.Namespace) -> Any:
     """An S3 client with the usual credential chain: AWS's S3, or the local stack's (path-style)."""
-    session = boto3.Session(region_name=args.region)
+    session, stack = _session(args)
     region = session.region_name or "us-east-1"
-    if session.get_credentials() is None:
-        raise JobError(f"no AWS credentials found (environment, profile or instance role); {LOCAL_HINT}")
-    endpoint = args.s3_endpoint_url or _local_s3_endpoint(args.endpoint_url)
+    if stack is not None:
+        endpoint = args.s3_endpoint_url or stack.endpoints.get("s3")
+    else:
+        endpoint = args.s3_endpoint_url or _local_s3_endpoint(args.endpoint_url)
     s3_config = {"addressing_style": "path"} if endpoint else {}
     config = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=10, read_timeout=60,
                     s3=s3_config)
@@ -105,14 +136,14 @@ def add_scan(parser: argparse.ArgumentParser) -> None:
 
 
 def dynamodb_client(args: argparse.Namespace, *, threads: int) -> Any:
-    """A client with the usual credential chain, one pooled connection per thread."""
-    session = boto3.Session(region_name=args.region)
+    """A client with the usual credential chain (or the running local stack's admin profile, see
+    ``_session``), one pooled connection per thread."""
+    session, stack = _session(args)
     region = session.region_name or "us-east-1"
-    if session.get_credentials() is None:
-        raise JobError(f"no AWS credentials found (environment, profile or instance role); {LOCAL_HINT}")
+    endpoint = args.endpoint_url or (stack.endpoints.get("dynamodb") if stack is not None else None)
     config = Config(max_pool_connections=threads + 2, retries={"mode": "standard", "max_attempts": 3},
                     connect_timeout=10, read_timeout=60)
-    return session.client("dynamodb", region_name=region, endpoint_url=args.endpoint_url, config=config)
+    return session.client("dynamodb", region_name=region, endpoint_url=endpoint, config=config)
 
 
 def progress_flag(args: argparse.Namespace) -> bool | None:

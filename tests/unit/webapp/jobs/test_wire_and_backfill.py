@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from webapp.jobs.backfill import parse_set, same_item, set_and_remove, update_request
 from webapp.jobs.checkpoint import JobError
 from webapp.jobs.importer import _batches
-from webapp.jobs.wire import from_json, to_json
+from webapp.jobs.wire import from_json, json_lines, to_json
 
 scalars = st.one_of(
     st.builds(lambda s: {"S": s}, st.text(max_size=5)),
@@ -33,6 +33,16 @@ items = st.dictionaries(st.text(min_size=1, max_size=4), values, max_size=5)
 def test_an_item_survives_the_file_format(item: dict) -> None:
     line = json.dumps({"Item": to_json(item)})
     assert from_json(json.loads(line)["Item"]) == item
+
+
+@given(st.lists(items, max_size=4), st.booleans())
+def test_a_page_is_written_line_by_line_as_each_item_converted(page: list[dict], raw: bool) -> None:
+    """Items read raw (DynamoDB JSON, binaries base64 already) or parsed by botocore (bytes): the
+    same lines as ``{"Item": to_json(item)}`` each (ASCII JSON, one per line)."""
+    given_items = [to_json(item) for item in page] if raw else page
+    expected = b"".join(json.dumps({"Item": to_json(item)}, separators=(",", ":")).encode() + b"\n"
+                        for item in page)
+    assert json_lines(given_items) == expected
 
 
 def test_binaries_are_base64_in_files() -> None:

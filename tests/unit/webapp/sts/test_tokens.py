@@ -241,7 +241,7 @@ def test_hostile_tokens_are_refused_with_aws_errors(build: Build, error: type[Ex
     started = time.monotonic()
     with pytest.raises(error) as caught:
         validate(token, {"keys": [K1.public_jwk(), E1.public_jwk()]})
-    assert time.monotonic() - started < 1.0
+    assert time.monotonic() - started < 5.0  # a guard against a hang (e.g. "|sleep 10" run), not a speed test
     assert message in caught.value.message  # type: ignore[attr-defined]
     assert caught.value.status == 400  # type: ignore[attr-defined]
 
@@ -403,5 +403,5 @@ def test_kid_injection_opens_no_file_and_runs_nothing(monkeypatch: pytest.Monkey
         started = time.monotonic()
         with pytest.raises(InvalidIdentityToken):
             validate(token)
-        assert time.monotonic() - started < 1.0
+        assert time.monotonic() - started < 5.0  # a guard against a hang (e.g. "|sleep 10" run), not a speed test
     assert calls == []
