@@ -222,7 +222,9 @@ def main(argv: list[str] | None = None) -> int:
         stack.start()
         loading = load(stack, args.items)
         stack.stop()  # SIGTERM: compacts into the snapshot
-        size = (stack.data_dir / "dynamodb" / "snapshot.db").stat().st_size / 1e6
+        store = stack.data_dir / "dynamodb"
+        snapshot_file = next((store / n for n in ("snapshot.db", "snapshot.jsonl") if (store / n).exists()), None)
+        size = snapshot_file.stat().st_size / 1e6 if snapshot_file else 0.0
         first_stop = stack.stops.pop()
         next_item = args.items
         for run in range(args.runs):  # interleaved, so that the machine's load falls on each alike
@@ -251,7 +253,8 @@ def main(argv: list[str] | None = None) -> int:
             checked += len(sample)
             stack.stop()  # SIGTERM: the next run's clean snapshot
         empty_median = statistics.median(times["empty start"])
-        print(f"{args.items} items, snapshot.db {size:.1f} MB; medians of {args.runs} runs (each run's figures)")
+        print(f"{args.items} items, {snapshot_file.name if snapshot_file else 'no snapshot'} {size:.1f} MB; "
+              f"medians of {args.runs} runs (each run's figures)")
         print(f"{'load ' + str(args.items) + ' items into a fresh stack (once)':<52}{loading:>8.2f} s")
         for name, values in times.items():
             median = statistics.median(values)

@@ -15,7 +15,14 @@ from botocore.model import ServiceModel  # type: ignore[import-untyped]
 
 
 @cache
+def _session() -> botocore.session.Session:
+    """One session for every model: its loader lists botocore's data directories once (a new
+    session per model listed them again for each, a tenth of a second of every start)."""
+    return botocore.session.get_session()
+
+
+@cache
 def service_model(name: str) -> ServiceModel:
     """botocore's model of the service ``name``."""
-    model: ServiceModel = botocore.session.get_session().get_service_model(name)
+    model: ServiceModel = _session().get_service_model(name)
     return model

@@ -475,6 +475,13 @@ def select_all(text: str) -> str:
     return "".join(v for _, v in tokens[:words[0] + 1]) + " * " + "".join(v for _, v in tokens[words[1]:])
 
 
+def without_returning(text: str) -> str:
+    """``text`` up to its ``RETURNING`` clause (an UPDATE's or DELETE's last clause), if any."""
+    tokens = _tokens(text)
+    at = next((i for i, (kind, value) in enumerate(tokens) if kind == "name" and value.upper() == "RETURNING"), None)
+    return text if at is None else "".join(value for _, value in tokens[:at]).rstrip()
+
+
 def _tokens(text: str) -> list[tuple[str, str]]:
     tokens: list[tuple[str, str]] = []
     position = 0

@@ -35,6 +35,9 @@ window.addEventListener("pageshow", (event) => {
  * out." and keeps nothing of the session in memory (timers, views, the people met).
  */
 const SIGNED_OUT = "signed-out";
+const SIGNIN_FAILED = "signin-failed";
+const SIGNIN_FAILED_TEXT = "Sign-in did not complete: the sign-in page was open too long, or was finished in "
+  + "another window or with the Back button. Please sign in again.";
 const channel = "BroadcastChannel" in window ? new BroadcastChannel("snapshots-session") : null;
 
 function showSignedOutEverywhere() {
@@ -52,8 +55,11 @@ function signedOutHere() {
 }
 
 async function start() {
-  const justSignedOut = new URLSearchParams(window.location.search).has(SIGNED_OUT);
-  if (justSignedOut) history.replaceState(null, "", "/");
+  const query = new URLSearchParams(window.location.search);
+  const justSignedOut = query.has(SIGNED_OUT);
+  // The host sends a browser here after a sign-in that could not complete (webapp/host/auth.py).
+  const signInFailed = query.has(SIGNIN_FAILED);
+  if (justSignedOut || signInFailed) history.replaceState(null, "", "/");
   const store = new Store({ requests: 0, attempts: 0, throttled: 0, assumeCount: 0 });
   let config;
   let token;
@@ -62,7 +68,7 @@ async function start() {
   } catch (error) {
     if (error instanceof LoginRequired) {
       forgetPeople(); // the session ended (sign-out elsewhere, expiry): keep nothing of it
-      return showSignedOut(justSignedOut ? "You signed out." : "");
+      return showSignedOut(justSignedOut ? "You signed out." : signInFailed ? SIGNIN_FAILED_TEXT : "");
     }
     return showSignedOut(error.message);
   }

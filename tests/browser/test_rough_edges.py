@@ -166,3 +166,16 @@ def test_every_timestamp_has_one_format(app: App) -> None:
     assert one_format.search(page.get_by_test_id("stat-credentials").inner_text())
     page.get_by_test_id("tab-access").click()
     assert one_format.fullmatch(page.get_by_test_id("identity-expiry").inner_text().strip())
+
+
+def test_a_sign_in_that_cannot_complete_lands_on_the_page_with_a_sentence(app: App, stack: RunningStack) -> None:
+    """A browser back at ``/auth/callback`` with a stale or foreign ``state`` (the Back button
+    after signing in, a sign-in page finished in another window) used to show raw JSON about a
+    "CSRF Warning!"; it now lands on the page, which says what happened. Clients asking for JSON
+    still get ``400 login_failed`` (tests/functional/web/test_callback.py)."""
+    page = app.context().new_page()
+    page.goto(f"{stack.host_url}/auth/callback?code=stale&state=not-this-browsers")
+    expect(page.get_by_test_id("signed-out-message")).to_contain_text("Sign-in did not complete")
+    assert page.url == f"{stack.host_url}/"
+    expect(page.get_by_test_id("sign-in")).to_be_visible()
+    screenshot(page, "signin-failed")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -30,6 +31,11 @@ def test_banner_names_every_endpoint_and_config_points_at_them(fresh_stack: Runn
     config = requests.get(f"{stack.host_url}/config.json", timeout=10).json()
     assert (config["stsEndpoint"], config["dynamodbEndpoint"]) == (stack.sts_url, stack.dynamodb_url)
     assert set(config["tables"]) == {"photos", "photoTags", "profiles", "games", "sessions"}
+    # README/--help: "0 stopped by Ctrl-C", and the discovery file goes with the stack
+    stack.stop(signal.SIGINT)
+    assert stack.process is not None and stack.process.returncode == 0
+    assert "Stopping." in stack.log() and "Traceback" not in stack.log()
+    assert not (stack.data_dir / "stack.json").exists()
 
 
 def test_sigterm_stops_cleanly_and_a_restart_keeps_identities_and_credentials(fresh_stack: RunningStack) -> None:
@@ -113,13 +119,17 @@ UNUSABLE = [
     (["--data-dir", "{file}"], "python -m webapp serve: cannot use {file} as the data directory: File exists", 1),
     (["--port", "65532"], "python -m webapp serve: the port (--port or WEBAPP_PORT) must be 1 to 65531, so "
                           "that it and the next four are ports, not 65532", 2),
+    (["--bind", "192.0.2.1", "--port", "{port}"],  # TEST-NET-1 (RFC 5737): no machine has it
+     "python -m webapp serve: cannot listen on 192.0.2.1: no network interface of this machine has that "
+     "address; pass another --bind (or WEBAPP_BIND), e.g. 127.0.0.1", 1),
     (["--backend-url", "http://127.0.0.1:9"], "python -m webapp serve: WEBAPP_BACKEND_URL (--backend-url) is set "
      "but no credentials were found for it: set WEBAPP_BACKEND_ACCESS_KEY_ID and WEBAPP_BACKEND_SECRET_ACCESS_KEY, "
      "or configure the AWS default credential chain", 2),
 ]
 
 
-@pytest.mark.parametrize(("args", "message", "code"), UNUSABLE, ids=["data-dir-is-a-file", "port-range", "no-backend-keys"])
+@pytest.mark.parametrize(("args", "message", "code"), UNUSABLE,
+                         ids=["data-dir-is-a-file", "port-range", "no-such-address", "no-backend-keys"])
 def test_what_cannot_be_served_is_one_line(tmp_path: Path, args: list[str], message: str, code: int) -> None:
     file = tmp_path / "a-file"
     file.write_text("")
@@ -127,5 +137,5 @@ def test_what_cannot_be_served_is_one_line(tmp_path: Path, args: list[str], mess
     no_aws = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "WEBAPP_"))}
     no_aws.update(AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"), AWS_CONFIG_FILE=str(tmp_path / "none"),
                   AWS_EC2_METADATA_DISABLED="true")
-    done = _serve(*[a.format(file=file) for a in args], *data, env=no_aws)
+    done = _serve(*[a.format(file=file, port=free_port_block()) for a in args], *data, env=no_aws)
     assert (done.returncode, done.stderr, done.stdout) == (code, message.format(file=file) + "\n", "")

@@ -165,6 +165,8 @@ def _execute(backend: Any, statement: str, parameters: Sequence[dict[str, Any]])
                               DynamoType(before[table.range_key_attr]) if table.range_key_attr else None)
         elif after is not None:
             table.put_item(after)
+    if parsed.returning is not None:
+        return _returned(parsed.returning, writes)
     if parsed.projection is not None:
         return [{name: item[name] for name in parsed.projection if name in item} for item in return_data]
     if parsed.verb == "SELECT" and not parsed.star:
@@ -176,12 +178,28 @@ def _moto_text(statement: str, parsed: partiql.Statement) -> str:
     """The statement single-spaced, an index named as moto names it (``"T.I"``, where DynamoDB
     writes ``"T"."I"``), a projection of plain names read as ``*`` and applied here."""
     spaced = partiql.single_spaced(statement)
+    if parsed.returning is not None:  # moto's parser crashed on it; answered here (_returned)
+        spaced = partiql.without_returning(spaced)
     if parsed.projection is not None:  # moto read a quoted name ("title") as no attribute at all
         spaced = partiql.select_all(spaced)
     if parsed.index is None:
         return spaced
     target = f'"{parsed.table}.{parsed.index}"'
     return partiql.replace_target(spaced, target)
+
+
+def _returned(returning: str, writes: Sequence[tuple[Any, Any]]) -> list[dict[str, Any]]:
+    """What ``RETURNING ALL|MODIFIED OLD|NEW *`` gives for the statement's one written item
+    (DynamoDB DG, "PartiQL update statements": the item's attributes before or after, all of them
+    or those the statement changed)."""
+    answers: list[dict[str, Any]] = []
+    for before, after in writes:
+        old, new = before or {}, after or {}
+        changed = {n for n in set(old) | set(new) if old.get(n) != new.get(n)}
+        chosen = old if returning.endswith("OLD") else new
+        answers.append(dict(chosen) if returning.startswith("ALL") else
+                       {n: v for n, v in chosen.items() if n in changed})
+    return answers
 
 
 # The scope moto may see ---------------------------------------------------------------------------

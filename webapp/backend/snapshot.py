@@ -48,6 +48,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Protocol
 
 from moto.dynamodb.models import DynamoDBBackend
@@ -367,12 +368,25 @@ def _wire_value(typed: DynamoType) -> dict[str, Any]:
     return {kind: value}
 
 
+class StoredKey(DynamoType):
+    """A key attribute loaded from a snapshot: moto's ``DynamoType``, equal to and hashed as
+    the one a request builds (``hash((type, cast_value))``), without ``cast_value``'s walk
+    through every type on each dictionary insert and lookup (a sixth of a restart's CPU for
+    100,000 items). Keys are only ever S, N or B (DynamoDB DG, "Primary key")."""
+
+    def __hash__(self) -> int:
+        kind = self.type
+        return hash((kind, Decimal(self.value) if kind == "N" else self.value))
+
+
 def _key(text: str) -> DynamoType:
     """A key attribute from its JSON: ``{"S":"..."}`` and ``{"N":"..."}`` without escapes (nearly
     every key) are cut out of the text, anything else goes through ``json``."""
+    typed = _new(StoredKey)
     if text[:2] != '{"' or text[3:6] != '":"' or text[-2:] != '"}' or text[2] not in _PLAIN or "\\" in text:
-        return _dynamo(_decode(text))
-    typed = _new(DynamoType)
+        parsed = _dynamo(_decode(text))
+        typed.type, typed.value = parsed.type, parsed.value
+        return typed
     typed.type = text[2]
     typed.value = text[6:-2]
     return typed

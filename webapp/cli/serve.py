@@ -9,6 +9,7 @@ or a ``WEBAPP_*`` value that cannot be used (``SettingsError``, one line from ``
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import signal
@@ -24,7 +25,8 @@ from webapp.stack import LocalStack
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.epilog = (
-        "exit codes: 0 stopped by Ctrl-C or SIGTERM; 1 one of the five ports is taken, or the data "
+        "exit codes: 0 stopped by Ctrl-C or SIGTERM; 1 one of the five ports is taken, --bind is no "
+        "address of this machine, or the data "
         "directory is in use by another stack or cannot be created (one line on stderr says which); 2 bad arguments or a WEBAPP_* value that cannot be used "
         "(one line on stderr)"
     )
@@ -52,6 +54,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         stack = LocalStack(settings).start()
     except PortInUse as exc:
+        if exc.errno == errno.EADDRNOTAVAIL:  # not "taken": this machine has no such address
+            print(f"python -m webapp serve: cannot listen on {settings.bind}: no network interface of this "
+                  "machine has that address; pass another --bind (or WEBAPP_BIND), e.g. 127.0.0.1",
+                  file=sys.stderr, flush=True)
+            return 1
         print(exc.strerror, file=sys.stderr, flush=True)
         return 1
     except JournalInUse as exc:  # a second ./dev serve on the same data directory

@@ -25,6 +25,16 @@ from webapp.host.useragent import describe
 log = logging.getLogger("webapp.host.auth")
 
 
+#: The query flag of ``/`` after a failed sign-in; the page says what happened (static/src/main.js).
+SIGNIN_FAILED = "signin-failed"
+
+
+def _navigation(accept: Any) -> bool:
+    """Whether the client asked for a page (a browser's navigation) rather than data."""
+    return bool(accept.best_match(["application/json", "text/html"]) == "text/html"
+                and accept["text/html"] > accept["application/json"])
+
+
 def create_auth_blueprint(oidc: OidcClient, store: SessionStore, secret: bytes, clock: Clock) -> Blueprint:
     auth = Blueprint("auth", __name__, url_prefix="/auth")
     refresher = SessionRefresher(store, oidc, clock)
@@ -39,8 +49,13 @@ def create_auth_blueprint(oidc: OidcClient, store: SessionStore, secret: bytes, 
             session.clear()
 
     @auth.errorhandler(OidcError)
-    def oidc_failed(error: OidcError) -> Response:
+    def oidc_failed(error: OidcError) -> Any:
         log.warning("OIDC: %s", error.message)
+        if request.endpoint == "auth.callback" and _navigation(request.accept_mimetypes):
+            # A person's browser landing here (Back after signing in, a sign-in page left open too
+            # long or finished in another window) gets the page and a sentence, not a JSON body
+            # about "CSRF". Only a fixed code travels in the URL: no text of ours can be forged.
+            return redirect(f"/?{SIGNIN_FAILED}", code=303)
         return json_error(error.error, error.message, error.status)
 
     @auth.get("/login")

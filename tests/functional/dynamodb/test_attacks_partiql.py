@@ -162,3 +162,21 @@ def test_batch_statements_run_each_in_its_own_scope(f: Fgac) -> None:
         {"Statement": f'SELECT "title" FROM "{f.writes}" WHERE "owner" = \'{a}\' AND "noteId" = \'n1\''},
         {"Statement": f'SELECT "title" FROM "{f.writes}" WHERE "owner" = \'{f.bob_sub}\' AND "noteId" = \'b1\''},
     ]), "PartiQLSelect")
+
+
+@pytest.mark.parametrize(("returning", "expected"), [
+    ("ALL OLD", {"title": {"S": "title of n1"}, "body": {"S": "text"}}),
+    ("MODIFIED OLD", {"title": {"S": "title of n1"}}),
+    ("MODIFIED NEW", {"title": {"S": "returned"}}),
+])
+def test_returning_answers_the_written_item(returning: str, expected: dict[str, Any], f: Fgac) -> None:
+    """``RETURNING ... *`` (DG, "PartiQL update statements"; authorized as dynamodb:ReturnValues):
+    moto's parser crashed on it (HTTP 500)."""
+    items = f.client("alice").execute_statement(
+        Statement=f'UPDATE "{f.writes}" SET "title" = \'returned\' WHERE "owner" = \'{f.alice_sub}\' '
+                  f'AND "noteId" = \'n1\' RETURNING {returning} *')["Items"]
+    assert len(items) == 1
+    assert {k: v for k, v in items[0].items() if k in ("title", "body")} == expected
+    if returning.startswith("MODIFIED"):
+        assert items[0] == expected
+    assert f.item(f.alice_sub, "n1", f.writes)["title"] == {"S": "returned"}  # type: ignore[index]

@@ -148,3 +148,17 @@ def test_a_key_cut_from_its_line_is_the_key_json_gives(kind: str, text: str) -> 
     line = snapshot._dumps({kind: value})
     cut, parsed = snapshot._key(line), snapshot._dynamo(json.loads(line))
     assert (cut.type, cut.value) == (parsed.type, parsed.value)
+    if kind != "N":  # (numbers: the next test)
+        assert cut == parsed and hash(cut) == hash(parsed), "a request's key finds the loaded one in a dict"
+
+
+@settings(max_examples=200, deadline=None)
+@given(number=st.decimals(allow_nan=False, allow_infinity=False))
+def test_a_loaded_number_key_is_found_by_a_requests_key(number: Any) -> None:
+    """A number key is found whatever its spelling in the request (``1E2`` for ``100``)."""
+    from moto.dynamodb.models.dynamo_type import DynamoType
+
+    loaded = snapshot._key(snapshot._dumps({"N": str(number)}))
+    for spelling in (str(number), f"{number:E}", f"{number:f}"):
+        request = DynamoType({"N": spelling})
+        assert loaded == request and hash(loaded) == hash(request) and {loaded: 1}[request] == 1
