@@ -25,7 +25,10 @@ stack spent 6.5-8.8 ms a page (moto's ``Item.size``, ``dynamo_to_dict``, the ser
 (4-8) 4 segments took 9-10 s for about 7.4 s of CPU (stack and client together) on 2 cores, so
 neither process was saturated: the rest is waiting along each page's chain (the client's thread,
 the stack's I/O and worker threads, each taking its GIL in turn); a 1 ms GIL switch interval in
-the client changed nothing measurable.
+the client changed nothing measurable, and 0.5 ms in the stack made it worse (2.6x and 1.8x
+against 3.2x and 3.7x with the default, alternating, 30,000 items). With 30,000 items 4 segments
+ran about 1 s of CPU a second (3.2x-3.7x); with 100,000 about 0.8 s a second (2.3x-2.65x), per
+page the same CPU: what makes the larger table wait longer was not found.
 """
 
 from __future__ import annotations
