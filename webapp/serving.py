@@ -11,6 +11,7 @@ STS by GET, an OAuth ``code`` on the host's callback) ever reaches a log.
 
 from __future__ import annotations
 
+import errno
 import select
 import threading
 import time
@@ -133,14 +134,24 @@ class EventLoop:
         if known is not None and known[1] == interest and known[0] is obj:
             return
         try:
-            if known is None:
-                self._epoll.register(fd, interest)
-            else:
+            try:
+                if known is None:
+                    self._epoll.register(fd, interest)
+                else:
+                    self._epoll.modify(fd, interest)
+            except FileExistsError:
                 self._epoll.modify(fd, interest)
-        except FileExistsError:
-            self._epoll.modify(fd, interest)
-        except FileNotFoundError:  # the kernel dropped it when the descriptor was closed
-            self._epoll.register(fd, interest)
+            except FileNotFoundError:  # the kernel dropped it when the descriptor was closed
+                self._epoll.register(fd, interest)
+        except OSError as exc:
+            if exc.errno != errno.EBADF:
+                raise
+            # Closed under us (``Server.stop`` closes channels from another thread): ``poll2``
+            # would see POLLNVAL and close the channel; so do we, instead of ending the loop.
+            self._forget(fd)
+            self._watch.discard(fd)
+            readwrite(obj, select.POLLNVAL)
+            return
         self._registered[fd] = (obj, interest)
 
     def _forget(self, fd: int) -> None:

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 import requests
+from waitress import wasyncore  # type: ignore[import-untyped]
 
-from webapp.serving import PortInUse, Server
+from webapp.serving import EventLoop, PortInUse, Server
 
 
 def counting_app() -> tuple[Any, list[str]]:
@@ -105,6 +106,28 @@ def test_settled_connections_are_answered_when_they_speak_again(served: Any) -> 
         assert len(set(peers)) == 40, "a connection was not kept alive"
     finally:
         for sock in sockets:
+            sock.close()
+
+
+def test_a_connection_closed_under_the_loop_is_let_go_and_the_loop_goes_on() -> None:
+    """``Server.stop`` closes channels from another thread, so the loop can meet a channel whose
+    descriptor is already closed: epoll refuses it (EBADF) where ``poll2`` reported POLLNVAL and
+    closed the channel. The loop must do the same, not end (CI once saw the serving thread die)."""
+    channels: dict[int, Any] = {}
+    mine, peer = socket.socketpair()
+    gone, gone_peer = socket.socketpair()
+    try:
+        alive = wasyncore.dispatcher(mine, map=channels)
+        closed = wasyncore.dispatcher(gone, map=channels)
+        fd = closed._fileno
+        loop = EventLoop(channels, object())  # first, so its epoll cannot take the freed number
+        gone.close()  # the descriptor goes; the channel is still in the map, as in the race
+        loop.poll(0)
+        assert fd not in channels, "the closed channel was not let go"
+        assert channels == {alive._fileno: alive}
+        loop.poll(0)  # and the loop carries on with the others
+    finally:
+        for sock in (mine, peer, gone_peer):
             sock.close()
 
 
