@@ -467,8 +467,7 @@ class _Parser:
 
 def single_spaced(text: str) -> str:
     """The statement with each run of whitespace or comment outside literals and quoted names as
-    one space, everything else as written: the same statement, in the one spacing a naive engine
-    (moto's, which splits clauses on the exact text `` WHERE ``) reads as DynamoDB does."""
+    one space, everything else as written (how ``EXISTS(...)`` is recognized in a transaction)."""
     out: list[str] = []
     position = 0
     while position < len(text):
@@ -478,48 +477,6 @@ def single_spaced(text: str) -> str:
         out.append(" " if match.lastgroup == "ws" else match.group())
         position = match.end()
     return "".join(out).strip()
-
-
-def replace_target(text: str, target: str) -> str:
-    """``text`` with the table (or ``table.index``) after its first ``FROM``/``INTO`` or its
-    leading ``UPDATE`` written as ``target``; the rest as written."""
-    tokens = _tokens(text)
-    words = [i for i, (kind, value) in enumerate(tokens) if kind == "name" and value.upper() in ("FROM", "INTO", "UPDATE")]
-    if not words:
-        return text
-    start = next((i for i in range(words[0] + 1, len(tokens)) if tokens[i][0] != "ws"), len(tokens))
-    end = start + 1
-    while end + 1 < len(tokens) and tokens[end][1] == "." and tokens[end + 1][0] in ("name", "quoted"):
-        end += 2
-    return "".join(value for _, value in tokens[:start]) + target + "".join(value for _, value in tokens[end:])
-
-
-def select_all(text: str) -> str:
-    """A SELECT ``text`` with its projection list written as ``*``; the rest as written."""
-    tokens = _tokens(text)
-    words = [i for i, (kind, value) in enumerate(tokens) if kind == "name" and value.upper() in ("SELECT", "FROM")]
-    if len(words) < 2 or tokens[words[0]][1].upper() != "SELECT" or tokens[words[1]][1].upper() != "FROM":
-        return text
-    return "".join(v for _, v in tokens[:words[0] + 1]) + " * " + "".join(v for _, v in tokens[words[1]:])
-
-
-def without_returning(text: str) -> str:
-    """``text`` up to its ``RETURNING`` clause (an UPDATE's or DELETE's last clause), if any."""
-    tokens = _tokens(text)
-    at = next((i for i, (kind, value) in enumerate(tokens) if kind == "name" and value.upper() == "RETURNING"), None)
-    return text if at is None else "".join(value for _, value in tokens[:at]).rstrip()
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    tokens: list[tuple[str, str]] = []
-    position = 0
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if match is None:
-            raise malformed(f"Unexpected character {text[position]!r}")
-        tokens.append((match.lastgroup or "op", match.group()))
-        position = match.end()
-    return tokens
 
 
 @lru_cache(maxsize=1024)
