@@ -146,9 +146,9 @@ def _execute(backend: Any, statement: str, parameters: Sequence[dict[str, Any]],
     """One statement: its rows (SELECT, RETURNING) after its writes; ``on_failure`` is the
     statement's ``ReturnValuesOnConditionCheckFailure`` (``None``: the ExecuteStatement call's)."""
     parsed = partiql.parse(statement)
-    table: Table = backend.get_table(parsed.table)  # ResourceNotFoundException when there is none
     params = list(parameters)
-    condition = evaluate.where(parsed, params)
+    condition = evaluate.where(parsed, params)  # its operand checks come before the table lookup
+    table: Table = backend.get_table(parsed.table)  # ResourceNotFoundException when there is none
     if parsed.verb == "SELECT":
         return [evaluate.project(parsed, item) for item in _selected(table, parsed, params)
                 if evaluate.matches(condition, item)]

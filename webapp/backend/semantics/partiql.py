@@ -150,6 +150,18 @@ class _Tree:
             return ex.ValueOperand(placeholder)
         raise unsupported("arithmetic and function calls are not comparable values in a WHERE clause")
 
+    def orderable(self, op: str, args: Sequence[Any]) -> None:
+        """An ordering comparison refuses a value DynamoDB does not order (only S, N and B),
+        rather than matching nothing (nubo-db/dynoxide tests/partiql_boolean_expressions.rs,
+        captured from DynamoDB: "Incorrect operand type for operator or function; operator or
+        function: <, operand type: BOOL")."""
+        for arg in args:
+            if _is_constant(arg):
+                kind = v.kind(constant(arg, self.params))
+                if kind is not None and kind not in ("S", "N", "B"):
+                    raise DynamoDBValidationException("Incorrect operand type for operator or function; operator or "
+                                                      f"function: {op}, operand type: {kind}")
+
     def condition(self, node: Any) -> ex.Condition:
         if not isinstance(node, partiql.Node):
             raise unsupported("a WHERE clause must be a condition")
@@ -159,8 +171,11 @@ class _Tree:
         if op == "NOT":
             return ex.Not(self.condition(args[0]))
         if op in _COMPARATORS:
+            if op not in ("=", "<>"):
+                self.orderable(op, args)
             return ex.Compare(op, self.operand(args[0]), self.operand(args[1]))
         if op == "BETWEEN":
+            self.orderable(op, args)
             return ex.Between(self.operand(args[0]), self.operand(args[1]), self.operand(args[2]))
         if op == "IN":
             return ex.In(self.operand(args[0]), tuple(self.operand(choice) for choice in args[1]))
