@@ -30,6 +30,7 @@ from typing import Any, Protocol
 from iam_policies.dynamodb.expressions import parse
 from webapp.backend.capacity import METERED, WRITES, item_size, read_units, write_units
 from webapp.backend.errors import DynamoDBError, ProvisionedThroughputExceededException
+from webapp.backend.semantics.values import normalize_item
 from webapp.backend.throttling import Throttle
 from webapp.backend.watch import Usage, Watch, partition_key
 
@@ -221,9 +222,13 @@ class CapacityMeter:
                 for get in params["TransactItems"] if "Get" in get
             ]
         # Query / Scan: every evaluated item, before filters and projections (without either, the
-        # items returned are the items evaluated).
+        # items returned are the items evaluated; with them, the semantic layer's read carries
+        # them, or they are read again).
+        carried = getattr(response, "evaluated", None)
         if _unprojected(params) and "Items" in response:
             evaluated = response["Items"]
+        elif isinstance(carried, list):
+            evaluated = [normalize_item(item) for item in carried]
         else:
             evaluated = engine.call(op, _unfiltered(params)).get("Items", [])
         total = sum(item_size(i) for i in evaluated)
