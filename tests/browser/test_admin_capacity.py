@@ -6,6 +6,7 @@ wrote photos under his own partition key.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,8 +36,13 @@ def test_the_admin_sees_a_chart_per_table_and_bobs_key_only_when_asked(
         keys = page.locator("[data-testid=hot-keys][data-name=Photos] [data-testid=hot-key]")
         expect(keys.first).to_be_visible()
         assert bob_sub not in page.content()  # hashed until asked
+        # the app's one timestamp format (test_rough_edges.py::test_every_timestamp_has_one_format)
+        expect(page.get_by_test_id("capacity-status")).to_have_text(
+            re.compile(r"Updated [A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2}\s?[AP]M; keys hashed\."))
         box = page.get_by_test_id("show-keys").bounding_box() or {"width": 999}
         assert box["width"] < 30, "the checkbox took the app's full-width input style"
+        words = page.locator("label.admin-keys").bounding_box() or {"height": 999}
+        assert words["height"] < 40, "the checkbox and its words are stacked (styles.css's label column)"
         page.get_by_test_id("show-keys").check()
         expect(keys.first).to_contain_text(bob_sub)
         expect(page.get_by_test_id("capacity-status")).to_contain_text("in clear")

@@ -19,15 +19,16 @@ items back in reverse order. During a transaction a table's deep copy is the tab
 moto's own whole-table restore costs nothing and changes nothing. Outside transactions tables
 deep-copy as usual (backups rely on it).
 
-**Reads.** ``Table.query`` deep-copies every matching item (so that index and attribute
-projections and filters work on copies) and computes each item's size twice (the 1 MB page
-limit); for a plain key query - no index, no range condition, no filter, no projection, no
-start key - that was two thirds of a 100-item Query. Its only caller, ``DynamoHandler.query``,
-only reads the items it gets, so that case returns the stored items themselves, with the same
-order, page limits, ``ScannedCount`` and ``LastEvaluatedKey`` as moto's loop
-(``tests/unit/webapp/backend/test_fast_reads.py`` compares it with a stock moto backend).
-Such a query takes the partition's own items, not moto's ``all_items()``, which sorts the
-whole table on every call.
+**Reads.** ``Table.query`` walks the whole table for every Query, deep-copies every matching
+item (so that index and attribute projections and filters work on copies) and computes each
+item's size twice (the 1 MB page limit). Its only caller, ``DynamoHandler.query``, only reads
+the items it gets, and the semantic layer asks for no filter or projection, so a Query reads the
+partition's items - of the table, or of an index through its groups - in order from the start
+key, meeting the sort-key condition (``query_pages.py``), and pages them with the stored items
+themselves (an index's projection makes new ones), with the same order, page limits,
+``ScannedCount`` and ``LastEvaluatedKey`` as moto's loop (``tests/unit/webapp/backend/
+test_query_pages.py`` compares every page with it; ``test_fast_reads.py`` with a stock moto
+backend). ``key_order_reads = False`` restores the loop (and the earlier plain-key path), to compare.
 
 ``Table.scan`` sorts the whole table and walks it from the first item on *every page*, hashing
 each item's key to test its segment and comparing it with the start key: an export of 20,000
@@ -59,7 +60,7 @@ import bisect
 import copy
 import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from moto.dynamodb.comparisons import OpDefault
@@ -67,7 +68,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, Table
 
-from webapp.backend import item_size, partiql_scope, served, set_values
+from webapp.backend import item_size, partiql_scope, query_pages, served, set_values
 from webapp.backend.semantics import order
 from webapp.backend.semantics.segments import hash_prefix, segment_of_prefix
 
@@ -75,13 +76,16 @@ item_size.install()  # DynamoDB's 400 KB item limit, measured as DynamoDB measur
 set_values.install()  # a SET writes a copy of what it read (``SET b[5] = b`` held itself)
 
 #: Per-table flags and caches that must never be copied along with a table.
-_FLAGS = ("_in_transaction", "_undo_owner", "_scan_cache", "_order_lock", "_segment", "_index")
+_FLAGS = ("_in_transaction", "_undo_owner", "_scan_cache", "_order_lock", "_segment", "_index", "_index_groups")
 #: A parallel scan's segments are split from the table's order together up to this many segments.
 _SEGMENTS_AT_ONCE = 32
 
 
 class _UndoableTable(Table):
     """A moto ``Table`` that reports writes to its backend's undo log."""
+
+    #: Queries read from the partition (``query_pages.py``); off only to compare with moto's loop.
+    key_order_reads = True
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Any:
         if self.__dict__.get("_in_transaction"):
@@ -101,28 +105,28 @@ class _UndoableTable(Table):
               range_key_conditions: list[tuple[str, str, list[DynamoType]]] | None = None,
               **filter_kwargs: Any) -> tuple[list[Item], int, dict[str, Any] | None]:
         no_filter = filter_expression is None or type(filter_expression) is OpDefault  # "always true"
+        if no_filter and not projection_expressions and not filter_kwargs and self.key_order_reads:
+            # the partition's items in order from the start key, without copies (query_pages.py)
+            found = query_pages.candidates(self, hash_key, range_comparison, range_objs, exclusive_start_key,
+                                           scan_index_forward, index_name, consistent_read,
+                                           hash_key_conditions, range_key_conditions)
+            if found is not None:
+                items, index = found
+                project = index.project if index is not None and _projects(index) else None
+                return self._page(iter(items), limit, index_name, project)
         plain = no_filter and not (index_name or range_comparison or range_key_conditions or projection_expressions
                                    or exclusive_start_key is not None or filter_kwargs)
-        if not plain:
-            table = self if not index_name else self._index_view(index_name)
-            return Table.query(
-                table, hash_key, range_comparison, range_objs, limit, exclusive_start_key,  # type: ignore[arg-type]
-                scan_index_forward,
-                projection_expressions, index_name, consistent_read, filter_expression,
-                hash_key_conditions=hash_key_conditions, range_key_conditions=range_key_conditions,
-                **filter_kwargs)
-        # moto's loop for this case, each size computed once and no copies (see the module doc)
-        # the partition itself, not a sort of the whole table (moto's all_items()) per query
-        partition: Any = self.items.get(hash_key) if hash_key is not None else None
-        if partition is None:
-            matches: list[Item] = []
-        elif self.range_key_attr:
-            matches = sorted(partition.values(), key=lambda item: item.range_key)  # type: ignore[arg-type, return-value]
-        else:
-            matches = [partition]
-        if scan_index_forward is False:
-            matches.reverse()
-        return self._page(iter(matches), limit, index_name)
+        if plain and hash_key is not None:  # (as before query_pages.py: kept to compare with)
+            found = query_pages.candidates(self, hash_key, None, [], None, scan_index_forward, None, False, None, None)
+            if found is not None:
+                return self._page(iter(found[0]), limit, None)
+        table = self if not index_name else self._index_view(index_name)
+        return Table.query(
+            table, hash_key, range_comparison, range_objs, limit, exclusive_start_key,  # type: ignore[arg-type]
+            scan_index_forward,
+            projection_expressions, index_name, consistent_read, filter_expression,
+            hash_key_conditions=hash_key_conditions, range_key_conditions=range_key_conditions,
+            **filter_kwargs)
 
     def scan(self, filters: dict[str, Any], limit: int, exclusive_start_key: dict[str, Any] | None,
              filter_expression: Any = None, index_name: str | None = None, consistent_read: bool = False,
@@ -144,12 +148,13 @@ class _UndoableTable(Table):
             DynamoType(exclusive_start_key[self.range_key_attr]) if self.range_key_attr else None))
         return self._page(itertools.islice(order, start, None), limit, None)
 
-    def _page(self, items: Iterator[Item], limit: int | None,
-              index_name: str | None) -> tuple[list[Any], int, dict[str, Any] | None]:
-        """moto's page loop for unfiltered reads: up to ``limit`` items or 1 MB (moto's sizes),
-        each item's size computed once, the stored items themselves (no copies), and the key to
-        go on from. While ``served.wire_pages`` is on, each item is rendered for the wire in the
-        walk that sizes it, and the page holds ``served.Served`` entries (see ``served.py``)."""
+    def _page(self, items: Iterator[Item], limit: int | None, index_name: str | None,
+              project: Callable[[Item], Item] | None = None) -> tuple[list[Any], int, dict[str, Any] | None]:
+        """moto's page loop for unfiltered reads: up to ``limit`` items or 1 MB (moto's sizes,
+        of the stored items), each item's size computed once, the stored items themselves (no
+        copies; ``project``: an index's projection of each, a new item), and the key to go on
+        from. While ``served.wire_pages`` is on, each item is rendered for the wire in the walk
+        that sizes it, and the page holds ``served.Served`` entries (see ``served.py``)."""
         serving = served.serving()
         results: list[Any] = []
         total = 0
@@ -157,7 +162,11 @@ class _UndoableTable(Table):
         for item in items:
             if len(results) == limit:  # (moto tests the size first; the outcome is the same)
                 break
-            entry, size = served.serve(item) if serving else (item, item.size())
+            if project is not None:
+                size = item.size()
+                entry = served.serve(project(item))[0] if serving else project(item)
+            else:
+                entry, size = served.serve(item) if serving else (item, item.size())
             if total + size > RESULT_SIZE_LIMIT:
                 break
             results.append(entry)
@@ -317,6 +326,7 @@ class _UndoableTable(Table):
 
     def forget_order(self) -> None:
         self.__dict__.pop("_scan_cache", None)
+        query_pages.forget(self)
 
     def put_item(self, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Item:
         self.forget_order()
@@ -334,6 +344,11 @@ class _UndoableTable(Table):
         if owner is not None:
             owner.remember(self, hash_key, range_key)
         return super().delete_item(hash_key, range_key)
+
+
+def _projects(index: Any) -> bool:
+    """Whether moto's ``SecondaryIndex.project`` leaves attributes out (``KEYS_ONLY``, ``INCLUDE``)."""
+    return (index.projection or {}).get("ProjectionType") in ("KEYS_ONLY", "INCLUDE")
 
 
 def _part(value: DynamoType) -> tuple[str, Any]:
@@ -502,7 +517,12 @@ class SerialDynamoDBBackend(DynamoDBBackend):
     def update_item(self, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Item:
         # moto changes an existing item in place, without a table-level write to notice
         self._remember_key(table_name, key)
-        return super().update_item(table_name, key, *args, **kwargs)
+        try:
+            return super().update_item(table_name, key, *args, **kwargs)
+        finally:  # its index keys may have changed
+            table = self.tables.get(table_name)
+            if table is not None:
+                query_pages.forget(table)
 
     def delete_item(self, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Item | None:
         self._remember_key(table_name, key)
