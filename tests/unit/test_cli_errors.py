@@ -58,6 +58,8 @@ CASES: list[tuple[str, str, list[str], dict[str, str], int, str]] = [
     ("simulate-not-json", "iam_policies", ["simulate", "{file}"], {}, 2, "is not valid JSON"),
     ("verify-not-json", "iam_policies", ["verify", "{file}"], {}, 2, "is not valid JSON"),
     ("prove-not-json", "iam_policies", ["prove", "--intent", "{file}", "user-role"], {}, 2, "is not valid JSON"),
+    ("prove-limit-zero", "iam_policies", ["prove", "--intent", "user-role", "user-role", "--limit", "0"], {}, 2,
+     "argument --limit: must be at least 1"),
     ("render-no-role", "iam_policies", ["render", "NoSuchRole"], {}, 2, "no role 'NoSuchRole'"),
     ("templates-no-such", "iam_policies", ["templates", "nosuch"], {}, 2, "no template or pattern 'nosuch'"),
     ("unknown-command", "iam_policies", ["bogus"], {}, 2, "invalid choice: 'bogus'"),
