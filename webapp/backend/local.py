@@ -15,14 +15,16 @@ Why each part (security-anchors §5):
   so only successful calls change state.
 * **A write-ahead journal** (``journal.py``) so that a restart or ``kill -9`` loses no
   acknowledged write: every successful state-changing call is synced to disk before ``call``
-  returns. The record is written under the call's locks and synced
-  after them (group commit: one ``fsync`` covers every write that arrived meanwhile, and no lock
-  is held during any, so a writer never waits for another writer's ``fsync``). Every answer, reads and refusals included, waits until everything it
-  may depend on is on disk, so no caller ever sees state a crash could take back: for a
-  GetItem of a string partition key, the last record that changed that partition or anything
-  but items (``_read_depends``); for every other call, everything applied before it. (A GetItem
-  used to wait for every other user's write to reach the disk: under ``benchmarks/load.py`` the
-  request threads spent most of their time in ``sync_through``.)
+  returns. The record is numbered and kept in memory under the call's locks, and written and
+  synced after them (group commit: one ``fsync`` covers every write that arrived meanwhile, and
+  no lock is held during any I/O, so a writer never waits for another writer's ``fsync``). Every
+  answer, reads and refusals included, waits until everything it may depend on is on disk, so no
+  caller ever sees state a crash could take back: for a GetItem of a string partition key, or a
+  Query of one on a table or a local index, the last record that changed that partition or
+  anything but items (``_read_depends``); for every other call, everything applied before it.
+  (A GetItem used to wait for every other user's write to reach the disk: under
+  ``benchmarks/load.py`` the request threads spent most of their time in ``sync_through``; a
+  Query did until issue 11's second round.)
 * **Restart proportional to what happened since the snapshot** (issue 11): an item write is
   journaled as the after-images of the items it wrote (one record per call, so a transaction
   survives a crash whole or not at all) and replayed as dictionary work; the snapshot is an
@@ -58,7 +60,7 @@ from webapp.backend.lifecycle import Lifecycle
 from webapp.backend.locking import WRITES, TableLocks, tables_of
 from webapp.backend.metering import CapacityMeter, tidy
 from webapp.backend.moto_engine import MotoEngine
-from webapp.backend.moto_models import SerialDynamoDBBackend
+from webapp.backend.moto_models import SerialDynamoDBBackend, queried
 from webapp.backend.snapshot_db import RewriteNeeded, SnapshotDB
 from webapp.backend.watch import Watch
 from webapp.clock import Clock
@@ -243,6 +245,7 @@ class LocalBackend:
             raise InternalServerError("The backend is shut down")
         response: dict[str, Any] = {}
         failure: DynamoDBError | None = None
+        queried.partition = None
         try:
             response = self._call(operation, params)
         except DynamoDBError as error:
@@ -252,12 +255,22 @@ class LocalBackend:
     def _read_depends(self, operation: str, params: Mapping[str, Any]) -> int:
         """The last journal record the answer may depend on (called under the call's locks).
 
-        A GetItem of a string partition key reads one item of one partition: it depends on the
-        last record that wrote into that partition and on the last record of any other kind,
-        not on other users' writes elsewhere. Anything else depends on everything so far.
-        (Numbers and binary values have several spellings of one key, so they are not tracked.)
+        A GetItem of a string partition key reads one item of one partition, and a Query of a
+        table or of a local index the items of one partition (``moto_models.queried``): each
+        depends on the last record that wrote into that partition and on the last record of any
+        other kind, not on other users' writes elsewhere. Anything else depends on everything so
+        far. (Numbers and binary values have several spellings of one key, so they are not
+        tracked.)
         """
         last = self.journal.last_seq
+        if operation == "Query":
+            partition = queried.partition
+            if partition is None:
+                return last
+            name, value = partition[0], partition[1]
+            if getattr(value, "type", None) != "S" or not isinstance(value.value, str):
+                return last
+            return max(self._unkeyed_seq, self._partition_seq.get((name, value.value), 0))
         if operation != "GetItem":
             return last
         name, key = params.get("TableName"), params.get("Key")
