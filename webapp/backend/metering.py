@@ -188,9 +188,11 @@ class CapacityMeter:
             transactional = op == "TransactWriteItems"
             charges = []
             for table, key, new_item in _written_keys(engine, op, params):
-                before = plan.before.get((table, _canonical(key)), 0)
-                if op == "PutItem":  # the item now stored is the one put (or the call failed)
-                    after = item_size(new_item)
+                slot = (table, _canonical(key))
+                before = plan.before.get(slot, 0)
+                if new_item is not None:  # a put, alone, in a batch or a transaction: the item now
+                    # stored is the one put (or the call failed), sized before the call
+                    after = plan.puts[slot] if slot in plan.puts else item_size(new_item)
                 elif op == "DeleteItem":
                     after = 0
                 else:
