@@ -80,6 +80,12 @@ _FLAGS = ("_in_transaction", "_undo_owner", "_scan_cache", "_order_lock", "_segm
 #: A parallel scan's segments are split from the table's order together up to this many segments.
 _SEGMENTS_AT_ONCE = 32
 
+#: ``partition``: (table name, partition key) of the last Query on this thread of a table or of
+#: one of its local indexes (``None`` for a global index), which ``local.py`` resets before each
+#: call: such a Query shows the items of that one partition, so its answer waits for the disk
+#: only for that partition's writes, as a GetItem's does.
+queried = threading.local()
+
 
 class _UndoableTable(Table):
     """A moto ``Table`` that reports writes to its backend's undo log."""
@@ -104,6 +110,8 @@ class _UndoableTable(Table):
               hash_key_conditions: list[tuple[str, DynamoType]] | None = None,
               range_key_conditions: list[tuple[str, str, list[DynamoType]]] | None = None,
               **filter_kwargs: Any) -> tuple[list[Item], int, dict[str, Any] | None]:
+        local = not index_name or any(index.name == index_name for index in self.indexes)
+        queried.partition = (self.name, hash_key) if local and hash_key is not None else None
         no_filter = filter_expression is None or type(filter_expression) is OpDefault  # "always true"
         if no_filter and not projection_expressions and not filter_kwargs and self.key_order_reads:
             # the partition's items in order from the start key, without copies (query_pages.py)
