@@ -175,6 +175,9 @@ class Counting:
     def describe_table(self, **params: Any) -> Any:
         return self._client.describe_table(**params)
 
+    def describe_time_to_live(self, **params: Any) -> Any:
+        return self._client.describe_time_to_live(**params)
+
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(point=st.sampled_from(["written", "recorded"]), segment=st.integers(0, 2), page=st.integers(0, 12))
