@@ -41,7 +41,7 @@ from iam_policies.dynamodb.request import Env, enum, index_schema, item_context,
 from iam_policies.errors import ValidationException
 
 _TOKEN = re.compile(
-    r"""(?P<ws>\s+|--[^\n]*)
+    r"""(?P<ws>\s+|--[^\n]*|/\*[\s\S]*?\*/)
       | (?P<string>'(?:[^']|'')*')
       | (?P<quoted>"(?:[^"]|"")*")
       | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
@@ -117,8 +117,19 @@ MAX_NESTING = 64
 MAX_BOOLEAN_OPERATORS = 300
 
 
-def malformed(detail: str) -> ValidationException:
+def malformed(detail: str = "") -> ValidationException:
+    """DynamoDB's refusal of a statement its parser cannot read; with no detail for a character or
+    a literal it cannot read at all (paritysuite/dynamodb-conformance tests/tier3/error-messages/
+    partiqlGrammar.test.ts, captured against DynamoDB: ``#`` comments, an unterminated ``/*``, an
+    exponent beyond 32 bits)."""
     return invalid(f"Statement wasn't well formed, can't be processed: {detail}")
+
+
+#: A complete statement followed by more tokens (the same capture).
+LEFTOVER = "Unexpected token after expression"
+#: ``FROM "T" t``, ``FROM "T" AS t``, ``UPDATE "T" t`` (the same capture; no envelope).
+ALIASING = "Aliasing is not supported"
+_INT32 = 2**31 - 1
 
 
 def too_complex(what: str) -> ValidationException:
@@ -131,8 +142,8 @@ class _Parser:
         position = 0
         while position < len(text):
             match = _TOKEN.match(text, position)
-            if match is None:
-                raise malformed(f"Unexpected character {text[position]!r}")
+            if match is None or (match.lastgroup == "op" and text.startswith("/*", position)):
+                raise malformed()  # an unknown character, an unterminated comment
             if match.lastgroup != "ws":
                 self.tokens.append(Tok(match.lastgroup or "op", match.group()))
             position = match.end()
@@ -222,14 +233,14 @@ class _Parser:
             return Lit({"S": token.text[1:-1].replace("''", "'")})
         if token.kind == "number":
             self.advance()
-            return Lit({"N": token.text})
+            return Lit({"N": _number(token.text)})
         if self.op("?"):
             self.advance()
             self.parameters += 1
             return Lit(("?", self.parameters - 1))
         if self.op("-") and self.peek(1).kind == "number":
             self.advance()
-            return Lit({"N": "-" + self.advance().text})
+            return Lit({"N": "-" + _number(self.advance().text)})
         if self.op("[", "<<"):
             opened = self.advance().text
             close = "]" if opened == "[" else ">>"
@@ -391,6 +402,7 @@ class _Parser:
         plain = all(isinstance(item, Ref) and not item.nested for item in projected)
         self.expect_keyword("FROM")
         table, index = self.target()
+        self.no_alias("WHERE", "ORDER")
         where = self.where()
         order: list[tuple[Ref, bool]] = []
         if self.keyword("ORDER"):
@@ -423,7 +435,9 @@ class _Parser:
         if verb == "INSERT":
             self.expect_keyword("INTO")
             table, index = self.target()
-            self.expect_keyword("VALUE")
+            if not self.keyword("VALUE"):
+                raise malformed(LEFTOVER)
+            self.advance()
             if self.op("?"):
                 # The whole item as one parameter (an M value).
                 item: dict[str, Any] = {"?": self.literal()}
@@ -432,6 +446,7 @@ class _Parser:
             return self.done(Statement("INSERT", table, index, frozenset(), item=item))
         if verb == "UPDATE":
             table, index = self.target()
+            self.no_alias("SET", "REMOVE")
             actions: list[tuple[str, Ref, Any]] = []
             while self.keyword("SET", "REMOVE"):
                 kind = self.advance().text.upper()
@@ -453,16 +468,34 @@ class _Parser:
         if verb == "DELETE":
             self.expect_keyword("FROM")
             table, index = self.target()
+            self.no_alias("WHERE", "RETURNING")
             where = self.where()
             return self.done(Statement("DELETE", table, index, frozenset(), where=where, returning=self.returning()))
         raise malformed(f"Unsupported statement {verb or '<EOF>'}")
 
+    def no_alias(self, *following: str) -> None:
+        """A name after the table that is not the next clause's keyword names an alias."""
+        if self.peek().kind in ("name", "quoted") and not self.keyword(*following):
+            raise invalid(ALIASING)
+
     def done(self, statement: Statement) -> Statement:
         if self.peek().kind != "eof":
-            raise malformed(f"Unexpected token {self.peek().text}")
+            raise malformed(LEFTOVER)
         return Statement(statement.verb, statement.table, statement.index, frozenset(self.names),
                          statement.star, statement.where, statement.item, statement.returning, self.parameters,
                          statement.projection, statement.projected, statement.actions, statement.order)
+
+
+def _number(text: str) -> str:
+    """A number literal as written, unless its exponent, or the scale it leaves (digits after the
+    point less the exponent), does not fit 32 bits: DynamoDB cannot read it at all (see
+    ``malformed``)."""
+    mantissa, _, exponent = text.lower().partition("e")
+    power = int(exponent) if exponent else 0
+    decimals = len(mantissa.partition(".")[2])
+    if abs(power) > _INT32 or abs(decimals - power) > _INT32:
+        raise malformed()
+    return text
 
 
 def single_spaced(text: str) -> str:
@@ -473,7 +506,7 @@ def single_spaced(text: str) -> str:
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None:
-            raise malformed(f"Unexpected character {text[position]!r}")
+            raise malformed()
         out.append(" " if match.lastgroup == "ws" else match.group())
         position = match.end()
     return "".join(out).strip()
