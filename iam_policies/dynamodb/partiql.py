@@ -447,24 +447,20 @@ class _Parser:
         if verb == "UPDATE":
             table, index = self.target()
             self.no_alias("SET", "REMOVE")
-            actions: list[tuple[str, Ref, Any]] = []
-            while self.keyword("SET", "REMOVE"):
-                kind = self.advance().text.upper()
-                while True:
-                    target = self.path()
-                    value = None
-                    if kind == "SET":
-                        self.expect_op("=")
-                        value = self.additive()
-                    actions.append((kind, target, value))
-                    if not self.op(","):
-                        break
-                    self.advance()
-            if not actions:
-                raise malformed("UPDATE needs a SET or REMOVE clause")
+            actions = self.update_actions()
             where = self.where()
             return self.done(Statement("UPDATE", table, index, frozenset(), where=where, returning=self.returning(),
-                                       actions=tuple(actions)))
+                                       actions=actions))
+        if verb == "FROM":
+            # PartiQL's FROM-first UPDATE, ``FROM "T" WHERE <key> SET ... REMOVE ...``: DynamoDB
+            # runs it as the UPDATE (paritysuite/dynamodb-conformance tests/tier2/partiql/
+            # fromFirstUpdate.test.ts, captured against DynamoDB)
+            table, index = self.target()
+            self.no_alias("WHERE")
+            where = self.where()
+            actions = self.update_actions()
+            return self.done(Statement("UPDATE", table, index, frozenset(), where=where, returning=self.returning(),
+                                       actions=actions))
         if verb == "DELETE":
             self.expect_keyword("FROM")
             table, index = self.target()
@@ -472,6 +468,25 @@ class _Parser:
             where = self.where()
             return self.done(Statement("DELETE", table, index, frozenset(), where=where, returning=self.returning()))
         raise malformed(f"Unsupported statement {verb or '<EOF>'}")
+
+    def update_actions(self) -> tuple[tuple[str, Ref, Any], ...]:
+        """``SET path = value, ...`` and ``REMOVE path, ...`` clauses, in any number and order."""
+        actions: list[tuple[str, Ref, Any]] = []
+        while self.keyword("SET", "REMOVE"):
+            kind = self.advance().text.upper()
+            while True:
+                target = self.path()
+                value = None
+                if kind == "SET":
+                    self.expect_op("=")
+                    value = self.additive()
+                actions.append((kind, target, value))
+                if not self.op(","):
+                    break
+                self.advance()
+        if not actions:
+            raise malformed("UPDATE needs a SET or REMOVE clause")
+        return tuple(actions)
 
     def no_alias(self, *following: str) -> None:
         """A name after the table that is not the next clause's keyword names an alias."""
