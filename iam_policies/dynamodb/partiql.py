@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -501,6 +502,65 @@ class _Parser:
                          statement.projection, statement.projected, statement.actions, statement.order)
 
 
+#: A parameter's number DynamoDB cannot read or store (see ``parameter_number_error``).
+OVERFLOW = "Number overflow. Attempting to store a number with magnitude larger than supported range"
+UNDERFLOW = "Number underflow. Attempting to store a number with magnitude smaller than supported range"
+DIGITS = "Attempting to store more than 38 significant digits in a Number"
+UNCONVERTIBLE = "The parameter cannot be converted to a numeric value"
+_WRAP = 2**31
+
+
+def parameter_number_error(text: Any) -> str | None:
+    """Why DynamoDB refuses a number given as a statement's parameter (paritysuite/dynamodb-
+    conformance tests/tier3/error-messages/partiqlParameterNumbers.test.ts, captured against
+    DynamoDB): it reads it as Java's ``BigDecimal(String)`` does, so an exponent or a scale that
+    does not fit 32 bits "cannot be converted", with the text echoed (bare for an empty one), and
+    the magnitude is precision less scale in 32-bit arithmetic, which wraps (``1e2147483647``
+    underflows)."""
+    if not isinstance(text, str) or text == "":
+        return UNCONVERTIBLE
+    mantissa, _, written = text.lower().partition("e")
+    try:
+        value = Decimal(text)
+        exponent = int(written) if written else 0
+    except (ArithmeticError, ValueError):
+        return f"{UNCONVERTIBLE}: {text}"
+    scale = len(mantissa.partition(".")[2]) - exponent
+    if not value.is_finite() or text != text.strip() or abs(exponent) >= _WRAP or not -_WRAP <= scale < _WRAP:
+        return f"{UNCONVERTIBLE}: {text}"
+    if value.is_zero():
+        return None
+    digits = "".join(map(str, value.as_tuple().digits)).lstrip("0")
+    magnitude = (len(digits) - scale + _WRAP) % (2 * _WRAP) - _WRAP  # precision - scale, as an int
+    if magnitude > 126:
+        return OVERFLOW
+    if magnitude < -129:
+        return UNDERFLOW
+    if len(digits.rstrip("0")) > 38:
+        return DIGITS
+    return None
+
+
+def check_parameters(parameters: Any) -> None:
+    """Refuse a statement whose parameters hold a number DynamoDB cannot read or store, the first
+    one in document order (lists, maps and number sets included)."""
+    pending = list(reversed(parameters)) if isinstance(parameters, list) else []
+    while pending:
+        value = pending.pop()
+        if not isinstance(value, Mapping) or len(value) != 1:
+            continue
+        kind, inner = next(iter(value.items()))
+        numbers = [inner] if kind == "N" else list(inner) if kind == "NS" and isinstance(inner, list) else []
+        for text in numbers:
+            problem = parameter_number_error(text)
+            if problem is not None:
+                raise invalid(problem)
+        if kind == "L" and isinstance(inner, list):
+            pending.extend(reversed(inner))
+        elif kind == "M" and isinstance(inner, Mapping):
+            pending.extend(reversed(list(inner.values())))
+
+
 def _number(text: str) -> str:
     """A number literal as written, unless its exponent, or the scale it leaves (digits after the
     point less the exponent), does not fit 32 bits: DynamoDB cannot read it at all (see
@@ -581,6 +641,7 @@ def statement_authorization(env: Env, params: Mapping[str, Any], *, enclosing: s
         raise invalid("Parameters must be a list of AttributeValues")
     for parameter in parameters:
         scalar_type(parameter)
+    check_parameters(parameters)
     statement = parse(text)
     if statement.parameters != len(parameters):
         raise invalid("Number of parameters in request and statement don't match.")

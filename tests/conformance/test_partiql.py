@@ -412,3 +412,43 @@ def test_set_functions(endpoint: Endpoint, table: str, set_clause: str, before: 
     normal = None if stored is None else {kind: sorted(members, key=lambda m: (float(m) if kind == "NS" else m))
                                           for kind, members in stored.items()}
     assert normal == after
+
+
+UNCONVERTIBLE = "The parameter cannot be converted to a numeric value"
+PARAMETER_STATEMENTS = [
+    "SELECT * FROM {t} WHERE pk = 'pn' AND n = ?",
+    "INSERT INTO {t} VALUE {{'pk': 'pn', 'sk': 1, 'n': ?}}",
+    "UPDATE {t} SET n = ? WHERE pk = 'pn' AND sk = 1",
+    "SELECT * FROM {t} WHERE pk = ?",
+]
+PARAMETERS = [
+    ({"N": "1e99999999999"}, f"{UNCONVERTIBLE}: 1e99999999999"),
+    ({"N": "-1e99999999999"}, f"{UNCONVERTIBLE}: -1e99999999999"),
+    ({"N": "1e-2147483648"}, f"{UNCONVERTIBLE}: 1e-2147483648"),
+    ({"N": "1e2147483647"}, UNDERFLOW),
+    ({"N": ""}, UNCONVERTIBLE),
+    ({"L": [{"N": "1"}, {"N": "1e99999999999"}]}, f"{UNCONVERTIBLE}: 1e99999999999"),
+    ({"M": {"x": {"N": "1e99999999999"}}}, f"{UNCONVERTIBLE}: 1e99999999999"),
+    ({"NS": ["1", "1e99999999999"]}, f"{UNCONVERTIBLE}: 1e99999999999"),
+]
+
+
+#: Every statement with every parameter, but a key is given numbers only (a list, map or set
+#: parameter is tried in the other positions).
+PARAMETER_ROWS = [(statement, parameter, message) for statement in PARAMETER_STATEMENTS
+                  for parameter, message in PARAMETERS if not statement.endswith("pk = ?") or set(parameter) == {"N"}]
+
+
+@pytest.mark.parametrize(("statement", "parameter", "message"), PARAMETER_ROWS,
+                         ids=[f"{statement.split()[0]}-{parameter}" for statement, parameter, _ in PARAMETER_ROWS])
+def test_parameter_numbers(endpoint: Endpoint, table: str, statement: str, parameter: dict[str, Any],
+                           message: str) -> None:
+    """paritysuite: tests/tier3/error-messages/partiqlParameterNumbers.test.ts (a parameter's
+    number read as Java's BigDecimal reads it; exact texts). Nothing is written. (An HTTP 500
+    before: the numbers reached the engine unchecked.)"""
+    client = endpoint.client()
+    with pytest.raises(ClientError) as caught:
+        client.execute_statement(Statement=statement.format(t=f'"{table}"'), Parameters=[parameter])
+    assert (caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]) == \
+        ("ValidationException", message)
+    assert client.execute_statement(Statement=f"SELECT * FROM \"{table}\" WHERE pk = 'pn'")["Items"] == []

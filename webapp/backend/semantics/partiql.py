@@ -82,7 +82,7 @@ def unsupported(what: str) -> DynamoDBValidationException:
 #: A number literal DynamoDB cannot store, named with where it is in the value ("under root",
 #: "under root.x", "under root[1]": paritysuite/dynamodb-conformance tests/tier3/error-messages/
 #: partiqlGrammar.test.ts, captured against DynamoDB).
-DIGITS = "Attempting to store more than 38 significant digits in a Number"
+DIGITS = partiql.DIGITS
 #: Exact for any number a literal can write (its exponent fits 32 bits: ``partiql._number``).
 _EXACT = Context(prec=400)
 
