@@ -69,6 +69,9 @@ FOUND: list[tuple[str, str, Params, int, str, str]] = [
     # moto's KeyError('TimeToLiveSpecification'); Coral's words for a missing required member
     ("UpdateTimeToLive without its specification", "UpdateTimeToLive", lambda t: {"TableName": t}, 400,
      "ValidationException", "Value null at 'timeToLiveSpecification' failed to satisfy constraint"),
+    # a timestamp is epoch seconds in the JSON protocol; text reached moto's dateutil (a 500)
+    ("a timestamp as text", "ListBackups", lambda t: {"TimeRangeLowerBound": "yesterday"}, 400,
+     "SerializationException", "STRING_VALUE cannot be converted to Date"),
     # Python's Decimal reads PEP 515 underscores and stored 1_000 as 1000; Java's BigDecimal
     # and dynalite's Big.js refuse it
     ("a number with an underscore", "PutItem", lambda t: {"TableName": t, "Item": {"pk": {"S": "u"}, "sk": {"N": "1_000"}}},
