@@ -7,7 +7,6 @@ result as text or, with ``--format json``, as JSON. Exit codes are the same for 
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
@@ -38,10 +37,10 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from iam_policies.cli import CommandError
+    from iam_policies.cli import CommandError, OneLineParser, fail_line
     from iam_policies.render import TemplateError
 
-    parser = argparse.ArgumentParser(prog="python -m iam_policies", description=DESCRIPTION, epilog=EPILOG)
+    parser = OneLineParser(prog="python -m iam_policies", description=DESCRIPTION, epilog=EPILOG)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (module_name, help_text) in COMMANDS.items():
         module = _module(module_name)
@@ -55,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         return code
     except (CommandError, TemplateError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        fail_line(str(exc))
         return 2
     except BrokenPipeError:
         # The reader went away (``render | head``): stop quietly, as Unix tools do. Point stdout
@@ -63,6 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # "Note on SIGPIPE").
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a file or directory that cannot be used: its path and why, not a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        fail_line(f"cannot use {where}{exc.strerror or exc}")
+        return 2
     except KeyboardInterrupt:
         return 130
 

@@ -6,12 +6,12 @@ this file only dispatches, so adding a command never touches another's code.
 
 from __future__ import annotations
 
-import argparse
 import importlib
 import os
 import sys
 from collections.abc import Sequence
 
+from iam_policies.cli import OneLineParser, fail_line, inherit_epilog
 from webapp.settings import SettingsError
 
 DESCRIPTION = (
@@ -19,8 +19,15 @@ DESCRIPTION = (
     "users and keys, demo ID tokens, and the authorization audit log."
 )
 EPILOG = (
-    "exit codes: 0 success, 1 the command could not do what was asked (the one-line message says "
-    "why), 2 bad arguments. 'python -m webapp COMMAND --help' describes each command."
+    "exit codes: 0 success, 1 the command could not do what was asked, 2 bad arguments or settings; "
+    "every failure is one line on standard error, 'error: <what to fix>'. The table jobs (export, "
+    "import, backfill) differ: 1 stopped part way (finish with --resume), 2 bad input or an AWS error "
+    "(nothing changed). 'python -m webapp COMMAND --help' describes each command."
+)
+#: a command's own ``--help`` ends with its exit codes: the module's ``EPILOG``, else this
+COMMAND_EPILOG = (
+    "exit codes: 0 success, 1 the command could not do what was asked, 2 bad arguments or settings "
+    "(WEBAPP_* variables); a failure is one line on standard error, 'error: <what to fix>'."
 )
 
 
@@ -39,13 +46,21 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m webapp", description=DESCRIPTION, epilog=EPILOG)
+    parser = OneLineParser(prog="python -m webapp", description=DESCRIPTION, epilog=EPILOG)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    words = list(sys.argv[1:] if argv is None else argv)
     for name, (module_name, help_text) in COMMANDS.items():
-        command = sub.add_parser(name, help=help_text, description=help_text)
+        # Only the command asked for is imported and configured: importing all of them (boto3,
+        # the DynamoDB gateway, Flask) cost every command, dev-token included, about 0.5 s of CPU.
+        # The top-level help lists the commands from COMMANDS alone.
+        module = _module(module_name) if words[:1] == [name] else None
+        command = sub.add_parser(name, help=help_text, description=help_text,
+                                 epilog=getattr(module, "EPILOG", None) or COMMAND_EPILOG)
         command.set_defaults(module=module_name)
-        _module(module_name).configure(command)
-    args = parser.parse_args(argv)
+        if module is not None:
+            module.configure(command)
+            inherit_epilog(command)
+    args = parser.parse_args(words)
     try:
         code = int(_module(args.module).run(args) or 0)
         sys.stdout.flush()
@@ -55,8 +70,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except SettingsError as error:  # a WEBAPP_* value no component can use: one line, exit 2
-        print(f"python -m webapp {args.command}: {error}", file=sys.stderr)
+        fail_line(str(error))
         return 2
+    except OSError as error:  # a --data-dir or file that is not one (NotADirectoryError, PermissionError, ...)
+        where = f"{error.filename}: " if error.filename else ""
+        fail_line(f"cannot use {where}{error.strerror or error}")
+        return 1
     except KeyboardInterrupt:
         return 130
 

@@ -162,14 +162,19 @@ class AuditEntry:
     issuer: str | None = None
 
     @classmethod
-    def decided(cls, decision: Decision, *, time: str, request_id: str, service: str,
+    def decided(cls, decision: Decision | Outcome, *, time: str, request_id: str, service: str,
                 operation: str, **facts: Any) -> AuditEntry:
-        """The entry of a request the engine decided (``facts``: the other fields)."""
-        return cls(time, request_id, service, operation, **_outcome(decision), **facts)
+        """The entry of a request the engine decided (``facts``: the other fields); ``decision``
+        may be given as its ``Outcome`` already made (``Authorizer`` keeps one per decision)."""
+        outcome = decision if isinstance(decision, Outcome) else Outcome.of(decision)
+        return cls(time, request_id, service, operation, outcome.decision, authorizations=outcome.authorizations,
+                   matched=outcome.matched, deny_type=outcome.deny_type, denied_by=outcome.denied_by, **facts)
 
     def with_decision(self, decision: Decision) -> AuditEntry:
         """This entry, completed with the engine's decision (STS: after the token checks)."""
-        return replace(self, **_outcome(decision))
+        outcome = Outcome.of(decision)
+        return replace(self, decision=outcome.decision, authorizations=outcome.authorizations,
+                       matched=outcome.matched, deny_type=outcome.deny_type, denied_by=outcome.denied_by)
 
     @property
     def why(self) -> str:
@@ -213,24 +218,37 @@ class AuditEntry:
         )
 
 
-def _outcome(decision: Decision) -> dict[str, Any]:
-    """The fields a ``Decision`` gives an entry. The deciding statements: for a deny, the first
-    refused authorization's (its Deny statements, none for an implicit deny); for an allow, the
-    Allow statements of every authorization, each once."""
-    refused = decision.denied
-    deciding = refused.deciding if refused is not None else [m for r in decision.results for m in r.deciding]
-    matched: list[AuditedStatement] = []
-    for statement in deciding:
-        audited = AuditedStatement.of(statement)
-        if audited not in matched:
-            matched.append(audited)
-    return {
-        "decision": Verdict.ALLOW if refused is None else Verdict.DENY,
-        "authorizations": tuple(AuditedAuthorization.of(r) for r in decision.results),
-        "matched": tuple(matched),
-        "deny_type": decision.deny_type,
-        "denied_by": refused.denied_by if refused is not None else None,
-    }
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The fields a ``Decision`` gives an entry, made once per decision: the request path's
+    ``Authorizer`` keeps it beside the decision it caches, so a repeated decision does not
+    rebuild its reasons (``AuditedAuthorization.reason``) for every request."""
+
+    decision: Verdict
+    authorizations: tuple[AuditedAuthorization, ...]
+    #: The deciding statements: for a deny, the first refused authorization's (its Deny
+    #: statements, none for an implicit deny); for an allow, the Allow statements of every
+    #: authorization, each once.
+    matched: tuple[AuditedStatement, ...]
+    deny_type: DenyType | None
+    denied_by: PolicyType | None
+
+    @classmethod
+    def of(cls, decision: Decision) -> Outcome:
+        refused = decision.denied
+        deciding = refused.deciding if refused is not None else [m for r in decision.results for m in r.deciding]
+        matched: list[AuditedStatement] = []
+        for statement in deciding:
+            audited = AuditedStatement.of(statement)
+            if audited not in matched:
+                matched.append(audited)
+        return cls(
+            Verdict.ALLOW if refused is None else Verdict.DENY,
+            tuple(AuditedAuthorization.of(r) for r in decision.results),
+            tuple(matched),
+            decision.deny_type,
+            refused.denied_by if refused is not None else None,
+        )
 
 
 _OPTIONAL_TEXT = ("principal", "subject", "source_ip", "error", "message", "role_arn", "session_name", "issuer")

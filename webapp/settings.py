@@ -1,7 +1,7 @@
 """One frozen ``Settings``, built once (from the environment and the command line) and handed to
 every component. Configuration flows one way: nothing reads the environment after this.
 
-The local stack listens on four consecutive ports, so that each service looks to an SDK exactly
+The local stack listens on five consecutive ports, so that each service looks to an SDK exactly
 like its AWS counterpart (every AWS endpoint is ``POST /`` on its own host):
 
     port       the host (the page, /config.json, /auth/*) and the dev identity provider at /idp

@@ -128,22 +128,29 @@ class _Backend(Protocol):
 def ensure_tables(backend: _Backend, settings: Settings) -> list[str]:
     """Create the tables that are missing and enable TTL where it is off; returns what was done.
 
+    Every missing table is created first and then waited for, so their CREATING phases
+    (``WEBAPP_TABLE_STATUS_SECONDS``) overlap, as CreateTable calls do on AWS, instead of adding up.
     Idempotent: a second start finds every table and changes nothing.
     """
     done: list[str] = []
+    created: list[str] = []
     for table in TABLES:
         name = table.physical_name(settings)
         described = _backend_description(backend, name)
         if described is not None:
             done += _add_missing_indexes(backend, table, name, described)
-        else:
-            try:
-                backend.call("CreateTable", table.create_params(name))
-                done.append(f"created {name}")
-            except AwsError as error:
-                if error.code != "ResourceInUseException":  # created meanwhile: fine
-                    raise
-            _wait_active(backend, name)
+            continue
+        try:
+            backend.call("CreateTable", table.create_params(name))
+            done.append(f"created {name}")
+        except AwsError as error:
+            if error.code != "ResourceInUseException":  # created meanwhile: fine
+                raise
+        created.append(name)
+    for name in created:
+        _wait_active(backend, name)
+    for table in TABLES:
+        name = table.physical_name(settings)
         ttl = table.ttl_params(name)
         if ttl is not None and not _backend_ttl_enabled(backend, name):
             backend.call("UpdateTimeToLive", ttl)

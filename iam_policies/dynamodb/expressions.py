@@ -244,13 +244,25 @@ def tokenize(kind: str, text: str) -> list[Token]:
         match = _TOKEN.match(text, position)
         if match is None:
             bad = Token("op", text[position], position)
-            raise syntax_error(kind, text, bad, tokens[-1] if tokens else None)
+            raise syntax_error(kind, text, bad, tokens[-1] if tokens else None, _following(text, position + 1))
         group = match.lastgroup or "ws"
         if group != "ws":
             tokens.append(Token(group, match.group(), position))
         position = match.end()
     tokens.append(Token("eof", "", len(text)))
     return tokens
+
+
+def _following(text: str, position: int) -> Token | None:
+    """The token after an unknown character, for the text DynamoDB quotes around it: ``!!!``
+    is ``token: "!", near: "!!"`` (the next character is unknown too, so it stands alone; seen
+    from DynamoDB by nubo-db/dynoxide's expression tests)."""
+    while position < len(text) and text[position].isspace():
+        position += 1
+    if position >= len(text):
+        return None
+    match = _TOKEN.match(text, position)
+    return Token(match.lastgroup or "op", match.group(), position) if match else Token("op", text[position], position)
 
 
 #: Words of the grammar that cannot stand for an attribute name (``a > between``, ``SET a = set``

@@ -61,11 +61,15 @@ class Tok:
     text: str
 
 
-# Expression nodes: just enough to see which names are pinned to which values.
+# Expression nodes: which names are pinned to which values (authorization), and the whole
+# statement for the engine that runs it (``webapp.backend.partiql_eval``).
 @dataclass(frozen=True)
 class Ref:
     name: str
     nested: bool
+    #: The whole document path: the name, then a name (``.b``) or a list index (``[2]``) per
+    #: step; ``None`` for a step whose index is not a number literal.
+    path: tuple[str | int | None, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,12 @@ class Lit:
 
 @dataclass(frozen=True)
 class Node:
-    op: str  # = IN AND OR or "other"
+    """An operator and its operands. ``op``: ``=`` ``<>`` ``<`` ``<=`` ``>`` ``>=`` ``IN``
+    ``BETWEEN`` ``AND`` ``OR`` ``NOT`` ``IS`` (operand, ``MISSING``/``NULL``, negated) ``call``
+    (name, arguments...) ``+`` ``-`` (and the other arithmetic signs) ``list`` ``set`` ``map``
+    (``(key, value)`` pairs). Only ``=``, ``IN``, ``AND`` and ``OR`` pin a key."""
+
+    op: str
     args: tuple[Any, ...] = ()
 
 
@@ -94,6 +103,12 @@ class Statement:
     #: A SELECT's projected top-level names, when every projected item is a plain name (no path,
     #: no function); None otherwise and for other statements.
     projection: tuple[str, ...] | None = None
+    #: A SELECT's projected expressions (empty for ``*``).
+    projected: tuple[Any, ...] = ()
+    #: An UPDATE's actions in order: ``("SET", Ref, value)`` or ``("REMOVE", Ref, None)``.
+    actions: tuple[tuple[str, Ref, Any], ...] = ()
+    #: A SELECT's ``ORDER BY``: (path, descending) in order.
+    order: tuple[tuple[Ref, bool], ...] = ()
 
 
 #: Nesting of parentheses, NOT, literals and calls the parser follows (a local bound, see above).
@@ -186,16 +201,18 @@ class _Parser:
 
     def path(self) -> Ref:
         name = self.identifier()
-        nested = False
+        steps: list[str | int | None] = [name]
         while self.op(".", "["):
-            nested = True
             if self.advance().text == ".":
-                self.identifier()
+                steps.append(self.identifier())
             else:
-                self.operand()
+                index = self.operand()
+                value = index.value if isinstance(index, Lit) else None
+                steps.append(int(value["N"]) if isinstance(value, Mapping) and str(value.get("N", "")).isdigit()
+                             else value["S"] if isinstance(value, Mapping) and "S" in value else None)
                 self.expect_op("]")
         self.names.add(name)
-        return Ref(name, nested)
+        return Ref(name, len(steps) > 1, tuple(steps))
 
     # -- values and expressions -----------------------------------------------------------------
     def literal(self) -> Any:
@@ -214,7 +231,8 @@ class _Parser:
             self.advance()
             return Lit({"N": "-" + self.advance().text})
         if self.op("[", "<<"):
-            close = "]" if self.advance().text == "[" else ">>"
+            opened = self.advance().text
+            close = "]" if opened == "[" else ">>"
             items: list[Any] = []
             self.enter()
             while not self.op(close):
@@ -224,12 +242,12 @@ class _Parser:
                 self.advance()
             self.expect_op(close)
             self.leave()
-            return Node("list", tuple(items))
+            return Node("list" if opened == "[" else "set", tuple(items))
         if self.op("{"):
-            return Node("map", tuple(self.map_literal().values()))
+            return Node("map", tuple(self.map_literal().items()))
         if self.keyword("TRUE", "FALSE", "NULL", "MISSING"):
-            self.advance()
-            return Lit(None)
+            word = self.advance().text.upper()
+            return Lit({"TRUE": {"BOOL": True}, "FALSE": {"BOOL": False}, "NULL": {"NULL": True}}.get(word))
         return None
 
     def map_literal(self) -> dict[str, Any]:
@@ -261,7 +279,7 @@ class _Parser:
             self.leave()
             return inner
         if self.peek().kind == "name" and self.peek(1).kind == "op" and self.peek(1).text == "(":
-            self.advance()
+            function = self.advance().text.lower()
             self.advance()
             self.enter()
             args: list[Any] = []
@@ -272,7 +290,7 @@ class _Parser:
                 self.advance()
             self.expect_op(")")
             self.leave()
-            return Node("other", tuple(args))
+            return Node("call", (function, *args))
         if self.peek().kind in ("name", "quoted"):
             return self.path()
         raise malformed(f"Unexpected token {self.peek().text or '<EOF>'}")
@@ -280,15 +298,15 @@ class _Parser:
     def additive(self) -> Any:
         left = self.operand()
         while self.op("+", "-", "||", "*", "/", "%"):
-            self.advance()
-            left = Node("other", (left, self.operand()))
+            sign = self.advance().text
+            left = Node(sign, (left, self.operand()))
         return left
 
     def predicate(self) -> Any:
         left = self.additive()
         if self.op("=", "<>", "!=", "<", "<=", ">", ">="):
             op = self.advance().text
-            return Node("=" if op == "=" else "other", (left, self.additive()))
+            return Node("<>" if op == "!=" else op, (left, self.additive()))
         negated = False
         if self.keyword("NOT") and self.peek(1).kind == "name" and self.peek(1).text.upper() in ("IN", "BETWEEN"):
             self.advance()
@@ -297,20 +315,22 @@ class _Parser:
             self.advance()
             choices = self.operand()
             items = choices.args if isinstance(choices, Node) and choices.op == "list" else (choices,)
-            return Node("other" if negated else "IN", (left, items))
+            found = Node("IN", (left, items))
+            return Node("NOT", (found,)) if negated else found
         if self.keyword("BETWEEN"):
             self.advance()
             low = self.additive()
             self.expect_keyword("AND")
-            return Node("other", (left, low, self.additive()))
+            between = Node("BETWEEN", (left, low, self.additive()))
+            return Node("NOT", (between,)) if negated else between
         if self.keyword("IS"):
             self.advance()
-            if self.keyword("NOT"):
+            negated = self.keyword("NOT")
+            if negated:
                 self.advance()
             if not self.keyword("MISSING", "NULL"):
                 raise malformed("Expected MISSING or NULL after IS")
-            self.advance()
-            return Node("other", (left,))
+            return Node("IS", (left, self.advance().text.upper(), negated))
         return left
 
     def negation(self) -> Any:
@@ -319,7 +339,7 @@ class _Parser:
             self.enter()
             inner = self.negation()
             self.leave()
-            return Node("other", (inner,))
+            return Node("NOT", (inner,))
         return self.predicate()
 
     def conjunction(self) -> Any:
@@ -372,16 +392,22 @@ class _Parser:
         self.expect_keyword("FROM")
         table, index = self.target()
         where = self.where()
+        order: list[tuple[Ref, bool]] = []
         if self.keyword("ORDER"):
             self.advance()
             self.expect_keyword("BY")
-            self.path()
-            while self.op(",") or self.keyword("ASC", "DESC"):
+            while True:
+                key = self.path()
+                descending = self.keyword("DESC")
+                if self.keyword("ASC", "DESC"):
+                    self.advance()
+                order.append((key, descending))
+                if not self.op(","):
+                    break
                 self.advance()
-                if self.peek().kind in ("name", "quoted") and not self.keyword("ASC", "DESC"):
-                    self.path()
         return Statement("SELECT", table, index, frozenset(), star=star, where=where,
-                         projection=tuple(item.name for item in projected) if projected and plain else None)
+                         projection=tuple(item.name for item in projected) if projected and plain else None,
+                         projected=tuple(projected), order=tuple(order))
 
     def statement(self) -> Statement:
         verb = self.advance().text.upper()
@@ -406,22 +432,24 @@ class _Parser:
             return self.done(Statement("INSERT", table, index, frozenset(), item=item))
         if verb == "UPDATE":
             table, index = self.target()
-            clauses = 0
+            actions: list[tuple[str, Ref, Any]] = []
             while self.keyword("SET", "REMOVE"):
-                clauses += 1
                 kind = self.advance().text.upper()
                 while True:
-                    self.path()
+                    target = self.path()
+                    value = None
                     if kind == "SET":
                         self.expect_op("=")
-                        self.additive()
+                        value = self.additive()
+                    actions.append((kind, target, value))
                     if not self.op(","):
                         break
                     self.advance()
-            if not clauses:
+            if not actions:
                 raise malformed("UPDATE needs a SET or REMOVE clause")
             where = self.where()
-            return self.done(Statement("UPDATE", table, index, frozenset(), where=where, returning=self.returning()))
+            return self.done(Statement("UPDATE", table, index, frozenset(), where=where, returning=self.returning(),
+                                       actions=tuple(actions)))
         if verb == "DELETE":
             self.expect_keyword("FROM")
             table, index = self.target()
@@ -434,13 +462,12 @@ class _Parser:
             raise malformed(f"Unexpected token {self.peek().text}")
         return Statement(statement.verb, statement.table, statement.index, frozenset(self.names),
                          statement.star, statement.where, statement.item, statement.returning, self.parameters,
-                         statement.projection)
+                         statement.projection, statement.projected, statement.actions, statement.order)
 
 
 def single_spaced(text: str) -> str:
     """The statement with each run of whitespace or comment outside literals and quoted names as
-    one space, everything else as written: the same statement, in the one spacing a naive engine
-    (moto's, which splits clauses on the exact text `` WHERE ``) reads as DynamoDB does."""
+    one space, everything else as written (how ``EXISTS(...)`` is recognized in a transaction)."""
     out: list[str] = []
     position = 0
     while position < len(text):
@@ -450,48 +477,6 @@ def single_spaced(text: str) -> str:
         out.append(" " if match.lastgroup == "ws" else match.group())
         position = match.end()
     return "".join(out).strip()
-
-
-def replace_target(text: str, target: str) -> str:
-    """``text`` with the table (or ``table.index``) after its first ``FROM``/``INTO`` or its
-    leading ``UPDATE`` written as ``target``; the rest as written."""
-    tokens = _tokens(text)
-    words = [i for i, (kind, value) in enumerate(tokens) if kind == "name" and value.upper() in ("FROM", "INTO", "UPDATE")]
-    if not words:
-        return text
-    start = next((i for i in range(words[0] + 1, len(tokens)) if tokens[i][0] != "ws"), len(tokens))
-    end = start + 1
-    while end + 1 < len(tokens) and tokens[end][1] == "." and tokens[end + 1][0] in ("name", "quoted"):
-        end += 2
-    return "".join(value for _, value in tokens[:start]) + target + "".join(value for _, value in tokens[end:])
-
-
-def select_all(text: str) -> str:
-    """A SELECT ``text`` with its projection list written as ``*``; the rest as written."""
-    tokens = _tokens(text)
-    words = [i for i, (kind, value) in enumerate(tokens) if kind == "name" and value.upper() in ("SELECT", "FROM")]
-    if len(words) < 2 or tokens[words[0]][1].upper() != "SELECT" or tokens[words[1]][1].upper() != "FROM":
-        return text
-    return "".join(v for _, v in tokens[:words[0] + 1]) + " * " + "".join(v for _, v in tokens[words[1]:])
-
-
-def without_returning(text: str) -> str:
-    """``text`` up to its ``RETURNING`` clause (an UPDATE's or DELETE's last clause), if any."""
-    tokens = _tokens(text)
-    at = next((i for i, (kind, value) in enumerate(tokens) if kind == "name" and value.upper() == "RETURNING"), None)
-    return text if at is None else "".join(value for _, value in tokens[:at]).rstrip()
-
-
-def _tokens(text: str) -> list[tuple[str, str]]:
-    tokens: list[tuple[str, str]] = []
-    position = 0
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if match is None:
-            raise malformed(f"Unexpected character {text[position]!r}")
-        tokens.append((match.lastgroup or "op", match.group()))
-        position = match.end()
-    return tokens
 
 
 @lru_cache(maxsize=1024)
@@ -534,7 +519,7 @@ def _value(literal: Lit, parameters: list[Any]) -> str:
     value = literal.value
     if isinstance(value, tuple):
         value = parameters[value[1]]
-    if value is None:
+    if not isinstance(value, Mapping) or not set(value) & {"S", "N", "B"}:  # TRUE, NULL, MISSING, ...
         raise invalid("One or more parameter values were invalid: the partition key must be a string, number or binary")
     return key_value(value)
 

@@ -153,3 +153,24 @@ test("directory: a prefix Query on ByName for UserId and DisplayName only; resul
   assert.equal(q.ProjectionExpression, "#UserId, #DisplayName");
   assert.deepEqual([q.ExpressionAttributeValues[":bucket"], q.ExpressionAttributeValues[":prefix"]], ["b", "bo"]);
 });
+
+test("a new profile starts from the token's name, only while it has none (docs/data-model.md)", async () => {
+  const { db, calls } = recorder({ get: () => ({ Item: { UserId: "alice-sub" } }) });
+  await createProfiles({ db, tables, me }).startMine("  Alice Liddell ", new Date("2024-01-01T00:00:00Z"));
+  const updates = calls.filter((c) => c.op === "update");
+  assert.equal(updates.length, 1);
+  const p = updates[0].params;
+  assert.equal(p.ConditionExpression, "attribute_not_exists(#DisplayName)");
+  assert.deepEqual([p.ExpressionAttributeValues[":name"], p.ExpressionAttributeValues[":bucket"], p.ExpressionAttributeValues[":key"]],
+    ["Alice Liddell", "a", "alice liddell"]);
+
+  const named = recorder({ get: () => ({ Item: { UserId: "alice-sub", DisplayName: "Edited" } }) });
+  await createProfiles({ db: named.db, tables, me }).startMine("Alice Liddell");
+  assert.equal(named.calls.filter((c) => c.op === "update").length, 0); // an edited name is never overwritten
+});
+
+test("a game is read strongly consistent, as the opponent's poll needs (docs/data-model.md)", async () => {
+  const { db, calls } = recorder({ get: () => ({ Item: { GameId: "g" } }) });
+  assert.deepEqual(await createGames({ db, tables, me }).get("g"), { GameId: "g" });
+  assert.deepEqual(calls, [{ op: "get", params: { TableName: "Games", Key: { GameId: "g" }, ConsistentRead: true } }]);
+});

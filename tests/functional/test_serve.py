@@ -109,20 +109,20 @@ def test_a_data_directory_in_use_is_one_line_and_exit_one(stack: RunningStack) -
     done = _serve("--port", str(free_port_block()), "--data-dir", str(stack.data_dir))
     assert (done.returncode, done.stdout) == (1, "")
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr, done.stderr
-    assert done.stderr.startswith(f"python -m webapp serve: another local stack is running on the data "
+    assert done.stderr.startswith(f"error: another local stack is running on the data "
                                   f"directory {stack.data_dir}")
     assert requests.get(f"{stack.host_url}/healthz", timeout=10).ok
 
 
 #: (arguments, the one line on stderr, exit code): what cannot be served is said before anything starts.
 UNUSABLE = [
-    (["--data-dir", "{file}"], "python -m webapp serve: cannot use {file} as the data directory: File exists", 1),
-    (["--port", "65532"], "python -m webapp serve: the port (--port or WEBAPP_PORT) must be 1 to 65531, so "
+    (["--data-dir", "{file}"], "error: cannot use {file} as the data directory: File exists", 1),
+    (["--port", "65532"], "error: the port (--port or WEBAPP_PORT) must be 1 to 65531, so "
                           "that it and the next four are ports, not 65532", 2),
     (["--bind", "192.0.2.1", "--port", "{port}"],  # TEST-NET-1 (RFC 5737): no machine has it
-     "python -m webapp serve: cannot listen on 192.0.2.1: no network interface of this machine has that "
+     "error: cannot listen on 192.0.2.1: no network interface of this machine has that "
      "address; pass another --bind (or WEBAPP_BIND), e.g. 127.0.0.1", 1),
-    (["--backend-url", "http://127.0.0.1:9"], "python -m webapp serve: WEBAPP_BACKEND_URL (--backend-url) is set "
+    (["--backend-url", "http://127.0.0.1:9"], "error: WEBAPP_BACKEND_URL (--backend-url) is set "
      "but no credentials were found for it: set WEBAPP_BACKEND_ACCESS_KEY_ID and WEBAPP_BACKEND_SECRET_ACCESS_KEY, "
      "or configure the AWS default credential chain", 2),
 ]

@@ -18,7 +18,8 @@ whose texts are DynamoDB's; a refused update is undone by the caller's undo sect
 (``moto_models.py``), as any failed call is.
 
 Why once and not on every set: moto's check sums the sizes of all the attributes already set each
-time one more is set, so building an item of *n* attributes costs *n*²/2 value sizings. An item
+time one more is set, so building an item of *n* attributes costs *n*²/2 value sizings (a fifth
+of a 25-item BatchWriteItem's server CPU with ``benchmarks/restart.py``'s 10-attribute items). An item
 of 2,000 small attributes (a few KB, valid on DynamoDB) took two minutes of CPU under the table's
 lock, and one of 10,000 held the whole DynamoDB endpoint for the better part of an hour (issue 11,
 found by ``benchmarks/fuzz.py --hostile``). Sizes are never negative, so "some prefix of the
@@ -55,13 +56,18 @@ def _setitem(self: LimitedSizeDict, key: str, value: Any) -> None:
 
 
 def _item_init(self: Item, hash_key: DynamoType, range_key: DynamoType | None, attrs: dict[str, Any]) -> None:
-    """moto's ``Item.__init__``, with the size checked once the item is built."""
+    """moto's ``Item.__init__`` (``DynamoType`` of each attribute, in order, each checked
+    against the limit with those before it), sizing each attribute once."""
     self.hash_key = hash_key
     self.range_key = range_key
     built = LimitedSizeDict()
+    size = 0
     for key, value in attrs.items():
-        dict.__setitem__(built, key, DynamoType(value))
-    check(built)
+        typed = DynamoType(value)
+        size += len(str(key).encode("utf-8")) + value_size(typed)
+        if size > ITEM_LIMIT:
+            raise ItemSizeTooLarge
+        dict.__setitem__(built, key, typed)
     self.attrs = built
 
 

@@ -30,6 +30,7 @@ from typing import Any, Protocol
 from iam_policies.dynamodb.expressions import parse
 from webapp.backend.capacity import METERED, WRITES, item_size, read_units, write_units
 from webapp.backend.errors import DynamoDBError, ProvisionedThroughputExceededException
+from webapp.backend.semantics.values import normalize_item
 from webapp.backend.throttling import Throttle
 from webapp.backend.watch import Usage, Watch, partition_key
 
@@ -187,9 +188,11 @@ class CapacityMeter:
             transactional = op == "TransactWriteItems"
             charges = []
             for table, key, new_item in _written_keys(engine, op, params):
-                before = plan.before.get((table, _canonical(key)), 0)
-                if op == "PutItem":  # the item now stored is the one put (or the call failed)
-                    after = item_size(new_item)
+                slot = (table, _canonical(key))
+                before = plan.before.get(slot, 0)
+                if new_item is not None:  # a put, alone, in a batch or a transaction: the item now
+                    # stored is the one put (or the call failed), sized before the call
+                    after = plan.puts[slot] if slot in plan.puts else item_size(new_item)
                 elif op == "DeleteItem":
                     after = 0
                 else:
@@ -219,9 +222,13 @@ class CapacityMeter:
                 for get in params["TransactItems"] if "Get" in get
             ]
         # Query / Scan: every evaluated item, before filters and projections (without either, the
-        # items returned are the items evaluated).
+        # items returned are the items evaluated; with them, the semantic layer's read carries
+        # them, or they are read again).
+        carried = getattr(response, "evaluated", None)
         if _unprojected(params) and "Items" in response:
             evaluated = response["Items"]
+        elif isinstance(carried, list):
+            evaluated = [normalize_item(item) for item in carried]
         else:
             evaluated = engine.call(op, _unfiltered(params)).get("Items", [])
         total = sum(item_size(i) for i in evaluated)

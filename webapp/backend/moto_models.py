@@ -19,15 +19,16 @@ items back in reverse order. During a transaction a table's deep copy is the tab
 moto's own whole-table restore costs nothing and changes nothing. Outside transactions tables
 deep-copy as usual (backups rely on it).
 
-**Reads.** ``Table.query`` deep-copies every matching item (so that index and attribute
-projections and filters work on copies) and computes each item's size twice (the 1 MB page
-limit); for a plain key query - no index, no range condition, no filter, no projection, no
-start key - that was two thirds of a 100-item Query. Its only caller, ``DynamoHandler.query``,
-only reads the items it gets, so that case returns the stored items themselves, with the same
-order, page limits, ``ScannedCount`` and ``LastEvaluatedKey`` as moto's loop
-(``tests/unit/webapp/backend/test_fast_reads.py`` compares it with a stock moto backend).
-Such a query takes the partition's own items, not moto's ``all_items()``, which sorts the
-whole table on every call.
+**Reads.** ``Table.query`` walks the whole table for every Query, deep-copies every matching
+item (so that index and attribute projections and filters work on copies) and computes each
+item's size twice (the 1 MB page limit). Its only caller, ``DynamoHandler.query``, only reads
+the items it gets, and the semantic layer asks for no filter or projection, so a Query reads the
+partition's items - of the table, or of an index through its groups - in order from the start
+key, meeting the sort-key condition (``query_pages.py``), and pages them with the stored items
+themselves (an index's projection makes new ones), with the same order, page limits,
+``ScannedCount`` and ``LastEvaluatedKey`` as moto's loop (``tests/unit/webapp/backend/
+test_query_pages.py`` compares every page with it; ``test_fast_reads.py`` with a stock moto
+backend). ``key_order_reads = False`` restores the loop (and the earlier plain-key path), to compare.
 
 ``Table.scan`` sorts the whole table and walks it from the first item on *every page*, hashing
 each item's key to test its segment and comparing it with the start key: an export of 20,000
@@ -59,7 +60,7 @@ import bisect
 import copy
 import itertools
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from moto.dynamodb.comparisons import OpDefault
@@ -67,7 +68,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, Table
 
-from webapp.backend import item_size, partiql_scope, served, set_values
+from webapp.backend import item_size, partiql_scope, query_pages, served, set_values
 from webapp.backend.semantics import order
 from webapp.backend.semantics.segments import hash_prefix, segment_of_prefix
 
@@ -75,13 +76,23 @@ item_size.install()  # DynamoDB's 400 KB item limit, measured as DynamoDB measur
 set_values.install()  # a SET writes a copy of what it read (``SET b[5] = b`` held itself)
 
 #: Per-table flags and caches that must never be copied along with a table.
-_FLAGS = ("_in_transaction", "_undo_owner", "_scan_cache", "_order_lock", "_segment", "_index")
+_FLAGS = ("_in_transaction", "_undo_owner", "_scan_cache", "_order_lock", "_segment", "_index", "_index_groups",
+          "_updating")
 #: A parallel scan's segments are split from the table's order together up to this many segments.
 _SEGMENTS_AT_ONCE = 32
+
+#: ``partition``: (table name, partition key) of the last Query on this thread of a table or of
+#: one of its local indexes (``None`` for a global index), which ``local.py`` resets before each
+#: call: such a Query shows the items of that one partition, so its answer waits for the disk
+#: only for that partition's writes, as a GetItem's does.
+queried = threading.local()
 
 
 class _UndoableTable(Table):
     """A moto ``Table`` that reports writes to its backend's undo log."""
+
+    #: Queries read from the partition (``query_pages.py``); off only to compare with moto's loop.
+    key_order_reads = True
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Any:
         if self.__dict__.get("_in_transaction"):
@@ -100,35 +111,44 @@ class _UndoableTable(Table):
               hash_key_conditions: list[tuple[str, DynamoType]] | None = None,
               range_key_conditions: list[tuple[str, str, list[DynamoType]]] | None = None,
               **filter_kwargs: Any) -> tuple[list[Item], int, dict[str, Any] | None]:
+        local = not index_name or any(index.name == index_name for index in self.indexes)
+        queried.partition = (self.name, hash_key) if local and hash_key is not None else None
         no_filter = filter_expression is None or type(filter_expression) is OpDefault  # "always true"
+        if no_filter and not projection_expressions and not filter_kwargs and self.key_order_reads:
+            # the partition's items in order from the start key, without copies (query_pages.py)
+            found = query_pages.candidates(self, hash_key, range_comparison, range_objs, exclusive_start_key,
+                                           scan_index_forward, index_name, consistent_read,
+                                           hash_key_conditions, range_key_conditions)
+            if found is not None:
+                items, index = found
+                project = index.project if index is not None and _projects(index) else None
+                return self._page(iter(items), limit, index_name, project)
         plain = no_filter and not (index_name or range_comparison or range_key_conditions or projection_expressions
                                    or exclusive_start_key is not None or filter_kwargs)
-        if not plain:
-            table = self if not index_name else self._index_view(index_name)
-            return Table.query(
-                table, hash_key, range_comparison, range_objs, limit, exclusive_start_key,  # type: ignore[arg-type]
-                scan_index_forward,
-                projection_expressions, index_name, consistent_read, filter_expression,
-                hash_key_conditions=hash_key_conditions, range_key_conditions=range_key_conditions,
-                **filter_kwargs)
-        # moto's loop for this case, each size computed once and no copies (see the module doc)
-        # the partition itself, not a sort of the whole table (moto's all_items()) per query
-        partition: Any = self.items.get(hash_key) if hash_key is not None else None
-        if partition is None:
-            matches: list[Item] = []
-        elif self.range_key_attr:
-            matches = sorted(partition.values(), key=lambda item: item.range_key)  # type: ignore[arg-type, return-value]
-        else:
-            matches = [partition]
-        if scan_index_forward is False:
-            matches.reverse()
-        return self._page(iter(matches), limit, index_name)
+        if plain and hash_key is not None:  # (as before query_pages.py: kept to compare with)
+            found = query_pages.candidates(self, hash_key, None, [], None, scan_index_forward, None, False, None, None)
+            if found is not None:
+                return self._page(iter(found[0]), limit, None)
+        table = self if not index_name else self._index_view(index_name)
+        return Table.query(
+            table, hash_key, range_comparison, range_objs, limit, exclusive_start_key,  # type: ignore[arg-type]
+            scan_index_forward,
+            projection_expressions, index_name, consistent_read, filter_expression,
+            hash_key_conditions=hash_key_conditions, range_key_conditions=range_key_conditions,
+            **filter_kwargs)
 
     def scan(self, filters: dict[str, Any], limit: int, exclusive_start_key: dict[str, Any] | None,
              filter_expression: Any = None, index_name: str | None = None, consistent_read: bool = False,
              projection_expression: list[list[str]] | None = None,
              segments: tuple[None, None] | tuple[int, int] = (None, None)) -> tuple[list[Item], int, dict[str, Any] | None]:
         no_filter = not filters and (filter_expression is None or type(filter_expression) is OpDefault)
+        if index_name and no_filter and not projection_expression and self.key_order_reads:
+            # the index's groups in its order, without copies (query_pages.py)
+            found = query_pages.index_scan(self, index_name, consistent_read, exclusive_start_key, segments)
+            if found is not None:
+                items, index = found
+                project = index.project if index is not None and _projects(index) else None
+                return self._page(iter(items), limit, index_name, project)
         if index_name or not no_filter or projection_expression:
             segment, total = segments
             table = self if segment is None or total is None else self._segment_view(segment, total, index_name)
@@ -144,12 +164,13 @@ class _UndoableTable(Table):
             DynamoType(exclusive_start_key[self.range_key_attr]) if self.range_key_attr else None))
         return self._page(itertools.islice(order, start, None), limit, None)
 
-    def _page(self, items: Iterator[Item], limit: int | None,
-              index_name: str | None) -> tuple[list[Any], int, dict[str, Any] | None]:
-        """moto's page loop for unfiltered reads: up to ``limit`` items or 1 MB (moto's sizes),
-        each item's size computed once, the stored items themselves (no copies), and the key to
-        go on from. While ``served.wire_pages`` is on, each item is rendered for the wire in the
-        walk that sizes it, and the page holds ``served.Served`` entries (see ``served.py``)."""
+    def _page(self, items: Iterator[Item], limit: int | None, index_name: str | None,
+              project: Callable[[Item], Item] | None = None) -> tuple[list[Any], int, dict[str, Any] | None]:
+        """moto's page loop for unfiltered reads: up to ``limit`` items or 1 MB (moto's sizes,
+        of the stored items), each item's size computed once, the stored items themselves (no
+        copies; ``project``: an index's projection of each, a new item), and the key to go on
+        from. While ``served.wire_pages`` is on, each item is rendered for the wire in the walk
+        that sizes it, and the page holds ``served.Served`` entries (see ``served.py``)."""
         serving = served.serving()
         results: list[Any] = []
         total = 0
@@ -157,7 +178,11 @@ class _UndoableTable(Table):
         for item in items:
             if len(results) == limit:  # (moto tests the size first; the outcome is the same)
                 break
-            entry, size = served.serve(item) if serving else (item, item.size())
+            if project is not None:
+                size = item.size()
+                entry = served.serve(project(item))[0] if serving else project(item)
+            else:
+                entry, size = served.serve(item) if serving else (item, item.size())
             if total + size > RESULT_SIZE_LIMIT:
                 break
             results.append(entry)
@@ -225,10 +250,11 @@ class _UndoableTable(Table):
         """The items of one segment (or all of them) in ``all_items()``'s order, with their sort
         keys for bisecting.
 
-        Kept until the table's set of item objects changes: ``put_item`` (which replaces the
-        stored object), ``delete_item`` and a rolled-back call drop it, and so does a new
-        ``items`` mapping (a restore). ``update_item`` changes a stored item in place, which
-        neither moves it nor changes its segment (both follow the key alone).
+        Kept in step with the table's set of item objects: ``put_item`` (which replaces the
+        stored object) and ``delete_item`` insert and remove one item where its key bisects to
+        (``_replaced``); a rolled-back call, a restored image and a new ``items`` mapping (a
+        restore) drop it. ``update_item`` changes a stored item in place, which neither moves
+        it nor changes its segment (both follow the key alone).
 
         Built once for all readers: the first page of each segment of a parallel scan arrives
         together, and each used to sort the table and hash every item's key for itself. The whole
@@ -317,23 +343,82 @@ class _UndoableTable(Table):
 
     def forget_order(self) -> None:
         self.__dict__.pop("_scan_cache", None)
+        query_pages.forget(self)
 
     def put_item(self, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Item:
-        self.forget_order()
         owner = self.__dict__.get("_undo_owner")
         if owner is not None and self.hash_key_attr in item_attrs:
             range_attr = self.range_key_attr
             if range_attr is None or range_attr in item_attrs:
                 owner.remember(self, DynamoType(item_attrs[self.hash_key_attr]),
                                DynamoType(item_attrs[range_attr]) if range_attr else None)
-        return super().put_item(item_attrs, *args, **kwargs)
+        old = self._stored(item_attrs)
+        if not self.key_order_reads:
+            self.forget_order()
+        new = super().put_item(item_attrs, *args, **kwargs)
+        self._replaced(old, new)
+        return new
 
     def delete_item(self, hash_key: DynamoType, range_key: DynamoType | None) -> Item | None:
-        self.forget_order()
+        if not self.key_order_reads:
+            self.forget_order()
         owner = self.__dict__.get("_undo_owner")
         if owner is not None:
             owner.remember(self, hash_key, range_key)
-        return super().delete_item(hash_key, range_key)
+        old = super().delete_item(hash_key, range_key)
+        if old is not None:
+            self._replaced(old, None)
+        return old
+
+    def _stored(self, key: dict[str, Any]) -> Item | None:
+        """The item stored under the key of ``key`` (a key, or a whole item), if any."""
+        try:
+            partition: Any = self.items.get(DynamoType(key[self.hash_key_attr]))
+            if partition is None or not self.range_key_attr:
+                return partition  # type: ignore[no-any-return]
+            return partition.get(DynamoType(key[self.range_key_attr]))  # type: ignore[no-any-return]
+        except (KeyError, TypeError, AttributeError, IndexError):  # moto refuses such a write itself
+            return None
+
+    def _replaced(self, old: Item | None, new: Item | None) -> None:
+        """One write: ``old`` (``None``: a new key) replaced by ``new`` (``None``: deleted). The
+        scan order and the index groups of this state follow it (a list insertion or removal
+        where the key bisects to) instead of being built again from the whole table on the
+        next read; anything unexpected drops them."""
+        if not self.key_order_reads:
+            return
+        cache = self.__dict__.get("_scan_cache")
+        if cache is not None and (cache["items"] is not self.items or not self._shift_orders(cache["orders"], old, new)):
+            self.__dict__.pop("_scan_cache", None)
+        if not self.__dict__.get("_updating"):  # (an UpdateItem places its item when it is done)
+            query_pages.replaced(self, old, new)
+
+    def _shift_orders(self, orders: dict[Any, tuple[list[Item], list[Any]]], old: Item | None,
+                      new: Item | None) -> bool:
+        for (segment, total), (items, keys) in orders.items():
+            for item, entering in ((old, False), (new, True)):
+                if item is None:
+                    continue
+                key = self._order_key(item.hash_key, item.range_key)
+                if segment is not None and segment_of_prefix(int(key[0][:3], 16), total) != segment:
+                    continue
+                position = bisect.bisect_left(keys, key)
+                present = position < len(keys) and keys[position] == key
+                if entering:
+                    if present:
+                        return False
+                    keys.insert(position, key)
+                    items.insert(position, item)
+                else:
+                    if not present or items[position] is not item:
+                        return False
+                    del keys[position], items[position]
+        return True
+
+
+def _projects(index: Any) -> bool:
+    """Whether moto's ``SecondaryIndex.project`` leaves attributes out (``KEYS_ONLY``, ``INCLUDE``)."""
+    return (index.projection or {}).get("ProjectionType") in ("KEYS_ONLY", "INCLUDE")
 
 
 def _part(value: DynamoType) -> tuple[str, Any]:
@@ -502,7 +587,21 @@ class SerialDynamoDBBackend(DynamoDBBackend):
     def update_item(self, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Item:
         # moto changes an existing item in place, without a table-level write to notice
         self._remember_key(table_name, key)
-        return super().update_item(table_name, key, *args, **kwargs)
+        table = self.tables.get(table_name)
+        if not isinstance(table, _UndoableTable):
+            return super().update_item(table_name, key, *args, **kwargs)
+        # its index keys may change: it leaves the index groups now and enters them as it ends up
+        before = table._stored(key)
+        if before is not None:
+            query_pages.replaced(table, before, None)
+        table.__dict__["_updating"] = True
+        try:
+            return super().update_item(table_name, key, *args, **kwargs)
+        finally:
+            table.__dict__.pop("_updating", None)
+            after = table._stored(key)
+            if after is not None:
+                query_pages.replaced(table, None, after)
 
     def delete_item(self, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Item | None:
         self._remember_key(table_name, key)

@@ -11,6 +11,8 @@ def run_alone(prog: str, doc: str | None, configure: Callable[[argparse.Argument
               run: Callable[[argparse.Namespace], int], argv: Sequence[str] | None = None) -> int:
     """One command run on its own (``python -m webapp.idp.users``), without the other commands:
     its parser described by the first line of its module's docstring ``doc``."""
-    parser = argparse.ArgumentParser(prog=prog, description=doc.splitlines()[0] if doc else None)
+    from iam_policies.cli import OneLineParser
+
+    parser = OneLineParser(prog=prog, description=doc.splitlines()[0] if doc else None)
     configure(parser)
     return run(parser.parse_args(argv))

@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import IO
 
+from iam_policies.cli import fail_line
 from webapp.audit import AuditEntry, read_entries
 from webapp.settings import Settings
 
@@ -48,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
     data_dir = args.data_dir if args.data_dir is not None else Settings.from_env().data_dir
     path = Path(data_dir) / "audit.jsonl"
     if not path.exists() and not args.follow:
-        print(f"No audit log at {path} yet (the DynamoDB, STS and IAM endpoints write it).", file=sys.stderr)
+        fail_line(f"no audit log at {path} yet (the DynamoDB, STS and IAM endpoints write it); "
+                  "pass --data-dir DIR of your stack, or --follow to wait for it")
         return 1
     selected: Iterable[AuditEntry] = (e for e in read_entries(path, follow=args.follow) if matches(e, args))
     if args.tail is not None:

@@ -17,6 +17,7 @@ import sys
 import threading
 from pathlib import Path
 
+from iam_policies.cli import fail_line
 from webapp.files import write_private
 from webapp.serving import PortInUse
 from webapp.settings import Settings
@@ -48,22 +49,20 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file of that name, no permission: say so before anything starts
-        print(f"python -m webapp serve: cannot use {settings.data_dir} as the data directory: "
-              f"{exc.strerror}", file=sys.stderr, flush=True)
+        fail_line(f"cannot use {settings.data_dir} as the data directory: {exc.strerror}")
         return 1
     try:
         stack = LocalStack(settings).start()
     except PortInUse as exc:
         if exc.errno == errno.EADDRNOTAVAIL:  # not "taken": this machine has no such address
-            print(f"python -m webapp serve: cannot listen on {settings.bind}: no network interface of this "
-                  "machine has that address; pass another --bind (or WEBAPP_BIND), e.g. 127.0.0.1",
-                  file=sys.stderr, flush=True)
+            fail_line(f"cannot listen on {settings.bind}: no network interface of this machine has that address; "
+                      "pass another --bind (or WEBAPP_BIND), e.g. 127.0.0.1")
             return 1
-        print(exc.strerror, file=sys.stderr, flush=True)
+        fail_line(str(exc.strerror))
         return 1
     except JournalInUse as exc:  # a second ./dev serve on the same data directory
-        print(f"python -m webapp serve: another local stack is running on the data directory {settings.data_dir} "
-              f"({exc}); stop it, or pass another --data-dir", file=sys.stderr, flush=True)
+        fail_line(f"another local stack is running on the data directory {settings.data_dir} ({exc}); "
+                  "stop it, or pass another --data-dir")
         return 1
     print(stack.banner(), flush=True)
     if args.ready_file:

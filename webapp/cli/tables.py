@@ -48,7 +48,11 @@ def run(args: argparse.Namespace) -> int:
             result = list_tables(client, settings)
         else:
             result = describe_tables(client, settings)
-    except (ClientError, BotoCoreError, StackNotFound) as error:
+    except ClientError as error:  # AWS's code and message, as the other commands print them
+        print(f"error: {error.response['Error'].get('Code')}: {error.response['Error'].get('Message')}",
+              file=sys.stderr)
+        return 1
+    except (BotoCoreError, StackNotFound) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
     if args.format == "json":

@@ -68,6 +68,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from botocore.exceptions import BotoCoreError  # type: ignore[import-untyped]
+
     try:
         read = _reader(args)
         if args.once:
@@ -78,6 +80,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return error.code
     except WatchError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except BotoCoreError as error:  # AWS_PROFILE names no profile, a config file that cannot be read, ...
         print(f"error: {error}", file=sys.stderr)
         return 1
 
@@ -129,7 +134,7 @@ def _configured_endpoint(session: Any) -> str | None:
 
 
 def _cloudwatch(session: Any, args: argparse.Namespace) -> Reader:
-    from botocore.exceptions import BotoCoreError, ClientError  # type: ignore[import-untyped]
+    from botocore.exceptions import BotoCoreError, ClientError
 
     from webapp.cli.cloudwatch import CloudWatchSource
 

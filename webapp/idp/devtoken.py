@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from iam_policies.cli import fail_line
 from webapp.cli import run_alone
 from webapp.settings import Settings
 
@@ -54,14 +55,14 @@ def run(args: argparse.Namespace) -> int:
     try:
         claims = parse_claims(args.claim)
     except ValueError as error:
-        print(f"dev-token: {error}", file=sys.stderr)
+        fail_line(str(error))
         return 2
     provider = IdentityProvider.open(Settings.from_env(data_dir=args.data_dir))
     try:
         token = provider.mint_id_token(args.user, audience=args.audience, nonce=args.nonce,
                                        lifetime=args.lifetime, extra_claims=claims)
     except UnknownUser as error:
-        print(f"dev-token: {error.args[0]} (add one with: python -m webapp users add NAME)", file=sys.stderr)
+        fail_line(f"{error.args[0]} (add one with: python -m webapp users add NAME)")
         return 1
     print(token)
     return 0

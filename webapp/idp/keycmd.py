@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+from iam_policies.cli import fail_line
 from webapp.cli import run_alone
 from webapp.settings import Settings
 
@@ -31,12 +32,17 @@ def run(args: argparse.Namespace) -> int:
     from webapp.idp.keys import SigningKeys
 
     settings = Settings.from_env(data_dir=args.data_dir)
-    keys = SigningKeys(Path(settings.data_dir) / "keys" / "idp-signing.json")
+    path = Path(settings.data_dir) / "keys" / "idp-signing.json"
+    if not path.exists():  # listing must not make a provider where there was none
+        fail_line(f"no dev identity provider keys at {path.resolve()}; pass --data-dir DIR of your stack "
+                  "(./dev serve prints it as 'Data:')")
+        return 1
+    keys = SigningKeys(path)
     if args.action == "rotate":
         keys.rotate()
     elif args.action == "retire":
         if args.keep < 1:
-            print("keys retire: --keep must be at least 1 (the signing key)", file=sys.stderr)
+            fail_line("--keep must be at least 1 (the signing key)")
             return 2
         keys.retire(keep=args.keep)
     kids = [key["kid"] for key in keys.jwks()["keys"]]

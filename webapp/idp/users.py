@@ -14,6 +14,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from iam_policies.cli import fail_line
 from webapp.cli import run_alone
 from webapp.settings import Settings
 
@@ -39,8 +40,8 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env(data_dir=args.data_dir)
     path = Path(settings.data_dir) / "idp" / "users.json"
     if args.data_dir is None and settings.data_dir == Settings().data_dir and not path.exists():
-        print(f"users {args.action}: no dev identity provider in {settings.data_dir.resolve()} (the default); "
-              "pass --data-dir DIR of your stack (./dev serve prints it as 'Data:')", file=sys.stderr)
+        fail_line(f"no dev identity provider in {settings.data_dir.resolve()} (the default); "
+              "pass --data-dir DIR of your stack (./dev serve prints it as 'Data:')")
         return 1
     users = UserDirectory(path, system_clock)
     if args.action == "list":
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         user = users.add(args.name, email=args.email, display_name=args.display_name)
     except (InvalidUser, UserExists) as error:
-        print(f"users add: {error}", file=sys.stderr)
+        fail_line(str(error))
         return 1
     if args.format == "json":
         print(json.dumps(asdict(user), indent=2))

@@ -76,6 +76,7 @@ def set_and_remove(sets: Mapping[str, Any], removes: Sequence[str]) -> Transform
         for name in removes:
             changed.pop(name, None)
         return changed
+    transform.touches = frozenset(sets) | frozenset(removes)  # type: ignore[attr-defined]
     return transform
 
 
@@ -97,6 +98,12 @@ def load_script(path: Path) -> Transform:
         namespace = runpy.run_path(str(path))
     except FileNotFoundError:
         raise JobError(f"no script at {path}") from None
+    except OSError as exc:
+        raise JobError(f"cannot read {path}: {exc.strerror}") from None
+    except SyntaxError as exc:
+        raise JobError(f"{path}:{exc.lineno}: {exc.msg}: the script is not Python") from None
+    except Exception as exc:  # noqa: BLE001 - the script's own code failed while it was loaded
+        raise JobError(f"{path} failed while loading: {type(exc).__name__}: {exc}") from None
     transform = namespace.get("transform")
     if not callable(transform):
         raise JobError(f"{path} defines no function transform(item) -> dict | None")
@@ -110,6 +117,10 @@ def backfill(client: Any, table: str, transform: Transform, *, state: Path, segm
     started = time.monotonic()
     description = describe(client, table)
     key_names = tuple(k["AttributeName"] for k in description["KeySchema"])
+    keys_touched = sorted(set(key_names) & set(getattr(transform, "touches", ())))
+    if keys_touched:  # --set/--remove of a key: every item would fail, so say it before scanning
+        raise JobError(f"--set/--remove names the key attribute {', '.join(keys_touched)} of {table}; "
+                       "a backfill rewrites items in place and cannot change their keys")
     if resume:
         checkpoint = Checkpoint.load(state, job="backfill")
         if checkpoint.table != table:

@@ -3,7 +3,8 @@
 The files follow DynamoDB's own export to S3 in ``DYNAMODB_JSON`` format (DynamoDB Developer
 Guide, "DynamoDB table export output format"): one item a line, ``{"Item": {...}}`` with every
 attribute as a typed ``AttributeValue``. ``manifest.json`` lists each file with its item count,
-size and SHA-256, which ``import`` checks before it writes anything.
+size and SHA-256, which ``import`` checks before it writes anything, and the table's keys and
+indexes as ``CreateTable`` takes them (``webapp.jobs.schema``), which ``import --create`` uses.
 
 No gap and no duplicate across a crash: a segment's page is appended to its file and
 ``fsync``-ed *before* the checkpoint records the new end of the file and the page's
@@ -28,6 +29,7 @@ from webapp.files import write_private
 from webapp.jobs.checkpoint import Checkpoint, JobError
 from webapp.jobs.pacing import Backoff, UnitRate
 from webapp.jobs.progress import Progress
+from webapp.jobs.schema import MANIFEST_KEY, creation_parameters
 from webapp.jobs.segments import ScanSettings, describe, pages, run_parallel
 from webapp.jobs.wire import json_lines, raw_scan_items
 
@@ -93,7 +95,8 @@ def export_table(client: Any, table: str, directory: Path, *, segments: int = 4,
                                     options={"page_size": page_size, "consistent_read": consistent_read,
                                              "table_arn": description.get("TableArn"),
                                              "item_count": description.get("ItemCount"),
-                                             "start_time": _now_iso()})
+                                             "start_time": _now_iso(),
+                                             "table_creation": creation_parameters(description)})
         checkpoint.save()
     backoff = backoff or Backoff()
     units = UnitRate(rate)
@@ -152,6 +155,8 @@ def _write_manifest(directory: Path, checkpoint: Checkpoint) -> dict[str, Any]:
         "itemCount": sum(f["itemCount"] for f in files), "bytes": sum(f["bytes"] for f in files),
         "files": files,
     }
+    if checkpoint.options.get("table_creation"):  # absent in a checkpoint of an earlier version
+        manifest[MANIFEST_KEY] = checkpoint.options["table_creation"]
     write_private(directory / MANIFEST, json.dumps(manifest, indent=1).encode())
     return manifest
 

@@ -9,6 +9,9 @@ throughput is exceeded ... the failed operations are returned in the Unprocessed
 parameter"). After every few batches the checkpoint records how many lines of each file are in
 the table; a resumed import skips them.
 
+The target must have the exported table's keys (checked against the manifest before anything is
+written); ``--create`` makes a missing target from the manifest (``webapp.jobs.schema``).
+
 A ``PutRequest`` replaces the whole item, so writing a line twice leaves the same table: a rerun,
 or the few batches redone after a kill, change nothing.
 """
@@ -29,6 +32,7 @@ from webapp.jobs.checkpoint import Checkpoint, JobError
 from webapp.jobs.export import MANIFEST, sha256_of
 from webapp.jobs.pacing import Backoff, UnitRate
 from webapp.jobs.progress import Progress
+from webapp.jobs.schema import MANIFEST_KEY, check_target, create_table
 from webapp.jobs.segments import describe, run_parallel
 from webapp.jobs.wire import Item, from_json, key_of
 
@@ -51,13 +55,15 @@ def checkpoint_path(directory: Path, table: str) -> Path:
     return directory / f"import-{table}.checkpoint.json"
 
 
-def import_export(client: Any, directory: Path, table: str, *, resume: bool = False,
+def import_export(client: Any, directory: Path, table: str, *, resume: bool = False, create: bool = False,
                   rate: float | None = None, progress: bool | None = None,
                   backoff: Backoff | None = None) -> ImportResult:
+    """Write the export in ``directory`` into ``table``; with ``create``, make the table first when it
+    does not exist, with the keys and indexes the manifest records (``webapp.jobs.schema``)."""
     started = time.monotonic()
     manifest = verified_manifest(directory)
     files = manifest["files"]
-    key_names = _key_names(client, table)
+    key_names = _key_names(client, table, manifest, create=create)
     path = checkpoint_path(directory, table)
     if resume:
         checkpoint = Checkpoint.load(path, job="import")
@@ -165,8 +171,20 @@ def _write_batch(client: Any, table: str, batch: list[Item], backoff: Backoff) -
     return consumed
 
 
-def _key_names(client: Any, table: str) -> tuple[str, ...]:
-    schema = describe(client, table, missing=(
-        "; import writes into an existing table: create it first with the exported table's key schema "
-        "(python -m webapp tables create makes the app's tables)"))["KeySchema"]
-    return tuple(k["AttributeName"] for k in schema)
+def _key_names(client: Any, table: str, manifest: dict[str, Any], *, create: bool) -> tuple[str, ...]:
+    """The target's key attributes, once it exists (made now with ``create``) with the export's keys."""
+    try:
+        if create:
+            try:
+                description = describe(client, table)
+            except JobError:  # no such table: make it from the manifest
+                create_table(client, table, manifest)
+                description = describe(client, table)
+        else:
+            description = describe(client, table, missing=(
+                "; add --create to make it with the exported table's keys and indexes, or create it "
+                "first (python -m webapp tables create makes the app's tables)"))
+        check_target(manifest, description, table)
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise JobError(f"{MANIFEST}'s {MANIFEST_KEY} is not CreateTable's parameters ({exc!r})") from None
+    return tuple(k["AttributeName"] for k in description["KeySchema"])

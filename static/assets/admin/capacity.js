@@ -21,6 +21,14 @@ function element(tag, attributes = {}, text = "") {
   return node;
 }
 
+/** The app's one timestamp format ("Nov 29, 2026, 6:42 PM", `formatDateTime` in src/views/dom.js),
+ * so the admin page tells time as the rest of the app does. */
+function formatDateTime(value) {
+  const d = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(d.getTime())) return String(value ?? "");
+  return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+}
+
 function say(text, isError = false) {
   status.textContent = text;
   status.classList.toggle("error", isError);
@@ -131,7 +139,7 @@ async function poll() {
   record(body);
   renderTables(body);
   renderHot(body);
-  say(`Updated ${new Date(body.time * 1000).toLocaleTimeString()}; keys ${body.keys_shown ? "in clear" : "hashed"}.`);
+  say(`Updated ${formatDateTime(new Date(body.time * 1000))}; keys ${body.keys_shown ? "in clear" : "hashed"}.`);
 }
 
 async function loop() {

@@ -54,7 +54,7 @@ export function createAccessView({ root, config, photos, profiles, store }) {
     const items = [
       ["Your photos", `${t.photos} and ${t.photoTags}: get, query, put, update and delete items whose partition key UserId is your sub (${you}). A Scan is never allowed: it has no partition key to check.`],
       ["Public photos", `${t.photoTags} index PublicByTag: query by anyone signed in, but only for the public attributes (title, thumbnail, date, owner's name) and only with Select = SPECIFIC_ATTRIBUTES.`],
-      ["Profiles", `${t.profiles}: read your own profile; change only DisplayName and Bio; Plan and Role are explicitly denied. Other people's profiles: UserId and DisplayName only, also found by the start of their name through the index ByName (the player directory).`],
+      ["Profiles", `${t.profiles}: read your own profile; change only DisplayName (with its directory keys NameBucket and NameKey), Bio and UpdatedAt; Plan and Role are explicitly denied. Other people's profiles: UserId and DisplayName only, also found by the start of their name through the index ByName (the player directory).`],
       ["Games", `${t.games}: create games whose GameId starts with your sub; read and update games whose GameId contains your sub as host or opponent; list them through ByHost and ByOpponent.`],
       ["Everything else", "Denied by default: no statement allows it."],
     ];

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +59,8 @@ def test_export_then_import_reproduces_the_table(stack: RunningStack, source: tu
 
     missing = run_command(stack, "import", str(tmp_path / "e"), "--table", f"{table}Copy")  # README's example
     assert (missing.returncode, missing.stderr.count("\n")) == (2, 1), missing.stderr
-    assert f"no table named {table}Copy at this endpoint; import writes into an existing table: create it " \
-           "first with the exported table's key schema" in missing.stderr
+    assert f"no table named {table}Copy at this endpoint; add --create to make it with the exported " \
+           "table's keys and indexes" in missing.stderr
 
     target = empty_copy(stack, table)
     out = run_command(stack, "import", str(tmp_path / "e"), "--table", target)
@@ -68,6 +69,91 @@ def test_export_then_import_reproduces_the_table(stack: RunningStack, source: tu
     again = run_command(stack, "import", str(tmp_path / "e"), "--table", target)  # idempotent
     assert again.returncode == 0, again.stderr
     assert canonical(table_items(stack, target)) == items
+
+
+def _indexed_table(stack: RunningStack, items: int) -> str:
+    """A table with a GSI (INCLUDE) and an LSI (KEYS_ONLY) and a numeric sort key: every part of the
+    shape ``import --create`` must make again."""
+    name = f"Shaped-{uuid.uuid4().hex[:8]}"
+    client = stack.admin("dynamodb")
+    client.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": t}
+                              for n, t in (("pk", "S"), ("sk", "N"), ("owner", "S"), ("day", "S"))],
+        GlobalSecondaryIndexes=[{"IndexName": "ByOwner", "KeySchema": [
+            {"AttributeName": "owner", "KeyType": "HASH"}, {"AttributeName": "day", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["title"]}}],
+        LocalSecondaryIndexes=[{"IndexName": "ByDay", "KeySchema": [
+            {"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "day", "KeyType": "RANGE"}],
+            "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    for n in range(items):
+        client.put_item(TableName=name, Item={"pk": {"S": f"p{n % 3}"}, "sk": {"N": str(n)},
+                                              "owner": {"S": f"o{n % 2}"}, "day": {"S": f"2026-01-{n % 28 + 1:02d}"},
+                                              "title": {"S": f"t{n}"}, "secret": {"B": bytes([n])}})
+    return name
+
+
+def _shape(description: dict[str, Any]) -> dict[str, Any]:
+    """What CreateTable decided of a table (DescribeTable), without its name, state and sizes."""
+    def index(i: dict[str, Any]) -> tuple[str, str, str]:
+        return (i["IndexName"], json.dumps(i["KeySchema"]), json.dumps(i["Projection"], sort_keys=True))
+    return {"keys": description["KeySchema"],
+            "attributes": sorted(json.dumps(a, sort_keys=True) for a in description["AttributeDefinitions"]),
+            "gsi": sorted(index(i) for i in description.get("GlobalSecondaryIndexes", [])),
+            "lsi": sorted(index(i) for i in description.get("LocalSecondaryIndexes", []))}
+
+
+def test_import_create_recreates_the_exported_table_with_its_keys_and_indexes(
+        stack: RunningStack, tmp_path: Path) -> None:
+    """README "Admin commands": the manifest records the table's keys and indexes, and
+    ``import --create`` makes a new table from them (an export alone recreates its table)."""
+    client = stack.admin("dynamodb")
+    table = _indexed_table(stack, 12)
+    assert run_command(stack, "export", table, "--to", str(tmp_path / "e"), "--segments", "2").returncode == 0
+    manifest = json.loads((tmp_path / "e" / "manifest.json").read_text())
+    assert manifest["tableCreationParameters"]["KeySchema"] == client.describe_table(TableName=table)["Table"]["KeySchema"]
+
+    copy = f"{table}-made"
+    out = run_command(stack, "import", str(tmp_path / "e"), "--table", copy, "--create", "--format", "json")
+    assert out.returncode == 0, out.stderr
+    made = client.describe_table(TableName=copy)["Table"]
+    assert made["TableStatus"] == "ACTIVE" and made["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert _shape(made) == _shape(client.describe_table(TableName=table)["Table"])
+    assert canonical(table_items(stack, copy)) == canonical(table_items(stack, table))
+    by_owner = client.query(TableName=copy, IndexName="ByOwner", KeyConditionExpression="#o = :o",
+                            ExpressionAttributeNames={"#o": "owner"}, ExpressionAttributeValues={":o": {"S": "o1"}})
+    assert by_owner["Count"] == 6 and all("secret" not in i for i in by_owner["Items"])  # INCLUDE title only
+    again = run_command(stack, "import", str(tmp_path / "e"), "--table", copy, "--create")  # exists: reused
+    assert again.returncode == 0, again.stderr
+    assert canonical(table_items(stack, copy)) == canonical(table_items(stack, table))
+
+
+def test_import_into_a_table_with_other_keys_or_create_without_recorded_keys_is_refused(
+        stack: RunningStack, source: tuple[str, list[str]], tmp_path: Path) -> None:
+    table, _ = source
+    assert run_command(stack, "export", table, "--to", str(tmp_path / "e"), "--segments", "1").returncode == 0
+    other = _indexed_table(stack, 0)
+    stack.admin("dynamodb").delete_table(TableName=other)
+    stack.admin("dynamodb").create_table(  # same names, the sort key a string where the export's is a number
+        TableName=other, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}])
+    for extra in ([], ["--create"]):
+        refused = run_command(stack, "import", str(tmp_path / "e"), "--table", other, *extra)
+        assert (refused.returncode, len(refused.stderr.strip().splitlines())) == (2, 1), refused.stderr
+        assert "sk (N range)" in refused.stderr and "sk (S range)" in refused.stderr
+        assert table_items(stack, other) == []  # refused before any write
+
+    manifest_path = tmp_path / "e" / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["tableCreationParameters"]  # as an export of an earlier version wrote it
+    manifest_path.write_text(json.dumps(manifest))
+    missing = f"{table}-never"
+    old = run_command(stack, "import", str(tmp_path / "e"), "--table", missing, "--create")
+    assert (old.returncode, len(old.stderr.strip().splitlines())) == (2, 1), old.stderr
+    assert "has no tableCreationParameters" in old.stderr and "Traceback" not in old.stderr
+    assert missing not in stack.admin("dynamodb").list_tables()["TableNames"]
 
 
 class Counting:

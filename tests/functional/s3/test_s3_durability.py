@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 
+import pytest
+from botocore.exceptions import ClientError
+
 from tests.conftest import RunningStack
 
 
@@ -15,6 +18,7 @@ def test_objects_answered_200_survive_kill_9(fresh_stack: RunningStack) -> None:
     admin.put_object(Bucket="webapp-exports", Key="kept/deleted", Body=b"x")
     admin.delete_object(Bucket="webapp-exports", Key="kept/deleted")
     etag = admin.head_object(Bucket="webapp-exports", Key="kept/multipart")["ETag"]
+    pending = admin.create_multipart_upload(Bucket="webapp-exports", Key="kept/unfinished")["UploadId"]
     stack.kill()
 
     stack.start()
@@ -24,3 +28,8 @@ def test_objects_answered_200_survive_kill_9(fresh_stack: RunningStack) -> None:
     assert admin.get_object(Bucket="webapp-exports", Key="kept/a.jsonl")["Body"].read() == b"one\n"
     big = admin.get_object(Bucket="webapp-exports", Key="kept/multipart")
     assert (big["ETag"], big["ContentLength"]) == (etag, 9 * 1024 * 1024)
+    # README: "multipart uploads in progress do not survive a restart"
+    assert admin.list_multipart_uploads(Bucket="webapp-exports").get("Uploads", []) == []
+    with pytest.raises(ClientError) as gone:
+        admin.upload_part(Bucket="webapp-exports", Key="kept/unfinished", UploadId=pending, PartNumber=1, Body=b"x")
+    assert gone.value.response["Error"]["Code"] == "NoSuchUpload"

@@ -75,7 +75,7 @@ BAD_SETTINGS = [
 def test_a_bad_setting_is_one_line_and_exit_2(tmp_path: Path, env: dict[str, str], message: str) -> None:
     out = subprocess.run([sys.executable, "-m", "webapp", "serve", "--port", "1", "--data-dir", str(tmp_path)],
                          cwd=ROOT, env={**os.environ, **env}, capture_output=True, text=True, timeout=120)
-    assert (out.returncode, out.stderr) == (2, f"python -m webapp serve: {message}\n")
+    assert (out.returncode, out.stderr) == (2, f"error: {message}\n")
     assert out.stdout == ""
 
 

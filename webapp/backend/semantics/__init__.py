@@ -12,6 +12,8 @@ Reference groups them, each citing the page it follows:
   and an index's equal keys are read in;
 * ``conditions.py`` / ``values.py`` - the one condition evaluator and DynamoDB's value rules
   (types, order, numbers) both use;
+* ``partiql.py`` - PartiQL statements (WHERE, projections, UPDATE actions), evaluated here
+  rather than by moto's PartiQL engine;
 * ``tables.py`` - index ARNs in table descriptions, tags replaced by key; ``indexes.py`` -
   an index UpdateTable would create twice; ``tags.py`` - the tag limits;
 * numbers enter moto and leave the stack in DynamoDB's canonical form (``values.normalize_number``).
@@ -24,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from webapp.backend.semantics import indexes, key_paths, reads, tables, tags, writes
+from webapp.backend.semantics import indexes, key_paths, partiql, reads, tables, tags, writes
 from webapp.backend.semantics.values import canonical_request, normalize_item
 from webapp.backend.semantics.writes import Storage
 
@@ -69,6 +71,10 @@ class Semantics:
         elif operation == "UpdateTable":
             indexes.check_index_updates(self.storage, params)
             response = tables.with_index_arns(self.forward(operation, params))
+        elif operation == "ExecuteStatement":
+            # the engine's handler passes only the statement and its parameters on (partiql.py)
+            with partiql.on_condition_failure(params.get("ReturnValuesOnConditionCheckFailure")):
+                response = self.forward(operation, params)
         elif operation == "ListTagsOfResource":
             response = tags.list_tags(params, self.forward)
         elif operation == "TagResource":

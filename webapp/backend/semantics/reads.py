@@ -72,8 +72,9 @@ def read(storage: Storage, operation: str, params: Mapping[str, Any], forward: F
     request = without(params, _AFTER_READ, ("KeyConditionExpression",))
     if select in ("COUNT", "SPECIFIC_ATTRIBUTES"):
         request.pop("Select")
-    response = forward(operation, request)  # segments are DynamoDB's in the storage (moto_models.py)
+    response = Read(forward(operation, request))  # segments are DynamoDB's in the storage (moto_models.py)
     items = list(response.get("Items") or ())
+    response.evaluated = items
     if items and _fetches_from_table(storage, params, select, projection, keep):
         items = _table_items(storage, params, items, whole=select == "ALL_ATTRIBUTES" or projection is not None)
     limit = params.get("Limit")
@@ -93,6 +94,15 @@ def read(storage: Storage, operation: str, params: Mapping[str, Any], forward: F
     else:
         response["Items"] = items
     return response
+
+
+class Read(dict[str, Any]):
+    """A Query or Scan response that also carries the items the read evaluated - what moto
+    returned, before ``Limit``'s key, filters, ``Select`` and projections - which
+    ``ConsumedCapacity`` is measured on (``metering.py``), so that it need not read them again.
+    Travels as the response itself (a dict: it is serialised as one)."""
+
+    evaluated: list[Any] | None = None
 
 
 _KEY_OPERATORS = {"EQ": "=", "LT": "<", "LE": "<=", "GT": ">", "GE": ">="}
@@ -287,7 +297,7 @@ def transact_get_items(params: Mapping[str, Any], forward: Forward) -> dict[str,
     return response
 
 
-__all__ = ["project", "read", "resolve", "transact_get_items"]
+__all__ = ["Read", "project", "read", "resolve", "transact_get_items"]
 
 
 # GetItem, BatchGetItem ---------------------------------------------------------------------------

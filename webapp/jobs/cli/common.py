@@ -19,9 +19,15 @@ from botocore.exceptions import (  # type: ignore[import-untyped]
     NoRegionError,
 )
 
+from iam_policies.cli import fail_line
 from webapp.cli.numbers import number
 from webapp.jobs.checkpoint import JobError
 from webapp.jobs.segments import Interrupted, SegmentFailed
+
+#: the exit codes of every job, shown by its ``--help`` (README "Admin commands")
+EPILOG = ("exit codes: 0 done, 1 stopped part way (Ctrl-C, or a segment failed: what was done is recorded, "
+          "finish with --resume), 2 bad input or an AWS error (nothing changed); a failure is one line on "
+          "standard error, 'error: <what to fix>'.")
 
 LOCAL_HINT = ("for the local stack: AWS_SHARED_CREDENTIALS_FILE=data/admin-credentials "
               "and --endpoint-url http://localhost:8002 (./dev serve prints both)")
@@ -115,6 +121,8 @@ def _local_s3_endpoint(dynamodb_endpoint: str | None) -> str | None:
 
 
 def add_pacing(parser: argparse.ArgumentParser, *, units: str) -> None:
+    """The options every job shares (pacing, resuming, output), and its exit codes in ``--help``."""
+    parser.epilog = EPILOG
     parser.add_argument("--rate", type=_positive_float, metavar="UNITS",
                         help=f"at most this many {units} capacity units a second on average, so the "
                              "job never starves the app (default: no cap; throttling is still "
@@ -172,6 +180,9 @@ def run_job(job: Callable[[], Any], summarize: Callable[[Any], dict[str, Any]], 
         return _fail(f"{error.get('Code')}: {error.get('Message')}", 2)
     except BotoCoreError as exc:
         return _fail(str(exc), 2)
+    except OSError as exc:  # a directory that cannot be made or written: the path and why
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(f"cannot use {where}{exc.strerror or exc}", 2)
     if args.format == "json":
         print(json.dumps(summarize(result), indent=2, default=str))
     else:
@@ -180,7 +191,7 @@ def run_job(job: Callable[[], Any], summarize: Callable[[Any], dict[str, Any]], 
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    fail_line(message)
     return code
 
 

@@ -24,8 +24,12 @@ from webapp.jobs.s3 import download_export, is_s3_url, parse_s3_url, remove_stag
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("source", metavar="DIR|s3://BUCKET/PREFIX",
                         help="a finished export's directory or S3 prefix (with manifest.json)")
-    parser.add_argument("--table", required=True, help="the table to write into (it must exist, "
-                                                       "with the exported table's key schema)")
+    parser.add_argument("--table", required=True, help="the table to write into (it must exist with the "
+                                                       "exported table's keys, unless --create is given)")
+    parser.add_argument("--create", action="store_true",
+                        help="create the table when it does not exist, with the keys and indexes recorded "
+                             "in manifest.json, on-demand, and wait until it is ACTIVE (an existing table is "
+                             "used if its keys are the export's)")
     add_connection(parser)
     add_s3(parser)
     add_pacing(parser, units="write")
@@ -35,7 +39,8 @@ def run(args: argparse.Namespace) -> int:
     def job() -> ImportResult:
         client = dynamodb_client(args, threads=8)
         if not is_s3_url(args.source):
-            return import_export(client, Path(args.source), args.table, resume=args.resume, rate=args.rate,
+            return import_export(client, Path(args.source), args.table, resume=args.resume, create=args.create,
+                                 rate=args.rate,
                                  progress=progress_flag(args))
         location = parse_s3_url(args.source)
         staging = args.staging or staging_for("import", location, args.table)
@@ -48,7 +53,8 @@ def run(args: argparse.Namespace) -> int:
             if fresh:
                 remove_staging(staging)
             raise
-        result = import_export(client, staging, args.table, resume=args.resume, rate=args.rate,
+        result = import_export(client, staging, args.table, resume=args.resume, create=args.create,
+                               rate=args.rate,
                                progress=progress_flag(args))
         remove_staging(staging)
         return result

@@ -73,6 +73,9 @@ def test_expression_touches_top_level_names(kind: str, text: str, names: list[st
         ("ProjectionExpression", "a[x]", 'Invalid ProjectionExpression: Syntax error; token: "x"'),
         ("ProjectionExpression", "a..b", 'Invalid ProjectionExpression: Syntax error; token: "."'),
         ("ProjectionExpression", "a;b", 'Invalid ProjectionExpression: Syntax error; token: ";"'),
+        # an unknown character quotes the next one too (DynamoDB, as nubo-db/dynoxide's tests record it)
+        ("ProjectionExpression", "!!!", 'Invalid ProjectionExpression: Syntax error; token: "!", near: "!!"'),
+        ("ProjectionExpression", "!!! INVALID !!!", 'Invalid ProjectionExpression: Syntax error; token: "!", near: "!!"'),
         ("ProjectionExpression", ":v", 'Invalid ProjectionExpression: Syntax error; token: ":v"'),
         ("ProjectionExpression", "Name", "Attribute name is a reserved keyword; reserved keyword: Name"),
         ("ProjectionExpression", "a, b.size", "Attribute name is a reserved keyword; reserved keyword: size"),

@@ -1,11 +1,11 @@
-"""The statement text the local engine gets (``webapp/backend/partiql_scope.py``): the same tokens,
-whitespace and comments as single spaces, an index named ``"T.I"`` as moto names it."""
+"""The statement text single-spaced (how ``webapp/backend/partiql_scope.py`` finds ``EXISTS``): the
+same tokens, whitespace and comments as single spaces; and the plain projections of a SELECT."""
 
 from __future__ import annotations
 
 import pytest
 
-from iam_policies.dynamodb.partiql import parse, replace_target, select_all, single_spaced
+from iam_policies.dynamodb.partiql import parse, single_spaced
 
 
 @pytest.mark.parametrize(("text", "spaced"), [
@@ -17,23 +17,6 @@ from iam_policies.dynamodb.partiql import parse, replace_target, select_all, sin
 ])
 def test_single_spaced(text: str, spaced: str) -> None:
     assert single_spaced(text) == spaced
-
-
-@pytest.mark.parametrize(("text", "rewritten"), [
-    ('SELECT * FROM "T"."I" WHERE "k" = \'a\'', 'SELECT * FROM "T.I" WHERE "k" = \'a\''),
-    ('SELECT * FROM T.I WHERE k = \'FROM\'', 'SELECT * FROM "T.I" WHERE k = \'FROM\''),
-    ('SELECT "from" FROM "T"."I"', 'SELECT "from" FROM "T.I"'),
-])
-def test_replace_target(text: str, rewritten: str) -> None:
-    assert replace_target(text, '"T.I"') == rewritten
-
-
-@pytest.mark.parametrize(("text", "rewritten"), [
-    ('SELECT "title", body FROM "T" WHERE "k" = \'FROM\'', 'SELECT * FROM "T" WHERE "k" = \'FROM\''),
-    ('SELECT "from" FROM "T"', 'SELECT * FROM "T"'),
-])
-def test_select_all(text: str, rewritten: str) -> None:
-    assert select_all(text) == rewritten
 
 
 @pytest.mark.parametrize(("text", "projection"), [

@@ -61,3 +61,29 @@ def test_moto_items_stop_at_400KB_as_dynamodb_counts() -> None:
     Item(DynamoType({"S": "k"}), None, {"p": {"S": "k"}, "b": {"B": near}})
     with pytest.raises(ItemSizeTooLarge):
         Item(DynamoType({"S": "k"}), None, {"p": {"S": "k"}, "b": {"S": "x" * 409_600}})
+
+
+#: Ten 2-byte names; the key attribute ``p`` ("k") weighs 2 bytes (DG-SIZE: names count too).
+_NAMES = [f"a{n}" for n in range(10)]
+
+
+@pytest.mark.parametrize(("overflow_at", "extra", "too_large"), [
+    (9, 0, False),   # exactly 400 KB, reached by the last attribute: stored (DG-Q)
+    (9, 1, True),    # one byte over, by the last attribute
+    (4, 1, True),    # one byte over by the fifth attribute: later ones cannot take it back
+    (0, 0, False),   # the first attribute fills the item to the limit, the rest are empty strings
+])
+def test_an_item_of_many_attributes_is_checked_against_400KB_in_total(
+        overflow_at: int, extra: int, too_large: bool) -> None:
+    item_size.install()
+    room = item_size.ITEM_LIMIT - 2 - 2 * len(_NAMES)  # what the values may hold together
+    values = {name: {"S": ""} for name in _NAMES}
+    values[_NAMES[overflow_at]] = {"S": "x" * (room + extra)}
+    attributes = {"p": {"S": "k"}, **values}
+    if too_large:
+        with pytest.raises(ItemSizeTooLarge):
+            Item(DynamoType({"S": "k"}), None, attributes)
+    else:
+        built = Item(DynamoType({"S": "k"}), None, attributes)
+        assert list(built.attrs) == ["p", *_NAMES]
+        assert built.attrs[_NAMES[overflow_at]] == DynamoType(values[_NAMES[overflow_at]])

@@ -95,3 +95,17 @@ def test_index_reads_are_reported_per_index_with_indexes(backend: LocalBackend) 
         "TableName": "Indexed", "CapacityUnits": 0.5, "Table": {"CapacityUnits": 0.0},
         "GlobalSecondaryIndexes": {"byG": {"CapacityUnits": 0.5}},
     }
+
+
+@pytest.mark.parametrize(("existing", "item", "expected"), [
+    ("big", {"d": {"S": "x"}}, 5.0),          # the item replaced weighs more: 5006 B, 5 units
+    ("small", {"d": {"S": "x" * 1500}}, 2.0),  # the item put weighs more: 1.5 KB, 2 units
+    ("absent", {}, 1.0),                        # nothing before, a bare key after: 1 unit
+])
+def test_a_batch_put_is_charged_the_larger_of_the_items_before_and_after(
+        backend: LocalBackend, existing: str, item: dict[str, Any], expected: float) -> None:
+    put(backend, "big", size=5000)
+    put(backend, "small", size=100)
+    written = backend.call("BatchWriteItem", {"ReturnConsumedCapacity": "TOTAL", "RequestItems": {
+        TABLE: [{"PutRequest": {"Item": {"pk": {"S": existing}, **item}}}]}})
+    assert written["ConsumedCapacity"] == [{"TableName": TABLE, "CapacityUnits": expected}]

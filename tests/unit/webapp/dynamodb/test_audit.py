@@ -158,7 +158,7 @@ def test_bad_since_is_a_usage_error(data_dir: Path) -> None:
 
 def test_missing_log(tmp_path: Path) -> None:
     out = audit_cli(tmp_path)
-    assert out.returncode == 1 and "No audit log" in out.stderr
+    assert out.returncode == 1 and "no audit log" in out.stderr
 
 
 @contextlib.contextmanager

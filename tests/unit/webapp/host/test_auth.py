@@ -140,3 +140,32 @@ NEXT = [
 @pytest.mark.parametrize(("value", "expected"), NEXT)
 def test_next_is_same_origin_only(value: str | None, expected: str) -> None:
     assert safe_next(value) == expected
+
+
+# docs/deploy.md claims ------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("claims", "shown"), [
+    ({"name": "Alice Liddell", "preferred_username": "alice"}, "Alice Liddell"),
+    ({"name": None, "preferred_username": "alice"}, "alice"),
+    ({"name": None}, "sub-alice"),
+], ids=["name", "preferred_username", "sub"])
+def test_the_page_is_given_the_name_claim_else_preferred_username_else_sub(
+        host: Host, claims: dict[str, object], shown: str) -> None:
+    """deploy.md: "The page shows the `name` claim (or `preferred_username`, or `sub`)"."""
+    from webapp.host.cookie import SID
+
+    token = host.id_token("sub-alice", 600, **claims)
+    cookie_value, _ = host.store.create(sub="sub-alice", issuer=host.settings.issuer, id_token=token,
+                                        id_token_exp=int(host.clock()) + 600, refresh_token=None)
+    with host.client.session_transaction() as session:
+        session[SID] = cookie_value
+    assert host.client.get("/auth/token").json["name"] == shown
+
+
+def test_rotating_the_secret_key_signs_everybody_out(host: Host) -> None:
+    """deploy.md, WEBAPP_SECRET_KEY: "Rotating it signs everybody out": a cookie signed with the
+    old key is no session under the new one (its Sessions item is left for TTL)."""
+    host.sign_in()
+    assert host.client.get("/auth/token").status_code == 200
+    host.app.secret_key = "a new key nobody signed a cookie with" * 2
+    assert host.client.get("/auth/token").status_code == 401

@@ -179,6 +179,15 @@ HOST_CASES = [
     ("GetItem", {"TableName": "Sessions", "Key": {"SessionId": s("x")}}, Effect.ALLOW),
     ("PutItem", {"TableName": "Sessions", "Item": {"SessionId": s("x"), "Sub": s(ME)}}, Effect.ALLOW),
     ("DeleteItem", {"TableName": "Sessions", "Key": {"SessionId": s("x")}}, Effect.ALLOW),
+    ("UpdateItem", {"TableName": "Sessions", "Key": {"SessionId": s("x")}, "UpdateExpression": "SET #t = :t",
+                    "ExpressionAttributeNames": {"#t": "IdToken"}, "ExpressionAttributeValues": {":t": s("t")}},
+     Effect.ALLOW),
+    # data-model.md: "The host role may Query this index only" (the session list, GSI BySub)
+    ("Query", {"TableName": "Sessions", "IndexName": "BySub", "KeyConditionExpression": "#s = :s",
+               "ExpressionAttributeNames": {"#s": "Sub"}, "ExpressionAttributeValues": {":s": s(ME)}}, Effect.ALLOW),
+    ("Query", {"TableName": "Sessions", "KeyConditionExpression": "#k = :k",
+               "ExpressionAttributeNames": {"#k": "SessionId"}, "ExpressionAttributeValues": {":k": s("x")}},
+     Effect.IMPLICIT_DENY),
     ("Scan", {"TableName": "Sessions"}, Effect.IMPLICIT_DENY),
     ("GetItem", {"TableName": "Photos", "Key": {"UserId": s(ME), "PhotoId": s("p")}}, Effect.IMPLICIT_DENY),
     ("GetItem", {"TableName": "Profiles", "Key": {"UserId": s(ME)}}, Effect.IMPLICIT_DENY),
@@ -186,7 +195,8 @@ HOST_CASES = [
 
 
 @pytest.mark.parametrize(("operation", "params", "expected"), HOST_CASES,
-                         ids=[f"{c[0]}-{c[1]['TableName']}" for c in HOST_CASES])
+                         ids=[f"{c[0]}-{c[1]['TableName']}{'-' + c[1]['IndexName'] if 'IndexName' in c[1] else ''}"
+                              for c in HOST_CASES])
 def test_host_role_reaches_the_sessions_table_only(registry: IamRegistry, operation: str, params: dict[str, Any],
                                                    expected: Effect) -> None:
     authorizations = derive(operation, params, schemas=SCHEMAS, region="us-east-1", account="000000000000")
