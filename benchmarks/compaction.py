@@ -8,8 +8,10 @@ wait for the backend's lock and the interpreter, not the network), with ``--item
 ``benchmarks/restart.py``'s shape, a reader thread does GetItems back to back while, in turn:
 
 1. nothing else happens (the baseline);
-2. the snapshot is written whole, under the lock (what the first compaction of a data directory
-   written by a previous version costs, ``SnapshotDB.rewrite``);
+2. the snapshot is written whole, under the lock (what the first compaction after a restore or
+   an import costs, ``SnapshotDB.rewrite``), and, in a backend of its own opened on a
+   ``snapshot.jsonl`` of the same items, a previous version's snapshot converted to ``snapshot.db``
+   in the background (``LocalBackend._upgrade_in_background``; it was the rewrite under the lock);
 3. ``--writes`` PutItems are journaled, then compacted under the lock, as a clean stop does
    (``LocalBackend._compact``: the rows those records wrote);
 4. the same after another ``--writes`` PutItems, in the background (``_compact_in_background``);
@@ -177,15 +179,51 @@ def main(argv: list[str] | None = None) -> int:
                 put(args.writes)
             with FullCollections() as collections:
                 took, latencies = reads_during(backend, args.items, action, args.seconds)
-            ordered = sorted(latencies)
-            p99 = ordered[int(len(ordered) * 0.99) - 1]
-            duration = f"{took:6.2f} s" if action is not None else "      -"
-            full = (f"; {len(collections.durations)} full collections, longest "
-                    f"{max(collections.durations, default=0) * 1e3:.0f} ms") if growing else ""
-            print(f"{name:<52} {duration}   GetItem median {statistics.median(ordered) * 1e3:6.2f} ms, "
-                  f"p99 {p99 * 1e3:7.2f} ms, longest {ordered[-1] * 1e3:8.1f} ms  ({len(ordered)} reads){full}")
+            report(name, action is not None, growing, took, latencies, collections)
+            if action is rewrite:
+                took, latencies = upgrade(backend, Path(directory) / "previous", args)
+                report("previous version's snapshot converted, in background", True, False, took, latencies, None)
         backend.close()
     return 0
+
+
+def upgrade(backend: LocalBackend, directory: Path, args: argparse.Namespace) -> tuple[float, list[float]]:
+    """A backend opened on a ``snapshot.jsonl`` of ``backend``'s state (what a previous version
+    wrote), read from while it converts the file to ``snapshot.db``."""
+    directory.mkdir()
+    data = b"".join(snapshot.dump(backend.engine.models, backend.journal.last_seq, []))
+    (directory / "snapshot.jsonl").write_bytes(data)
+    old = LocalBackend(directory, region="us-east-1", account_id="000000000000", clock=time.time,
+                       compact_every=10**9, sync=False)
+
+    began = time.perf_counter()
+    ended = began
+
+    def converted() -> None:
+        nonlocal ended
+        running = old._compactor
+        if running is not None:
+            running.join()
+        ended = time.perf_counter()
+        if (directory / "snapshot.jsonl").exists() or not (directory / "snapshot.db").exists():
+            raise SystemExit("the previous version's snapshot was not converted")
+
+    try:
+        latencies = reads_during(old, args.items, converted, args.seconds)[1]
+        return ended - began, latencies
+    finally:
+        old.close()
+
+
+def report(name: str, acted: bool, growing: bool, took: float, latencies: list[float],
+           collections: FullCollections | None) -> None:
+    ordered = sorted(latencies)
+    p99 = ordered[int(len(ordered) * 0.99) - 1]
+    duration = f"{took:6.2f} s" if acted else "      -"
+    full = (f"; {len(collections.durations)} full collections, longest "
+            f"{max(collections.durations, default=0) * 1e3:.0f} ms") if growing and collections else ""
+    print(f"{name:<52} {duration}   GetItem median {statistics.median(ordered) * 1e3:6.2f} ms, "
+          f"p99 {p99 * 1e3:7.2f} ms, longest {ordered[-1] * 1e3:8.1f} ms  ({len(ordered)} reads){full}")
 
 
 if __name__ == "__main__":

@@ -52,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from iam_policies.schema import TableSchema
-from webapp.backend import snapshot
+from webapp.backend import snapshot, snapshot_db
 from webapp.backend.errors import DynamoDBError, InternalServerError
 from webapp.backend.idempotency import IdempotencyCache, fingerprint
 from webapp.backend.journal import Journal, Mark, Record
@@ -179,7 +179,12 @@ class LocalBackend:
         # What was loaded is long-lived and acyclic: out of the cyclic collector's way (see above).
         gc.freeze()
         with self._lock:
-            self._maybe_compact()
+            if loaded is not None and self.store.seq is None:  # a previous version's snapshot
+                self._compactor = threading.Thread(target=self._upgrade_in_background, name="snapshot upgrade",
+                                                   daemon=True)
+                self._compactor.start()
+            else:
+                self._maybe_compact()
 
     def _replay(self, record: Record) -> None:
         body = record.body
@@ -428,23 +433,50 @@ class LocalBackend:
         gc.freeze()  # what the records built is long-lived too (see the module doc)
 
     def _compact_in_background(self) -> None:
+        try:
+            self._compact_outside_lock()
+        except Exception:  # the journal still holds every record: nothing is lost, retried later
+            log.exception("background compaction failed")
+        finally:
+            with self._lock:
+                self._compactor = None
+
+    def _compact_outside_lock(self) -> None:
         """A compaction that does not stop requests: the lock is taken to note the last record it
         covers and the tables and tokens as of it; the rows are written outside it (records up to
         the mark no longer change). If those records hold a change rows cannot express (a restore
         or an import), the snapshot is rewritten whole, with every table at rest."""
+        with self._lock:
+            mark = self.journal.mark()
+            tables = [snapshot.table_spec(t) for t in self.engine.models.tables.values()]
+            tokens = self.tokens.export(self.clock())
         try:
+            self._apply(mark, tables, tokens)
+        except RewriteNeeded:
             with self._lock:
-                mark = self.journal.mark()
-                tables = [snapshot.table_spec(t) for t in self.engine.models.tables.values()]
-                tokens = self.tokens.export(self.clock())
-            try:
-                self._apply(mark, tables, tokens)
-            except RewriteNeeded:
-                with self._lock:
-                    if not self._closed:
-                        self._compact()
-        except Exception:  # the journal still holds every record: nothing is lost, retried later
-            log.exception("background compaction failed")
+                if not self._closed:
+                    self._compact()
+
+    def _upgrade_in_background(self) -> None:
+        """A data directory a previous version wrote (``snapshot.jsonl`` or ``snapshot.json``)
+        gets its ``snapshot.db`` from that file's own bytes, so no lock is held while its rows
+        are built and written: the state in memory is not read, and requests go on. (It was
+        rewritten whole from memory under the lock at the first compaction: 9.3 s per 100,000
+        items during which every request waited, ``benchmarks/compaction.py``.) The journal's
+        records since that snapshot are then applied as by any background compaction, which
+        removes the old file. A crash in between leaves either no ``snapshot.db`` (the old file
+        is read again) or one covering what the old file did (read, the old file ignored)."""
+        try:
+            found = self.journal.read_snapshot()
+            if found is not None:
+                data, legacy = found
+                origin = str(self.journal.legacy_snapshot_path if legacy else self.journal.snapshot_path)
+                written = self.store.install(snapshot_db.previous(data, legacy, origin))
+                del data, found
+                log.info("snapshot.db written from %s (%d items)", origin, written)
+                self._compact_outside_lock()
+        except Exception:  # the old snapshot and the journal are untouched: the next compaction rewrites
+            log.exception("converting the previous version's snapshot failed")
         finally:
             with self._lock:
                 self._compactor = None
