@@ -62,13 +62,20 @@ class Authorized:
 
 def request_keys(*, source_ip: str, now: float, secure: bool, region: str) -> dict[str, ContextValue]:
     """Request-level global condition keys (IAM UG, "AWS global condition context keys")."""
+    second = int(now)
     return {
         "aws:SourceIp": source_ip,
-        "aws:CurrentTime": dt.datetime.fromtimestamp(now, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "aws:EpochTime": int(now),
+        "aws:CurrentTime": _current_time(second),
+        "aws:EpochTime": second,
         "aws:SecureTransport": secure,
         "aws:RequestedRegion": region,
     }
+
+
+@lru_cache(maxsize=64)
+def _current_time(second: int) -> str:
+    """``aws:CurrentTime`` of a second (ISO 8601, whole seconds): formatted once per second."""
+    return dt.datetime.fromtimestamp(second, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class Authorizer:

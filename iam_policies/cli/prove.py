@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
+from iam_policies.cli import fail_line
 from iam_policies.cli.params import add_deployment_arguments, deployment_params
 from iam_policies.intent import IntentError, load_intent
 from iam_policies.prove import Proof, ProveError, prove
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
         session = _document(args.session_policy, params, "--session-policy") if args.session_policy else None
         proof = prove(intent, policy, session, limit=args.limit)
     except (IntentError, ProveError, TemplateError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        fail_line(f"{exc}")
         return 2
     if args.format == "json":
         print(json.dumps(proof.to_dict(), indent=2))

@@ -118,3 +118,11 @@ def test_every_command_documents_its_exit_codes_in_help(main: object, name: str,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     text = " ".join(_help(main, name, capsys).split())
     assert "exit codes:" in text and " 0 " in text and " 2 " in text, text[-400:]
+
+
+@pytest.mark.parametrize("words", [["users", "add"], ["users", "list"], ["idp-keys", "--data-dir", "d", "rotate"]])
+def test_sub_commands_document_the_exit_codes_too(words: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        webapp_cli.main([*words, "--help"])
+    assert stopped.value.code == 0
+    assert "exit codes:" in capsys.readouterr().out
