@@ -242,11 +242,15 @@ class CapacityMeter:
         partition = _partition_of(engine, table, evaluated[0], index) if op == "Query" and evaluated else None
         charges = [Charge(table, index=index, local=_is_local_index(engine, table, index),
                           read=read_units(total, consistent=bool(params.get("ConsistentRead"))), key=partition)]
-        if op == "Query" and _fetches_from_table(engine, table, index, params):
+        if _fetches_from_table(engine, table, index, params):
             # the base table's items behind the index entries, read too (Developer Guide, "Local
             # secondary indexes", Provisioned throughput: "additional read capacity" for
             # attributes not projected; dynalite query.js, ALL_ATTRIBUTES of an INCLUDE index:
-            # Table 3 units beside the index's 1, recorded against DynamoDB)
+            # Table 3 units beside the index's 1, recorded against DynamoDB). A Scan of the index
+            # alike (API Reference, Scan, Select: "If you query or scan a local secondary index
+            # and request only attributes that are projected into that index, the operation will
+            # read only the index and not the table. If any of the requested attributes are not
+            # projected ..., DynamoDB fetches each of these attributes from the parent table")
             fetched = sum(item_size(_lookup(engine, table, _key_of(engine, table, entry))) for entry in evaluated)
             charges.append(Charge(table, read=read_units(fetched, consistent=bool(params.get("ConsistentRead"))),
                                   key=partition))
@@ -369,7 +373,7 @@ def _unprojected(params: Mapping[str, Any]) -> bool:
 
 
 def _fetches_from_table(engine: Engine, table: str, index: Any, params: Mapping[str, Any]) -> bool:
-    """A query of a local index that does not project every attribute, asking for more than it
+    """A query or scan of a local index that does not project every attribute, asking for more than it
     holds: ``Select: ALL_ATTRIBUTES``, or a ``ProjectionExpression`` / ``AttributesToGet`` naming
     an attribute outside the index's projection (Developer Guide, "Local secondary indexes",
     Projected attributes: "DynamoDB fetches each of these attributes from the base table",
