@@ -60,6 +60,9 @@ class Plan:
     before: dict[tuple[str, str], int] = field(default_factory=dict)
     #: Sizes of the items a Put (alone or in a transaction) tries to write.
     puts: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: The items a write touches with their (table, canonical key), found once before the call
+    #: (``_size_before``) and charged after it (a 25-item batch walked them twice).
+    written: list[tuple[Written, tuple[str, str]]] | None = None
     #: Throttling or the caller needs the figures; otherwise only the watch does.
     needed: bool = True
 
@@ -105,8 +108,9 @@ class CapacityMeter:
     def _size_before(self, engine: Engine, plan: Plan) -> None:
         operation, params = plan.operation, plan.params
         if operation in WRITES:
-            for table, key, new_item in _written_keys(engine, operation, params):
-                slot = (table, _canonical(key))
+            plan.written = [(written, (written[0], _canonical(written[1])))
+                            for written in _written_keys(engine, operation, params)]
+            for (table, key, new_item), slot in plan.written:
                 plan.before[slot] = item_size(_lookup(engine, table, key))
                 if new_item is not None:
                     plan.puts[slot] = item_size(new_item)
@@ -187,8 +191,10 @@ class CapacityMeter:
         if op in WRITES:
             transactional = op == "TransactWriteItems"
             charges = []
-            for table, key, new_item in _written_keys(engine, op, params):
-                slot = (table, _canonical(key))
+            written = plan.written
+            if written is None:
+                written = [(w, (w[0], _canonical(w[1]))) for w in _written_keys(engine, op, params)]
+            for (table, key, new_item), slot in written:
                 before = plan.before.get(slot, 0)
                 if new_item is not None:  # a put, alone, in a batch or a transaction: the item now
                     # stored is the one put (or the call failed), sized before the call

@@ -100,7 +100,7 @@ class Gateway:
         try:
             params = wire.parse_body(raw) if raw else None
             operation = wire.parse_target(environ.get("HTTP_X_AMZ_TARGET"), self.operations)
-            if params is not None:
+            if params is not None and len(raw) >= limits.SHORTEST_UNSAFE_BODY:
                 limits.check(operation, params, earlier=partial(members_before, operation))
             if self.enforce:
                 principal = self.authenticate(environ, raw, request_id, operation)

@@ -41,6 +41,13 @@ MAX_DEPTH = 32
 #: DynamoDB DG, naming rules → attribute names: at most 64 KB, i.e. up to 65,535 bytes.
 MAX_NAME_BYTES = 65535
 
+#: No request body shorter than this can break either limit, so ``check`` need not walk it: an
+#: attribute value past ``MAX_DEPTH`` sits inside ``MAX_DEPTH`` lists or maps, each at least
+#: ``{"L":[`` and ``]}`` (8 bytes; a map takes more), and is itself at least one byte; a JSON
+#: string is never shorter than its UTF-8 bytes, so a name past ``MAX_NAME_BYTES`` is longer still.
+#: (``tests/unit/webapp/dynamodb/test_limits.py`` checks the shortest such body against ``check``.)
+SHORTEST_UNSAFE_BODY = MAX_DEPTH * len('{"L":[]}') + 1
+
 NESTING = ("Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond "
            "supported limit")
 NAME_TOO_LARGE = "1 validation error detected: Attribute name is too large, must be less than 65536 bytes"
