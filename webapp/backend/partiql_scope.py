@@ -33,8 +33,8 @@ from moto.dynamodb.models.table import Table
 
 from iam_policies.dynamodb import partiql
 from iam_policies.dynamodb.keys import check_item
-from iam_policies.schema import TableSchema
 from iam_policies.errors import AwsError
+from iam_policies.schema import TableSchema
 from webapp.backend import query_pages
 from webapp.backend.semantics import order, updates
 from webapp.backend.semantics import partiql as evaluate
