@@ -115,8 +115,7 @@ class Authorizer:
         """Evaluate ``authorizations`` for ``principal``; ``keys`` are the request's global keys."""
         identity = self.policies.identity_policies(principal.role_arn)
         session = self.session_policies(principal)
-        variables = {**principal.variables, **keys}
-        decision, outcome = self.decisions.decide(authorizations, identity, session, variables)
+        decision, outcome = self.decisions.decide(authorizations, identity, session, principal.variables, keys)
         entry = AuditEntry.decided(
             outcome, time=now_iso(request.time), request_id=request.request_id,
             service=request.service, operation=request.operation, principal=principal.arn,
@@ -146,15 +145,19 @@ class DecisionCache:
     def __init__(self, size: int = 4096) -> None:
         self.size = size
         self._entries: dict[Hashable, tuple[tuple[Policy, ...], tuple[Policy, ...] | None, Decision, Outcome]] = {}
+        self._principals: dict[int, tuple[Mapping[str, ContextValue], tuple[tuple[str, type, object], ...]]] = {}
         self.hits = self.misses = 0
 
     def decide(self, authorizations: Sequence[Authorization], identity: tuple[Policy, ...],
-               session: tuple[Policy, ...] | None,
-               variables: Mapping[str, ContextValue]) -> tuple[Decision, Outcome]:
+               session: tuple[Policy, ...] | None, principal: Mapping[str, ContextValue],
+               keys: Mapping[str, ContextValue]) -> tuple[Decision, Outcome]:
+        """``evaluate``'s decision with ``principal``'s variables and then the request's ``keys``
+        as variables (a key of both takes the request's value)."""
         try:
             key: Hashable | None = (
                 tuple(map(id, identity)), None if session is None else tuple(map(id, session)),
-                _freeze(variables), tuple((a.action, a.resource, _freeze(a.context)) for a in authorizations),
+                self._frozen_principal(principal), _freeze(keys),
+                tuple((a.action, a.resource, _freeze(a.context)) for a in authorizations),
             )
         except _Unfrozen:
             key = None
@@ -164,13 +167,25 @@ class DecisionCache:
                 self.hits += 1
                 return found[2], found[3]
         self.misses += 1
-        decision = evaluate(authorizations, identity=identity, session=session, variables=variables)
+        decision = evaluate(authorizations, identity=identity, session=session, variables={**principal, **keys})
         outcome = Outcome.of(decision)
         if key is not None:
             if len(self._entries) >= self.size:
                 self._entries.clear()
             self._entries[key] = (identity, session, decision, outcome)
         return decision, outcome
+
+    def _frozen_principal(self, variables: Mapping[str, ContextValue]) -> tuple[tuple[str, type, object], ...]:
+        """``_freeze`` of a principal's variables, made once per principal: the gateway keeps one
+        ``Principal`` (frozen, its variables never changed after minting) per session."""
+        found = self._principals.get(id(variables))
+        if found is not None and found[0] is variables:
+            return found[1]
+        frozen = _freeze(variables)
+        if len(self._principals) >= self.size:
+            self._principals.clear()
+        self._principals[id(variables)] = (variables, frozen)
+        return frozen
 
     def __len__(self) -> int:
         return len(self._entries)

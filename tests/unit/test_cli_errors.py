@@ -49,6 +49,7 @@ CASES: list[tuple[str, str, list[str], dict[str, str], int, str]] = [
     ("backfill-bad-set", "webapp", ["backfill", "T", "--set", "bad"], {}, 2, "write NAME=VALUE"),
     ("backfill-nothing-to-do", "webapp", ["backfill", "T"], {}, 2, "say what to change"),
     ("backfill-script-not-python", "webapp", ["backfill", "T", "--script", "{file}"], {}, 2, "the script is not Python"),
+    ("backfill-script-exits", "webapp", ["backfill", "T", "--script", "exits.py"], {}, 2, "called exit(3) while loading"),
     # python -m iam_policies: 2 bad input or an AWS error
     ("plan-no-stack", "iam_policies", ["plan"], {}, 2, NO_STACK),
     ("plan-wrong-profile", "iam_policies", ["plan"], {"AWS_PROFILE": "nope"}, 2, "(nope) could not be found"),
@@ -79,6 +80,7 @@ def new_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance role to look for
     monkeypatch.chdir(tmp_path)
     (tmp_path / "not-json.txt").write_text("x = (\n")
+    (tmp_path / "exits.py").write_text("raise SystemExit(3)\n")
     return tmp_path
 
 

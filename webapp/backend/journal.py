@@ -284,14 +284,15 @@ class Journal:
 
     def drop_through(self, mark: Mark) -> None:
         """Remove the records up to ``mark`` (the installed snapshot covers them) and keep those
-        after it, by rewriting the journal to a temporary file renamed over it."""
-        with self._flushing, self._writing:  # (always in this order: ``_flush`` nests them so)
-            lines, self._lines = self._lines, []
-            try:
-                self._write_lines(lines)  # the lines kept in memory go into the file, then its new copy
-            except OSError:
-                self._lines[:0] = lines
-                raise
+        after it, by rewriting the journal to a temporary file renamed over it.
+
+        Only ``_flushing`` is held while the file is copied and synced (two ``fsync``s and a
+        rename): the file is written only under it, and ``write`` touches memory alone, so calls
+        go on numbering and keeping their lines meanwhile. (Holding ``_writing`` too, as before,
+        stopped every writer inside its table locks, and so every reader of those tables, for the
+        whole rewrite.) Those lines reach the new file at the next flush."""
+        with self._flushing:
+            target = self._flush()  # every record up to ``target`` is in the file, nothing after it
             tail = b""
             if self.path.exists():
                 with open(self.path, "rb") as handle:
@@ -307,9 +308,10 @@ class Journal:
             if self._file is not None:
                 self._file.close()
             self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - held open until close()
-            self.size = len(tail)
-            self.durable_seq = self.last_seq  # the tail was synced in its new file
-            self.pending -= mark.pending
+            with self._writing:
+                self.size -= mark.offset  # the file lost its first ``mark.offset`` bytes; kept lines count still
+                self.pending -= mark.pending
+            self.durable_seq = max(self.durable_seq, target)  # the tail was synced in its new file
 
     def close(self) -> None:
         """Close the file (lines still kept belong to calls nobody was answered for: every answer

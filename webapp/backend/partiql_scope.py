@@ -148,6 +148,7 @@ def _execute(backend: Any, statement: str, parameters: Sequence[dict[str, Any]],
     parsed = partiql.parse(statement)
     params = list(parameters)
     condition = evaluate.where(parsed, params)  # its operand checks come before the table lookup
+    evaluate.check_literals(parsed, params)
     table: Table = backend.get_table(parsed.table)  # ResourceNotFoundException when there is none
     if parsed.verb == "SELECT":
         return [evaluate.project(parsed, item) for item in _selected(table, parsed, params)

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from iam_policies.dynamodb import derive
@@ -37,6 +38,7 @@ from webapp.clock import Clock
 from webapp.credentials import CredentialAuthority, ExpiredCredentials, Principal
 from webapp.dynamodb import limits, wire
 from webapp.dynamodb.validation import validate, validate_authorized
+from webapp.dynamodb.validation.batches import members_before
 from webapp.settings import Settings
 from webapp.sigv4 import SignedRequest, SigV4Error, verify
 from webapp.wsgi import Environ, StartResponse, header_pairs, raw_path, read_body
@@ -98,8 +100,8 @@ class Gateway:
         try:
             params = wire.parse_body(raw) if raw else None
             operation = wire.parse_target(environ.get("HTTP_X_AMZ_TARGET"), self.operations)
-            if params is not None:
-                limits.check(operation, params)
+            if params is not None and len(raw) >= limits.SHORTEST_UNSAFE_BODY:
+                limits.check(operation, params, earlier=partial(members_before, operation))
             if self.enforce:
                 principal = self.authenticate(environ, raw, request_id, operation)
             if params is None:

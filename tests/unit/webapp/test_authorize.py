@@ -220,3 +220,15 @@ def test_a_value_the_cache_cannot_key_on_is_decided_afresh(registry: IamRegistry
     odd = get(**{"custom:Map": {"a": "b"}})  # not a condition-key value type: never cached
     assert decide(authorizer, principal, odd) == decide(authorizer, principal, odd) == "Allow by OwnItems"
     assert (authorizer.decisions.hits, len(authorizer.decisions)) == (0, 0)
+
+
+def test_sessions_with_other_variables_never_share_a_decision(registry: IamRegistry) -> None:
+    alice, authorizer = cached_role(registry), Authorizer(registry)
+    bob = replace(alice, variables={"idp.localhost/dev:sub": "bob-sub"})
+    no_sub = replace(alice, variables={})
+    for _ in range(2):
+        assert decide(authorizer, alice, get()) == "Allow by OwnItems"
+        assert decide(authorizer, bob, get()) == "ImplicitDeny implicit"  # alice's partition
+        assert decide(authorizer, bob, get(("bob-sub",))) == "Allow by OwnItems"
+        assert decide(authorizer, no_sub, get()) == "ImplicitDeny implicit"
+    assert (authorizer.decisions.misses, authorizer.decisions.hits) == (4, 4)

@@ -35,7 +35,7 @@ import copy
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
-from decimal import Decimal
+from decimal import Context, Decimal
 from functools import reduce
 from typing import Any
 
@@ -79,17 +79,38 @@ def unsupported(what: str) -> DynamoDBValidationException:
 # Values -------------------------------------------------------------------------------------------
 
 
-def constant(node: Any, params: Sequence[Any]) -> Any:
+#: A number literal DynamoDB cannot store, named with where it is in the value ("under root",
+#: "under root.x", "under root[1]": paritysuite/dynamodb-conformance tests/tier3/error-messages/
+#: partiqlGrammar.test.ts, captured against DynamoDB).
+DIGITS = partiql.DIGITS
+#: Exact for any number a literal can write (its exponent fits 32 bits: ``partiql._number``).
+_EXACT = Context(prec=400)
+
+
+def _literal_number(text: str, where: str) -> str:
+    value = Decimal(text)
+    if not value.is_zero():
+        normal = value.normalize(_EXACT)
+        problem = (DIGITS if len(normal.as_tuple().digits) > 38 else arithmetic.OVERFLOW if normal.adjusted() > 125
+                   else arithmetic.UNDERFLOW if normal.adjusted() < -130 else None)
+        if problem is not None:
+            raise DynamoDBValidationException(f"{problem} under {where}")
+    return v.normalize_number(text)
+
+
+def constant(node: Any, params: Sequence[Any], where: str = "root") -> Any:
     """A literal's AttributeValue (``None`` for MISSING); raises for anything that is not one."""
     if isinstance(node, partiql.Lit):
         value = node.value
         if isinstance(value, tuple):
             value = params[value[1]] if value[1] < len(params) else None
+        elif isinstance(value, Mapping) and isinstance(value.get("N"), str):
+            return {"N": _literal_number(value["N"], where)}
         return v.normalize(dict(value)) if isinstance(value, Mapping) else None
     if isinstance(node, partiql.Node) and node.op in ("list", "map", "set"):
         if node.op == "map":
-            return {"M": {str(key): _element(inner, params) for key, inner in node.args}}
-        elements = [_element(inner, params) for inner in node.args]
+            return {"M": {str(key): _element(inner, params, f"{where}.{key}") for key, inner in node.args}}
+        elements = [_element(inner, params, f"{where}[{position}]") for position, inner in enumerate(node.args)]
         if node.op == "list":
             return {"L": elements}
         kinds = {v.kind(element) for element in elements}
@@ -101,8 +122,8 @@ def constant(node: Any, params: Sequence[Any]) -> Any:
     raise unsupported("expected a value")
 
 
-def _element(node: Any, params: Sequence[Any]) -> Any:
-    found = constant(node, params)
+def _element(node: Any, params: Sequence[Any], where: str = "root") -> Any:
+    found = constant(node, params, where)
     if found is None:
         raise unsupported("MISSING cannot be stored")
     return found
@@ -227,6 +248,19 @@ def project(statement: partiql.Statement, item: Item) -> dict[str, Any]:
 
 
 # UPDATE -------------------------------------------------------------------------------------------
+
+
+def check_literals(statement: partiql.Statement, params: Sequence[Any]) -> None:
+    """Refuse a SET value literal DynamoDB cannot store before the item is read, as DynamoDB
+    refuses it when it reads the statement (paritysuite, partiqlGrammar.test.ts: ``SET a =
+    1e-131`` of an item that does not exist is a ValidationException)."""
+    pending = [node for _, _, node in statement.actions if node is not None]
+    while pending:
+        node = pending.pop()
+        if _is_constant(node):
+            constant(node, params)
+        elif isinstance(node, partiql.Node):
+            pending.extend(arg for arg in node.args if isinstance(arg, (partiql.Node, partiql.Lit)))
 
 
 def updated(statement: partiql.Statement, old: Item, params: Sequence[Any], keys: Sequence[str]) -> dict[str, Any]:

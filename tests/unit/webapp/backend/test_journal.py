@@ -390,6 +390,51 @@ def test_a_write_does_no_io_while_a_flush_waits_for_the_disk(tmp_path: Path) -> 
     journal.close()
 
 
+def test_a_write_does_not_wait_for_a_compaction_rewriting_the_journal(tmp_path: Path) -> None:
+    """``drop_through`` copies the records after the mark to a new file and syncs it, holding
+    only the flush: a ``write`` (under the backend's table locks) returns meanwhile, its record
+    is durable once the next flush after the rewrite covers it, and the new file holds exactly
+    the records after the mark, in order."""
+    import threading
+
+    journal = Journal(tmp_path)
+    for op in ("A", "B"):
+        journal.append({"op": op})
+    mark = journal.mark()
+    after = journal.append({"op": "C"})
+    syncing, released = threading.Event(), threading.Event()
+    fsync = journal._fsync
+
+    def held_fsync(handle: Any) -> None:
+        if str(handle.name).endswith(".tmp"):  # the new copy of the journal
+            syncing.set()
+            released.wait(60)
+        fsync(handle)
+
+    journal._fsync = held_fsync  # type: ignore[method-assign]
+    compactor = threading.Thread(target=journal.drop_through, args=(mark,))
+    compactor.start()
+    written: list[int] = []
+    writer = threading.Thread(target=lambda: written.append(journal.write({"op": "D"})))
+    try:
+        assert syncing.wait(60)
+        writer.start()
+        writer.join(60)
+        assert written, "the write returned while the rewrite held the disk"
+        during = written[0]
+        assert journal.durable_seq < during
+    finally:
+        released.set()
+    compactor.join(60)
+    writer.join(60)
+    assert journal.durable_seq == after < during
+    journal.sync_through(during)
+    assert [(r.seq, r.body["op"]) for r in _file_records(journal)] == [(after, "C"), (during, "D")]
+    assert journal.size == journal.path.stat().st_size and journal.pending == 2
+    journal.close()
+    assert [(r.seq, r.body["op"]) for r in Journal(tmp_path).replay()] == [(after, "C"), (during, "D")]
+
+
 def test_a_failed_flush_keeps_its_lines_and_leaves_no_damaged_line(tmp_path: Path) -> None:
     """A write(2) that fails part-way (a full disk) leaves nothing of the kept lines in the file
     and keeps them: the caller gets the error, and the next flush writes them whole."""
