@@ -234,6 +234,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     fail_on_internal_errors(running)
 
 
+@pytest.fixture(scope="session")
+def capacity_admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningStack, str, str]]:
+    """``(stack, alice's sub, bob's sub)``: the stack of ``tests/functional/host/admins.py`` where alice
+    is the host's admin and bob wrote photos, shared by the ``/admin/capacity`` tests (functional
+    and browser), which only read it: built once a session instead of once per module."""
+    from tests.functional.host.admins import admin_stack
+
+    with admin_stack(Path(tmp_path_factory.mktemp("capacity-admin")) / "data") as running:
+        yield running
+
+
 @pytest.fixture
 def fresh_stack(tmp_path: Path) -> Iterator[RunningStack]:
     """A private stack for tests that restart, kill or reconfigure it."""
