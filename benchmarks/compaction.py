@@ -8,11 +8,15 @@ wait for the backend's lock and the interpreter, not the network), with ``--item
 ``benchmarks/restart.py``'s shape, a reader thread does GetItems back to back while, in turn:
 
 1. nothing else happens (the baseline);
-2. the snapshot is written whole, under the lock (what the first compaction of a data directory
-   written by a previous version costs, ``SnapshotDB.rewrite``);
+2. the snapshot is written whole, under the lock (what the first compaction after a restore or
+   an import costs, ``SnapshotDB.rewrite``), and, in a backend of its own opened on a
+   ``snapshot.jsonl`` of the same items, a previous version's snapshot converted to ``snapshot.db``
+   in the background (``LocalBackend._upgrade_in_background``; it was the rewrite under the lock);
 3. ``--writes`` PutItems are journaled, then compacted under the lock, as a clean stop does
    (``LocalBackend._compact``: the rows those records wrote);
-4. the same after another ``--writes`` PutItems, in the background (``_compact_in_background``);
+4. the same after another ``--writes`` PutItems, in the background (``_compact_in_background``),
+   alone and beside a thread writing to the table the reader reads (``--sync`` to include the
+   journal's ``fsync``s: a writer waiting inside its table lock makes that table's readers wait);
 5. a writer adds ``--grow`` items through the backend's API, to another table (so that the
    reader waits for no table lock, only for the interpreter), while every item is tracked by the
    cyclic collector (``gc.unfreeze()``: as after writing them all through the API in a backend
@@ -108,12 +112,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--grow", type=int, default=30_000,
                         help="items added through the API in the collector runs (default 30000)")
     parser.add_argument("--seconds", type=float, default=2.0, help="reads after each action ends (default 2)")
+    parser.add_argument("--sync", action="store_true",
+                        help="fsync the journal and snapshot as the stack does (default: not, so that what is "
+                             "measured is the locks and the interpreter, not this machine's disk)")
     args = parser.parse_args(argv)
     if args.items < 1 or args.writes < 1 or args.grow < 1 or args.seconds < 0:
         parser.error("--items, --writes and --grow must be at least 1, --seconds not negative")
     with tempfile.TemporaryDirectory(prefix="bench-compaction-") as directory:
         backend = LocalBackend(Path(directory), region="us-east-1", account_id="000000000000", clock=time.time,
-                               compact_every=10**9, sync=False)
+                               compact_every=10**9, sync=args.sync)
         for name in (TABLE, GROWN):
             backend.call("CreateTable", {
                 "TableName": name, "BillingMode": "PAY_PER_REQUEST",
@@ -150,6 +157,25 @@ def main(argv: list[str] | None = None) -> int:
                 running.join()
             backend.compact_every = 10**9
 
+        def background_beside_a_writer() -> None:
+            """The same, while another thread keeps writing to the table the reader reads (a
+            writer that waits inside its table lock makes the reader wait too)."""
+            done = threading.Event()
+
+            def writer() -> None:
+                n = 0
+                while not done.is_set():
+                    backend.call("PutItem", {"TableName": TABLE, "Item": item(n % args.items)})
+                    n += 1
+
+            thread = threading.Thread(target=writer)
+            thread.start()
+            try:
+                background()
+            finally:
+                done.set()
+                thread.join()
+
         def grow_tracked() -> None:
             gc.unfreeze()  # every item in the collector's generations, as if never frozen
             put(args.grow, GROWN)
@@ -169,23 +195,60 @@ def main(argv: list[str] | None = None) -> int:
             ("snapshot rewritten whole, under the lock", rewrite, False),
             (f"clean stop's compaction ({args.writes} records)", stop_compaction, False),
             (f"background compaction ({args.writes} records)", background, False),
+            (f"the same beside a writer to the table ({args.writes} records)", background_beside_a_writer, False),
             (f"{args.grow} puts, every item tracked by gc", grow_tracked, True),
             (f"{args.grow} puts, gc.freeze at start and compactions", grow_as_the_backend_does, True),
         ]
         for name, action, growing in rows:
-            if action in (stop_compaction, background):
+            if action in (stop_compaction, background, background_beside_a_writer):
                 put(args.writes)
             with FullCollections() as collections:
                 took, latencies = reads_during(backend, args.items, action, args.seconds)
-            ordered = sorted(latencies)
-            p99 = ordered[int(len(ordered) * 0.99) - 1]
-            duration = f"{took:6.2f} s" if action is not None else "      -"
-            full = (f"; {len(collections.durations)} full collections, longest "
-                    f"{max(collections.durations, default=0) * 1e3:.0f} ms") if growing else ""
-            print(f"{name:<52} {duration}   GetItem median {statistics.median(ordered) * 1e3:6.2f} ms, "
-                  f"p99 {p99 * 1e3:7.2f} ms, longest {ordered[-1] * 1e3:8.1f} ms  ({len(ordered)} reads){full}")
+            report(name, action is not None, growing, took, latencies, collections)
+            if action is rewrite:
+                took, latencies = upgrade(backend, Path(directory) / "previous", args)
+                report("previous version's snapshot converted, in background", True, False, took, latencies, None)
         backend.close()
     return 0
+
+
+def upgrade(backend: LocalBackend, directory: Path, args: argparse.Namespace) -> tuple[float, list[float]]:
+    """A backend opened on a ``snapshot.jsonl`` of ``backend``'s state (what a previous version
+    wrote), read from while it converts the file to ``snapshot.db``."""
+    directory.mkdir()
+    data = b"".join(snapshot.dump(backend.engine.models, backend.journal.last_seq, []))
+    (directory / "snapshot.jsonl").write_bytes(data)
+    old = LocalBackend(directory, region="us-east-1", account_id="000000000000", clock=time.time,
+                       compact_every=10**9, sync=args.sync)
+
+    began = time.perf_counter()
+    ended = began
+
+    def converted() -> None:
+        nonlocal ended
+        running = old._compactor
+        if running is not None:
+            running.join()
+        ended = time.perf_counter()
+        if (directory / "snapshot.jsonl").exists() or not (directory / "snapshot.db").exists():
+            raise SystemExit("the previous version's snapshot was not converted")
+
+    try:
+        latencies = reads_during(old, args.items, converted, args.seconds)[1]
+        return ended - began, latencies
+    finally:
+        old.close()
+
+
+def report(name: str, acted: bool, growing: bool, took: float, latencies: list[float],
+           collections: FullCollections | None) -> None:
+    ordered = sorted(latencies)
+    p99 = ordered[int(len(ordered) * 0.99) - 1]
+    duration = f"{took:6.2f} s" if acted else "      -"
+    full = (f"; {len(collections.durations)} full collections, longest "
+            f"{max(collections.durations, default=0) * 1e3:.0f} ms") if growing and collections else ""
+    print(f"{name:<52} {duration}   GetItem median {statistics.median(ordered) * 1e3:6.2f} ms, "
+          f"p99 {p99 * 1e3:7.2f} ms, longest {ordered[-1] * 1e3:8.1f} ms  ({len(ordered)} reads){full}")
 
 
 if __name__ == "__main__":

@@ -302,6 +302,7 @@ def measure(label: str, url: str, users: list[dict[str, Any]], duration: float, 
         "server_cpu_ms_per_op": server_cpu * 1000 / max(len(samples), 1),
         "client_cpu_ms_per_op": client_cpu * 1000 / max(len(samples), 1),
         "latency_ms": {op: {"n": len(v), "p50": _pct(v, 50), "p99": _pct(v, 99)} for op, v in sorted(by_op.items())},
+        "window": [start_at, start_at + duration],
     }
     return result
 
@@ -333,6 +334,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per target and user count (default 20)")
     parser.add_argument("--clients", type=int, default=4, help="client processes the users are spread over (default 4)")
     parser.add_argument("--json", action="store_true", help="also print the results as one JSON line")
+    parser.add_argument("--trace", action="store_true",
+                        help="also print where our server's time went in each run: task-queue wait, service "
+                             "time and CPU, response send wait, lock, journal and fsync waits, GC pauses "
+                             "(benchmarks/request_trace.py)")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="bench-load-"))
@@ -340,6 +345,9 @@ def main(argv: list[str] | None = None) -> int:
     moto_port = port + servers.MOTO
     processes = []
     results = []
+    windows: list[tuple[str, float, float]] = []
+    if args.trace:
+        os.environ["BENCH_TRACE"] = str(work / "trace.json")
     try:
         processes.append(servers._spawn(["--serve-ours", str(work / "data"), str(port), str(work / "ours.ready")],
                                         work / "ours.ready", work / "ours.log"))
@@ -359,6 +367,8 @@ def main(argv: list[str] | None = None) -> int:
                 ("moto", f"http://127.0.0.1:{moto_port}", moto_users, moto_admin, processes[1].pid),
             ):
                 result = measure(label, url, group, args.duration, args.clients, admin, pid)
+                if label == "ours":
+                    windows.append((f"ours with {count} users", result["window"][0], result["window"][1]))
                 report(result)
                 results.append(result)
             ours, moto = results[-2], results[-1]
@@ -375,6 +385,10 @@ def main(argv: list[str] | None = None) -> int:
                 process.wait(timeout=15)
             except Exception:
                 process.kill()
+        if args.trace and (work / "trace.json").exists():
+            import request_trace
+
+            request_trace.summarize(work / "trace.json", windows)
         shutil.rmtree(work, ignore_errors=True)
     return 0
 

@@ -61,6 +61,10 @@ def serve_ours(data_dir: Path, port: int, ready: Path) -> None:
     from webapp.settings import Settings
     from webapp.stack import LocalStack
 
+    if os.environ.get("BENCH_TRACE"):  # load.py --trace: where the server's time goes
+        import request_trace
+
+        request_trace.install(Path(os.environ["BENCH_TRACE"]))
     settings = Settings.from_env({}, data_dir=data_dir, port=port)
     stack = LocalStack(settings).start()
     c = stack.components

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from iam_policies.cli import OneLineParser, fail_line
+from iam_policies.cli import OneLineParser, fail_line, inherit_epilog
 from webapp.settings import SettingsError
 
 DESCRIPTION = (
@@ -59,6 +59,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command.set_defaults(module=module_name)
         if module is not None:
             module.configure(command)
+            inherit_epilog(command)
     args = parser.parse_args(words)
     try:
         code = int(_module(args.module).run(args) or 0)

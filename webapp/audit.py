@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import functools
 import json
+import math
 import os
 import threading
 import time
@@ -162,14 +164,19 @@ class AuditEntry:
     issuer: str | None = None
 
     @classmethod
-    def decided(cls, decision: Decision, *, time: str, request_id: str, service: str,
+    def decided(cls, decision: Decision | Outcome, *, time: str, request_id: str, service: str,
                 operation: str, **facts: Any) -> AuditEntry:
-        """The entry of a request the engine decided (``facts``: the other fields)."""
-        return cls(time, request_id, service, operation, **_outcome(decision), **facts)
+        """The entry of a request the engine decided (``facts``: the other fields); ``decision``
+        may be given as its ``Outcome`` already made (``Authorizer`` keeps one per decision)."""
+        outcome = decision if isinstance(decision, Outcome) else Outcome.of(decision)
+        return cls(time, request_id, service, operation, outcome.decision, authorizations=outcome.authorizations,
+                   matched=outcome.matched, deny_type=outcome.deny_type, denied_by=outcome.denied_by, **facts)
 
     def with_decision(self, decision: Decision) -> AuditEntry:
         """This entry, completed with the engine's decision (STS: after the token checks)."""
-        return replace(self, **_outcome(decision))
+        outcome = Outcome.of(decision)
+        return replace(self, decision=outcome.decision, authorizations=outcome.authorizations,
+                       matched=outcome.matched, deny_type=outcome.deny_type, denied_by=outcome.denied_by)
 
     @property
     def why(self) -> str:
@@ -198,6 +205,19 @@ class AuditEntry:
             out["denied_by"] = self.denied_by.value
         return out
 
+    def to_json(self) -> str:
+        """The log line (without its newline): ``to_dict`` in compact JSON, exactly. The
+        decision's members (the authorizations, the deciding statements, the deny type and the
+        policy type that refused), which come last, are encoded once per decision: the
+        ``Authorizer`` hands the same tuples to every request its cached decision answers."""
+        head: dict[str, Any] = {"time": self.time, "request_id": self.request_id, "service": self.service,
+                                "operation": self.operation, "decision": self.decision.value}
+        for name in _OPTIONAL_TEXT:
+            value = getattr(self, name)
+            if value is not None:
+                head[name] = value
+        return f"{_dumps(head)[:-1]},{_decision_json(self)}}}"
+
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> AuditEntry:
         """The entry of one log line; raises ``ValueError`` (or ``TypeError``) on a malformed one."""
@@ -213,24 +233,65 @@ class AuditEntry:
         )
 
 
-def _outcome(decision: Decision) -> dict[str, Any]:
-    """The fields a ``Decision`` gives an entry. The deciding statements: for a deny, the first
-    refused authorization's (its Deny statements, none for an implicit deny); for an allow, the
-    Allow statements of every authorization, each once."""
-    refused = decision.denied
-    deciding = refused.deciding if refused is not None else [m for r in decision.results for m in r.deciding]
-    matched: list[AuditedStatement] = []
-    for statement in deciding:
-        audited = AuditedStatement.of(statement)
-        if audited not in matched:
-            matched.append(audited)
-    return {
-        "decision": Verdict.ALLOW if refused is None else Verdict.DENY,
-        "authorizations": tuple(AuditedAuthorization.of(r) for r in decision.results),
-        "matched": tuple(matched),
-        "deny_type": decision.deny_type,
-        "denied_by": refused.denied_by if refused is not None else None,
-    }
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The fields a ``Decision`` gives an entry, made once per decision: the request path's
+    ``Authorizer`` keeps it beside the decision it caches, so a repeated decision does not
+    rebuild its reasons (``AuditedAuthorization.reason``) for every request."""
+
+    decision: Verdict
+    authorizations: tuple[AuditedAuthorization, ...]
+    #: The deciding statements: for a deny, the first refused authorization's (its Deny
+    #: statements, none for an implicit deny); for an allow, the Allow statements of every
+    #: authorization, each once.
+    matched: tuple[AuditedStatement, ...]
+    deny_type: DenyType | None
+    denied_by: PolicyType | None
+
+    @classmethod
+    def of(cls, decision: Decision) -> Outcome:
+        refused = decision.denied
+        deciding = refused.deciding if refused is not None else [m for r in decision.results for m in r.deciding]
+        matched: list[AuditedStatement] = []
+        for statement in deciding:
+            audited = AuditedStatement.of(statement)
+            if audited not in matched:
+                matched.append(audited)
+        return cls(
+            Verdict.ALLOW if refused is None else Verdict.DENY,
+            tuple(AuditedAuthorization.of(r) for r in decision.results),
+            tuple(matched),
+            decision.deny_type,
+            refused.denied_by if refused is not None else None,
+        )
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str, ensure_ascii=False)
+
+
+#: (authorizations, matched) by identity, with the deny type and policy type -> the objects
+#: (held, so that their identities are not reused) and the members' JSON, without braces.
+_DECISION_JSON: dict[tuple[int, int, DenyType | None, PolicyType | None],
+                     tuple[tuple[AuditedAuthorization, ...], tuple[AuditedStatement, ...], str]] = {}
+
+
+def _decision_json(entry: AuditEntry) -> str:
+    key = (id(entry.authorizations), id(entry.matched), entry.deny_type, entry.denied_by)
+    found = _DECISION_JSON.get(key)
+    if found is not None and found[0] is entry.authorizations and found[1] is entry.matched:
+        return found[2]
+    tail: dict[str, Any] = {"authorizations": [a.to_dict() for a in entry.authorizations],
+                            "matched": [m.to_dict() for m in entry.matched]}
+    if entry.deny_type is not None:
+        tail["deny_type"] = entry.deny_type.value
+    if entry.denied_by is not None:
+        tail["denied_by"] = entry.denied_by.value
+    text = _dumps(tail)[1:-1]
+    if len(_DECISION_JSON) >= 1024:
+        _DECISION_JSON.clear()
+    _DECISION_JSON[key] = (entry.authorizations, entry.matched, text)
+    return text
 
 
 _OPTIONAL_TEXT = ("principal", "subject", "source_ip", "error", "message", "role_arn", "session_name", "issuer")
@@ -262,9 +323,25 @@ def _objects(value: Any) -> Sequence[Mapping[str, Any]]:
 
 
 def now_iso(epoch: float) -> str:
-    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="milliseconds").replace(
-        "+00:00", "Z"
-    )
+    """``2026-01-02T03:04:05.678Z``. The second's text is made once per second (``_second_iso``)
+    and the milliseconds added as ``datetime`` makes them: the fraction rounded half-even to
+    microseconds (``fromtimestamp``), then truncated (``isoformat(timespec="milliseconds")``)."""
+    if epoch < 0 or epoch != epoch:
+        return _iso_milliseconds(epoch)
+    second = math.floor(epoch)
+    micros = round((epoch - second) * 1e6)
+    if micros >= 1_000_000:  # rounded up into the next second
+        return _iso_milliseconds(epoch)
+    return f"{_second_iso(second)}.{micros // 1000:03d}Z"
+
+
+def _iso_milliseconds(epoch: float) -> str:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@functools.lru_cache(maxsize=64)
+def _second_iso(second: int) -> str:
+    return dt.datetime.fromtimestamp(second, dt.UTC).isoformat(timespec="seconds").replace("+00:00", "")
 
 
 # Writing -----------------------------------------------------------------------------------------
@@ -301,8 +378,7 @@ class AuditLog:
         self._closing = False
 
     def record(self, entry: AuditEntry) -> None:
-        data = (json.dumps(entry.to_dict(), separators=(",", ":"), default=str, ensure_ascii=False)
-                + "\n").encode("utf-8")
+        data = (entry.to_json() + "\n").encode("utf-8")
         with self._lock:
             if self._fd is None:
                 self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o600)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from webapp.clock import Clock, system_clock
-from webapp.files import write_private
+from webapp.files import write_private, write_private_if_changed
 
 _TOKEN_PREFIX = "LoCaL"
 _KEY_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
@@ -148,7 +148,7 @@ class CredentialAuthority:
 
     def save_service_keys(self, data_dir: Path) -> None:
         raw = {k: v.__dict__ for k, v in self._service_keys.items()}
-        write_private(data_dir / "keys" / "service-keys.json", json.dumps(raw, indent=2).encode())
+        write_private_if_changed(data_dir / "keys" / "service-keys.json", json.dumps(raw, indent=2).encode())
 
     def ensure_service_key(self, role_arn: str, session_name: str) -> ServiceKey:
         """The static key of the service principal ``session_name`` acting as ``role_arn``."""

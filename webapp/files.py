@@ -33,6 +33,19 @@ def write_private(path: Path, data: bytes) -> None:
     fsync_directory(path.parent)
 
 
+def write_private_if_changed(path: Path, data: bytes) -> bool:
+    """``write_private`` unless ``path`` already holds ``data``, owner-only: the files every start
+    writes again (service keys, the admin profile and config) cost two ``fsync``s each when
+    rewritten unchanged. Returns whether it wrote."""
+    try:
+        if path.read_bytes() == data and path.stat().st_mode & 0o077 == 0:
+            return False
+    except OSError:
+        pass
+    write_private(path, data)
+    return True
+
+
 def stage_private(path: Path, data: bytes) -> Path:
     """``data`` in ``path``'s temporary sibling for this process and thread, ``0600`` and
     ``fsync``-ed: the first half of ``write_private``, for a caller that orders the renames of

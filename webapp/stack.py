@@ -16,8 +16,8 @@ from typing import Any
 from iam_policies.issuers import is_loopback, issuer_problem
 from webapp.clock import Clock, system_clock
 from webapp.credentials import CredentialAuthority
-from webapp.files import write_private
-from webapp.serving import Server
+from webapp.files import write_private_if_changed
+from webapp.serving import Server, tune_for_serving
 from webapp.settings import Settings
 
 
@@ -97,6 +97,7 @@ class LocalStack:
             raise
         for server in self.servers:
             server.start()
+        tune_for_serving()
         _write_discovery(s)
         return self
 
@@ -152,9 +153,7 @@ def _write_admin_profile(settings: Settings, access_key_id: str, secret: str) ->
         f"aws_secret_access_key = {secret}\n"
         f"region = {settings.region}\n"
     )
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
+    write_private_if_changed(path, text.encode())  # unchanged on a restart: not rewritten
 
 
 def _write_admin_config(settings: Settings) -> None:
@@ -172,7 +171,7 @@ def _write_admin_config(settings: Settings) -> None:
         "[services webapp-local-stack]\n"
         + "".join(f"{name} =\n  endpoint_url = {url}\n" for name, url in services.items())
     )
-    write_private(settings.data_dir / "admin-config", text.encode())
+    write_private_if_changed(settings.data_dir / "admin-config", text.encode())
 
 
 def _write_discovery(settings: Settings) -> None:

@@ -33,3 +33,13 @@ class OneLineParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         fail_line(f"{message} (see {self.prog} --help)")
         sys.exit(2)
+
+
+def inherit_epilog(parser: argparse.ArgumentParser) -> None:
+    """Give the sub-commands of ``parser`` (``users add``, ``idp-keys list``) its epilog, so every
+    ``--help`` ends with the exit codes."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                child.epilog = child.epilog or parser.epilog
+                inherit_epilog(child)

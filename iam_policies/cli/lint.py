@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 
-from iam_policies.cli import CommandError
+from iam_policies.cli import CommandError, fail_line
 from iam_policies.cli.params import add_deployment_arguments, deployment_params
 from iam_policies.deployment import desired_state
 from iam_policies.lint import Finding, lint
@@ -47,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
             try:
                 text = path.read_text()
             except OSError as exc:
-                print(f"error: cannot read {path}: {exc.strerror}", file=sys.stderr)
+                fail_line(f"cannot read {path}: {exc.strerror}")
                 return 2
             kind = args.kind or ("trust" if '"Principal"' in text else "identity")
             findings += lint(text, kind=kind, source=str(path), intent=intent)

@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from iam_policies.cli import CommandError
+from iam_policies.cli import CommandError, fail_line
 from iam_policies.cli.params import add_deployment_arguments, deployment_params
 from iam_policies.deployment import desired_state
 from iam_policies.plan import Plan, make_plan
@@ -132,15 +132,15 @@ def run(args: argparse.Namespace) -> int:
             return 1 if (args.command == "plan" and not plan.empty) else 0
         if plan.problems:
             _print(plan, args.format)
-            print("error: apply refuses to start while the plan has problems (marked !)", file=sys.stderr)
+            fail_line("apply refuses to start while the plan has problems (marked !)")
             return 2
         apply(plan, clients, on_change=lambda c: print(f"applying {c.describe()}", flush=True))
         print(f"applied {len(plan.changes)} change(s)" if plan.changes else "nothing to do")
         return 0
     except ClientError as exc:
         error = exc.response.get("Error", {})
-        print(f"error: {error.get('Code')}: {error.get('Message')}", file=sys.stderr)
+        fail_line(f"{error.get('Code')}: {error.get('Message')}")
         return 2
     except (BotoCoreError, TimeoutError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        fail_line(f"{exc}")
         return 2

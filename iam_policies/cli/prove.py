@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
+from iam_policies.cli import fail_line
 from iam_policies.cli.params import add_deployment_arguments, deployment_params
 from iam_policies.intent import IntentError, load_intent
 from iam_policies.prove import Proof, ProveError, prove
@@ -34,7 +34,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="a session policy (JSON file) the caller passes to AssumeRoleWithWebIdentity")
     parser.add_argument("--format", choices=["text", "json"], default="text",
                         help="text for people (default), json: {holds, counterexamples, unreachable, ...}")
-    parser.add_argument("--limit", type=int, default=1, metavar="N",
+    parser.add_argument("--limit", type=_at_least_one, default=1, metavar="N",
                         help="counterexamples kept per operation and kind of violation (default 1)")
     add_deployment_arguments(parser)
 
@@ -45,9 +45,9 @@ def run(args: argparse.Namespace) -> int:
         intent = load_intent(Path(args.intent) if Path(args.intent).exists() else args.intent, params)
         policy = _document(args.policy, params, "POLICY")
         session = _document(args.session_policy, params, "--session-policy") if args.session_policy else None
-        proof = prove(intent, policy, session, limit=max(1, args.limit))
+        proof = prove(intent, policy, session, limit=args.limit)
     except (IntentError, ProveError, TemplateError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        fail_line(f"{exc}")
         return 2
     if args.format == "json":
         print(json.dumps(proof.to_dict(), indent=2))
@@ -93,3 +93,14 @@ def render_text(proof: Proof) -> str:
     if not proof.holds:
         lines.append("replay one: python -m iam_policies prove ... --format json, then feed a counterexample to simulate")
     return "\n".join(lines)
+
+
+def _at_least_one(text: str) -> int:
+    """``--limit``: a whole number of at least 1 (argparse turns the ValueError into one line)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a whole number, not {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value

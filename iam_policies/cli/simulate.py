@@ -19,6 +19,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from iam_policies.cli import fail_line
 from iam_policies.decision import AuthorizationResult
 from iam_policies.simulation import (
     DEFAULT_ACCOUNT,
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
             cases = [c for c in cases if isinstance(c, Mapping) and c.get("id") in set(args.ids)]
         outcomes = [decide_case(case, region=args.region, account=args.account) for case in cases]
     except CaseError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        fail_line(f"{exc}")
         return 2
     return report(outcomes, args.format)
 

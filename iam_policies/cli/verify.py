@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from iam_policies.cli import fail_line
 from iam_policies.cli.params import add_deployment_arguments, deployment_params
 from iam_policies.cli.simulate import report
 from iam_policies.simulation import CaseError
@@ -36,9 +37,9 @@ def run(args: argparse.Namespace) -> int:
         cases = data if isinstance(data, list) else [data]
         outcomes = verify(cases, deployment_params(args))
     except OSError as exc:
-        print(f"error: cannot read {args.scenarios}: {exc.strerror}", file=sys.stderr)
+        fail_line(f"cannot read {args.scenarios}: {exc.strerror}")
         return 2
     except (ValueError, CaseError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        fail_line(f"{exc}")
         return 2
     return report(outcomes, args.format)

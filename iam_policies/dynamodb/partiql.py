@@ -31,6 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -41,7 +42,7 @@ from iam_policies.dynamodb.request import Env, enum, index_schema, item_context,
 from iam_policies.errors import ValidationException
 
 _TOKEN = re.compile(
-    r"""(?P<ws>\s+|--[^\n]*)
+    r"""(?P<ws>\s+|--[^\n]*|/\*[\s\S]*?\*/)
       | (?P<string>'(?:[^']|'')*')
       | (?P<quoted>"(?:[^"]|"")*")
       | (?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)
@@ -59,6 +60,7 @@ _ACTIONS = {"SELECT": "PartiQLSelect", "INSERT": "PartiQLInsert", "UPDATE": "Par
 class Tok:
     kind: str
     text: str
+    start: int = 0
 
 
 # Expression nodes: which names are pinned to which values (authorization), and the whole
@@ -70,6 +72,8 @@ class Ref:
     #: The whole document path: the name, then a name (``.b``) or a list index (``[2]``) per
     #: step; ``None`` for a step whose index is not a number literal.
     path: tuple[str | int | None, ...] = ()
+    #: Where the name starts in the statement (DynamoDB's errors point at tokens).
+    at: int = -1
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,8 @@ class Node:
 
     op: str
     args: tuple[Any, ...] = ()
+    #: Where a call's function name starts in the statement.
+    at: int = -1
 
 
 @dataclass(frozen=True)
@@ -109,6 +115,8 @@ class Statement:
     actions: tuple[tuple[str, Ref, Any], ...] = ()
     #: A SELECT's ``ORDER BY``: (path, descending) in order.
     order: tuple[tuple[Ref, bool], ...] = ()
+    #: The statement as written (for the positions errors name).
+    text: str = ""
 
 
 #: Nesting of parentheses, NOT, literals and calls the parser follows (a local bound, see above).
@@ -117,8 +125,19 @@ MAX_NESTING = 64
 MAX_BOOLEAN_OPERATORS = 300
 
 
-def malformed(detail: str) -> ValidationException:
+def malformed(detail: str = "") -> ValidationException:
+    """DynamoDB's refusal of a statement its parser cannot read; with no detail for a character or
+    a literal it cannot read at all (paritysuite/dynamodb-conformance tests/tier3/error-messages/
+    partiqlGrammar.test.ts, captured against DynamoDB: ``#`` comments, an unterminated ``/*``, an
+    exponent beyond 32 bits)."""
     return invalid(f"Statement wasn't well formed, can't be processed: {detail}")
+
+
+#: A complete statement followed by more tokens (the same capture).
+LEFTOVER = "Unexpected token after expression"
+#: ``FROM "T" t``, ``FROM "T" AS t``, ``UPDATE "T" t`` (the same capture; no envelope).
+ALIASING = "Aliasing is not supported"
+_INT32 = 2**31 - 1
 
 
 def too_complex(what: str) -> ValidationException:
@@ -131,12 +150,13 @@ class _Parser:
         position = 0
         while position < len(text):
             match = _TOKEN.match(text, position)
-            if match is None:
-                raise malformed(f"Unexpected character {text[position]!r}")
+            if match is None or (match.lastgroup == "op" and text.startswith("/*", position)):
+                raise malformed()  # an unknown character, an unterminated comment
             if match.lastgroup != "ws":
-                self.tokens.append(Tok(match.lastgroup or "op", match.group()))
+                self.tokens.append(Tok(match.lastgroup or "op", match.group(), position))
             position = match.end()
-        self.tokens.append(Tok("eof", ""))
+        self.tokens.append(Tok("eof", "", len(text)))
+        self.text = text
         self.position = 0
         self.names: set[str] = set()
         self.parameters = 0
@@ -200,6 +220,7 @@ class _Parser:
         return table, index
 
     def path(self) -> Ref:
+        at = self.peek().start
         name = self.identifier()
         steps: list[str | int | None] = [name]
         while self.op(".", "["):
@@ -212,7 +233,7 @@ class _Parser:
                              else value["S"] if isinstance(value, Mapping) and "S" in value else None)
                 self.expect_op("]")
         self.names.add(name)
-        return Ref(name, len(steps) > 1, tuple(steps))
+        return Ref(name, len(steps) > 1, tuple(steps), at)
 
     # -- values and expressions -----------------------------------------------------------------
     def literal(self) -> Any:
@@ -222,14 +243,14 @@ class _Parser:
             return Lit({"S": token.text[1:-1].replace("''", "'")})
         if token.kind == "number":
             self.advance()
-            return Lit({"N": token.text})
+            return Lit({"N": _number(token.text)})
         if self.op("?"):
             self.advance()
             self.parameters += 1
             return Lit(("?", self.parameters - 1))
         if self.op("-") and self.peek(1).kind == "number":
             self.advance()
-            return Lit({"N": "-" + self.advance().text})
+            return Lit({"N": "-" + _number(self.advance().text)})
         if self.op("[", "<<"):
             opened = self.advance().text
             close = "]" if opened == "[" else ">>"
@@ -279,6 +300,7 @@ class _Parser:
             self.leave()
             return inner
         if self.peek().kind == "name" and self.peek(1).kind == "op" and self.peek(1).text == "(":
+            at = self.peek().start
             function = self.advance().text.lower()
             self.advance()
             self.enter()
@@ -290,7 +312,7 @@ class _Parser:
                 self.advance()
             self.expect_op(")")
             self.leave()
-            return Node("call", (function, *args))
+            return Node("call", (function, *args), at)
         if self.peek().kind in ("name", "quoted"):
             return self.path()
         raise malformed(f"Unexpected token {self.peek().text or '<EOF>'}")
@@ -391,6 +413,7 @@ class _Parser:
         plain = all(isinstance(item, Ref) and not item.nested for item in projected)
         self.expect_keyword("FROM")
         table, index = self.target()
+        self.no_alias("WHERE", "ORDER")
         where = self.where()
         order: list[tuple[Ref, bool]] = []
         if self.keyword("ORDER"):
@@ -423,7 +446,9 @@ class _Parser:
         if verb == "INSERT":
             self.expect_keyword("INTO")
             table, index = self.target()
-            self.expect_keyword("VALUE")
+            if not self.keyword("VALUE"):
+                raise malformed(LEFTOVER)
+            self.advance()
             if self.op("?"):
                 # The whole item as one parameter (an M value).
                 item: dict[str, Any] = {"?": self.literal()}
@@ -432,37 +457,130 @@ class _Parser:
             return self.done(Statement("INSERT", table, index, frozenset(), item=item))
         if verb == "UPDATE":
             table, index = self.target()
-            actions: list[tuple[str, Ref, Any]] = []
-            while self.keyword("SET", "REMOVE"):
-                kind = self.advance().text.upper()
-                while True:
-                    target = self.path()
-                    value = None
-                    if kind == "SET":
-                        self.expect_op("=")
-                        value = self.additive()
-                    actions.append((kind, target, value))
-                    if not self.op(","):
-                        break
-                    self.advance()
-            if not actions:
-                raise malformed("UPDATE needs a SET or REMOVE clause")
+            self.no_alias("SET", "REMOVE")
+            actions = self.update_actions()
             where = self.where()
             return self.done(Statement("UPDATE", table, index, frozenset(), where=where, returning=self.returning(),
-                                       actions=tuple(actions)))
+                                       actions=actions))
+        if verb == "FROM":
+            # PartiQL's FROM-first UPDATE, ``FROM "T" WHERE <key> SET ... REMOVE ...``: DynamoDB
+            # runs it as the UPDATE (paritysuite/dynamodb-conformance tests/tier2/partiql/
+            # fromFirstUpdate.test.ts, captured against DynamoDB)
+            table, index = self.target()
+            self.no_alias("WHERE")
+            where = self.where()
+            actions = self.update_actions()
+            return self.done(Statement("UPDATE", table, index, frozenset(), where=where, returning=self.returning(),
+                                       actions=actions))
         if verb == "DELETE":
             self.expect_keyword("FROM")
             table, index = self.target()
+            self.no_alias("WHERE", "RETURNING")
             where = self.where()
             return self.done(Statement("DELETE", table, index, frozenset(), where=where, returning=self.returning()))
         raise malformed(f"Unsupported statement {verb or '<EOF>'}")
 
+    def update_actions(self) -> tuple[tuple[str, Ref, Any], ...]:
+        """``SET path = value, ...`` and ``REMOVE path, ...`` clauses, in any number and order."""
+        actions: list[tuple[str, Ref, Any]] = []
+        while self.keyword("SET", "REMOVE"):
+            kind = self.advance().text.upper()
+            while True:
+                target = self.path()
+                value = None
+                if kind == "SET":
+                    self.expect_op("=")
+                    value = self.additive()
+                actions.append((kind, target, value))
+                if not self.op(","):
+                    break
+                self.advance()
+        if not actions:
+            raise malformed("UPDATE needs a SET or REMOVE clause")
+        return tuple(actions)
+
+    def no_alias(self, *following: str) -> None:
+        """A name after the table that is not the next clause's keyword names an alias."""
+        if self.peek().kind in ("name", "quoted") and not self.keyword(*following):
+            raise invalid(ALIASING)
+
     def done(self, statement: Statement) -> Statement:
         if self.peek().kind != "eof":
-            raise malformed(f"Unexpected token {self.peek().text}")
+            raise malformed(LEFTOVER)
         return Statement(statement.verb, statement.table, statement.index, frozenset(self.names),
                          statement.star, statement.where, statement.item, statement.returning, self.parameters,
-                         statement.projection, statement.projected, statement.actions, statement.order)
+                         statement.projection, statement.projected, statement.actions, statement.order, self.text)
+
+
+#: A parameter's number DynamoDB cannot read or store (see ``parameter_number_error``).
+OVERFLOW = "Number overflow. Attempting to store a number with magnitude larger than supported range"
+UNDERFLOW = "Number underflow. Attempting to store a number with magnitude smaller than supported range"
+DIGITS = "Attempting to store more than 38 significant digits in a Number"
+UNCONVERTIBLE = "The parameter cannot be converted to a numeric value"
+_WRAP = 2**31
+
+
+def parameter_number_error(text: Any) -> str | None:
+    """Why DynamoDB refuses a number given as a statement's parameter (paritysuite/dynamodb-
+    conformance tests/tier3/error-messages/partiqlParameterNumbers.test.ts, captured against
+    DynamoDB): it reads it as Java's ``BigDecimal(String)`` does, so an exponent or a scale that
+    does not fit 32 bits "cannot be converted", with the text echoed (bare for an empty one), and
+    the magnitude is precision less scale in 32-bit arithmetic, which wraps (``1e2147483647``
+    underflows)."""
+    if not isinstance(text, str) or text == "":
+        return UNCONVERTIBLE
+    mantissa, _, written = text.lower().partition("e")
+    try:
+        value = Decimal(text)
+        exponent = int(written) if written else 0
+    except (ArithmeticError, ValueError):
+        return f"{UNCONVERTIBLE}: {text}"
+    scale = len(mantissa.partition(".")[2]) - exponent
+    if not value.is_finite() or text != text.strip() or abs(exponent) >= _WRAP or not -_WRAP <= scale < _WRAP:
+        return f"{UNCONVERTIBLE}: {text}"
+    if value.is_zero():
+        return None
+    digits = "".join(map(str, value.as_tuple().digits)).lstrip("0")
+    magnitude = (len(digits) - scale + _WRAP) % (2 * _WRAP) - _WRAP  # precision - scale, as an int
+    if magnitude > 126:
+        return OVERFLOW
+    if magnitude < -129:
+        return UNDERFLOW
+    if len(digits.rstrip("0")) > 38:
+        return DIGITS
+    return None
+
+
+def check_parameters(parameters: Any) -> None:
+    """Refuse a statement whose parameters hold a number DynamoDB cannot read or store, the first
+    one in document order (lists, maps and number sets included)."""
+    pending = list(reversed(parameters)) if isinstance(parameters, list) else []
+    while pending:
+        value = pending.pop()
+        if not isinstance(value, Mapping) or len(value) != 1:
+            continue
+        kind, inner = next(iter(value.items()))
+        numbers = [inner] if kind == "N" else list(inner) if kind == "NS" and isinstance(inner, list) else []
+        for text in numbers:
+            problem = parameter_number_error(text)
+            if problem is not None:
+                raise invalid(problem)
+        if kind == "L" and isinstance(inner, list):
+            pending.extend(reversed(inner))
+        elif kind == "M" and isinstance(inner, Mapping):
+            pending.extend(reversed(list(inner.values())))
+
+
+def _number(text: str) -> str:
+    """A number literal as written, unless its exponent, or the scale it leaves (digits after the
+    point less the exponent), does not fit 32 bits: DynamoDB cannot read it at all (see
+    ``malformed``)."""
+    mantissa, _, exponent = text.lower().partition("e")
+    power = int(exponent) if exponent else 0
+    decimals = len(mantissa.partition(".")[2])
+    if abs(power) > _INT32 or abs(decimals - power) > _INT32:
+        raise malformed()
+    return text
 
 
 def single_spaced(text: str) -> str:
@@ -473,7 +591,7 @@ def single_spaced(text: str) -> str:
     while position < len(text):
         match = _TOKEN.match(text, position)
         if match is None:
-            raise malformed(f"Unexpected character {text[position]!r}")
+            raise malformed()
         out.append(" " if match.lastgroup == "ws" else match.group())
         position = match.end()
     return "".join(out).strip()
@@ -533,6 +651,7 @@ def statement_authorization(env: Env, params: Mapping[str, Any], *, enclosing: s
         raise invalid("Parameters must be a list of AttributeValues")
     for parameter in parameters:
         scalar_type(parameter)
+    check_parameters(parameters)
     statement = parse(text)
     if statement.parameters != len(parameters):
         raise invalid("Number of parameters in request and statement don't match.")

@@ -71,3 +71,18 @@ test("AWS errors become sentences a person can act on", () => {
   assert.equal(describeError(err("ExpiredTokenException")).text, "Your session has expired. Please sign in again.");
   assert.ok(isConditionFailure(err("ConditionalCheckFailedException")));
 });
+
+test("the lengths docs/data-model.md gives: title 200, display name 60, bio 500", async () => {
+  const { validateProfile } = await import("../src/profile.js");
+  const photo = (title) => validatePhoto({ title, tags: ["a"], takenOn: "2024-01-01", visibility: "private" });
+  assert.deepEqual([photo("t".repeat(200)).length, photo("t".repeat(201)).length], [0, 1]);
+  const profile = (displayName, bio) => validateProfile({ displayName, bio }).length;
+  assert.deepEqual([profile("n".repeat(60), ""), profile("n".repeat(61), ""), profile("n", "b".repeat(500)),
+                    profile("n", "b".repeat(501))], [0, 1, 0, 1]);
+});
+
+test("directory keys: NameKey is the name NFKC-normalized, spaces collapsed, lower case; NameBucket its first character", async () => {
+  const { directoryKeys } = await import("../src/keys.js");
+  assert.deepEqual(directoryKeys("  Ｂob   the\tBuilder "), { NameBucket: "b", NameKey: "bob the builder" });
+  assert.deepEqual(directoryKeys("Émile"), { NameBucket: "é", NameKey: "émile" });
+});

@@ -56,3 +56,20 @@ def test_a_user_who_is_not_an_admin_is_told_so_and_sees_no_figures(
         expect(page.locator("[data-testid=capacity-table]")).to_have_count(0)
         expect(page.locator("[data-testid=hot-key]")).to_have_count(0)
         assert "Photos" not in page.locator("main").inner_text()
+
+
+def test_throttles_are_marked_on_the_chart(browser: Browser, admin: tuple[RunningStack, str, str]) -> None:
+    """README: the page "marks throttles". The watch's answer is replaced by one whose last second
+    throttled (the stack's own throttling is tests/browser/test_throttling.py's); the chart draws a
+    red mark for it and the row counts it."""
+    stack, _, _ = admin
+    snapshot = {"time": 1796000000, "seconds": 300, "keys_shown": False, "hot_keys": [],
+                "tables": [{"table": "Photos", "index": None, "read_units": 1.0, "write_units": 2.0, "throttles": 3,
+                            "per_second": {"read": [1.0], "write": [2.0], "throttles": [3]}}]}
+    with App(browser, stack) as app:
+        page = app.sign_in("alice")
+        page.route(f"{stack.host_url}/admin/capacity.json*", lambda route: route.fulfill(json=snapshot))
+        page.goto(f"{stack.host_url}/admin/capacity")
+        photos = page.locator("[data-testid=capacity-table][data-name=Photos]")
+        expect(photos.locator("svg rect.throttle")).to_have_count(1)
+        expect(photos).to_contain_text("3 throttled")

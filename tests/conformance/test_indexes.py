@@ -56,10 +56,14 @@ ROWS = [
             "Type mismatch", "alternator: test_gsi_wrong_type_attribute_update_nested"),
     Refused("set-inside", {"UpdateExpression": "SET x.y = :v", "ExpressionAttributeValues": {":v": {"N": "3"}}},
             "Key attributes must be scalars", "alternator: test_gsi_wrong_type_attribute_update_nested"),
+    # alternator pins the code and "empty"; the words are DynamoDB's for an update expression
+    # (paritysuite/dynamodb-conformance transactWriteItemsIndexes.test.ts, captured), which name no index
     Refused("set-empty", {"UpdateExpression": "SET x = :v", "ExpressionAttributeValues": {":v": {"S": ""}}},
-            "cannot contain an empty string value. IndexName: by_x, IndexKey: x", "alternator: test_gsi_empty_value"),
+            "The update expression attempted to update a secondary index key to a value that is not supported. "
+            "The AttributeValue for a key attribute cannot contain an empty string value.",
+            "alternator: test_gsi_empty_value"),
     Refused("legacy-put-empty", {"AttributeUpdates": {"x": {"Action": "PUT", "Value": {"S": ""}}}},
-            "cannot contain an empty string value. IndexName: by_x, IndexKey: x", "alternator: test_gsi_empty_value"),
+            "cannot contain an empty string value.", "alternator: test_gsi_empty_value"),
 ]
 
 #: DynamoDB's text for an item holding an empty index key, as its users quote it (dynalite

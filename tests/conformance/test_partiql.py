@@ -26,7 +26,10 @@ Sources (``source`` of each row):
 * ``moto-aws``: getmoto/moto tests/test_dynamodb/test_dynamodb_statements.py
   ``test_execute_statement_with_all_clauses``, marked ``aws_verified`` (run against DynamoDB);
 * ``dynoxide``: nubo-db/dynoxide src/partiql/executor.rs, an emulator checked against DynamoDB
-  (a nested path's value is named after its last name).
+  (a nested path's value is named after its last name);
+* ``paritysuite``: paritysuite/dynamodb-conformance, captured against DynamoDB (eu-west-2 and
+  three more regions, October 2026): tests/tier2/partiql/grammar.test.ts and setFunctions.test.ts,
+  tests/tier3/error-messages/partiqlGrammar.test.ts (exact texts) and tier2 comparison.test.ts.
 """
 
 from __future__ import annotations
@@ -40,7 +43,7 @@ from botocore.exceptions import ClientError
 
 from tests.conformance.conftest import Endpoint
 
-SOURCES = {"dg-ops", "dg-functions", "dg-select", "dg-update", "dg-delete", "api", "moto-aws", "dynoxide"}
+SOURCES = {"dg-ops", "dg-functions", "dg-select", "dg-update", "dg-delete", "api", "moto-aws", "dynoxide", "paritysuite"}
 
 
 def _n(value: str) -> dict[str, str]:
@@ -142,16 +145,18 @@ def test_where_clause(endpoint: Endpoint, table: str, selected: str, row: Select
 ])
 def test_ordering_refuses_an_operand_without_order(endpoint: Endpoint, table: str, selected: str, where: str,
                                                    parameter: dict[str, Any], kind: str) -> None:
-    """dynoxide (tests/partiql_boolean_expressions.rs, captured from DynamoDB): only S, N and B
-    order; anything else is a ValidationException naming the operator and the operand's type."""
+    """paritysuite (tests/tier2/partiql/comparison.test.ts, the exact text for ``<`` ... ``>=``;
+    the operator's name for BETWEEN) and dynoxide (tests/partiql_boolean_expressions.rs), both
+    captured from DynamoDB: only S, N and B order; anything else is a ValidationException naming
+    the operator and the operand's type."""
     with pytest.raises(ClientError) as caught:
         endpoint.client().execute_statement(Statement=f"SELECT sk FROM \"{table}\" WHERE pk = '{selected}' AND {where}",
                                             Parameters=[parameter])
     error = caught.value.response["Error"]
     operator = where.split()[1]
     assert error["Code"] == "ValidationException"
-    assert f"Incorrect operand type for operator or function; operator or function: {operator}, operand type: {kind}" \
-        in error["Message"]
+    text = f"Incorrect operand type for operator or function; operator or function: {operator}, operand type: {kind}"
+    assert error["Message"] == text if operator != "BETWEEN" else text in error["Message"]
 
 
 def test_projection_names_a_nested_value_by_its_last_name(endpoint: Endpoint, table: str, selected: str) -> None:
@@ -225,6 +230,14 @@ WRITES = [
     Write("update-set-delete", {"s": {"SS": ["a", "b"]}}, "UPDATE {t} SET s = set_delete(s, <<'a'>>) WHERE {k}",
           None, {"s": {"SS": ["b"]}}, "dg-update"),
     Write("update-key", X1, "UPDATE {t} SET sk = 9 WHERE {k}", "ValidationException", X1, "dg-update"),
+    # FROM-first UPDATE (paritysuite: tests/tier2/partiql/fromFirstUpdate.test.ts)
+    Write("from-first-set-remove", X1, "FROM {t} WHERE {k} SET c = 2 REMOVE x", None, {"n": _n("5"), "c": _n("2")},
+          "paritysuite"),
+    Write("from-first-lower-case", X1, "from {t} where {k} set e = 4", None, {**X1, "e": _n("4")}, "paritysuite"),
+    Write("from-first-condition-fails", X1, "FROM {t} WHERE {k} AND n = 2 SET c = 5", "ConditionalCheckFailedException",
+          X1, "paritysuite"),
+    Write("from-first-missing-item", None, "FROM {t} WHERE {k} SET c = 1", "ConditionalCheckFailedException", None,
+          "paritysuite"),
     Write("delete-missing-item", None, "DELETE FROM {t} WHERE {k} AND x = 'one'", None, None, "dg-delete"),
     Write("delete-where-false-all-old", X1, "DELETE FROM {t} WHERE {k} AND x = 'two'",
           "ConditionalCheckFailedException", X1, "api", on_failure="ALL_OLD"),
@@ -299,3 +312,233 @@ def test_transaction_reason_carries_the_item_with_all_old(endpoint: Endpoint, ta
     assert [reason["Code"] for reason in reasons] == ["None", "ConditionalCheckFailed"]
     assert reasons[1]["Item"] == {**key, **X1}
     assert _stored(endpoint, table, other) == X1 and _stored(endpoint, table, key) == X1
+
+
+# Grammar: what DynamoDB's parser refuses, with its exact texts (paritysuite) ------------------------
+
+NOT_WELL_FORMED = "Statement wasn't well formed, can't be processed: "
+LEFTOVER = NOT_WELL_FORMED + "Unexpected token after expression"
+OVERFLOW = "Number overflow. Attempting to store a number with magnitude larger than supported range"
+UNDERFLOW = "Number underflow. Attempting to store a number with magnitude smaller than supported range"
+DIGITS = "Attempting to store more than 38 significant digits in a Number"
+
+REFUSED = [
+    ("SELECT * FROM {t} WHERE pk = 'g' AND sk = 1 foo", LEFTOVER),
+    ("SELECT * FROM {t} WHERE pk = 'g' AND sk = 1 e5", LEFTOVER),
+    ("INSERT INTO {t} VALUE {{'pk': 'g', 'sk': 970001}} foo", LEFTOVER),
+    ("UPDATE {t} SET a = 9 WHERE pk = 'g' AND sk = 2 foo", LEFTOVER),
+    ("DELETE FROM {t} WHERE pk = 'g' AND sk = 3 foo", LEFTOVER),
+    ("SELECT * FROM {t} WHERE pk = 'g' AND sk = 1)", LEFTOVER),
+    ("DELETE FROM {t} WHERE pk = 'g' AND sk = 4 ORDER BY pk", LEFTOVER),
+    ("SELECT * FROM {t} ORDER BY pk WHERE pk = 'g'", LEFTOVER),
+    ("SELECT * FROM {t} WHERE pk = 'g' AND sk = 1e2147483648", NOT_WELL_FORMED),
+    ("SELECT * FROM {t} WHERE pk = 'g' AND sk = 1e99999999999", NOT_WELL_FORMED),
+    ("SELECT * FROM {t} WHERE pk = 'g' AND sk = 1.5e-2147483647", NOT_WELL_FORMED),
+    ("SELECT * FROM {t} WHERE pk = 'g' # note", NOT_WELL_FORMED),
+    ("SELECT * FROM {t} WHERE pk = 'g' /* note", NOT_WELL_FORMED),
+    ("SELECT * FROM {t} t WHERE pk = 'g'", "Aliasing is not supported"),
+    ("SELECT * FROM {t} AS t WHERE pk = 'g'", "Aliasing is not supported"),
+    ("UPDATE {t} t SET a = 3 WHERE pk = 'g' AND sk = 1", "Aliasing is not supported"),
+    ("DELETE FROM {t} t WHERE pk = 'g' AND sk = 1", "Aliasing is not supported"),
+    ("INSERT INTO {t} t VALUE {{'pk': 'g', 'sk': 1}}", LEFTOVER),
+    ("SELECT * FROM {t} WHERE pk = 'g' AND sk = 1e126", OVERFLOW + " under root"),
+    ("SELECT * FROM {t} WHERE pk = 'g' AND sk = 1e-131", UNDERFLOW + " under root"),
+    ("SELECT * FROM {t} WHERE pk = 'g' AND sk = 123456789012345678901234567890123456789", DIGITS + " under root"),
+    ("INSERT INTO {t} VALUE {{'pk': 'g', 'sk': 1e126}}", OVERFLOW + " under root"),
+    ("UPDATE {t} SET a = 1e-131 WHERE pk = 'g' AND sk = 5", UNDERFLOW + " under root"),
+    ("INSERT INTO {t} VALUE {{'pk': 'g', 'sk': 6, 'm': {{'x': 1e126}}}}", OVERFLOW + " under root.x"),
+    ("INSERT INTO {t} VALUE {{'pk': 'g', 'sk': 7, 'l': [1, 1e126]}}", OVERFLOW + " under root[1]"),
+]
+
+
+@pytest.mark.parametrize(("statement", "message"), REFUSED, ids=[statement for statement, _ in REFUSED])
+def test_statement_refused_with_dynamodb_text(endpoint: Endpoint, table: str, statement: str, message: str) -> None:
+    """paritysuite: tests/tier3/error-messages/partiqlGrammar.test.ts (exact texts) and
+    tests/tier2/partiql/grammar.test.ts (nothing is written)."""
+    client = endpoint.client()
+    with pytest.raises(ClientError) as caught:
+        client.execute_statement(Statement=statement.format(t=f'"{table}"'))
+    assert (caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]) == \
+        ("ValidationException", message)
+    assert client.execute_statement(Statement=f"SELECT * FROM \"{table}\" WHERE pk = 'g'")["Items"] == []
+
+
+ACCEPTED = [
+    ("SELECT sk FROM {t} WHERE pk = '{p}' AND sk = 7.31e6", ["7310000"]),
+    ("SELECT sk FROM {t} WHERE pk = '{p}' AND sk = 731e4", ["7310000"]),
+    ("SELECT sk FROM {t} WHERE pk = '{p}' AND sk = 73100000e-1", ["7310000"]),
+    ("SELECT sk FROM {t} WHERE pk = '{p}' AND sk = .73e1", ["7.3"]),
+    ("SELECT sk FROM {t} WHERE pk = '{p}' AND sk = -.73e1", ["-7.3"]),
+    ("-- a note\nSELECT sk FROM {t} WHERE pk = '{p}' AND sk = 7.3", ["7.3"]),
+    ("SELECT sk FROM {t} -- a note\nWHERE pk = '{p}' AND sk = 7.3", ["7.3"]),
+    ("SELECT sk FROM {t} /* a note */ WHERE pk = '{p}' AND sk = 7.3 /* another */", ["7.3"]),
+    ("SELECT sk FROM {t} WHERE pk = '{p}' ORDER BY sk DESC", ["7310000", "7.3", "-7.3"]),
+    ("SELECT sk FROM {t} WHERE pk = '{p}' ORDER BY sk ASC", ["-7.3", "7.3", "7310000"]),
+]
+
+
+@pytest.mark.parametrize(("statement", "sks"), ACCEPTED, ids=[statement for statement, _ in ACCEPTED])
+def test_statement_read_as_dynamodb_reads_it(endpoint: Endpoint, table: str, statement: str, sks: list[str]) -> None:
+    """paritysuite: tests/tier2/partiql/grammar.test.ts: number literals with exponents or no
+    leading digit, comments, ORDER BY."""
+    partition = "g-" + secrets.token_hex(4)
+    client = endpoint.client()
+    for sk in ("7310000", "7.3", "-7.3"):
+        client.put_item(TableName=table, Item={"pk": {"S": partition}, "sk": _n(sk)})
+    got = client.execute_statement(Statement=statement.format(t=f'"{table}"', p=partition))["Items"]
+    assert [item["sk"]["N"] for item in got] == sks
+
+
+@pytest.mark.parametrize(("set_clause", "before", "after"), [
+    ("ss = set_add(ss, <<'0', 'z'>>)", {"SS": ["a", "b"]}, {"SS": ["0", "a", "b", "z"]}),
+    ("ns = set_add(ns, <<4, 1>>)", {"NS": ["1", "2"]}, {"NS": ["1", "2", "4"]}),
+    ("ss = SET_ADD(ss, <<'a'>>)", {"SS": ["a", "b"]}, {"SS": ["a", "b"]}),
+    ("nss = set_add(nss, <<'x'>>)", None, {"SS": ["x"]}),
+    ("ns = set_delete(ns, <<2>>)", {"NS": ["1", "2"]}, {"NS": ["1"]}),
+    ("ss = set_delete(ss, <<'a', 'b'>>)", {"SS": ["a", "b"]}, None),
+    ("ss = set_delete(ss, <<'zz'>>)", {"SS": ["a", "b"]}, {"SS": ["a", "b"]}),
+    ("nss = set_delete(nss, <<'a'>>)", None, None),
+], ids=["add-strings", "add-numbers", "add-present-uppercase", "add-to-missing", "delete-number", "delete-all",
+        "delete-absent-member", "delete-from-missing"])
+def test_set_functions(endpoint: Endpoint, table: str, set_clause: str, before: dict[str, Any] | None,
+                       after: dict[str, Any] | None) -> None:
+    """paritysuite: tests/tier2/partiql/setFunctions.test.ts (sets compared sorted)."""
+    key = {"pk": {"S": "sf-" + secrets.token_hex(6)}, "sk": _n("1")}
+    name = set_clause.split(" ", 1)[0]
+    client = endpoint.client()
+    client.put_item(TableName=table, Item={**key, **({name: before} if before is not None else {})})
+    client.execute_statement(Statement=f"UPDATE \"{table}\" SET {set_clause} WHERE pk = '{key['pk']['S']}' AND sk = 1")
+    stored = (_stored(endpoint, table, key) or {}).get(name)
+    normal = None if stored is None else {kind: sorted(members, key=lambda m: (float(m) if kind == "NS" else m))
+                                          for kind, members in stored.items()}
+    assert normal == after
+
+
+UNCONVERTIBLE = "The parameter cannot be converted to a numeric value"
+PARAMETER_STATEMENTS = [
+    "SELECT * FROM {t} WHERE pk = 'pn' AND n = ?",
+    "INSERT INTO {t} VALUE {{'pk': 'pn', 'sk': 1, 'n': ?}}",
+    "UPDATE {t} SET n = ? WHERE pk = 'pn' AND sk = 1",
+    "SELECT * FROM {t} WHERE pk = ?",
+]
+PARAMETERS = [
+    ({"N": "1e99999999999"}, f"{UNCONVERTIBLE}: 1e99999999999"),
+    ({"N": "-1e99999999999"}, f"{UNCONVERTIBLE}: -1e99999999999"),
+    ({"N": "1e-2147483648"}, f"{UNCONVERTIBLE}: 1e-2147483648"),
+    ({"N": "1e2147483647"}, UNDERFLOW),
+    ({"N": ""}, UNCONVERTIBLE),
+    ({"L": [{"N": "1"}, {"N": "1e99999999999"}]}, f"{UNCONVERTIBLE}: 1e99999999999"),
+    ({"M": {"x": {"N": "1e99999999999"}}}, f"{UNCONVERTIBLE}: 1e99999999999"),
+    ({"NS": ["1", "1e99999999999"]}, f"{UNCONVERTIBLE}: 1e99999999999"),
+]
+
+
+#: Every statement with every parameter, but a key is given numbers only (a list, map or set
+#: parameter is tried in the other positions).
+PARAMETER_ROWS = [(statement, parameter, message) for statement in PARAMETER_STATEMENTS
+                  for parameter, message in PARAMETERS if not statement.endswith("pk = ?") or set(parameter) == {"N"}]
+
+
+@pytest.mark.parametrize(("statement", "parameter", "message"), PARAMETER_ROWS,
+                         ids=[f"{statement.split()[0]}-{parameter}" for statement, parameter, _ in PARAMETER_ROWS])
+def test_parameter_numbers(endpoint: Endpoint, table: str, statement: str, parameter: dict[str, Any],
+                           message: str) -> None:
+    """paritysuite: tests/tier3/error-messages/partiqlParameterNumbers.test.ts (a parameter's
+    number read as Java's BigDecimal reads it; exact texts). Nothing is written. (An HTTP 500
+    before: the numbers reached the engine unchecked.)"""
+    client = endpoint.client()
+    with pytest.raises(ClientError) as caught:
+        client.execute_statement(Statement=statement.format(t=f'"{table}"'), Parameters=[parameter])
+    assert (caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]) == \
+        ("ValidationException", message)
+    assert client.execute_statement(Statement=f"SELECT * FROM \"{table}\" WHERE pk = 'pn'")["Items"] == []
+
+
+def _at(statement: str, token: str, length: int | None = None, start: int = 0) -> str:
+    """paritysuite's ``at()``: ``1:<column>:<length>`` of ``token``'s first place from ``start``."""
+    return f"1:{statement.index(token, start) + 1}:{len(token) if length is None else length}"
+
+
+FUNCTION_ERRORS: list[tuple[str, Any]] = [
+    ("attribute_exists('ss')", lambda s: "Operator or function requires a document path; operator or function: "
+                                         "attribute_exists"),
+    ("attribute_exists()", lambda s: "Incorrect number of operands for operator or function; operator or function: "
+                                     "attribute_exists, number of operands: 0"),
+    ("attribute_exists(ss, ns)", lambda s: "Incorrect number of operands for operator or function; operator or "
+                                           "function: attribute_exists, number of operands: 2"),
+    ("EXISTS(ss)", lambda s: f"Unrecognized function: exists at {_at(s, 'EXISTS')}"),
+    ("set_add(ss, <<'x'>>) = ss", lambda s: f"Unrecognized function: set_add at {_at(s, 'set_add')}"),
+]
+SET_ERRORS: list[tuple[str, Any]] = [
+    ("t = set_add(ss, <<'x'>>)", lambda s: f"The first argument to SET_ADD must equal the assignment value at "
+                                           f"{_at(s, 'set_add')}"),
+    ("ss = set_add(<<'a'>>, <<'b'>>)", lambda s: f"The first argument to SET_ADD must equal the assignment value at "
+                                                 f"{_at(s, 'set_add')}"),
+    ("ss = set_add(ss, 'x')", lambda s: "The second argument to SET_ADD must be a value with type SET at "
+                                        f"{_at(s, 'ss', 2, s.index('set_add('))}"),
+    ("ss = set_add(ss, ['x'])", lambda s: "The second argument to SET_ADD must be a value with type SET at "
+                                          f"{_at(s, 'ss', 2, s.index('set_add('))}"),
+    ("ss = set_add(ss)", lambda s: f"SET_ADD must have exactly two arguments at {_at(s, 'set_add')}"),
+    ("ss = set_add(ss, <<'x'>>, <<'y'>>)", lambda s: f"SET_ADD must have exactly two arguments at {_at(s, 'set_add')}"),
+    ("ss = set_add(ss, <<1>>)", lambda s: "An operand in the update expression has an incorrect data type"),
+    ("s = set_add(s, <<'x'>>)", lambda s: "An operand in the update expression has an incorrect data type"),
+    ("ss = set_add(ss, <<'x', 'x'>>)", lambda s: "One or more parameter values were invalid: Input collection [x, x] "
+                                                 "contains duplicates."),
+    ("ss = set_add(ss, <<>>)", lambda s: "Empty bags are not supported"),
+    ("t = set_delete(ss, <<'a'>>)", lambda s: f"The first argument to SET_DELETE must equal the assignment value at "
+                                              f"{_at(s, 'set_delete')}"),
+    ("ss = set_delete(ss, 'a')", lambda s: "The second argument to SET_DELETE must be a value with type SET at "
+                                           f"{_at(s, 'ss', 2, s.index('set_delete('))}"),
+]
+
+
+@pytest.fixture(scope="module")
+def function_item(endpoint: Endpoint, table: str) -> str:
+    partition = "fn-" + secrets.token_hex(4)
+    endpoint.client().put_item(TableName=table, Item={"pk": {"S": partition}, "sk": _n("1"), "ss": {"SS": ["a", "b"]},
+                                                      "ns": {"NS": ["1", "2"]}, "s": {"S": "str"}})
+    return partition
+
+
+@pytest.mark.parametrize(("form", "message"), [(f, m) for f, m in FUNCTION_ERRORS] + [(f, m) for f, m in SET_ERRORS],
+                         ids=[f for f, _ in FUNCTION_ERRORS + SET_ERRORS])
+def test_function_refused_with_dynamodb_text(endpoint: Endpoint, table: str, function_item: str, form: str,
+                                             message: Any) -> None:
+    """paritysuite: tests/tier3/error-messages/partiqlFunctions.test.ts (exact texts, positions
+    as ``line:column:length``); the item is left as it was."""
+    where = f"pk = '{function_item}' AND sk = 1"
+    statement = (f'SELECT * FROM "{table}" WHERE {where} AND {form}' if (form, message) in FUNCTION_ERRORS
+                 else f'UPDATE "{table}" SET {form} WHERE {where}')
+    client = endpoint.client()
+    with pytest.raises(ClientError) as caught:
+        client.execute_statement(Statement=statement)
+    assert (caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]) == \
+        ("ValidationException", message(statement))
+    stored = _stored(endpoint, table, {"pk": {"S": function_item}, "sk": _n("1")}) or {}
+    assert set(stored) == {"ss", "ns", "s"} and stored["ss"]["SS"] in (["a", "b"], ["b", "a"])
+
+
+def test_a_function_is_no_inserted_value(endpoint: Endpoint, table: str) -> None:
+    """paritysuite: partiqlFunctions.test.ts, "set_add in an INSERT value"."""
+    statement = f"INSERT INTO \"{table}\" VALUE {{'pk': 'fn-insert', 'sk': 1, 'ss': set_add(<<'a'>>, <<'b'>>)}}"
+    with pytest.raises(ClientError) as caught:
+        endpoint.client().execute_statement(Statement=statement)
+    assert caught.value.response["Error"]["Message"] == f"Unsupported data type: set_add under key root at {_at(statement, 'set_add')}"
+    assert _stored(endpoint, table, {"pk": {"S": "fn-insert"}, "sk": _n("1")}) is None
+
+
+@pytest.mark.parametrize(("statements", "message"), [
+    (["SELECT * FROM {t} WHERE pk = 'tx' AND attribute_exists(ss)"],
+     "Validation failed in TransactStatements[0]: Select statements within ExecuteTransaction must specify the primary "
+     "key in the where clause."),
+    (["EXISTS(SELECT * FROM {t} WHERE pk = 'tx' AND sk = 1)", "UPDATE {t} SET z = 1 WHERE pk = 'tx-never' AND sk = 1"],
+     "Validation failed in TransactStatements[0]: EXISTS() must contain a single item read with additional condition"),
+], ids=["select-without-key", "exists-without-condition"])
+def test_transaction_reads_one_item(endpoint: Endpoint, table: str, statements: list[str], message: str) -> None:
+    """paritysuite: partiqlFunctions.test.ts (exact texts); nothing is written."""
+    client = endpoint.client()
+    with pytest.raises(ClientError) as caught:
+        client.execute_transaction(TransactStatements=[{"Statement": s.format(t=f'"{table}"')} for s in statements])
+    assert (caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]) == \
+        ("ValidationException", message)
+    assert _stored(endpoint, table, {"pk": {"S": "tx-never"}, "sk": _n("1")}) is None

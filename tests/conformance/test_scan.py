@@ -97,3 +97,45 @@ ROWS = [
 @pytest.mark.parametrize("row", ROWS, ids=ids(ROWS))
 def test_scan(row: Row, endpoint: Endpoint, hash_table: str, request: pytest.FixtureRequest) -> None:
     check(endpoint, row, request, {"hash_table": hash_table})
+
+
+@pytest.fixture(scope="module")
+def local_index_table(endpoint: Endpoint) -> str:
+    """``a``/``b`` keyed, with an LSI ``lsi`` on ``c`` that projects only ``d`` besides the keys."""
+    return endpoint.create_table(
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": "S"} for n in ("a", "b", "c")],
+        KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}, {"AttributeName": "b", "KeyType": "RANGE"}],
+        LocalSecondaryIndexes=[{"IndexName": "lsi", "KeySchema": [{"AttributeName": "a", "KeyType": "HASH"},
+                                                                  {"AttributeName": "c", "KeyType": "RANGE"}],
+                                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["d"]}}],
+    )
+
+
+@pytest.mark.parametrize(("asked", "table_units", "returned"), [
+    ({"Select": "ALL_ATTRIBUTES"}, 1, {"a", "b", "c", "d", "e"}),
+    ({"ProjectionExpression": "b, e"}, 1, {"b", "e"}),
+    ({"AttributesToGet": ["e"]}, 1, {"e"}),
+    ({"ProjectionExpression": "b, d"}, 0, {"b", "d"}),
+    ({}, 0, {"a", "b", "c", "d"}),
+], ids=["all-attributes", "projection-unprojected", "attributes-to-get-unprojected", "projection-projected",
+        "index-projection"])
+def test_scan_of_a_local_index_reads_unprojected_attributes_from_the_table(
+        endpoint: Endpoint, local_index_table: str, asked: dict[str, object], table_units: int,
+        returned: set[str]) -> None:
+    """API Reference, Scan, ``Select``: "If you query or scan a local secondary index and request
+    only attributes that are projected into that index, the operation will read only the index and
+    not the table. If any of the requested attributes are not projected into the local secondary
+    index, DynamoDB fetches each of these attributes from the parent table. This extra fetching
+    incurs additional throughput cost": the table's units beside the index's (two small items, a
+    consistent read: one unit each), as a Query of the index is charged (test_query.py)."""
+    client = endpoint.client()
+    for b in ("1", "2"):
+        client.put_item(TableName=local_index_table, Item={"a": {"S": "x"}, "b": {"S": b}, "c": {"S": "c" + b},
+                                                           "d": {"S": "d"}, "e": {"S": "e"}})
+    answer = client.scan(TableName=local_index_table, IndexName="lsi", ConsistentRead=True,
+                         ReturnConsumedCapacity="INDEXES", **asked)
+    assert [set(item) for item in answer["Items"]] == [returned, returned]
+    expected: dict[str, object] = {"TableName": local_index_table, "CapacityUnits": 1 + table_units,
+                                   "LocalSecondaryIndexes": {"lsi": {"CapacityUnits": 1}}}
+    expected["Table"] = {"CapacityUnits": table_units}
+    assert answer["ConsumedCapacity"] == expected

@@ -49,6 +49,7 @@ CASES: list[tuple[str, str, list[str], dict[str, str], int, str]] = [
     ("backfill-bad-set", "webapp", ["backfill", "T", "--set", "bad"], {}, 2, "write NAME=VALUE"),
     ("backfill-nothing-to-do", "webapp", ["backfill", "T"], {}, 2, "say what to change"),
     ("backfill-script-not-python", "webapp", ["backfill", "T", "--script", "{file}"], {}, 2, "the script is not Python"),
+    ("backfill-script-exits", "webapp", ["backfill", "T", "--script", "exits.py"], {}, 2, "called exit(3) while loading"),
     # python -m iam_policies: 2 bad input or an AWS error
     ("plan-no-stack", "iam_policies", ["plan"], {}, 2, NO_STACK),
     ("plan-wrong-profile", "iam_policies", ["plan"], {"AWS_PROFILE": "nope"}, 2, "(nope) could not be found"),
@@ -58,6 +59,8 @@ CASES: list[tuple[str, str, list[str], dict[str, str], int, str]] = [
     ("simulate-not-json", "iam_policies", ["simulate", "{file}"], {}, 2, "is not valid JSON"),
     ("verify-not-json", "iam_policies", ["verify", "{file}"], {}, 2, "is not valid JSON"),
     ("prove-not-json", "iam_policies", ["prove", "--intent", "{file}", "user-role"], {}, 2, "is not valid JSON"),
+    ("prove-limit-zero", "iam_policies", ["prove", "--intent", "user-role", "user-role", "--limit", "0"], {}, 2,
+     "argument --limit: must be at least 1"),
     ("render-no-role", "iam_policies", ["render", "NoSuchRole"], {}, 2, "no role 'NoSuchRole'"),
     ("templates-no-such", "iam_policies", ["templates", "nosuch"], {}, 2, "no template or pattern 'nosuch'"),
     ("unknown-command", "iam_policies", ["bogus"], {}, 2, "invalid choice: 'bogus'"),
@@ -77,6 +80,7 @@ def new_user(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # no instance role to look for
     monkeypatch.chdir(tmp_path)
     (tmp_path / "not-json.txt").write_text("x = (\n")
+    (tmp_path / "exits.py").write_text("raise SystemExit(3)\n")
     return tmp_path
 
 
@@ -116,3 +120,11 @@ def test_every_command_documents_its_exit_codes_in_help(main: object, name: str,
                                                         capsys: pytest.CaptureFixture[str]) -> None:
     text = " ".join(_help(main, name, capsys).split())
     assert "exit codes:" in text and " 0 " in text and " 2 " in text, text[-400:]
+
+
+@pytest.mark.parametrize("words", [["users", "add"], ["users", "list"], ["idp-keys", "--data-dir", "d", "rotate"]])
+def test_sub_commands_document_the_exit_codes_too(words: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        webapp_cli.main([*words, "--help"])
+    assert stopped.value.code == 0
+    assert "exit codes:" in capsys.readouterr().out

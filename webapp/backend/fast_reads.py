@@ -25,8 +25,12 @@ This path keeps everything that decides *what* the answer is and replaces only t
 most) skips even the parser and the handler: with the table found, a key naming exactly its key
 attributes with non-empty ``S`` or ``N`` values of the schema's types (moto's parser hands those
 through unchanged), the handler would do nothing but ``Table.get_item`` and wrap the item in
-``DynamoResult``; so this does just that, and serialises it as above. Any other GetItem (binary
-keys, wrong types, projections, missing tables) takes the handler.
+``DynamoResult``; so this does just that, and renders the item in ``served.py``'s one walk (the
+wire form with numbers canonical and its DynamoDB size, which metering and ``canonical_numbers``
+then take as they are, instead of ``dynamo_to_dict``, the serialiser, ``normalize_item`` and
+``item_size`` each walking it: about a quarter of the backend's time for a GetItem, profiled in
+process by ``benchmarks/request_cpu.py``), or as above for a value that walk does not render. Any
+other GetItem (binary keys, wrong types, projections, missing tables) takes the handler.
 
 **Writes** (PutItem, UpdateItem, DeleteItem, BatchWriteItem, TransactWriteItems) take the same
 path - moto's parser, its handler method, this serialiser - instead of a werkzeug request and
@@ -143,7 +147,13 @@ class FastReads:
                 return None
             values.append(DynamoType({kind: text}))
         item = table.get_item(values[0], values[1] if len(values) > 1 else None)
-        result = {"Item": item.describe_attrs(attributes=None)["Item"]} if item else {}
+        if item is None:
+            return {}
+        try:  # the one walk of served.py: the wire form, with its size (metering reads it)
+            return {"Item": served.serve(item)[0].wire}
+        except served.Unsupported:
+            pass
+        result = {"Item": item.describe_attrs(attributes=None)["Item"]}
         try:
             body = serializer(self._models["GetItem"].output_shape)(dynamo_to_dict(result))
         except Unsupported:

@@ -9,24 +9,32 @@ stops at 405,000: a 409,500-byte binary attribute - valid on DynamoDB (ScyllaDB'
 tests, test/alternator/test_limits.py, checked against DynamoDB) - is refused with "Item size has
 exceeded the maximum allowed size", and any binary over about 304 KB is.
 
-``install()`` replaces ``LimitedSizeDict.__setitem__`` (the one place moto checks, for PutItem,
-UpdateItem, batch and transaction writes alike) with the same check using DynamoDB's sizes; the
-error stays moto's ``ItemSizeTooLarge``, whose text is DynamoDB's.
+``install()`` replaces ``LimitedSizeDict.__setitem__`` (where moto checks, for PutItem,
+UpdateItem, batch and transaction writes alike) with a plain set, and checks the whole item once
+per write instead, with DynamoDB's sizes: when moto builds an ``Item`` (every put, PartiQL's
+included), after an ``UpdateExpression`` has run, and after legacy ``AttributeUpdates``. The errors
+stay moto's ``ItemSizeTooLarge`` (and, for an update expression, its ``ItemSizeToUpdateTooLarge``),
+whose texts are DynamoDB's; a refused update is undone by the caller's undo section
+(``moto_models.py``), as any failed call is.
 
-Building an item (moto's ``Item.__init__``, every PutItem and each put of a batch or transaction)
-set its attributes one by one, and each set re-sized every attribute already there: an item of
-n attributes was sized n(n+1)/2 times (a fifth of a 25-item BatchWriteItem's server CPU with
-``benchmarks/restart.py``'s 10-attribute items). ``install()`` also replaces ``Item.__init__``
-with one pass keeping a running total, which raises at the same attribute the one-by-one check
-did (every partial sum is the same), so each attribute is sized once.
+Why once and not on every set: moto's check sums the sizes of all the attributes already set each
+time one more is set, so building an item of *n* attributes costs *n*²/2 value sizings (a fifth
+of a 25-item BatchWriteItem's server CPU with ``benchmarks/restart.py``'s 10-attribute items). An item
+of 2,000 small attributes (a few KB, valid on DynamoDB) took two minutes of CPU under the table's
+lock, and one of 10,000 held the whole DynamoDB endpoint for the better part of an hour (issue 11,
+found by ``benchmarks/fuzz.py --hostile``). Sizes are never negative, so "some prefix of the
+attributes is over the limit" and "the whole item is over the limit" are the same test.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from functools import wraps
 from typing import Any
 
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+from moto.dynamodb.parsing.executors import UpdateExpressionExecutor
 
 from webapp.backend.capacity import value_size
 
@@ -34,10 +42,16 @@ from webapp.backend.capacity import value_size
 ITEM_LIMIT = 400 * 1024
 
 
+def check(attrs: Mapping[str, Any]) -> None:
+    """``ItemSizeTooLarge`` if the item ``attrs`` is larger than DynamoDB's 400 KB."""
+    size = 0
+    for name, held in attrs.items():
+        size += len(str(name).encode("utf-8")) + value_size(held)
+        if size > ITEM_LIMIT:
+            raise ItemSizeTooLarge
+
+
 def _setitem(self: LimitedSizeDict, key: str, value: Any) -> None:
-    size = sum(len(str(name).encode("utf-8")) + value_size(held) for name, held in self.items() if name != key)
-    if size + len(str(key).encode("utf-8")) + value_size(value) > ITEM_LIMIT:
-        raise ItemSizeTooLarge
     dict.__setitem__(self, key, value)
 
 
@@ -57,7 +71,30 @@ def _item_init(self: Item, hash_key: DynamoType, range_key: DynamoType | None, a
     self.attrs = built
 
 
+_INSTALLED: list[bool] = []
+
+
 def install() -> None:
-    """Make moto's item-size check DynamoDB's (idempotent)."""
+    """Make moto's item-size check DynamoDB's, once per write (idempotent)."""
+    if _INSTALLED:
+        return
+    _INSTALLED.append(True)
     LimitedSizeDict.__setitem__ = _setitem  # type: ignore[method-assign]
     Item.__init__ = _item_init  # type: ignore[method-assign]
+    execute = UpdateExpressionExecutor.execute
+
+    @wraps(execute)
+    def execute_then_check(self: UpdateExpressionExecutor, node: Any = None) -> None:
+        execute(self, node)
+        if node is None:  # the whole expression has run (children recurse with their node)
+            check(self.item.attrs)
+
+    UpdateExpressionExecutor.execute = execute_then_check  # type: ignore[method-assign]
+    attribute_updates = Item.update_with_attribute_updates
+
+    @wraps(attribute_updates)
+    def attribute_updates_then_check(self: Item, updates: dict[str, Any]) -> None:
+        attribute_updates(self, updates)
+        check(self.attrs)
+
+    Item.update_with_attribute_updates = attribute_updates_then_check  # type: ignore[method-assign, assignment]

@@ -12,12 +12,18 @@ sequential and each is synced before the next starts), so a last line that lacks
 fails its checksum or does not parse is dropped and cut off; a bad line *followed by* good ones
 is corruption, and start-up stops rather than silently losing writes.
 
-**Group commit.** ``write`` appends a record and hands it to the OS without waiting for the
-disk; ``sync_through(seq)`` returns once every record up to ``seq`` is on disk. One ``fsync`` at a
-time runs, outside the backend's lock, and covers every record written before it started: the
-writers that queued behind it find their records already durable and return without one of their
-own (``append`` = ``write`` + ``sync_through``). The backend answers a caller only after
-``sync_through`` has covered everything its answer depends on.
+**Group commit.** ``write`` numbers a record and keeps its line in memory: it is called under
+the backend's table locks, and a ``write(2)`` to a file that is being ``fsync``-ed can block
+until the disk is done (a journal line's write took up to 70 ms under ``benchmarks/load.py``,
+holding the table's write lock, so every reader of the table waited too: the pattern that slowed
+the audit log before it became one lock-free write). ``sync_through(seq)`` returns once every
+record up to ``seq`` is on disk: one flush at a time runs, outside the backend's locks; it writes
+every line kept so far in one ``write`` and ``fsync``-s them, so the writers that queued behind
+it find their records already durable and return without one of their own (``append`` =
+``write`` + ``sync_through``). The backend answers a caller only after ``sync_through`` has
+covered everything its answer depends on, so a record still in memory was never acknowledged:
+a crash loses only calls nobody was answered for, as before, when it could lose the lines not
+yet synced. Lines reach the file in sequence order (one flusher at a time takes them all).
 
 Compaction (``records_through`` then ``drop_through``) hands the records up to a mark to the
 snapshot (``snapshot.db``, ``snapshot_db.py``), which commits them, then rewrites the journal
@@ -114,13 +120,19 @@ class Journal:
         self.legacy_snapshot_path = directory / LEGACY_SNAPSHOT_NAME
         self._file: BinaryIO | None = None
         self.last_seq = 0
-        #: Bytes in the journal file up to ``last_seq``.
+        #: Bytes in the journal file up to ``last_seq`` (the lines still in memory included).
         self.size = 0
+        #: Lines numbered by ``write`` and not yet in the file, in order (``sync_through``).
+        self._lines: list[bytes] = []
         #: Every record up to this sequence number is on disk.
         self.durable_seq = 0
-        #: Held by the one ``fsync`` (or journal rewrite) in progress.
+        #: Held by the one flush and ``fsync`` (or journal rewrite) in progress.
         self._flushing = threading.Lock()
-        #: Held while a record is appended (or the file rewritten): appends stay whole lines.
+        #: Guards ``_committing`` and ``durable_seq``; the writers that wait for a commit wait on
+        #: it, all woken at once when it ends (see ``sync_through``).
+        self._commit = threading.Condition(threading.Lock())
+        self._committing = False
+        #: Held while a record is numbered and kept, or the kept lines taken (or the file rewritten).
         self._writing = threading.Lock()
         #: What start-up would replay since the last compaction: each record counts its item
         #: images (a 25-item BatchWriteItem is 25 rows for the next compaction), at least 1.
@@ -181,33 +193,85 @@ class Journal:
         return seq
 
     def write(self, body: dict[str, Any]) -> int:
-        """Append one record, handed to the OS but not yet synced; returns its sequence number.
-        ``sync_through`` may run concurrently."""
+        """Number one record and keep its line for the next flush (no I/O: see "Group commit");
+        returns its sequence number. ``sync_through`` may run concurrently."""
         with self._writing:
-            if self._file is None:
-                created = not self.path.exists()
-                self._file = open(self.path, "ab")  # noqa: SIM115 - held open until close()
-                if created:  # the new directory entry must be durable too
-                    self._fsync_directory()
-            line = encode(self.last_seq + 1, body)
-            self._file.write(line)
-            self._file.flush()
+            seq = self.last_seq + 1
+            line = encode(seq, body)
+            self._lines.append(line)
             self.size += len(line)
-            self.last_seq += 1  # only once the record is in the OS's hands (see sync_through)
+            self.last_seq = seq
             self.pending += weight(body)
-            return self.last_seq
+            return seq
 
     def sync_through(self, seq: int) -> None:
-        """Return once every record up to ``seq`` is on disk (group commit, see above)."""
+        """Return once every record up to ``seq`` is on disk (group commit, see above).
+
+        One caller at a time commits (writes the kept lines and ``fsync``-s); the others wait
+        on ``_commit`` and are all woken when it ends: those it covered return, and one of the
+        rest commits next. (Waiting on the commit's lock itself woke them one by one, each
+        passing the lock to the next only once it had the GIL: a chain as long as the queue.)"""
         if seq <= self.durable_seq:
             return
-        with self._flushing:
-            if seq <= self.durable_seq:  # the fsync we waited for covered it
-                return
-            target = self.last_seq  # everything written so far is flushed to the OS
-            if self._file is not None:
-                self._fsync(self._file)
-            self.durable_seq = max(self.durable_seq, target)
+        with self._commit:
+            while True:
+                if seq <= self.durable_seq:  # the commit we waited for covered it
+                    return
+                if not self._committing:
+                    self._committing = True
+                    break
+                self._commit.wait()
+        durable = 0
+        try:
+            with self._flushing:
+                target = self._flush()
+                if self._file is not None:
+                    self._fsync(self._file)
+                durable = target
+        finally:
+            with self._commit:
+                self._committing = False
+                self.durable_seq = max(self.durable_seq, durable)
+                self._commit.notify_all()
+
+    def _flush(self) -> int:
+        """Write every kept line to the file (the caller holds ``_flushing``); returns the last
+        sequence number written."""
+        with self._writing:
+            lines, self._lines = self._lines, []
+            target = self.last_seq
+        try:
+            self._write_lines(lines)
+        except OSError:
+            with self._writing:
+                self._lines[:0] = lines
+            raise
+        return target
+
+    def _write_lines(self, lines: list[bytes]) -> None:
+        """Append ``lines`` in one write. On failure the file is cut back to where they began
+        and the caller keeps them, so that the next flush writes them whole again (never a damaged
+        line before good ones)."""
+        if not lines:
+            return
+        start: int | None = None
+        try:
+            if self._file is None:
+                created = not self.path.exists()
+                self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - held open until close()
+                if created:  # the new directory entry must be durable too
+                    self._fsync_directory()
+            start = self._file.seek(0, os.SEEK_END)
+            view = memoryview(b"".join(lines))
+            while view:
+                view = view[self._file.write(view) or 0:]
+        except OSError:
+            if self._file is not None and start is not None:
+                try:
+                    self._file.truncate(start)
+                except OSError:
+                    pass
+            raise
 
     # Compaction --------------------------------------------------------------------------------
 
@@ -242,10 +306,15 @@ class Journal:
 
     def drop_through(self, mark: Mark) -> None:
         """Remove the records up to ``mark`` (the installed snapshot covers them) and keep those
-        after it, by rewriting the journal to a temporary file renamed over it."""
-        with self._writing, self._flushing:
-            if self._file is not None:
-                self._file.flush()
+        after it, by rewriting the journal to a temporary file renamed over it.
+
+        Only ``_flushing`` is held while the file is copied and synced (two ``fsync``s and a
+        rename): the file is written only under it, and ``write`` touches memory alone, so calls
+        go on numbering and keeping their lines meanwhile. (Holding ``_writing`` too, as before,
+        stopped every writer inside its table locks, and so every reader of those tables, for the
+        whole rewrite.) Those lines reach the new file at the next flush."""
+        with self._flushing:
+            target = self._flush()  # every record up to ``target`` is in the file, nothing after it
             tail = b""
             if self.path.exists():
                 with open(self.path, "rb") as handle:
@@ -260,12 +329,20 @@ class Journal:
             self._fsync_directory()
             if self._file is not None:
                 self._file.close()
-            self._file = open(self.path, "ab")  # noqa: SIM115 - held open until close()
-            self.size = len(tail)
-            self.durable_seq = self.last_seq  # the tail was synced in its new file
-            self.pending -= mark.pending
+            self._file = open(self.path, "ab", buffering=0)  # noqa: SIM115 - held open until close()
+            with self._writing:
+                self.size -= mark.offset  # the file lost its first ``mark.offset`` bytes; kept lines count still
+                self.pending -= mark.pending
+            with self._commit:  # the tail was synced in its new file
+                self.durable_seq = max(self.durable_seq, target)
+                self._commit.notify_all()
 
     def close(self) -> None:
+        """Close the file (lines still kept belong to calls nobody was answered for: every answer
+        waits for ``sync_through``; they are written, as a crash now would not have)."""
+        if self._lines:
+            with self._flushing:
+                self._flush()
         if self._file is not None:
             self._file.close()
             self._file = None

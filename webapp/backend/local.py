@@ -15,14 +15,16 @@ Why each part (security-anchors §5):
   so only successful calls change state.
 * **A write-ahead journal** (``journal.py``) so that a restart or ``kill -9`` loses no
   acknowledged write: every successful state-changing call is synced to disk before ``call``
-  returns. The record is written under the call's locks and synced
-  after them (group commit: one ``fsync`` covers every write that arrived meanwhile, and no lock
-  is held during any, so a writer never waits for another writer's ``fsync``). Every answer, reads and refusals included, waits until everything it
-  may depend on is on disk, so no caller ever sees state a crash could take back: for a
-  GetItem of a string partition key, the last record that changed that partition or anything
-  but items (``_read_depends``); for every other call, everything applied before it. (A GetItem
-  used to wait for every other user's write to reach the disk: under ``benchmarks/load.py`` the
-  request threads spent most of their time in ``sync_through``.)
+  returns. The record is numbered and kept in memory under the call's locks, and written and
+  synced after them (group commit: one ``fsync`` covers every write that arrived meanwhile, and
+  no lock is held during any I/O, so a writer never waits for another writer's ``fsync``). Every
+  answer, reads and refusals included, waits until everything it may depend on is on disk, so no
+  caller ever sees state a crash could take back: for a GetItem of a string partition key, or a
+  Query of one on a table or a local index, the last record that changed that partition or
+  anything but items (``_read_depends``); for every other call, everything applied before it.
+  (A GetItem used to wait for every other user's write to reach the disk: under
+  ``benchmarks/load.py`` the request threads spent most of their time in ``sync_through``; a
+  Query did until issue 11's second round.)
 * **Restart proportional to what happened since the snapshot** (issue 11): an item write is
   journaled as the after-images of the items it wrote (one record per call, so a transaction
   survives a crash whole or not at all) and replayed as dictionary work; the snapshot is an
@@ -50,7 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from iam_policies.schema import TableSchema
-from webapp.backend import snapshot
+from webapp.backend import snapshot, snapshot_db
 from webapp.backend.errors import DynamoDBError, InternalServerError
 from webapp.backend.idempotency import IdempotencyCache, fingerprint
 from webapp.backend.journal import Journal, Mark, Record
@@ -58,7 +60,7 @@ from webapp.backend.lifecycle import Lifecycle
 from webapp.backend.locking import WRITES, TableLocks, tables_of
 from webapp.backend.metering import CapacityMeter, tidy
 from webapp.backend.moto_engine import MotoEngine
-from webapp.backend.moto_models import SerialDynamoDBBackend
+from webapp.backend.moto_models import SerialDynamoDBBackend, queried
 from webapp.backend.snapshot_db import RewriteNeeded, SnapshotDB
 from webapp.backend.watch import Watch
 from webapp.clock import Clock
@@ -177,7 +179,12 @@ class LocalBackend:
         # What was loaded is long-lived and acyclic: out of the cyclic collector's way (see above).
         gc.freeze()
         with self._lock:
-            self._maybe_compact()
+            if loaded is not None and self.store.seq is None:  # a previous version's snapshot
+                self._compactor = threading.Thread(target=self._upgrade_in_background, name="snapshot upgrade",
+                                                   daemon=True)
+                self._compactor.start()
+            else:
+                self._maybe_compact()
 
     def _replay(self, record: Record) -> None:
         body = record.body
@@ -238,6 +245,7 @@ class LocalBackend:
             raise InternalServerError("The backend is shut down")
         response: dict[str, Any] = {}
         failure: DynamoDBError | None = None
+        queried.partition = None
         try:
             response = self._call(operation, params)
         except DynamoDBError as error:
@@ -247,12 +255,22 @@ class LocalBackend:
     def _read_depends(self, operation: str, params: Mapping[str, Any]) -> int:
         """The last journal record the answer may depend on (called under the call's locks).
 
-        A GetItem of a string partition key reads one item of one partition: it depends on the
-        last record that wrote into that partition and on the last record of any other kind,
-        not on other users' writes elsewhere. Anything else depends on everything so far.
-        (Numbers and binary values have several spellings of one key, so they are not tracked.)
+        A GetItem of a string partition key reads one item of one partition, and a Query of a
+        table or of a local index the items of one partition (``moto_models.queried``): each
+        depends on the last record that wrote into that partition and on the last record of any
+        other kind, not on other users' writes elsewhere. Anything else depends on everything so
+        far. (Numbers and binary values have several spellings of one key, so they are not
+        tracked.)
         """
         last = self.journal.last_seq
+        if operation == "Query":
+            partition = queried.partition
+            if partition is None:
+                return last
+            name, value = partition[0], partition[1]
+            if getattr(value, "type", None) != "S" or not isinstance(value.value, str):
+                return last
+            return max(self._unkeyed_seq, self._partition_seq.get((name, value.value), 0))
         if operation != "GetItem":
             return last
         name, key = params.get("TableName"), params.get("Key")
@@ -415,23 +433,50 @@ class LocalBackend:
         gc.freeze()  # what the records built is long-lived too (see the module doc)
 
     def _compact_in_background(self) -> None:
+        try:
+            self._compact_outside_lock()
+        except Exception:  # the journal still holds every record: nothing is lost, retried later
+            log.exception("background compaction failed")
+        finally:
+            with self._lock:
+                self._compactor = None
+
+    def _compact_outside_lock(self) -> None:
         """A compaction that does not stop requests: the lock is taken to note the last record it
         covers and the tables and tokens as of it; the rows are written outside it (records up to
         the mark no longer change). If those records hold a change rows cannot express (a restore
         or an import), the snapshot is rewritten whole, with every table at rest."""
+        with self._lock:
+            mark = self.journal.mark()
+            tables = [snapshot.table_spec(t) for t in self.engine.models.tables.values()]
+            tokens = self.tokens.export(self.clock())
         try:
+            self._apply(mark, tables, tokens)
+        except RewriteNeeded:
             with self._lock:
-                mark = self.journal.mark()
-                tables = [snapshot.table_spec(t) for t in self.engine.models.tables.values()]
-                tokens = self.tokens.export(self.clock())
-            try:
-                self._apply(mark, tables, tokens)
-            except RewriteNeeded:
-                with self._lock:
-                    if not self._closed:
-                        self._compact()
-        except Exception:  # the journal still holds every record: nothing is lost, retried later
-            log.exception("background compaction failed")
+                if not self._closed:
+                    self._compact()
+
+    def _upgrade_in_background(self) -> None:
+        """A data directory a previous version wrote (``snapshot.jsonl`` or ``snapshot.json``)
+        gets its ``snapshot.db`` from that file's own bytes, so no lock is held while its rows
+        are built and written: the state in memory is not read, and requests go on. (It was
+        rewritten whole from memory under the lock at the first compaction: 9.3 s per 100,000
+        items during which every request waited, ``benchmarks/compaction.py``.) The journal's
+        records since that snapshot are then applied as by any background compaction, which
+        removes the old file. A crash in between leaves either no ``snapshot.db`` (the old file
+        is read again) or one covering what the old file did (read, the old file ignored)."""
+        try:
+            found = self.journal.read_snapshot()
+            if found is not None:
+                data, legacy = found
+                origin = str(self.journal.legacy_snapshot_path if legacy else self.journal.snapshot_path)
+                written = self.store.install(snapshot_db.previous(data, legacy, origin))
+                del data, found
+                log.info("snapshot.db written from %s (%d items)", origin, written)
+                self._compact_outside_lock()
+        except Exception:  # the old snapshot and the journal are untouched: the next compaction rewrites
+            log.exception("converting the previous version's snapshot failed")
         finally:
             with self._lock:
                 self._compactor = None

@@ -60,6 +60,9 @@ class Plan:
     before: dict[tuple[str, str], int] = field(default_factory=dict)
     #: Sizes of the items a Put (alone or in a transaction) tries to write.
     puts: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: The items a write touches with their (table, canonical key), found once before the call
+    #: (``_size_before``) and charged after it (a 25-item batch walked them twice).
+    written: list[tuple[Written, tuple[str, str]]] | None = None
     #: Throttling or the caller needs the figures; otherwise only the watch does.
     needed: bool = True
 
@@ -105,8 +108,9 @@ class CapacityMeter:
     def _size_before(self, engine: Engine, plan: Plan) -> None:
         operation, params = plan.operation, plan.params
         if operation in WRITES:
-            for table, key, new_item in _written_keys(engine, operation, params):
-                slot = (table, _canonical(key))
+            plan.written = [(written, (written[0], _canonical(written[1])))
+                            for written in _written_keys(engine, operation, params)]
+            for (table, key, new_item), slot in plan.written:
                 plan.before[slot] = item_size(_lookup(engine, table, key))
                 if new_item is not None:
                     plan.puts[slot] = item_size(new_item)
@@ -187,8 +191,10 @@ class CapacityMeter:
         if op in WRITES:
             transactional = op == "TransactWriteItems"
             charges = []
-            for table, key, new_item in _written_keys(engine, op, params):
-                slot = (table, _canonical(key))
+            written = plan.written
+            if written is None:
+                written = [(w, (w[0], _canonical(w[1]))) for w in _written_keys(engine, op, params)]
+            for (table, key, new_item), slot in written:
                 before = plan.before.get(slot, 0)
                 if new_item is not None:  # a put, alone, in a batch or a transaction: the item now
                     # stored is the one put (or the call failed), sized before the call
@@ -236,11 +242,15 @@ class CapacityMeter:
         partition = _partition_of(engine, table, evaluated[0], index) if op == "Query" and evaluated else None
         charges = [Charge(table, index=index, local=_is_local_index(engine, table, index),
                           read=read_units(total, consistent=bool(params.get("ConsistentRead"))), key=partition)]
-        if op == "Query" and _fetches_from_table(engine, table, index, params):
+        if _fetches_from_table(engine, table, index, params):
             # the base table's items behind the index entries, read too (Developer Guide, "Local
             # secondary indexes", Provisioned throughput: "additional read capacity" for
             # attributes not projected; dynalite query.js, ALL_ATTRIBUTES of an INCLUDE index:
-            # Table 3 units beside the index's 1, recorded against DynamoDB)
+            # Table 3 units beside the index's 1, recorded against DynamoDB). A Scan of the index
+            # alike (API Reference, Scan, Select: "If you query or scan a local secondary index
+            # and request only attributes that are projected into that index, the operation will
+            # read only the index and not the table. If any of the requested attributes are not
+            # projected ..., DynamoDB fetches each of these attributes from the parent table")
             fetched = sum(item_size(_lookup(engine, table, _key_of(engine, table, entry))) for entry in evaluated)
             charges.append(Charge(table, read=read_units(fetched, consistent=bool(params.get("ConsistentRead"))),
                                   key=partition))
@@ -363,7 +373,7 @@ def _unprojected(params: Mapping[str, Any]) -> bool:
 
 
 def _fetches_from_table(engine: Engine, table: str, index: Any, params: Mapping[str, Any]) -> bool:
-    """A query of a local index that does not project every attribute, asking for more than it
+    """A query or scan of a local index that does not project every attribute, asking for more than it
     holds: ``Select: ALL_ATTRIBUTES``, or a ``ProjectionExpression`` / ``AttributesToGet`` naming
     an attribute outside the index's projection (Developer Guide, "Local secondary indexes",
     Projected attributes: "DynamoDB fetches each of these attributes from the base table",

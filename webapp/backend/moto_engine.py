@@ -20,6 +20,12 @@ Where moto differs from DynamoDB in a way that matters, DynamoDB wins:
 * **Semantics.** Every call first passes ``webapp.backend.semantics``, which decides conditions,
   filters, ``Limit``, ``ReturnValues``, numbers and segments itself and hands moto only the bare
   read or write (``MotoStorage`` gives it key schemas and stored items).
+* **Operations moto lacks.** An operation of DynamoDB's model that moto's handler does not
+  implement (contributor insights, global tables, imports, Kinesis destinations...) is answered
+  as DynamoDB Local answers the operations it lacks: HTTP 400 ``UnknownOperationException``, not
+  moto's ``NotImplementedError`` as a 500 (terraform-provider-aws issue 1059, localstack issue
+  6909: DynamoDB Local's ``DescribeTimeToLive`` and ``DescribeContinuousBackups``). ``ListExports``
+  without its optional ``TableArn`` (a ``KeyError`` in moto) lists every table's exports.
 * **Crashes.** An exception moto raises (not one of its DynamoDB errors) is logged with
   ``INTERNAL_ERROR_MARK`` and answered ``InternalServerError`` (HTTP 500, retryable), never a
   ValidationException quoting Python.
@@ -44,9 +50,11 @@ import base64
 import json
 import logging
 from collections.abc import Mapping
+from functools import cache
 from typing import Any
 
 from botocore.model import ServiceModel  # type: ignore[import-untyped]
+from moto.core.utils import camelcase_to_underscores
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.responses import DynamoHandler
@@ -99,9 +107,21 @@ class MotoEngine:
         if operation not in service_model().operation_names:
             raise DynamoDBError("", code="UnknownOperationException", status=400,
                                 namespace="com.amazon.coral.service")
+        if not moto_implements(operation):
+            raise DynamoDBError(f"An unknown operation was requested: the local stack does not implement {operation}",
+                                code="UnknownOperationException", status=400, namespace="com.amazon.coral.service")
+        if operation == "ListExports" and "TableArn" not in params:
+            return self._list_all_exports()
         if operation in ("GetItem", "Query", "Scan") and "AttributesToGet" in params:
             params = legacy_projection(params)
         return self.semantics.call(operation, params)
+
+    def _list_all_exports(self) -> dict[str, Any]:
+        """``ListExports`` without ``TableArn``: every table's exports (API Reference, ListExports:
+        ``TableArn`` is optional), in moto's summary shape."""
+        exports = list(getattr(self.models, "table_exports", {}).values())
+        return {"ExportSummaries": [{"ExportArn": e.arn, "ExportStatus": e.status, "ExportType": e.export_type}
+                                    for e in exports]}
 
     def _route(self, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
         """moto's answer (``semantics`` decides what DynamoDB decides itself first)."""
@@ -207,6 +227,13 @@ class MotoEngine:
             found = self._read("GetItem", request)
             responses.append({"Item": found["Item"]} if "Item" in found else {})
         return {"Responses": responses}
+
+
+@cache
+def moto_implements(operation: str) -> bool:
+    """Whether moto's DynamoDB handler has a method for ``operation`` (its dispatch looks the
+    operation up by its snake_case name and raises ``NotImplementedError`` without one)."""
+    return callable(getattr(DynamoHandler, camelcase_to_underscores(operation), None))
 
 
 #: Marks every crash the engine turned into an InternalServerError in the log; the test suite

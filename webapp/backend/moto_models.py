@@ -76,9 +76,16 @@ item_size.install()  # DynamoDB's 400 KB item limit, measured as DynamoDB measur
 set_values.install()  # a SET writes a copy of what it read (``SET b[5] = b`` held itself)
 
 #: Per-table flags and caches that must never be copied along with a table.
-_FLAGS = ("_in_transaction", "_undo_owner", "_scan_cache", "_order_lock", "_segment", "_index", "_index_groups")
+_FLAGS = ("_in_transaction", "_undo_owner", "_scan_cache", "_order_lock", "_segment", "_index", "_index_groups",
+          "_updating")
 #: A parallel scan's segments are split from the table's order together up to this many segments.
 _SEGMENTS_AT_ONCE = 32
+
+#: ``partition``: (table name, partition key) of the last Query on this thread of a table or of
+#: one of its local indexes (``None`` for a global index), which ``local.py`` resets before each
+#: call: such a Query shows the items of that one partition, so its answer waits for the disk
+#: only for that partition's writes, as a GetItem's does.
+queried = threading.local()
 
 
 class _UndoableTable(Table):
@@ -104,6 +111,8 @@ class _UndoableTable(Table):
               hash_key_conditions: list[tuple[str, DynamoType]] | None = None,
               range_key_conditions: list[tuple[str, str, list[DynamoType]]] | None = None,
               **filter_kwargs: Any) -> tuple[list[Item], int, dict[str, Any] | None]:
+        local = not index_name or any(index.name == index_name for index in self.indexes)
+        queried.partition = (self.name, hash_key) if local and hash_key is not None else None
         no_filter = filter_expression is None or type(filter_expression) is OpDefault  # "always true"
         if no_filter and not projection_expressions and not filter_kwargs and self.key_order_reads:
             # the partition's items in order from the start key, without copies (query_pages.py)
@@ -133,6 +142,13 @@ class _UndoableTable(Table):
              projection_expression: list[list[str]] | None = None,
              segments: tuple[None, None] | tuple[int, int] = (None, None)) -> tuple[list[Item], int, dict[str, Any] | None]:
         no_filter = not filters and (filter_expression is None or type(filter_expression) is OpDefault)
+        if index_name and no_filter and not projection_expression and self.key_order_reads:
+            # the index's groups in its order, without copies (query_pages.py)
+            found = query_pages.index_scan(self, index_name, consistent_read, exclusive_start_key, segments)
+            if found is not None:
+                items, index = found
+                project = index.project if index is not None and _projects(index) else None
+                return self._page(iter(items), limit, index_name, project)
         if index_name or not no_filter or projection_expression:
             segment, total = segments
             table = self if segment is None or total is None else self._segment_view(segment, total, index_name)
@@ -234,10 +250,11 @@ class _UndoableTable(Table):
         """The items of one segment (or all of them) in ``all_items()``'s order, with their sort
         keys for bisecting.
 
-        Kept until the table's set of item objects changes: ``put_item`` (which replaces the
-        stored object), ``delete_item`` and a rolled-back call drop it, and so does a new
-        ``items`` mapping (a restore). ``update_item`` changes a stored item in place, which
-        neither moves it nor changes its segment (both follow the key alone).
+        Kept in step with the table's set of item objects: ``put_item`` (which replaces the
+        stored object) and ``delete_item`` insert and remove one item where its key bisects to
+        (``_replaced``); a rolled-back call, a restored image and a new ``items`` mapping (a
+        restore) drop it. ``update_item`` changes a stored item in place, which neither moves
+        it nor changes its segment (both follow the key alone).
 
         Built once for all readers: the first page of each segment of a parallel scan arrives
         together, and each used to sort the table and hash every item's key for itself. The whole
@@ -329,21 +346,74 @@ class _UndoableTable(Table):
         query_pages.forget(self)
 
     def put_item(self, item_attrs: dict[str, Any], *args: Any, **kwargs: Any) -> Item:
-        self.forget_order()
         owner = self.__dict__.get("_undo_owner")
         if owner is not None and self.hash_key_attr in item_attrs:
             range_attr = self.range_key_attr
             if range_attr is None or range_attr in item_attrs:
                 owner.remember(self, DynamoType(item_attrs[self.hash_key_attr]),
                                DynamoType(item_attrs[range_attr]) if range_attr else None)
-        return super().put_item(item_attrs, *args, **kwargs)
+        old = self._stored(item_attrs)
+        if not self.key_order_reads:
+            self.forget_order()
+        new = super().put_item(item_attrs, *args, **kwargs)
+        self._replaced(old, new)
+        return new
 
     def delete_item(self, hash_key: DynamoType, range_key: DynamoType | None) -> Item | None:
-        self.forget_order()
+        if not self.key_order_reads:
+            self.forget_order()
         owner = self.__dict__.get("_undo_owner")
         if owner is not None:
             owner.remember(self, hash_key, range_key)
-        return super().delete_item(hash_key, range_key)
+        old = super().delete_item(hash_key, range_key)
+        if old is not None:
+            self._replaced(old, None)
+        return old
+
+    def _stored(self, key: dict[str, Any]) -> Item | None:
+        """The item stored under the key of ``key`` (a key, or a whole item), if any."""
+        try:
+            partition: Any = self.items.get(DynamoType(key[self.hash_key_attr]))
+            if partition is None or not self.range_key_attr:
+                return partition  # type: ignore[no-any-return]
+            return partition.get(DynamoType(key[self.range_key_attr]))  # type: ignore[no-any-return]
+        except (KeyError, TypeError, AttributeError, IndexError):  # moto refuses such a write itself
+            return None
+
+    def _replaced(self, old: Item | None, new: Item | None) -> None:
+        """One write: ``old`` (``None``: a new key) replaced by ``new`` (``None``: deleted). The
+        scan order and the index groups of this state follow it (a list insertion or removal
+        where the key bisects to) instead of being built again from the whole table on the
+        next read; anything unexpected drops them."""
+        if not self.key_order_reads:
+            return
+        cache = self.__dict__.get("_scan_cache")
+        if cache is not None and (cache["items"] is not self.items or not self._shift_orders(cache["orders"], old, new)):
+            self.__dict__.pop("_scan_cache", None)
+        if not self.__dict__.get("_updating"):  # (an UpdateItem places its item when it is done)
+            query_pages.replaced(self, old, new)
+
+    def _shift_orders(self, orders: dict[Any, tuple[list[Item], list[Any]]], old: Item | None,
+                      new: Item | None) -> bool:
+        for (segment, total), (items, keys) in orders.items():
+            for item, entering in ((old, False), (new, True)):
+                if item is None:
+                    continue
+                key = self._order_key(item.hash_key, item.range_key)
+                if segment is not None and segment_of_prefix(int(key[0][:3], 16), total) != segment:
+                    continue
+                position = bisect.bisect_left(keys, key)
+                present = position < len(keys) and keys[position] == key
+                if entering:
+                    if present:
+                        return False
+                    keys.insert(position, key)
+                    items.insert(position, item)
+                else:
+                    if not present or items[position] is not item:
+                        return False
+                    del keys[position], items[position]
+        return True
 
 
 def _projects(index: Any) -> bool:
@@ -517,12 +587,21 @@ class SerialDynamoDBBackend(DynamoDBBackend):
     def update_item(self, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Item:
         # moto changes an existing item in place, without a table-level write to notice
         self._remember_key(table_name, key)
+        table = self.tables.get(table_name)
+        if not isinstance(table, _UndoableTable):
+            return super().update_item(table_name, key, *args, **kwargs)
+        # its index keys may change: it leaves the index groups now and enters them as it ends up
+        before = table._stored(key)
+        if before is not None:
+            query_pages.replaced(table, before, None)
+        table.__dict__["_updating"] = True
         try:
             return super().update_item(table_name, key, *args, **kwargs)
-        finally:  # its index keys may have changed
-            table = self.tables.get(table_name)
-            if table is not None:
-                query_pages.forget(table)
+        finally:
+            table.__dict__.pop("_updating", None)
+            after = table._stored(key)
+            if after is not None:
+                query_pages.replaced(table, None, after)
 
     def delete_item(self, table_name: str, key: dict[str, Any], *args: Any, **kwargs: Any) -> Item | None:
         self._remember_key(table_name, key)

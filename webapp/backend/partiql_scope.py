@@ -64,6 +64,8 @@ def execute_transaction(backend: Any, statements: Sequence[Mapping[str, Any]]) -
     no item cancels the transaction with ``ConditionalCheckFailed`` at its place (DynamoDB DG,
     "PartiQL transactions"; the failed call's writes are undone by the caller's undo section,
     ``moto_models``). A reason carries the item when the statement asks ``ALL_OLD``."""
+    for position, entry in enumerate(statements):
+        _check_transaction_read(backend, position, entry["Statement"])
     responses: list[dict[str, Any]] = []
     reasons: list[tuple[str | None, str | None, Any]] = []
     for entry in statements:
@@ -86,6 +88,36 @@ def execute_transaction(backend: Any, statements: Sequence[Mapping[str, Any]]) -
     if any(code for code, _, _ in reasons):
         raise TransactionCanceledException(reasons)
     return responses
+
+
+TRANSACTION_SELECT = "Select statements within ExecuteTransaction must specify the primary key in the where clause."
+TRANSACTION_EXISTS = "EXISTS() must contain a single item read with additional condition"
+
+
+def _check_transaction_read(backend: Any, position: int, text: str) -> None:
+    """A read inside ExecuteTransaction reads one item: a SELECT names its whole key with
+    equalities, and an ``EXISTS(SELECT ...)`` does too and adds a condition of its own
+    (paritysuite/dynamodb-conformance tests/tier3/error-messages/partiqlFunctions.test.ts,
+    captured against DynamoDB: "Validation failed in TransactStatements[0]: ...")."""
+    check = _condition_check(text)
+    parsed = partiql.parse(check if check is not None else text)
+    if parsed.verb != "SELECT":
+        return
+    table: Table = backend.get_table(parsed.table)
+    keys = _key_names(table)
+    single = parsed.index is None and all(len(partiql.pinned(parsed.where, key) or ()) == 1 for key in keys)
+    if check is None and not single:
+        raise MockValidationException(f"Validation failed in TransactStatements[{position}]: {TRANSACTION_SELECT}")
+    if check is not None and not (single and _has_more_than_keys(parsed.where, keys)):
+        raise MockValidationException(f"Validation failed in TransactStatements[{position}]: {TRANSACTION_EXISTS}")
+
+
+def _has_more_than_keys(where: Any, keys: Sequence[str]) -> bool:
+    """The WHERE clause holds a condition besides the key equalities."""
+    terms = where.args if isinstance(where, partiql.Node) and where.op == "AND" else (where,)
+    return any(not (isinstance(term, partiql.Node) and term.op == "=" and
+                    any(isinstance(side, partiql.Ref) and not side.nested and side.name in keys for side in term.args))
+               for term in terms)
 
 
 #: DynamoDB's BatchStatementError codes (botocore model, ``BatchStatementErrorCodeEnum``) by the
@@ -148,6 +180,7 @@ def _execute(backend: Any, statement: str, parameters: Sequence[dict[str, Any]],
     parsed = partiql.parse(statement)
     params = list(parameters)
     condition = evaluate.where(parsed, params)  # its operand checks come before the table lookup
+    evaluate.check_literals(parsed, params)
     table: Table = backend.get_table(parsed.table)  # ResourceNotFoundException when there is none
     if parsed.verb == "SELECT":
         return [evaluate.project(parsed, item) for item in _selected(table, parsed, params)

@@ -49,6 +49,7 @@ from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import GlobalSecondaryIndex, SecondaryIndex, Table
 
 from webapp.backend.semantics import order
+from webapp.backend.semantics.segments import hash_prefix, segment_of_prefix
 
 #: Key types whose ``cast_value`` orders as DynamoDB orders them (``order.sortable``).
 _ORDERED_TYPES = frozenset({"S", "N"})
@@ -172,21 +173,24 @@ def _from_index(table: Table, hash_key: DynamoType, range_comparison: str | None
 
 class IndexGroups:
     """An index's items by partition value, each partition sorted in the index's order on first
-    read; kept for one state of the table (see the module doc)."""
+    read, kept in step with every write (:func:`replaced`) for one state of the table."""
 
     _lock = threading.Lock()
 
     def __init__(self, table: Table, index: SecondaryIndex) -> None:
-        types = {d["AttributeName"]: d["AttributeType"] for d in table.attr}
-        schema = sorted(index.schema, key=lambda k: k["KeyType"] != "HASH")
-        self._wanted = [(k["AttributeName"], types.get(k["AttributeName"])) for k in schema]
+        self._index = index
+        self._wanted = self.wanted(table, index)
         self._table_keys = [name for name in (table.hash_key_attr, table.range_key_attr) if name]
         self._hash = self._wanted[0][0]
-        self._items: dict[DynamoType, list[Item]] = {}
+        #: partition value -> the items it holds, by table key (insertion order: unsorted)
+        self._items: dict[DynamoType, dict[tuple[DynamoType, DynamoType | None], Item]] = {}
+        #: partition value -> its items and their places, ascending (made on first read)
         self._sorted: dict[DynamoType, tuple[list[Item], list[Any]]] = {}
+        #: the partitions in the index's order, with their places (made on first scan)
+        self._partitions: tuple[list[Any], list[DynamoType]] | None = None
         for item in _all(table):
             if self._holds(item):
-                self._items.setdefault(item.attrs[self._hash], []).append(item)
+                self._items.setdefault(item.attrs[self._hash], {})[(item.hash_key, item.range_key)] = item
 
     @classmethod
     def of(cls, table: Table, index: SecondaryIndex) -> IndexGroups:
@@ -196,12 +200,24 @@ class IndexGroups:
             cache = {"items": table.items, "groups": {}}
             table.__dict__["_index_groups"] = cache
         found: IndexGroups | None = cache["groups"].get(index.name)
-        if found is None:
+        if found is None or not found._describes(table, index):
             with cls._lock:
                 found = cache["groups"].get(index.name)
-                if found is None:
+                if found is None or not found._describes(table, index):
                     found = cache["groups"][index.name] = cls(table, index)
         return found
+
+    @staticmethod
+    def wanted(table: Table, index: SecondaryIndex) -> list[tuple[str, str | None]]:
+        """The index's key attributes, partition key first, with their declared types."""
+        types = {d["AttributeName"]: d["AttributeType"] for d in table.attr}
+        schema = sorted(index.schema, key=lambda k: k["KeyType"] != "HASH")
+        return [(k["AttributeName"], types.get(k["AttributeName"])) for k in schema]
+
+    def _describes(self, table: Table, index: SecondaryIndex) -> bool:
+        """Still the index these groups were built for: an index UpdateTable deleted and created
+        again under the same name is another object, maybe with other keys."""
+        return self._index is index and self._wanted == self.wanted(table, index)
 
     def _holds(self, item: Item) -> bool:
         """``moto_models._indexed``: every key attribute present, of its declared type, not empty."""
@@ -225,11 +241,96 @@ class IndexGroups:
         """The items of the partition ``value`` and their places, ascending."""
         found = self._sorted.get(value)
         if found is None:
-            items = self._items.get(value, [])
+            items = list(self._items.get(value, {}).values())
             ranked = sorted(((self.order_of(item.attrs.get), position) for position, item in enumerate(items)))
             found = ([items[position] for _key, position in ranked], [key for key, _position in ranked])
             self._sorted[value] = found
         return found
+
+    def scan(self, start: tuple[Any, ...] | None, wanted: Any) -> Iterator[Item]:
+        """The index's items in its order (``moto_models.sorted_items``), after ``start`` (an
+        ``order_of`` place) if given, of the partitions ``wanted(value)`` accepts (a segment)."""
+        if self._partitions is None:
+            places = sorted((order.index_key([_part(value)], [])[:2], value) for value in self._items)
+            self._partitions = ([place for place, _ in places], [value for _, value in places])
+        places, values = self._partitions
+        first = 0 if start is None else bisect.bisect_left(places, start[:2])
+        for place, value in zip(places[first:], values[first:], strict=True):
+            if not wanted(value):
+                continue
+            items, keys = self.partition(value)
+            yield from items if start is None or place != start[:2] else items[bisect.bisect_right(keys, start):]
+
+    def replace(self, old: Item | None, new: Item | None) -> bool:
+        """Follow one write: ``old`` (as it was placed) leaves, ``new`` (as it is) enters.
+        False when ``old`` is not where it should be: the caller drops the groups."""
+        if old is not None and self._holds(old):
+            value = old.attrs[self._hash]
+            members = self._items.get(value)
+            if members is None or members.get((old.hash_key, old.range_key)) is not old:
+                return False
+            del members[(old.hash_key, old.range_key)]
+            found = self._sorted.get(value)
+            if found is not None:
+                key = self.order_of(old.attrs.get)
+                position = bisect.bisect_left(found[1], key)
+                if position == len(found[1]) or found[0][position] is not old:
+                    return False
+                del found[0][position], found[1][position]
+            if not members:
+                del self._items[value]
+                self._sorted.pop(value, None)
+                self._partitions = None
+        if new is not None and self._holds(new):
+            value = new.attrs[self._hash]
+            members = self._items.get(value)
+            if members is None:
+                members = self._items[value] = {}
+                self._partitions = None
+            members[(new.hash_key, new.range_key)] = new
+            found = self._sorted.get(value)
+            if found is not None:
+                key = self.order_of(new.attrs.get)
+                position = bisect.bisect_left(found[1], key)
+                if position < len(found[1]) and found[1][position] == key:
+                    return False
+                found[0].insert(position, new)
+                found[1].insert(position, key)
+        return True
+
+
+def index_scan(table: Table, index_name: str, consistent_read: bool, exclusive_start_key: dict[str, Any] | None,
+               segments: tuple[None, None] | tuple[int, int]) -> Found | None:
+    """The items a Scan of an index reads, in order, from the start key, of the segment (by
+    the index's partition key, ``moto_models._segment_view``); ``None``: moto's loop answers."""
+    index = next((i for i in table.all_indexes() if i.name == index_name), None)
+    if index is None or (consistent_read and isinstance(index, GlobalSecondaryIndex)):
+        return None
+    if len([k for k in index.schema if k["KeyType"] == "HASH"]) != 1 or \
+            len([k for k in index.schema if k["KeyType"] == "RANGE"]) > 1:
+        return None
+    groups = IndexGroups.of(table, index)
+    start = None
+    if exclusive_start_key is not None:
+        start = groups.order_of(lambda name: DynamoType(exclusive_start_key[name])
+                                if name in exclusive_start_key else None)
+        if start is None:
+            return None
+    segment, total = segments
+    if segment is None or total is None:
+        return groups.scan(start, lambda value: True), index
+    return groups.scan(start, lambda value: segment_of_prefix(hash_prefix(*_part(value)), total) == segment), index
+
+
+def replaced(table: Table, old: Item | None, new: Item | None) -> None:
+    """One write to ``table``: ``old`` left its place (``None``: a new key), ``new`` took it
+    (``None``: deleted); the index groups follow, or are dropped if they cannot."""
+    cache: dict[str, Any] | None = table.__dict__.get("_index_groups")
+    if cache is None:
+        return
+    if cache["items"] is table.items and all(groups.replace(old, new) for groups in cache["groups"].values()):
+        return
+    forget(table)
 
 
 def _part(value: DynamoType) -> tuple[str, Any]:

@@ -261,8 +261,9 @@ class Loaded:
     items: int
 
 
-def load(models: DynamoDBBackend, data: bytes, origin: str = "snapshot") -> Loaded:
-    """Rebuild the tables of a format-2 snapshot into ``models`` (items decoded lazily)."""
+def _checked(data: bytes, origin: str) -> tuple[dict[str, Any], list[str], int]:
+    """A format-2 snapshot's header, its lines (the header first) and its item count, once its
+    trailer and checksum check out."""
     end = data.rfind(b"end ", 0, len(data))
     trailer = data[end:].split()
     if end < 0 or len(trailer) != 3 or not data.endswith(b"\n"):
@@ -278,6 +279,12 @@ def load(models: DynamoDBBackend, data: bytes, origin: str = "snapshot") -> Load
     header = json.loads(lines[0])
     if header.get("format") != FORMAT:
         raise SnapshotDamaged(f"{origin} has format {header.get('format')!r}; this version reads {FORMAT} and 1")
+    return header, lines, count
+
+
+def load(models: DynamoDBBackend, data: bytes, origin: str = "snapshot") -> Loaded:
+    """Rebuild the tables of a format-2 snapshot into ``models`` (items decoded lazily)."""
+    header, lines, count = _checked(data, origin)
     tables = {spec["name"]: create_table(models, spec) for spec in header["tables"]}
     loaded = 0
     collecting = gc.isenabled()

@@ -45,6 +45,7 @@ import sqlite3
 import threading
 import zlib
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -106,6 +107,48 @@ def _crc(h: str, r: str, attrs: bytes) -> int:
 
 def _row(table: str, h: str, r: str, attrs: bytes) -> tuple[str, str, str, bytes, int]:
     return table, h, r, attrs, _crc(h, r, attrs)
+
+
+@dataclass(frozen=True)
+class Previous:
+    """A previous version's snapshot (``snapshot.jsonl``, format 2, or ``snapshot.json``, format
+    1) as this file's header and rows: what the first compaction of such a data directory writes."""
+
+    seq: int
+    tables: list[dict[str, Any]]
+    tokens: list[dict[str, Any]]
+    rows: list[tuple[str, str, str, bytes, int]]
+
+
+def previous(data: bytes, legacy: bool, origin: str) -> Previous:
+    """The rows of a previous version's snapshot, read from its bytes alone (not from the state
+    in memory, which requests change meanwhile): an item's attributes are its text in the file."""
+    rows: list[tuple[str, str, str, bytes, int]] = []
+    if legacy:
+        document = json.loads(data)
+        if document.get("format", 1) != 1:
+            raise SnapshotDamaged(f"{origin} has format {document.get('format')!r}; this version reads 2 and 1")
+        tables = []
+        for spec in document.get("tables", []):
+            tables.append({name: value for name, value in spec.items() if name != "items"})
+            keys = {key["KeyType"]: key["AttributeName"] for key in spec["schema"]}
+            for attributes in spec.get("items", []):
+                range_value = attributes[keys["RANGE"]] if "RANGE" in keys else None
+                rows.append(_row(spec["name"], key_text(attributes[keys["HASH"]]), key_text(range_value),
+                                 snapshot._dumps(attributes).encode()))
+        return Previous(int(document.get("seq", 0)), tables, list(document.get("tokens", [])), rows)
+    header, lines, _ = snapshot._checked(data, origin)
+    name = ""
+    for line in lines[1:]:
+        if not line:
+            continue
+        if line[0] == "#":
+            name = line[1:]
+            continue
+        hash_json, range_json, attributes = line.split("\t", 2)
+        rows.append(_row(name, key_text(json.loads(hash_json)),
+                         "" if range_json == "null" else key_text(json.loads(range_json)), attributes.encode()))
+    return Previous(int(header["seq"]), list(header["tables"]), list(header.get("tokens", [])), rows)
 
 
 class SnapshotDB:
@@ -262,6 +305,20 @@ class SnapshotDB:
         self._commit(fill)
         self.seq = seq
         return len(rows)
+
+    def install(self, contents: Previous) -> int:
+        """Write a previous version's snapshot as this file (``previous``): the file then covers
+        what that snapshot did, and the journal's records after it are applied as usual. Needs
+        no lock: it reads nothing in memory. Returns how many rows were written."""
+
+        def fill(writer: sqlite3.Connection) -> None:
+            writer.execute("DELETE FROM items")
+            writer.executemany("INSERT INTO items (tbl, h, r, attrs, crc) VALUES (?, ?, ?, ?, ?)", contents.rows)
+            self._write_header(writer, contents.seq, contents.tables, contents.tokens)
+
+        self._commit(fill)
+        self.seq = contents.seq
+        return len(contents.rows)
 
     def _commit(self, fill: Callable[[sqlite3.Connection], None]) -> None:
         """One transaction. The file's first is written to a temporary file renamed into place

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from iam_policies.cli import fail_line
 from webapp.settings import Settings
 from webapp.tables import create_tables, describe_tables, list_tables
 
@@ -53,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     except (BotoCoreError, StackNotFound) as error:
-        print(f"error: {error}", file=sys.stderr)
+        fail_line(f"{error}")
         return 1
     if args.format == "json":
         print(json.dumps(result, indent=2, default=str))

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from iam_policies.cli import fail_line
 from webapp.cli.numbers import number
 from webapp.dynamodb.watch_client import Signer, WatchError, fetch
 
@@ -77,13 +78,13 @@ def run(args: argparse.Namespace) -> int:
             return 0
         return _live(args, read)
     except TopError as error:
-        print(f"error: {error}", file=sys.stderr)
+        fail_line(f"{error}")
         return error.code
     except WatchError as error:
-        print(f"error: {error}", file=sys.stderr)
+        fail_line(f"{error}")
         return 1
     except BotoCoreError as error:  # AWS_PROFILE names no profile, a config file that cannot be read, ...
-        print(f"error: {error}", file=sys.stderr)
+        fail_line(f"{error}")
         return 1
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from functools import partial
 from typing import Any
 
 from iam_policies.dynamodb import derive
@@ -37,6 +38,7 @@ from webapp.clock import Clock
 from webapp.credentials import CredentialAuthority, ExpiredCredentials, Principal
 from webapp.dynamodb import limits, wire
 from webapp.dynamodb.validation import validate, validate_authorized
+from webapp.dynamodb.validation.batches import members_before
 from webapp.settings import Settings
 from webapp.sigv4 import SignedRequest, SigV4Error, verify
 from webapp.wsgi import Environ, StartResponse, header_pairs, raw_path, read_body
@@ -98,10 +100,10 @@ class Gateway:
         try:
             params = wire.parse_body(raw) if raw else None
             operation = wire.parse_target(environ.get("HTTP_X_AMZ_TARGET"), self.operations)
-            if params is not None:
-                limits.check(operation, params)
+            if params is not None and len(raw) >= limits.SHORTEST_UNSAFE_BODY:
+                limits.check(operation, params, earlier=partial(members_before, operation))
             if self.enforce:
-                principal = self._authenticate(environ, raw, request_id, operation)
+                principal = self.authenticate(environ, raw, request_id, operation)
             if params is None:
                 raise wire.SerializationException("")
             validate(operation, params, self.backend.table_schema)
@@ -116,8 +118,9 @@ class Gateway:
 
     # Steps ---------------------------------------------------------------------------------------
 
-    def _authenticate(self, environ: Environ, raw: bytes, request_id: str,
-                      operation: str) -> Principal:
+    def authenticate(self, environ: Environ, raw: bytes, request_id: str, operation: str) -> Principal:
+        """The principal who signed the request (SigV4); a refusal is audited and raised. A seam
+        for the endpoint's other views (``watch.py``), which authenticate as every call does."""
         request = SignedRequest(
             method=environ["REQUEST_METHOD"],
             path=raw_path(environ),
@@ -130,7 +133,7 @@ class Gateway:
                               region=self.settings.region, service="dynamodb",
                               skew=self.settings.sigv4_skew_seconds)
         except SigV4Error as error:
-            self._record(AuditEntry(
+            self.record(AuditEntry(
                 now_iso(self.clock()), request_id, "dynamodb", operation, Verdict.DENY,
                 source_ip=environ.get("REMOTE_ADDR"), error=error.code,
             ))
@@ -164,11 +167,13 @@ class Gateway:
                             secure=environ.get("wsgi.url_scheme") == "https")
         authorized = self.authorizer.authorize(
             principal, authorizations, keys, RequestFacts("dynamodb", operation, request_id, now, source_ip))
-        self._record(authorized.entry)
+        self.record(authorized.entry)
         if not authorized.allowed:
             raise wire.AccessDeniedException(authorized.decision.access_denied_message(principal.arn))
 
-    def _record(self, entry: AuditEntry) -> None:
+    def record(self, entry: AuditEntry) -> None:
+        """Write one decision to the audit log; a failed write is logged, never answered as a
+        500 (``webapp.authorize.record``). The seam every view of this endpoint audits through."""
         record(self.audit, entry, log)
 
 

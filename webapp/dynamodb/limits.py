@@ -16,6 +16,12 @@ ExtendDB issue 365, both captured against the service in 2026):
 * ``1 validation error detected: Attribute name is too large, must be less than 65536 bytes``, for
   a name in an item, a key, a nested map or ``ExpressionAttributeNames``.
 
+A transaction's members are checked one at a time, in request order, each after the expressions
+of the members before it: DynamoDB reports a malformed condition on the first member ahead of a
+too deep item on the second, and the too deep item on the first ahead of a malformed condition on
+the second (paritysuite/dynamodb-conformance tests/tier3/validation-ordering/transactions.test.ts,
+captured in us-east-1 and eu-west-2). ``earlier`` runs those expression checks.
+
 Which parts of a request are attribute values comes from botocore's service model (the shape
 ``AttributeValue``), so every operation is covered without a list of its members. The walk uses
 an explicit stack: it has no recursion of its own.
@@ -23,7 +29,7 @@ an explicit stack: it has no recursion of its own.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -34,6 +40,13 @@ from webapp.aws_models import service_model
 MAX_DEPTH = 32
 #: DynamoDB DG, naming rules → attribute names: at most 64 KB, i.e. up to 65,535 bytes.
 MAX_NAME_BYTES = 65535
+
+#: No request body shorter than this can break either limit, so ``check`` need not walk it: an
+#: attribute value past ``MAX_DEPTH`` sits inside ``MAX_DEPTH`` lists or maps, each at least
+#: ``{"L":[`` and ``]}`` (8 bytes; a map takes more), and is itself at least one byte; a JSON
+#: string is never shorter than its UTF-8 bytes, so a name past ``MAX_NAME_BYTES`` is longer still.
+#: (``tests/unit/webapp/dynamodb/test_limits.py`` checks the shortest such body against ``check``.)
+SHORTEST_UNSAFE_BODY = MAX_DEPTH * len('{"L":[]}') + 1
 
 NESTING = ("Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond "
            "supported limit")
@@ -46,10 +59,30 @@ ENVELOPED = {("DeleteItem", "Key"), ("UpdateItem", "Key"), ("UpdateItem", "Attri
              ("PutItem", "Expected"), ("DeleteItem", "Expected"), ("UpdateItem", "Expected")}
 
 
-def check(operation: str, params: Mapping[str, Any]) -> None:
+#: The operations whose members are checked in order with their expressions (see above).
+TRANSACTIONS = frozenset({"TransactWriteItems", "TransactGetItems"})
+
+
+def check(operation: str, params: Mapping[str, Any],
+          earlier: Callable[[Sequence[Any]], None] | None = None) -> None:
     """Raise DynamoDB's ``ValidationException`` if an attribute value in ``params`` nests past
     32 levels or an attribute name is longer than 65,535 bytes. Unknown operations and values of
-    the wrong type are left to the later steps, which have the words for them."""
+    the wrong type are left to the later steps, which have the words for them. For a transaction,
+    ``earlier(members)`` checks the expressions of the members before the first one that fails."""
+    members = params.get("TransactItems") if operation in TRANSACTIONS else None
+    if earlier is None or not isinstance(members, list):
+        _check(operation, params)
+        return
+    _check(operation, {name: value for name, value in params.items() if name != "TransactItems"})
+    for position, member in enumerate(members):
+        try:
+            _check(operation, {"TransactItems": [member]})
+        except ValidationException:
+            earlier(members[:position])
+            raise
+
+
+def _check(operation: str, params: Mapping[str, Any]) -> None:
     plan = _input_plan(operation)
     if plan is None:
         return

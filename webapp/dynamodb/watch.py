@@ -63,7 +63,7 @@ class WatchView:
         raw = _read_body(environ)
         options = wire.parse_body(raw) if raw.strip() else {}
         g = self.gateway
-        principal = g._authenticate(environ, raw, request_id, OPERATION)
+        principal = g.authenticate(environ, raw, request_id, OPERATION)
         seconds, top, show = _options(options)
         now = g.clock()
         snapshot = self.watch.snapshot(now, seconds=seconds, top=top, show_keys=show) if self.watch else None
@@ -76,7 +76,7 @@ class WatchView:
                             secure=environ.get("wsgi.url_scheme") == "https")
         authorized = g.authorizer.authorize(principal, authorizations, keys,
                                             RequestFacts("dynamodb", OPERATION, request_id, now, source_ip))
-        g._record(authorized.entry)
+        g.record(authorized.entry)
         if not authorized.allowed:
             raise wire.AccessDeniedException(authorized.decision.access_denied_message(principal.arn))
         if snapshot is None:

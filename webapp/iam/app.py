@@ -26,7 +26,7 @@ from werkzeug.wrappers import Request, Response
 
 from iam_policies.authorization import Authorization
 from webapp.audit import Audit, AuditLog
-from webapp.authorize import Authorizer, RequestFacts, request_keys
+from webapp.authorize import Authorizer, RequestFacts, record, request_keys
 from webapp.clock import Clock
 from webapp.credentials import CredentialAuthority, Principal
 from webapp.iam.actions import HANDLERS
@@ -48,7 +48,7 @@ def create_iam_app(settings: Settings, registry: IamRegistry, credentials: Crede
     stack's ``<data>/audit.jsonl``), so "who changed the user role?" has an answer."""
     account = settings.account_id
     service_model("iam")  # load botocore's model now, not on the first request
-    record = audit if audit is not None else AuditLog(settings.data_dir / "audit.jsonl").record
+    write = audit if audit is not None else AuditLog(settings.data_dir / "audit.jsonl").record
     authorizer = Authorizer(registry)
 
     def handle(request: Request, request_id: str) -> Response:
@@ -80,7 +80,7 @@ def create_iam_app(settings: Settings, registry: IamRegistry, credentials: Crede
                             region=settings.region)
         authorized = authorizer.authorize(principal, [Authorization(f"iam:{action}", resource, {})], keys,
                                           RequestFacts("iam", action, request_id, now, source_ip))
-        record(authorized.entry)
+        record(write, authorized.entry, log)  # a failed audit write is logged, never a 500
         if not authorized.allowed:
             raise AccessDenied(authorized.decision.access_denied_message(principal.arn))
 

@@ -104,6 +104,9 @@ def load_script(path: Path) -> Transform:
         raise JobError(f"{path}:{exc.lineno}: {exc.msg}: the script is not Python") from None
     except Exception as exc:  # noqa: BLE001 - the script's own code failed while it was loaded
         raise JobError(f"{path} failed while loading: {type(exc).__name__}: {exc}") from None
+    except SystemExit as exc:  # sys.exit() at the script's top level: no transform, not a success
+        raise JobError(f"{path} called exit({exc.code!r}) while loading; a script defines transform(item) "
+                       "and does its work there") from None
     transform = namespace.get("transform")
     if not callable(transform):
         raise JobError(f"{path} defines no function transform(item) -> dict | None")

@@ -29,7 +29,7 @@ from webapp.files import write_private
 from webapp.jobs.checkpoint import Checkpoint, JobError
 from webapp.jobs.pacing import Backoff, UnitRate
 from webapp.jobs.progress import Progress
-from webapp.jobs.schema import MANIFEST_KEY, creation_parameters
+from webapp.jobs.schema import MANIFEST_KEY, TTL_KEY, creation_parameters, time_to_live
 from webapp.jobs.segments import ScanSettings, describe, pages, run_parallel
 from webapp.jobs.wire import json_lines, raw_scan_items
 
@@ -96,7 +96,8 @@ def export_table(client: Any, table: str, directory: Path, *, segments: int = 4,
                                              "table_arn": description.get("TableArn"),
                                              "item_count": description.get("ItemCount"),
                                              "start_time": _now_iso(),
-                                             "table_creation": creation_parameters(description)})
+                                             "table_creation": creation_parameters(description),
+                                             "time_to_live": time_to_live(client, table)})
         checkpoint.save()
     backoff = backoff or Backoff()
     units = UnitRate(rate)
@@ -157,6 +158,8 @@ def _write_manifest(directory: Path, checkpoint: Checkpoint) -> dict[str, Any]:
     }
     if checkpoint.options.get("table_creation"):  # absent in a checkpoint of an earlier version
         manifest[MANIFEST_KEY] = checkpoint.options["table_creation"]
+    if checkpoint.options.get("time_to_live"):
+        manifest[TTL_KEY] = checkpoint.options["time_to_live"]
     write_private(directory / MANIFEST, json.dumps(manifest, indent=1).encode())
     return manifest
 

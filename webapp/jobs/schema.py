@@ -5,8 +5,8 @@ separately, as ``TableCreationParameters`` (``AttributeDefinitions``, ``KeySchem
 ``GlobalSecondaryIndexes``, ``BillingMode``; DynamoDB API Reference, "ImportTable" and
 "TableCreationParameters"). Our ``manifest.json`` keeps the same parameters, in the API's own
 shape, taken from ``DescribeTable`` when the export starts, plus the local secondary indexes
-(which ``CreateTable`` accepts and ``ImportTable`` does not): an export is then enough to recreate
-its table. The copy is always on-demand (``PAY_PER_REQUEST``): the source's provisioned capacity
+(which ``CreateTable`` accepts and ``ImportTable`` does not), and its TTL attribute: an export is
+then enough to recreate its table. The copy is always on-demand (``PAY_PER_REQUEST``): the source's provisioned capacity
 would throttle the import, and the admin can change the mode afterwards.
 
 An import into an existing table checks its keys against the manifest's before writing anything:
@@ -22,6 +22,8 @@ from webapp.jobs.checkpoint import JobError
 
 #: the manifest's key for these parameters
 MANIFEST_KEY = "tableCreationParameters"
+#: the manifest's key for the table's TTL attribute (``{"AttributeName": ...}``), when TTL is on
+TTL_KEY = "timeToLive"
 
 
 def creation_parameters(description: Mapping[str, Any]) -> dict[str, Any]:
@@ -39,6 +41,23 @@ def creation_parameters(description: Mapping[str, Any]) -> dict[str, Any]:
                                          "Projection": dict(i["Projection"])} for i in indexes),
                                        key=lambda i: str(i["IndexName"]))
     return parameters
+
+
+def time_to_live(client: Any, table: str) -> dict[str, str] | None:
+    """``{"AttributeName": name}`` when the table's TTL is on (``DescribeTimeToLive``), else None.
+
+    TTL is no ``CreateTable`` parameter (``UpdateTimeToLive`` turns it on afterwards), so it is
+    recorded beside them. A caller not allowed ``dynamodb:DescribeTimeToLive`` exports all the
+    same, without it."""
+    from botocore.exceptions import ClientError  # type: ignore[import-untyped]
+
+    try:
+        description = client.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+    except ClientError:
+        return None
+    if description.get("TimeToLiveStatus") in ("ENABLED", "ENABLING") and description.get("AttributeName"):
+        return {"AttributeName": str(description["AttributeName"])}
+    return None
 
 
 def key_signature(parameters: Mapping[str, Any]) -> list[tuple[str, str, str]]:
@@ -79,3 +98,7 @@ def create_table(client: Any, table: str, manifest: Mapping[str, Any], *, wait_s
     client.create_table(**params)
     client.get_waiter("table_exists").wait(TableName=table,
                                            WaiterConfig={"Delay": 2, "MaxAttempts": max(1, wait_seconds // 2)})
+    ttl = manifest.get(TTL_KEY)
+    if ttl:
+        client.update_time_to_live(TableName=table, TimeToLiveSpecification={
+            "Enabled": True, "AttributeName": ttl["AttributeName"]})

@@ -53,6 +53,7 @@ def normalize_path(path: str) -> str:
     return joined
 
 
+@lru_cache(maxsize=512)
 def canonical_uri(raw_path: str) -> str:
     """The path as received, normalized, then URI-encoded once more: non-S3 services encode
     each segment twice, so ``%20`` on the wire is ``%2520`` in the canonical request."""
@@ -62,6 +63,8 @@ def canonical_uri(raw_path: str) -> str:
 def canonical_query(raw_query: str, *, exclude: Iterable[str] = ()) -> str:
     """Decode each name and value, re-encode them strictly, sort by name then value; a name
     without ``=`` keeps an empty value (``name=``)."""
+    if not raw_query:  # DynamoDB's, STS's and IAM's POSTs: nothing to sort
+        return ""
     skip = set(exclude)
     pairs: list[tuple[str, str]] = []
     for part in raw_query.split("&"):

@@ -253,11 +253,21 @@ def _parse(request: SignedRequest, headers: Mapping[str, str]) -> _Auth:
     raise MissingAuthenticationToken(MISSING_MESSAGE)
 
 
+#: The header as the SDKs write it: the three pairs in their order, values without separators
+#: or ``=``. It is read in one match; anything else takes the general reading below, which gives
+#: the same pairs for this form.
+_SDK_HEADER = re.compile(r"AWS4-HMAC-SHA256 Credential=([^,\s=]+), ?SignedHeaders=([^,\s=]+), ?Signature=([^,\s=]+)")
+
+
 def _parse_header(header: str, headers: Mapping[str, str]) -> _Auth:
+    sdk = _SDK_HEADER.fullmatch(header)
+    if sdk is not None:
+        parts = dict(zip(("Credential", "SignedHeaders", "Signature"), sdk.groups(), strict=True))
+        return _header_auth(header, headers, canonical.ALGORITHM, parts)
     algorithm, _, rest = header.strip().partition(" ")
     if not algorithm.startswith("AWS4-"):
         raise IncompleteSignature(f"Unsupported AWS 'algorithm': '{algorithm[:40]}'.")
-    parts: dict[str, str] = {}
+    parts = {}
     # Pairs are separated by commas, spaces or both ("AWS4- Signature=b Credential=a" names
     # both; dynalite test/connection.js, recorded against DynamoDB).
     for item in (piece for piece in re.split(r"[,\s]+", rest.strip()) if piece):
@@ -270,6 +280,11 @@ def _parse_header(header: str, headers: Mapping[str, str]) -> _Auth:
         if name in parts:
             raise IncompleteSignature(f"Authorization header repeats '{name}'.")
         parts[name] = value.strip()
+    return _header_auth(header, headers, algorithm, parts)
+
+
+def _header_auth(header: str, headers: Mapping[str, str], algorithm: str, parts: Mapping[str, str]) -> _Auth:
+    """The checks of a read ``Authorization`` header: what is missing first, then what is wrong."""
     missing = [
         f"Authorization header requires '{name}' parameter."
         for name in ("Credential", "Signature", "SignedHeaders")
@@ -412,23 +427,34 @@ def _check_time(auth: _Auth, now: float, skew: int) -> None:
 
 
 def _check_signed_headers(auth: _Auth, headers: Mapping[str, str]) -> tuple[str, ...]:
-    names = tuple(auth.signed_headers.split(";"))
-    if any(not _HEADER_NAME.fullmatch(name) for name in names):
+    parsed = _signed_header_names(auth.signed_headers)
+    if parsed is None:
         raise IncompleteSignature(
             f"SignedHeaders must be lower-case header names separated by ';'. Got "
             f"'{auth.signed_headers[:200]}'."
         )
-    if "host" not in names:
+    names, listed, canonical_names = parsed
+    if "host" not in listed:
         raise InvalidSignature("'Host' must be a 'SignedHeader' in the AWS Authorization.")
     for name in headers:
-        if name.startswith("x-amz-") and name not in names:
+        if name.startswith("x-amz-") and name not in listed:
             raise InvalidSignature(
                 f"'{_title(name)}' must be a 'SignedHeader' in the AWS Authorization."
             )
     for name in names:
         if name not in headers:
             raise InvalidSignature(f"Signed header '{name}' is not present in the request.")
-    return tuple(sorted(set(names)))
+    return canonical_names
+
+
+@functools.lru_cache(maxsize=256)
+def _signed_header_names(text: str) -> tuple[tuple[str, ...], frozenset[str], tuple[str, ...]] | None:
+    """``SignedHeaders`` as sent (in order), as a set, and sorted without repeats; ``None`` when
+    a name is empty or not a lower-case token. A client signs the same list on every request."""
+    names = tuple(text.split(";"))
+    if any(not _HEADER_NAME.fullmatch(name) for name in names):
+        return None
+    return names, frozenset(names), tuple(sorted(set(names)))
 
 
 def _check_scope(auth: _Auth, region: str, service: str) -> tuple[str, str]:

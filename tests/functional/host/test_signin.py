@@ -222,3 +222,12 @@ def test_abandoned_sign_ins_do_not_grow_the_cookie(served: ServedHost) -> None:
     journey = sign_in(served.url, "carol", session=browser)  # and a thirteenth that does
     assert journey.token(served.url).status_code == 200
     assert len(browser.cookies["webapp_session"]) < 2000
+
+
+def test_the_authorization_request_asks_for_the_documented_scopes_with_pkce(served: ServedHost) -> None:
+    """docs/deploy.md: "Scopes requested: `openid profile email`", the code flow with PKCE (S256)."""
+    started = requests.get(f"{served.url}/auth/login", allow_redirects=False, timeout=10)
+    assert started.status_code == 302
+    query = parse_qs(urlsplit(started.headers["Location"]).query)
+    assert query["scope"] == ["openid profile email"] and query["response_type"] == ["code"]
+    assert query["code_challenge_method"] == ["S256"] and len(query["code_challenge"][0]) >= 43

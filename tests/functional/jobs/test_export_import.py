@@ -110,6 +110,7 @@ def test_import_create_recreates_the_exported_table_with_its_keys_and_indexes(
     ``import --create`` makes a new table from them (an export alone recreates its table)."""
     client = stack.admin("dynamodb")
     table = _indexed_table(stack, 12)
+    client.update_time_to_live(TableName=table, TimeToLiveSpecification={"Enabled": True, "AttributeName": "day"})
     assert run_command(stack, "export", table, "--to", str(tmp_path / "e"), "--segments", "2").returncode == 0
     manifest = json.loads((tmp_path / "e" / "manifest.json").read_text())
     assert manifest["tableCreationParameters"]["KeySchema"] == client.describe_table(TableName=table)["Table"]["KeySchema"]
@@ -120,6 +121,8 @@ def test_import_create_recreates_the_exported_table_with_its_keys_and_indexes(
     made = client.describe_table(TableName=copy)["Table"]
     assert made["TableStatus"] == "ACTIVE" and made["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
     assert _shape(made) == _shape(client.describe_table(TableName=table)["Table"])
+    ttl = client.describe_time_to_live(TableName=copy)["TimeToLiveDescription"]
+    assert (ttl["TimeToLiveStatus"], ttl.get("AttributeName")) == ("ENABLED", "day")
     assert canonical(table_items(stack, copy)) == canonical(table_items(stack, table))
     by_owner = client.query(TableName=copy, IndexName="ByOwner", KeyConditionExpression="#o = :o",
                             ExpressionAttributeNames={"#o": "owner"}, ExpressionAttributeValues={":o": {"S": "o1"}})
@@ -171,6 +174,9 @@ class Counting:
 
     def describe_table(self, **params: Any) -> Any:
         return self._client.describe_table(**params)
+
+    def describe_time_to_live(self, **params: Any) -> Any:
+        return self._client.describe_time_to_live(**params)
 
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from webapp.files import write_private
+from webapp.files import write_private, write_private_if_changed
 
 
 def test_creates_the_file_and_its_parents_readable_by_the_owner_only(tmp_path: Path) -> None:
@@ -85,3 +85,29 @@ def test_concurrent_writers_never_leave_a_mixed_file(tmp_path: Path) -> None:
     assert errors == []
     assert target.read_bytes() in payloads
     assert sorted(p.name for p in tmp_path.iterdir()) == ["doc.json"]
+
+
+@pytest.mark.parametrize(("before", "mode", "written"), [
+    (None, None, True),            # no file yet
+    (b"old", 0o600, True),         # other contents
+    (b"same", 0o644, True),        # the same contents, readable by others: made private
+    (b"same", 0o600, False),       # the same, private: left alone (what a restart finds)
+])
+def test_write_private_if_changed_writes_only_what_differs(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, before: bytes | None, mode: int | None, written: bool) -> None:
+    target = tmp_path / "admin-config"
+    if before is not None and mode is not None:
+        target.write_bytes(before)
+        target.chmod(mode)
+    inode = target.stat().st_ino if before is not None else None
+    synced: list[int] = []
+    real_fsync = os.fsync
+
+    def recording_fsync(fd: int) -> None:
+        synced.append(fd)
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", recording_fsync)
+    assert write_private_if_changed(target, b"same") is written
+    assert target.read_bytes() == b"same" and stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert (target.stat().st_ino != inode and len(synced) == 2) if written else (target.stat().st_ino == inode and not synced)

@@ -192,8 +192,9 @@ def _in_range(text: str) -> str:
     if found is None or not found.is_finite():
         return text
     if not found.is_zero():
-        digits = len(found.normalize(_EXACT).as_tuple().digits)
-        if digits > 38 or not -130 <= found.adjusted() <= 125:
+        if not -130 <= found.adjusted() <= 125:  # first: normalizing 1e99999999999 overflows the context
+            return text
+        if len(found.normalize(_EXACT).as_tuple().digits) > 38:
             return text
     return normalize_number(text)
 

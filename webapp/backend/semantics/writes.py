@@ -142,6 +142,7 @@ def transact_write(storage: Storage, params: Mapping[str, Any], forward: Forward
     if not isinstance(entries, list):
         return forward("TransactWriteItems", params)
     transactions.check_payload(entries)
+    transactions.check_empty_index_keys(storage, entries)
     transactions.check_member_keys(storage, entries)
     rewritten: list[Any] = []
     for position, entry in enumerate(entries):

@@ -20,13 +20,15 @@ writes) are derive's (``iam_policies.dynamodb.batches``), made after these.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from iam_policies.dynamodb.scope import ExpressionScope
-from webapp.dynamodb.validation import expressions, items
+from webapp.dynamodb.validation import expressions, items, serialization
 from webapp.dynamodb.validation.errors import DynamoDBValidationException as ValidationError
+from webapp.dynamodb.validation.model import service_model
 
 #: Developer Guide, "Service, account, and table quotas": BatchGetItem, up to 100 items.
 MAX_GET_KEYS = 100
@@ -117,7 +119,24 @@ def transact_items(params: Mapping[str, Any]) -> None:
     transactions.test.ts and error-messages/transactGetItems.test.ts, captured against
     DynamoDB in us-east-1 and eu-west-2). The tables, keys and duplicates are derive's
     (``iam_policies.dynamodb.batches``), after this."""
-    for entry in params.get("TransactItems") or ():
+    member_expressions(params.get("TransactItems") or ())
+
+
+def members_before(operation: str, members: Sequence[Any]) -> None:
+    """What DynamoDB checks of the transaction members before one nested too deeply
+    (``limits.check``): their JSON types, then their expressions, in request order. They nest
+    at most 32 levels, so walking them is safe; a copy is walked, as deserialization may
+    normalise values in place."""
+    shape = service_model().operation_model(operation).input_shape
+    earlier = copy.deepcopy(list(members))
+    serialization.check(shape, {"TransactItems": earlier})
+    member_expressions(earlier)
+
+
+def member_expressions(members: Any) -> None:
+    """The expression checks of transaction members, in order (``transact_items``,
+    ``members_before``)."""
+    for entry in members:
         if not isinstance(entry, Mapping):
             continue
         for kind, member in entry.items():

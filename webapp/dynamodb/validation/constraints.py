@@ -295,7 +295,7 @@ def _map_entries(shape: Any, value: dict[str, Any], path: str, errors: list[str]
         broken = False
         for item, member in entries:
             limits = _limits(member, item)
-            rules = _listed(limits, member.type_name)
+            rules = _listed_for(member, limits)
             if not rules or item is None:
                 continue
             if member.type_name in ("string", "list", "map") and isinstance(item, (str, list, dict)):
@@ -306,6 +306,21 @@ def _map_entries(shape: Any, value: dict[str, Any], path: str, errors: list[str]
                     broken = True
         if broken:
             _add(errors, _java_map(value), path, f"Map {part} must satisfy constraint: [{', '.join(rules)}]")
+
+
+#: Per shape name: ``_listed`` of its static limits (a map's keys and values are all one shape).
+_LISTED: dict[str, list[str]] = {}
+
+
+def _listed_for(member: Any, limits: Mapping[str, Any]) -> list[str]:
+    """``_listed(limits, ...)``, made once per shape when ``limits`` are its static ones (every
+    shape's but a table ARN's, whose limits depend on the value: :func:`_limits`)."""
+    if limits is not _LIMITS.get(member.name):
+        return _listed(limits, member.type_name)
+    known = _LISTED.get(member.name)
+    if known is None:
+        known = _LISTED[member.name] = _listed(limits, member.type_name)
+    return known
 
 
 def _listed(limits: Mapping[str, Any], kind: str) -> list[str]:

@@ -341,7 +341,10 @@ def number_error(text: Any) -> str | None:
     if not text:
         return "The parameter cannot be converted to a numeric value"
     try:
-        number = Decimal(text.strip()) if isinstance(text, str) and text == text.strip() else Decimal("x")
+        # "1_000": Python's Decimal reads PEP 515 underscores, which no number parser DynamoDB's
+        # front end runs (Java's BigDecimal, dynalite's Big.js) accepts; refused, not stored as 1000
+        plain = isinstance(text, str) and text == text.strip() and "_" not in text
+        number = Decimal(text) if plain else Decimal("x")
     except InvalidOperation:
         return f"The parameter cannot be converted to a numeric value: {text}"
     if not number.is_finite():

@@ -86,9 +86,16 @@ REQUIRED_UNLESS: dict[str, dict[str, tuple[str, ...]]] = {
 }
 
 
+#: Per shape name (unique in a service model): the members required whatever the request holds.
+_STATIC_REQUIRED: dict[str, frozenset[str]] = {}
+
+
 def required_members(shape: Any, value: Any = None) -> frozenset[str]:
-    required = (frozenset(shape.required_members) | frozenset(EXTRA_REQUIRED.get(shape.name, ()))) - frozenset(
-        NOT_REQUIRED.get(shape.name, ()))
+    required = _STATIC_REQUIRED.get(shape.name)
+    if required is None:
+        required = (frozenset(shape.required_members) | frozenset(EXTRA_REQUIRED.get(shape.name, ()))) - frozenset(
+            NOT_REQUIRED.get(shape.name, ()))
+        _STATIC_REQUIRED[shape.name] = required
     for name, alternatives in REQUIRED_UNLESS.get(shape.name, {}).items():
         if not (isinstance(value, dict) and any(value.get(other) is not None for other in alternatives)):
             required |= {name}

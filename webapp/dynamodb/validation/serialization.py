@@ -148,7 +148,14 @@ def _scalar(kind: str, value: Any) -> Any:
         if isinstance(value, bool) or isinstance(value, str):
             raise SerializationError(f"{token(value)} cannot be converted to {java}")
         return value
-    return value  # timestamps: DynamoDB's inputs carry none that clients send as JSON
+    if kind == "timestamp":
+        # The JSON protocol sends a timestamp as epoch seconds, a number (botocore's serializer);
+        # text ("yesterday", an ISO date) reached moto's dateutil and was a 500 (issue 11: fuzzed
+        # ListBackups TimeRangeLowerBound), so it is refused in Coral's words for a wrong token.
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise SerializationError(f"{token(value)} cannot be converted to {java}")
+        return value
+    return value
 
 
 def _blob(value: Any) -> Any:

@@ -198,8 +198,15 @@ def update_table(params: Mapping[str, Any]) -> None:
 
 
 def update_time_to_live(params: Mapping[str, Any]) -> None:
-    """An empty attribute name has its own text (dynalite test/updateTimeToLive.js, recorded live)."""
+    """An empty attribute name has its own text (dynalite test/updateTimeToLive.js, recorded live).
+
+    A missing specification is reported here, after the name's own checks (``model.NOT_REQUIRED``
+    keeps it out of the shape constraints, where it would join a bad name's error), in Coral's
+    words for any required member; moto's ``KeyError`` on it was an HTTP 500 (issue 11)."""
     spec = params.get("TimeToLiveSpecification")
+    if spec is None:
+        raise ValidationError("1 validation error detected: Value null at 'timeToLiveSpecification' failed to "
+                              "satisfy constraint: Member must not be null")
     if isinstance(spec, Mapping) and spec.get("AttributeName") == "":
         raise ValidationError("TimeToLiveSpecification.AttributeName must be non empty")
 

@@ -356,6 +356,144 @@ def test_group_commit_one_fsync_per_round_when_every_writer_wrote_before_anyone_
     journal.close()
 
 
+def test_a_write_does_no_io_while_a_flush_waits_for_the_disk(tmp_path: Path) -> None:
+    """``write`` runs under the backend's table locks: it keeps its line in memory, so it never
+    waits for an ``fsync`` in progress (a write(2) to a file being synced can); the next flush
+    puts the kept lines in the file in order, and only then are they durable."""
+    import threading
+
+    journal = Journal(tmp_path)
+    first = journal.write({"op": "A"})
+    syncing, released = threading.Event(), threading.Event()
+    fsync = journal._fsync
+
+    def held_fsync(handle: Any) -> None:
+        syncing.set()
+        released.wait(60)
+        fsync(handle)
+
+    journal._fsync = held_fsync  # type: ignore[method-assign]
+    flusher = threading.Thread(target=journal.sync_through, args=(first,))
+    flusher.start()
+    try:
+        assert syncing.wait(60)
+        second = journal.write({"op": "B"})  # returns although the disk is held (no deadline needed)
+        assert journal.durable_seq < first < second
+        assert [r.body["op"] for r in _file_records(journal)] == ["A"]  # B is not in the file yet
+    finally:
+        released.set()
+    flusher.join(60)
+    assert journal.durable_seq == first
+    journal.sync_through(second)
+    assert journal.durable_seq == second
+    assert [(r.seq, r.body["op"]) for r in _file_records(journal)] == [(first, "A"), (second, "B")]
+    journal.close()
+
+
+def test_a_write_does_not_wait_for_a_compaction_rewriting_the_journal(tmp_path: Path) -> None:
+    """``drop_through`` copies the records after the mark to a new file and syncs it, holding
+    only the flush: a ``write`` (under the backend's table locks) returns meanwhile, its record
+    is durable once the next flush after the rewrite covers it, and the new file holds exactly
+    the records after the mark, in order."""
+    import threading
+
+    journal = Journal(tmp_path)
+    for op in ("A", "B"):
+        journal.append({"op": op})
+    mark = journal.mark()
+    after = journal.append({"op": "C"})
+    syncing, released = threading.Event(), threading.Event()
+    fsync = journal._fsync
+
+    def held_fsync(handle: Any) -> None:
+        if str(handle.name).endswith(".tmp"):  # the new copy of the journal
+            syncing.set()
+            released.wait(60)
+        fsync(handle)
+
+    journal._fsync = held_fsync  # type: ignore[method-assign]
+    compactor = threading.Thread(target=journal.drop_through, args=(mark,))
+    compactor.start()
+    written: list[int] = []
+    writer = threading.Thread(target=lambda: written.append(journal.write({"op": "D"})))
+    try:
+        assert syncing.wait(60)
+        writer.start()
+        writer.join(60)
+        assert written, "the write returned while the rewrite held the disk"
+        during = written[0]
+        assert journal.durable_seq < during
+    finally:
+        released.set()
+    compactor.join(60)
+    writer.join(60)
+    assert journal.durable_seq == after < during
+    journal.sync_through(during)
+    assert [(r.seq, r.body["op"]) for r in _file_records(journal)] == [(after, "C"), (during, "D")]
+    assert journal.size == journal.path.stat().st_size and journal.pending == 2
+    journal.close()
+    assert [(r.seq, r.body["op"]) for r in Journal(tmp_path).replay()] == [(after, "C"), (during, "D")]
+
+
+def test_a_failed_flush_keeps_its_lines_and_leaves_no_damaged_line(tmp_path: Path) -> None:
+    """A write(2) that fails part-way (a full disk) leaves nothing of the kept lines in the file
+    and keeps them: the caller gets the error, and the next flush writes them whole."""
+    journal = Journal(tmp_path)
+    journal.sync_through(journal.write({"op": "A"}))
+    seq = journal.write({"op": "B"})
+    journal.write({"op": "C"})
+    real = journal._file
+    assert real is not None
+
+    class FullDisk:
+        """The journal's file, whose next write puts 7 bytes on disk and then fails."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+        def write(self, data: Any) -> int:
+            journal._file = real  # only this write fails
+            real.write(bytes(data[:7]))
+            raise OSError(28, "No space left on device")
+
+    journal._file = FullDisk()  # type: ignore[assignment]
+    with pytest.raises(OSError):
+        journal.sync_through(seq)
+    assert journal.durable_seq == seq - 1
+    assert [r.body["op"] for r in _file_records(journal)] == ["A"]
+    journal.sync_through(seq)
+    assert journal.durable_seq == seq + 1
+    assert [r.body["op"] for r in _file_records(journal)] == ["A", "B", "C"]
+    journal.close()
+
+
+def test_a_failed_fsync_acknowledges_nothing_and_the_next_commit_retries(tmp_path: Path) -> None:
+    """An ``fsync`` that fails leaves ``durable_seq`` where it was: the committing caller gets
+    the error (the backend answers 500), and the next caller commits again."""
+    journal = Journal(tmp_path)
+    seq = journal.write({"op": "A"})
+    fsync = journal._fsync
+
+    def failing(handle: Any) -> None:
+        journal._fsync = fsync  # type: ignore[method-assign]  # only this one fails
+        raise OSError(5, "Input/output error")
+
+    journal._fsync = failing  # type: ignore[method-assign]
+    with pytest.raises(OSError):
+        journal.sync_through(seq)
+    assert journal.durable_seq == 0 and not journal._committing
+    journal.sync_through(seq)
+    assert journal.durable_seq == seq
+    journal.close()
+
+
+def _file_records(journal: Journal) -> list[Any]:
+    lines = journal.path.read_bytes().splitlines(keepends=True)
+    records = [decode(line) for line in lines]
+    assert None not in records  # every line in the file is whole
+    return records
+
+
 # After-images and background compaction (issue 11: restart proportional to what happened since
 # the snapshot; compaction that does not stall requests) ------------------------------------------
 

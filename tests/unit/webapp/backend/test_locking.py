@@ -17,7 +17,7 @@ import pytest
 from tests.unit.webapp.backend.conftest import create_table, item
 from webapp.backend.errors import DynamoDBError
 from webapp.backend.local import LocalBackend
-from webapp.backend.locking import tables_of
+from webapp.backend.locking import RWLock, tables_of
 
 NO_DEADLOCK = 60.0  # seconds: only a call that waits on a lock it should not want takes this long
 
@@ -99,6 +99,49 @@ def test_readers_of_one_table_share_it_and_a_writer_waits_for_them(two_tables: L
     assert done and item(backend, "w", "A") == {"pk": {"S": "w"}}
 
 
+def _until(condition: Callable[[], bool]) -> None:
+    """Wait for ``condition`` (a state another thread reaches), failing only on a deadlock."""
+    import time
+
+    deadline = time.monotonic() + NO_DEADLOCK
+    while not condition():
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+
+
+def test_queued_writers_go_before_a_reader_that_came_after_them() -> None:
+    """Writer preference (``locking.py``): with two writers queued behind a reader, a reader
+    arriving now goes in after both (a stream of readers cannot starve a writer); each release
+    wakes only who can go in, and nobody is left waiting."""
+    lock = RWLock()
+    order: list[str] = []
+
+    def write(name: str) -> None:
+        lock.acquire_write()
+        order.append(name)
+        lock.release_write()
+
+    def read() -> None:
+        lock.acquire_read()
+        order.append("reader")
+        lock.release_read()
+
+    lock.acquire_read()
+    writers = [threading.Thread(target=write, args=(f"writer {n}",)) for n in (1, 2)]
+    for thread in writers:
+        thread.start()
+    _until(lambda: lock._writers_waiting == 2)
+    reader = threading.Thread(target=read)
+    reader.start()
+    _until(lambda: len(lock._readers_ok._waiters) == 1)  # type: ignore[attr-defined]
+    assert order == []  # the reader waits behind the queued writers, which wait for the first reader
+    lock.release_read()
+    for thread in (*writers, reader):
+        thread.join(NO_DEADLOCK)
+    assert not any(thread.is_alive() for thread in (*writers, reader))
+    assert sorted(order[:2]) == ["writer 1", "writer 2"] and order[2] == "reader"
+
+
 def test_a_table_change_waits_for_calls_in_flight(two_tables: LocalBackend) -> None:
     backend = two_tables
     with backend._locks.data_call(["B"], False, _exists(backend)):
@@ -172,10 +215,15 @@ def test_transactions_and_writes_on_several_tables_together_lose_nothing(
     assert all(item(again, f"ghost-{i}-{r}", "A") is None for i in range(1, 6, 3) for r in range(12))
 
 
+def _query(backend: LocalBackend, pk: str, **more: Any) -> int:
+    return int(backend.call("Query", {"TableName": "A", "KeyConditionExpression": "pk = :k",
+                                      "ExpressionAttributeValues": {":k": {"S": pk}}, **more})["Count"])
+
+
 def test_an_answer_waits_for_the_disk_only_for_what_it_may_show(open_local: Callable[..., LocalBackend]) -> None:
     """No caller sees state a crash could take back (``local.py``): while a write's ``fsync`` is
-    under way, a GetItem of its partition and any Query wait for it; a GetItem of another
-    partition does not (it used to wait for every other user's write)."""
+    under way, a GetItem or a Query of its partition waits for it, and so does a Scan; a GetItem
+    or a Query of another partition does not (they used to wait for every other user's write)."""
     backend = open_local()
     create_table(backend, "A")
     backend.call("PutItem", {"TableName": "A", "Item": {"pk": {"S": "other"}}})
@@ -191,13 +239,15 @@ def test_an_answer_waits_for_the_disk_only_for_what_it_may_show(open_local: Call
     writer, wrote = _in_thread(lambda: backend.call("PutItem", {"TableName": "A", "Item": {"pk": {"S": "mine"}}}))
     try:
         assert syncing.wait(NO_DEADLOCK)  # applied and journaled, not yet on disk
-        other, got = _in_thread(lambda: item(backend, "other", "A"))
-        other.join(NO_DEADLOCK)
-        assert not other.is_alive() and got == [{"pk": {"S": "other"}}]
+        free = [_in_thread(lambda: item(backend, "other", "A")), _in_thread(lambda: _query(backend, "other")),
+                _in_thread(lambda: _query(backend, "other", ScanIndexForward=False, Limit=1))]
+        for thread, _ in free:
+            thread.join(NO_DEADLOCK)
+            assert not thread.is_alive()
+        assert [out for _, out in free] == [[{"pk": {"S": "other"}}], [1], [1]]
         waiting = [_in_thread(lambda: item(backend, "mine", "A")),
-                   _in_thread(lambda: backend.call("Query", {
-                       "TableName": "A", "KeyConditionExpression": "pk = :k",
-                       "ExpressionAttributeValues": {":k": {"S": "other"}}})["Count"])]
+                   _in_thread(lambda: _query(backend, "mine")),
+                   _in_thread(lambda: backend.call("Scan", {"TableName": "A"})["Count"])]
         for thread, out in waiting:
             thread.join(0.2)
             assert thread.is_alive() and not out  # what a crash now would take back is not shown
@@ -205,4 +255,4 @@ def test_an_answer_waits_for_the_disk_only_for_what_it_may_show(open_local: Call
         released.set()
     for thread, _ in [(writer, wrote), *waiting]:
         thread.join(NO_DEADLOCK)
-    assert wrote and [out for _, out in waiting] == [[{"pk": {"S": "mine"}}], [1]]
+    assert wrote and [out for _, out in waiting] == [[{"pk": {"S": "mine"}}], [1], [2]]

@@ -3,7 +3,9 @@ and brought up to date by the rows that changed (``snapshot_db.py``)."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ from webapp.backend import snapshot
 from webapp.backend.journal import Record
 from webapp.backend.local import LocalBackend
 from webapp.backend.moto_engine import MotoEngine
-from webapp.backend.snapshot_db import SnapshotDB, key_text
+from webapp.backend.snapshot_db import SnapshotDB, key_text, previous
 
 from .conftest import TABLE, abandon, create_table, item, put
 from .test_snapshot import BLOB, ITEMS, _engine_with_items
@@ -183,3 +185,96 @@ def test_a_first_snapshot_cut_short_by_a_crash_is_never_read(open_local: Callabl
     monkeypatch.undo()
     assert not first.journal.db_path.exists() and not Path(f"{first.journal.db_path}.tmp").exists()
     assert item(open_local(), "kept") == {"pk": {"S": "kept"}, "d": {"S": ""}}
+
+
+def _format_1(engine: MotoEngine) -> bytes:
+    tables = [{**snapshot.table_spec(t), "items": snapshot.export_items(t)} for t in engine.models.tables.values()]
+    return json.dumps({"format": 1, "seq": 7, "tokens": [{"token": "t"}], "tables": tables}).encode()
+
+
+@pytest.mark.parametrize("legacy", [False, True], ids=["snapshot.jsonl (format 2)", "snapshot.json (format 1)"])
+def test_a_previous_versions_snapshot_becomes_the_same_rows_from_its_bytes(tmp_path: Path, legacy: bool) -> None:
+    """The upgrade reads the old file, not the state in memory: range keys, binaries, sets and
+    number keys come out as the rows ``rewrite`` writes for the same state."""
+    original = _engine_with_items()
+    data = _format_1(original) if legacy else b"".join(snapshot.dump(original.models, 7, [{"token": "t"}]))
+    store = SnapshotDB(tmp_path / "snapshot.db")
+    assert store.install(previous(data, legacy, "old")) == 6 and store.seq == 7
+    store.close()
+    rewritten = SnapshotDB(tmp_path / "rewritten.db")
+    rewritten.rewrite(original.models, 7, [{"token": "t"}])
+    rewritten.close()
+    rows = "SELECT tbl, h, r, attrs, crc FROM items ORDER BY tbl, h, r"
+    with sqlite3.connect(store.path) as mine, sqlite3.connect(rewritten.path) as theirs:
+        assert mine.execute(rows).fetchall() == theirs.execute(rows).fetchall()
+    restored, _, loaded = _loaded(store.path)
+    assert (loaded.seq, loaded.tokens, loaded.items) == (7, [{"token": "t"}], 6)
+    for name, table in original.models.tables.items():
+        assert snapshot.export_items(restored.models.tables[name]) == snapshot.export_items(table)
+
+
+def _old_directory(open_local: Callable[..., LocalBackend]) -> LocalBackend:
+    """A data directory as the previous version left it: ``snapshot.jsonl`` and an empty journal."""
+    first = open_local()
+    create_table(first)
+    for pk in ("a", "b"):
+        put(first, pk)
+    data = b"".join(snapshot.dump(first.engine.models, first.journal.last_seq, []))
+    abandon(first)
+    first.journal.path.write_bytes(b"")
+    first.journal.snapshot_path.write_bytes(data)
+    return first
+
+
+def test_the_upgrade_to_snapshot_db_runs_while_requests_go_on(open_local: Callable[..., LocalBackend],
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Requests are answered while ``snapshot.db`` is being written from the old file (it used to
+    be rewritten from memory with every request waiting); afterwards the old file is gone and a
+    ``kill -9`` loses nothing."""
+    first = _old_directory(open_local)
+    reached, proceed, resumed = threading.Event(), threading.Event(), threading.Event()
+    install = SnapshotDB.install
+
+    def paused(self: SnapshotDB, contents: Any) -> int:
+        reached.set()
+        proceed.wait(30)
+        resumed.set()
+        return install(self, contents)
+
+    monkeypatch.setattr(SnapshotDB, "install", paused)
+    second = open_local()
+    assert reached.wait(30)
+    put(second, "c")
+    second.call("DeleteItem", {"TableName": TABLE, "Key": {"pk": {"S": "a"}}})
+    assert item(second, "b") == {"pk": {"S": "b"}, "d": {"S": ""}}
+    assert not resumed.is_set(), "the requests were answered while the upgrade was under way"
+    upgrade = second._compactor
+    proceed.set()
+    assert upgrade is not None
+    upgrade.join(30)
+    assert first.journal.db_path.exists() and not first.journal.snapshot_path.exists()
+    abandon(second)
+    third = open_local()
+    assert [item(third, pk) for pk in ("a", "b", "c")] == [None, {"pk": {"S": "b"}, "d": {"S": ""}},
+                                                          {"pk": {"S": "c"}, "d": {"S": ""}}]
+
+
+def test_a_crash_between_the_upgrade_and_its_compaction_loses_nothing(open_local: Callable[..., LocalBackend],
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """``snapshot.db`` written from the old file, then ``kill -9`` before the journal's records
+    went into it: the next start reads ``snapshot.db`` and the journal, not the old file."""
+    first = _old_directory(open_local)
+    monkeypatch.setattr(LocalBackend, "_compact_outside_lock", lambda self: None)
+    second = open_local()
+    put(second, "c")
+    upgrade = second._compactor
+    if upgrade is not None:
+        upgrade.join(30)
+    assert first.journal.db_path.exists() and first.journal.snapshot_path.exists()
+    abandon(second)
+    monkeypatch.undo()
+    (first.journal.snapshot_path).write_bytes(b"no longer read")
+    third = open_local()
+    assert [item(third, pk) is not None for pk in ("a", "b", "c")] == [True, True, True]
+    third.close()
+    assert not first.journal.snapshot_path.exists()

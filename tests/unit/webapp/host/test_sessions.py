@@ -146,3 +146,19 @@ def test_a_refused_refresh_token_with_no_winner_ends_the_session_after_waiting(h
     assert refresher(host, provider, signed).refresh(signed.session, signed.cookie) is None
     assert len(signed.sleeps) == RACE_POLLS
     assert host.items() == []
+
+
+def test_refreshing_never_extends_the_sign_in(host: Host) -> None:
+    """README, WEBAPP_SESSION_LIFETIME_SECONDS: a sign-in lasts its lifetime "however often its ID
+    token is refreshed": ExpiresAt is set at sign-in and a refresh leaves it; past it the session
+    is gone (tests/unit/webapp/host/test_auth.py, past ExpiresAt)."""
+    signed = signed_in(host)
+    expires_at = signed.session.expires_at
+    for _ in range(3):
+        host.clock.advance(500)
+        current = host.store.get(signed.cookie)
+        assert current is not None
+        refreshed = refresher(host, Provider(fresh_tokens(host)), signed).refresh(current, signed.cookie)
+        assert refreshed is not None and refreshed.expires_at == expires_at
+    stored = host.store.get(signed.cookie)
+    assert stored is not None and stored.expires_at == expires_at

@@ -276,3 +276,36 @@ def test_presigned_request_verifies(authority: CredentialAuthority, clock: Manua
     clock.advance(61)
     with pytest.raises(SigV4Error, match="Signature expired"):
         run(signed, authority, clock)
+
+
+#: ``Authorization`` headers in the form the SDKs write, read in one match (``_SDK_HEADER``), and
+#: what must not be read that way. A leading space makes the same header take the general reading
+#: (which strips it), so each pair shows that the two readings agree or refuse alike.
+SDK_FORM_HEADERS = [
+    "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/dynamodb/aws4_request, "
+    "SignedHeaders=host;x-amz-date, Signature=" + "a" * 64,
+    "AWS4-HMAC-SHA256 Credential=AKID/20150830/us-east-1/dynamodb/aws4_request,"
+    "SignedHeaders=host;x-amz-date;x-amz-security-token,Signature=" + "0F" * 32,
+    "AWS4-HMAC-SHA256 Credential=A/B, SignedHeaders=;;, Signature=short",
+    "AWS4-HMAC-SHA256 Credential=A/B=C, SignedHeaders=host, Signature=" + "a" * 64,
+    "AWS4-HMAC-SHA256 Credential=A, SignedHeaders=host, Signature=" + "a" * 64 + " ",
+    "AWS4-HMAC-SHA256 Credential=A,  SignedHeaders=host, Signature=" + "a" * 64,
+    "AWS4-HMAC-SHA256 Credential=A, SignedHeaders=host, Signature=",
+]
+
+
+@pytest.mark.parametrize("header", SDK_FORM_HEADERS)
+def test_the_sdk_form_of_the_header_reads_as_the_general_form_does(header: str) -> None:
+    import importlib
+
+    module = importlib.import_module("webapp.sigv4.verify")
+
+    headers = {"authorization": header, "x-amz-date": "20150830T123600Z", "host": "h"}
+
+    def read(text: str) -> object:
+        try:
+            return module._parse_header(text, headers)
+        except SigV4Error as error:
+            return (type(error).__name__, str(error).replace(text, "<header>"))
+
+    assert read(header) == read(" " + header)
