@@ -8,7 +8,8 @@ wall-clock stamps that ``load.py`` splits into its measured windows:
   the workers to a worker starting it), the service (the WSGI app and writing the response into
   the connection's buffer; its wall time and its thread's CPU time: the difference is waiting for
   the GIL, a lock or the disk) and the wait for the response to leave (from the worker's end to
-  the event loop sending the last byte);
+  the last byte sent: 0 when the worker sent it all itself, as waitress's ``write_soon`` does
+  when the socket takes it; the event loop sends what it did not);
 * waits for the backend's table and registry locks (``locking.RWLock``), for the journal's
   append lock and its group-commit ``fsync`` (``Journal.write`` / ``sync_through``), each
   ``fsync`` itself;

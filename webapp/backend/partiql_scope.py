@@ -59,7 +59,7 @@ def execute(backend: Any, statement: str, parameters: Sequence[dict[str, Any]]) 
     """ExecuteStatement, confined to the statement's authorized scope."""
     if _condition_check(statement) is not None:
         raise MockValidationException(EXISTS_OUTSIDE_TRANSACTION)
-    return _execute(backend, statement, parameters, None)
+    return _execute(backend, statement, parameters, None, evaluate.current_page())
 
 
 def execute_transaction(backend: Any, statements: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -177,7 +177,7 @@ def _condition_check(statement: str) -> str | None:
 
 
 def _execute(backend: Any, statement: str, parameters: Sequence[dict[str, Any]],
-             on_failure: str | None) -> list[dict[str, Any]]:
+             on_failure: str | None, page: evaluate.Page | None = None) -> list[dict[str, Any]]:
     """One statement: its rows (SELECT, RETURNING) after its writes; ``on_failure`` is the
     statement's ``ReturnValuesOnConditionCheckFailure`` (``None``: the ExecuteStatement call's)."""
     parsed = partiql.parse(statement)
@@ -186,8 +186,10 @@ def _execute(backend: Any, statement: str, parameters: Sequence[dict[str, Any]],
     evaluate.check_literals(parsed, params)
     table: Table = backend.get_table(parsed.table)  # ResourceNotFoundException when there is none
     if parsed.verb == "SELECT":
-        return [evaluate.project(parsed, item) for item in _selected(table, parsed, params)
-                if evaluate.matches(condition, item)]
+        items = _selected(table, parsed, params)
+        if page is not None and (page.limit is not None or page.token is not None):
+            items = _page(table, parsed, statement, items, page)
+        return [evaluate.project(parsed, item) for item in items if evaluate.matches(condition, item)]
     if parsed.verb == "INSERT":
         item = evaluate.inserted(parsed, params)
         _check_key_types(table, item)
@@ -224,6 +226,24 @@ def _execute(backend: Any, statement: str, parameters: Sequence[dict[str, Any]],
                 update=True)
     table.put_item(new)
     return _returned(parsed.returning, old, new)
+
+
+def _page(table: Table, parsed: partiql.Statement, statement: str, items: list[dict[str, Any]],
+          page: evaluate.Page) -> list[dict[str, Any]]:
+    """The items ExecuteStatement evaluates in this call: from ``NextToken``, at most ``Limit``,
+    noting where the next call continues (``evaluate.Page``)."""
+    names = _key_names(table)
+    if parsed.index is not None:
+        index = next((i for i in table.all_indexes() if i.name == parsed.index), None)
+        names = names + [k["AttributeName"] for k in (index.schema if index is not None else ())
+                         if k["AttributeName"] not in names]
+    keys = [{name: item[name] for name in names if name in item} for item in items]
+    start = evaluate.resume_at(statement, page.token, keys) if page.token is not None else 0
+    end = len(items) if page.limit is None else min(len(items), start + page.limit)
+    if end < len(items):
+        page.last_key = keys[end - 1]
+        page.next_token = evaluate.page_token(statement, keys[end - 1], end)
+    return items[start:end]
 
 
 def _returned(returning: str | None, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> list[dict[str, Any]]:
