@@ -8,7 +8,8 @@ wall-clock stamps that ``load.py`` splits into its measured windows:
   the workers to a worker starting it), the service (the WSGI app and writing the response into
   the connection's buffer; its wall time and its thread's CPU time: the difference is waiting for
   the GIL, a lock or the disk) and the wait for the response to leave (from the worker's end to
-  the event loop sending the last byte);
+  the last byte sent: 0 when the worker sent it all itself, as waitress's ``write_soon`` does
+  when the socket takes it; the event loop sends what it did not);
 * waits for the backend's table and registry locks (``locking.RWLock``), for the journal's
   append lock and its group-commit ``fsync`` (``Journal.write`` / ``sync_through``), each
   ``fsync`` itself;
@@ -70,8 +71,8 @@ def install(path: Path) -> None:
         target = request.headers.get("X_AMZ_TARGET", "") if request is not None else ""
         # [operation, queued, started, ended, service CPU, sent]: ended and CPU are set by the
         # task (before the channel pulls the event loop's trigger), sent by the loop's flush.
-        self._trace_pending = row = [target.rpartition(".")[2], getattr(self, "_trace_queued", started), started,
-                                     None, None, None]
+        self._trace_pending = self._trace_row = row = [
+            target.rpartition(".")[2], getattr(self, "_trace_queued", started), started, None, None, None]
         service(self)
         requests.append(row)
 
@@ -82,7 +83,7 @@ def install(path: Path) -> None:
         try:
             task_service(self)
         finally:
-            row = getattr(self.channel, "_trace_pending", None)
+            row = getattr(self.channel, "_trace_row", None)
             if row is not None:
                 row[4] = time.thread_time() - cpu
                 row[3] = time.time()
@@ -92,7 +93,7 @@ def install(path: Path) -> None:
     def traced_flush(self: Any, *args: Any, **kwargs: Any) -> Any:
         result = flush(self, *args, **kwargs)
         row = getattr(self, "_trace_pending", None)
-        if row is not None and row[3] is not None and not self.total_outbufs_len:
+        if row is not None and not self.total_outbufs_len:  # (by the worker itself: before "ended")
             row[5] = time.time()
             self._trace_pending = None
         return result
@@ -149,7 +150,7 @@ def summarize(path: Path, windows: list[tuple[str, float, float]], out: Any = sy
             queue = [(r[2] - r[1]) * 1000 for r in group]
             serve = [(r[3] - r[2]) * 1000 for r in group]
             cpu = [r[4] * 1000 for r in group]
-            send = [(r[5] - r[3]) * 1000 for r in group if r[5] is not None]
+            send = [max(0.0, r[5] - r[3]) * 1000 for r in group if r[5] is not None]
             print(f"  {op:<18}{len(group):>6}{_pct(queue, 50):>8.2f}/{_pct(queue, 99):<7.1f}"
                   f"{_pct(serve, 50):>9.2f}/{_pct(serve, 99):<8.1f}{_pct(cpu, 50):>6.2f}/{_pct(cpu, 99):<7.2f}"
                   f"{_pct(send, 50):>7.2f}/{_pct(send, 99):<7.1f}", file=out)

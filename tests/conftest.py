@@ -152,12 +152,17 @@ class RunningStack:
     # Collaborators ---------------------------------------------------------------------------
 
     def dev_token(self, user: str, **claims: Any) -> str:
-        """A fresh ID token for a demo user, from ``python -m webapp dev-token``."""
-        args = [sys.executable, "-m", "webapp", "dev-token", user, "--data-dir", str(self.data_dir)]
-        for name, value in claims.items():
-            args += ["--claim", f"{name}={json.dumps(value)}"]
-        out = subprocess.run(args, cwd=ROOT, capture_output=True, text=True, check=True)
-        return out.stdout.strip()
+        """A fresh ID token for a demo user, minted as ``python -m webapp dev-token USER --claim
+        NAME=JSON ...`` mints it (``webapp/idp/devtoken.py``: the provider's files in the data
+        directory, opened afresh so a rotated key is used; a claim of ``None`` is removed), but in
+        this process: a subprocess per token cost about a second, dozens of times a run. The command
+        itself is tested as a subprocess in ``tests/unit/webapp/idp/test_commands.py``."""
+        from webapp.idp.provider import IdentityProvider
+        from webapp.settings import Settings
+
+        provider = IdentityProvider.open(Settings.from_env(data_dir=self.data_dir))
+        # through JSON, as the command's --claim values are
+        return provider.mint_id_token(user, extra_claims=json.loads(json.dumps(claims)))
 
     def sts(self) -> Any:
         return boto3.client(
@@ -227,6 +232,17 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
     yield running
     running.stop()
     fail_on_internal_errors(running)
+
+
+@pytest.fixture(scope="session")
+def capacity_admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningStack, str, str]]:
+    """``(stack, alice's sub, bob's sub)``: the stack of ``tests/functional/host/admins.py`` where alice
+    is the host's admin and bob wrote photos, shared by the ``/admin/capacity`` tests (functional
+    and browser), which only read it: built once a session instead of once per module."""
+    from tests.functional.host.admins import admin_stack
+
+    with admin_stack(Path(tmp_path_factory.mktemp("capacity-admin")) / "data") as running:
+        yield running
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from iam_policies.issuers import is_loopback, issuer_problem
 from webapp.clock import Clock, system_clock
 from webapp.credentials import CredentialAuthority
 from webapp.files import write_private_if_changed
-from webapp.serving import Server
+from webapp.serving import Server, tune_for_serving
 from webapp.settings import Settings
 
 
@@ -97,6 +97,7 @@ class LocalStack:
             raise
         for server in self.servers:
             server.start()
+        tune_for_serving()
         _write_discovery(s)
         return self
 

@@ -60,6 +60,7 @@ _ACTIONS = {"SELECT": "PartiQLSelect", "INSERT": "PartiQLInsert", "UPDATE": "Par
 class Tok:
     kind: str
     text: str
+    start: int = 0
 
 
 # Expression nodes: which names are pinned to which values (authorization), and the whole
@@ -71,6 +72,8 @@ class Ref:
     #: The whole document path: the name, then a name (``.b``) or a list index (``[2]``) per
     #: step; ``None`` for a step whose index is not a number literal.
     path: tuple[str | int | None, ...] = ()
+    #: Where the name starts in the statement (DynamoDB's errors point at tokens).
+    at: int = -1
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,8 @@ class Node:
 
     op: str
     args: tuple[Any, ...] = ()
+    #: Where a call's function name starts in the statement.
+    at: int = -1
 
 
 @dataclass(frozen=True)
@@ -110,6 +115,8 @@ class Statement:
     actions: tuple[tuple[str, Ref, Any], ...] = ()
     #: A SELECT's ``ORDER BY``: (path, descending) in order.
     order: tuple[tuple[Ref, bool], ...] = ()
+    #: The statement as written (for the positions errors name).
+    text: str = ""
 
 
 #: Nesting of parentheses, NOT, literals and calls the parser follows (a local bound, see above).
@@ -146,9 +153,10 @@ class _Parser:
             if match is None or (match.lastgroup == "op" and text.startswith("/*", position)):
                 raise malformed()  # an unknown character, an unterminated comment
             if match.lastgroup != "ws":
-                self.tokens.append(Tok(match.lastgroup or "op", match.group()))
+                self.tokens.append(Tok(match.lastgroup or "op", match.group(), position))
             position = match.end()
-        self.tokens.append(Tok("eof", ""))
+        self.tokens.append(Tok("eof", "", len(text)))
+        self.text = text
         self.position = 0
         self.names: set[str] = set()
         self.parameters = 0
@@ -212,6 +220,7 @@ class _Parser:
         return table, index
 
     def path(self) -> Ref:
+        at = self.peek().start
         name = self.identifier()
         steps: list[str | int | None] = [name]
         while self.op(".", "["):
@@ -224,7 +233,7 @@ class _Parser:
                              else value["S"] if isinstance(value, Mapping) and "S" in value else None)
                 self.expect_op("]")
         self.names.add(name)
-        return Ref(name, len(steps) > 1, tuple(steps))
+        return Ref(name, len(steps) > 1, tuple(steps), at)
 
     # -- values and expressions -----------------------------------------------------------------
     def literal(self) -> Any:
@@ -291,6 +300,7 @@ class _Parser:
             self.leave()
             return inner
         if self.peek().kind == "name" and self.peek(1).kind == "op" and self.peek(1).text == "(":
+            at = self.peek().start
             function = self.advance().text.lower()
             self.advance()
             self.enter()
@@ -302,7 +312,7 @@ class _Parser:
                 self.advance()
             self.expect_op(")")
             self.leave()
-            return Node("call", (function, *args))
+            return Node("call", (function, *args), at)
         if self.peek().kind in ("name", "quoted"):
             return self.path()
         raise malformed(f"Unexpected token {self.peek().text or '<EOF>'}")
@@ -499,7 +509,7 @@ class _Parser:
             raise malformed(LEFTOVER)
         return Statement(statement.verb, statement.table, statement.index, frozenset(self.names),
                          statement.star, statement.where, statement.item, statement.returning, self.parameters,
-                         statement.projection, statement.projected, statement.actions, statement.order)
+                         statement.projection, statement.projected, statement.actions, statement.order, self.text)
 
 
 #: A parameter's number DynamoDB cannot read or store (see ``parameter_number_error``).

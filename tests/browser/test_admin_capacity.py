@@ -7,21 +7,18 @@ wrote photos under his own partition key.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
 
 from tests.browser.conftest import App
 from tests.conftest import RunningStack
-from tests.functional.host.admins import admin_stack
 
 
-@pytest.fixture(scope="module")
-def admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningStack, str, str]]:
-    with admin_stack(Path(tmp_path_factory.mktemp("admin-page")) / "data") as running:
-        yield running
+@pytest.fixture
+def admin(capacity_admin: tuple[RunningStack, str, str]) -> tuple[RunningStack, str, str]:
+    """The session's admin stack (``tests/conftest.py``), shared with the other capacity tests."""
+    return capacity_admin
 
 
 def test_the_admin_sees_a_chart_per_table_and_bobs_key_only_when_asked(

@@ -11,6 +11,7 @@ Every check observes the page from outside: the DOM, ``window``, storage and the
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -32,6 +33,14 @@ HOSTILE = [
     '"><iframe src="javascript:window.__pwned=1">',
     "javascript:window.__pwned=1",
 ]
+
+
+def until(page: Page, condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Let the page run until ``condition()`` holds or ``timeout`` seconds pass, whichever comes
+    first; the assertions after it decide (a wait for an event, instead of a fixed one)."""
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        page.wait_for_timeout(50)
 
 
 def assert_inert(page: Page) -> None:
@@ -126,7 +135,7 @@ def test_the_csp_stops_injected_inline_script_eval_and_foreign_script(app: App, 
         document.body.append(f);
         setTimeout('window.__pwned = 3', 0);  // string timers are eval: 'unsafe-eval' is absent
     }""")
-    page.wait_for_timeout(500)
+    until(page, lambda: len(violations) >= 4)  # the four attempts refused (not a fixed wait)
     assert page.evaluate("window.__pwned") is None
     assert len(violations) >= 4, violations
 
@@ -209,7 +218,7 @@ def test_the_app_cannot_be_framed_by_another_origin(app: App, stack: RunningStac
     serve_evil(context, f'<!doctype html><iframe id="f" src="{stack.host_url}/"></iframe>')
     evil = context.new_page()
     evil.goto(EVIL_ORIGIN + "/")
-    evil.wait_for_timeout(1500)
+    until(evil, lambda: any(f.url.startswith("chrome-error://") for f in evil.frames if f != evil.main_frame))
     framed = [f for f in evil.frames if f != evil.main_frame]
     assert len(framed) == 1
     # Chromium replaces a frame refused by frame-ancestors with its error document.

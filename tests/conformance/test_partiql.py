@@ -452,3 +452,112 @@ def test_parameter_numbers(endpoint: Endpoint, table: str, statement: str, param
     assert (caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]) == \
         ("ValidationException", message)
     assert client.execute_statement(Statement=f"SELECT * FROM \"{table}\" WHERE pk = 'pn'")["Items"] == []
+
+
+def _at(statement: str, token: str, length: int | None = None, start: int = 0) -> str:
+    """paritysuite's ``at()``: ``1:<column>:<length>`` of ``token``'s first place from ``start``."""
+    return f"1:{statement.index(token, start) + 1}:{len(token) if length is None else length}"
+
+
+FUNCTION_ERRORS: list[tuple[str, Any]] = [
+    ("attribute_exists('ss')", lambda s: "Operator or function requires a document path; operator or function: "
+                                         "attribute_exists"),
+    ("attribute_exists()", lambda s: "Incorrect number of operands for operator or function; operator or function: "
+                                     "attribute_exists, number of operands: 0"),
+    ("attribute_exists(ss, ns)", lambda s: "Incorrect number of operands for operator or function; operator or "
+                                           "function: attribute_exists, number of operands: 2"),
+    ("EXISTS(ss)", lambda s: f"Unrecognized function: exists at {_at(s, 'EXISTS')}"),
+    ("set_add(ss, <<'x'>>) = ss", lambda s: f"Unrecognized function: set_add at {_at(s, 'set_add')}"),
+]
+SET_ERRORS: list[tuple[str, Any]] = [
+    ("t = set_add(ss, <<'x'>>)", lambda s: f"The first argument to SET_ADD must equal the assignment value at "
+                                           f"{_at(s, 'set_add')}"),
+    ("ss = set_add(<<'a'>>, <<'b'>>)", lambda s: f"The first argument to SET_ADD must equal the assignment value at "
+                                                 f"{_at(s, 'set_add')}"),
+    ("ss = set_add(ss, 'x')", lambda s: "The second argument to SET_ADD must be a value with type SET at "
+                                        f"{_at(s, 'ss', 2, s.index('set_add('))}"),
+    ("ss = set_add(ss, ['x'])", lambda s: "The second argument to SET_ADD must be a value with type SET at "
+                                          f"{_at(s, 'ss', 2, s.index('set_add('))}"),
+    ("ss = set_add(ss)", lambda s: f"SET_ADD must have exactly two arguments at {_at(s, 'set_add')}"),
+    ("ss = set_add(ss, <<'x'>>, <<'y'>>)", lambda s: f"SET_ADD must have exactly two arguments at {_at(s, 'set_add')}"),
+    ("ss = set_add(ss, <<1>>)", lambda s: "An operand in the update expression has an incorrect data type"),
+    ("s = set_add(s, <<'x'>>)", lambda s: "An operand in the update expression has an incorrect data type"),
+    ("ss = set_add(ss, <<'x', 'x'>>)", lambda s: "One or more parameter values were invalid: Input collection [x, x] "
+                                                 "contains duplicates."),
+    ("ss = set_add(ss, <<>>)", lambda s: "Empty bags are not supported"),
+    ("t = set_delete(ss, <<'a'>>)", lambda s: f"The first argument to SET_DELETE must equal the assignment value at "
+                                              f"{_at(s, 'set_delete')}"),
+    ("ss = set_delete(ss, 'a')", lambda s: "The second argument to SET_DELETE must be a value with type SET at "
+                                           f"{_at(s, 'ss', 2, s.index('set_delete('))}"),
+]
+
+
+@pytest.fixture(scope="module")
+def function_item(endpoint: Endpoint, table: str) -> str:
+    partition = "fn-" + secrets.token_hex(4)
+    endpoint.client().put_item(TableName=table, Item={"pk": {"S": partition}, "sk": _n("1"), "ss": {"SS": ["a", "b"]},
+                                                      "ns": {"NS": ["1", "2"]}, "s": {"S": "str"}})
+    return partition
+
+
+@pytest.mark.parametrize(("form", "message"), [(f, m) for f, m in FUNCTION_ERRORS] + [(f, m) for f, m in SET_ERRORS],
+                         ids=[f for f, _ in FUNCTION_ERRORS + SET_ERRORS])
+def test_function_refused_with_dynamodb_text(endpoint: Endpoint, table: str, function_item: str, form: str,
+                                             message: Any) -> None:
+    """paritysuite: tests/tier3/error-messages/partiqlFunctions.test.ts (exact texts, positions
+    as ``line:column:length``); the item is left as it was."""
+    where = f"pk = '{function_item}' AND sk = 1"
+    statement = (f'SELECT * FROM "{table}" WHERE {where} AND {form}' if (form, message) in FUNCTION_ERRORS
+                 else f'UPDATE "{table}" SET {form} WHERE {where}')
+    client = endpoint.client()
+    with pytest.raises(ClientError) as caught:
+        client.execute_statement(Statement=statement)
+    assert (caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]) == \
+        ("ValidationException", message(statement))
+    stored = _stored(endpoint, table, {"pk": {"S": function_item}, "sk": _n("1")}) or {}
+    assert set(stored) == {"ss", "ns", "s"} and stored["ss"]["SS"] in (["a", "b"], ["b", "a"])
+
+
+def test_a_function_is_no_inserted_value(endpoint: Endpoint, table: str) -> None:
+    """paritysuite: partiqlFunctions.test.ts, "set_add in an INSERT value"."""
+    statement = f"INSERT INTO \"{table}\" VALUE {{'pk': 'fn-insert', 'sk': 1, 'ss': set_add(<<'a'>>, <<'b'>>)}}"
+    with pytest.raises(ClientError) as caught:
+        endpoint.client().execute_statement(Statement=statement)
+    assert caught.value.response["Error"]["Message"] == f"Unsupported data type: set_add under key root at {_at(statement, 'set_add')}"
+    assert _stored(endpoint, table, {"pk": {"S": "fn-insert"}, "sk": _n("1")}) is None
+
+
+@pytest.mark.parametrize(("statements", "message"), [
+    (["SELECT * FROM {t} WHERE pk = 'tx' AND attribute_exists(ss)"],
+     "Validation failed in TransactStatements[0]: Select statements within ExecuteTransaction must specify the primary "
+     "key in the where clause."),
+    (["EXISTS(SELECT * FROM {t} WHERE pk = 'tx' AND sk = 1)", "UPDATE {t} SET z = 1 WHERE pk = 'tx-never' AND sk = 1"],
+     "Validation failed in TransactStatements[0]: EXISTS() must contain a single item read with additional condition"),
+], ids=["select-without-key", "exists-without-condition"])
+def test_transaction_reads_one_item(endpoint: Endpoint, table: str, statements: list[str], message: str) -> None:
+    """paritysuite: partiqlFunctions.test.ts (exact texts); nothing is written."""
+    client = endpoint.client()
+    with pytest.raises(ClientError) as caught:
+        client.execute_transaction(TransactStatements=[{"Statement": s.format(t=f'"{table}"')} for s in statements])
+    assert (caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]) == \
+        ("ValidationException", message)
+    assert _stored(endpoint, table, {"pk": {"S": "tx-never"}, "sk": _n("1")}) is None
+
+
+def test_limit_and_next_token_page_a_select(endpoint: Endpoint, table: str) -> None:
+    """API Reference, ExecuteStatement: ``Limit`` is "the maximum number of items to evaluate
+    (not necessarily the number of matching items)"; with items left the answer holds a
+    ``NextToken`` (and ``LastEvaluatedKey``), and the next call with it continues there. Three
+    items, one not matching the WHERE clause: pages of two evaluated items."""
+    partition = "page-" + secrets.token_hex(4)
+    client = endpoint.client()
+    for sk, x in (("1", "keep"), ("2", "drop"), ("3", "keep")):
+        client.put_item(TableName=table, Item={"pk": {"S": partition}, "sk": _n(sk), "x": {"S": x}})
+    statement = f"SELECT sk FROM \"{table}\" WHERE pk = '{partition}' AND x = 'keep'"
+    first = client.execute_statement(Statement=statement, Limit=2)
+    assert first["Items"] == [{"sk": _n("1")}]
+    assert first["LastEvaluatedKey"] == {"pk": {"S": partition}, "sk": _n("2")}
+    second = client.execute_statement(Statement=statement, Limit=2, NextToken=first["NextToken"])
+    assert second["Items"] == [{"sk": _n("3")}]
+    assert "NextToken" not in second and "LastEvaluatedKey" not in second
+    assert client.execute_statement(Statement=statement)["Items"] == [{"sk": _n("1")}, {"sk": _n("3")}]

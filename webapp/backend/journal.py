@@ -126,8 +126,12 @@ class Journal:
         self._lines: list[bytes] = []
         #: Every record up to this sequence number is on disk.
         self.durable_seq = 0
-        #: Held by the one ``fsync`` (or journal rewrite) in progress.
+        #: Held by the one flush and ``fsync`` (or journal rewrite) in progress.
         self._flushing = threading.Lock()
+        #: Guards ``_committing`` and ``durable_seq``; the writers that wait for a commit wait on
+        #: it, all woken at once when it ends (see ``sync_through``).
+        self._commit = threading.Condition(threading.Lock())
+        self._committing = False
         #: Held while a record is numbered and kept, or the kept lines taken (or the file rewritten).
         self._writing = threading.Lock()
         #: What start-up would replay since the last compaction: each record counts its item
@@ -201,16 +205,34 @@ class Journal:
             return seq
 
     def sync_through(self, seq: int) -> None:
-        """Return once every record up to ``seq`` is on disk (group commit, see above)."""
+        """Return once every record up to ``seq`` is on disk (group commit, see above).
+
+        One caller at a time commits (writes the kept lines and ``fsync``-s); the others wait
+        on ``_commit`` and are all woken when it ends: those it covered return, and one of the
+        rest commits next. (Waiting on the commit's lock itself woke them one by one, each
+        passing the lock to the next only once it had the GIL: a chain as long as the queue.)"""
         if seq <= self.durable_seq:
             return
-        with self._flushing:
-            if seq <= self.durable_seq:  # the flush we waited for covered it
-                return
-            target = self._flush()
-            if self._file is not None:
-                self._fsync(self._file)
-            self.durable_seq = max(self.durable_seq, target)
+        with self._commit:
+            while True:
+                if seq <= self.durable_seq:  # the commit we waited for covered it
+                    return
+                if not self._committing:
+                    self._committing = True
+                    break
+                self._commit.wait()
+        durable = 0
+        try:
+            with self._flushing:
+                target = self._flush()
+                if self._file is not None:
+                    self._fsync(self._file)
+                durable = target
+        finally:
+            with self._commit:
+                self._committing = False
+                self.durable_seq = max(self.durable_seq, durable)
+                self._commit.notify_all()
 
     def _flush(self) -> int:
         """Write every kept line to the file (the caller holds ``_flushing``); returns the last
@@ -311,7 +333,9 @@ class Journal:
             with self._writing:
                 self.size -= mark.offset  # the file lost its first ``mark.offset`` bytes; kept lines count still
                 self.pending -= mark.pending
-            self.durable_seq = max(self.durable_seq, target)  # the tail was synced in its new file
+            with self._commit:  # the tail was synced in its new file
+                self.durable_seq = max(self.durable_seq, target)
+                self._commit.notify_all()
 
     def close(self) -> None:
         """Close the file (lines still kept belong to calls nobody was answered for: every answer

@@ -30,13 +30,13 @@ Hence (``LocalBackend.call``):
   does not exist or by ARN - owns the registry **exclusively**, which waits for every call in
   flight, as the single lock did. So do compaction and shutdown (``LocalBackend._lock``).
 
-Both locks are *phase-fair* (Brandenburg and Anderson, "Spin-based reader-writer
-synchronization for multiprocessor real-time systems", 2010): a waiting writer stops new
-readers, so a steady stream of GetItems cannot starve a PutItem, nor data calls a CreateTable;
-and when a writer releases, every reader that arrived meanwhile goes before the next writer, so
-a reader waits for at most one writer however many queue. (The previous writer preference let
-queued writers take turns while readers waited for all of them: under ``benchmarks/load.py``
-a GetItem waited up to 370 ms for its table's read lock with 64 users.)
+Both locks prefer writers: a waiting writer stops new readers, so a steady stream of GetItems
+cannot starve a PutItem, nor data calls a CreateTable. A phase-fair lock (every reader that
+waited goes in after one writer) was measured against it under ``benchmarks/load.py --trace``
+(issue 11, on a loaded machine, side by side): with 16 users it shortened a GetItem's longest
+waits for its table (service p99 107-167 ms against 295-307), but with 64 users writers waited
+up to 1.5 s, each holding one of the server's worker threads meanwhile, and throughput fell
+(131-150 against 167-171 operations per second); so writers keep their preference.
 
 **TransactionConflictException cannot occur here.** DynamoDB raises it when a write or
 transaction reaches an item another transaction is still applying (API Reference,
@@ -59,66 +59,54 @@ WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "Tr
 
 
 class RWLock:
-    """Many readers or one writer, phase-fair (see the module doc): a waiting writer keeps new
-    readers out, and the readers that waited go in before the next writer."""
+    """Many readers or one writer; a waiting writer keeps new readers out (writer preference).
+
+    Readers and writers wait on conditions of their own, and a release wakes only those who can
+    go in (one writer, or every reader once no writer waits): with one condition each release
+    woke every waiter, and under load each of them waited for the GIL only to find it must wait
+    again."""
 
     def __init__(self) -> None:
-        self._state = threading.Condition(threading.Lock())
+        self._mutex = threading.Lock()
+        self._readers_ok = threading.Condition(self._mutex)
+        self._writers_ok = threading.Condition(self._mutex)
         self._readers = 0
         self._writer = False
         self._writers_waiting = 0
-        #: Writes released so far: a reader that waits goes in after the next one.
-        self._releases = 0
-        self._readers_waiting = 0
-        #: Readers let in by the last write's release that have not yet gone in: writers wait.
-        self._admitted = 0
 
     def acquire_read(self) -> None:
-        with self._state:
-            if self._writer or self._writers_waiting:
-                arrived = self._releases
-                self._readers_waiting += 1
-                try:
-                    while self._releases == arrived:
-                        self._state.wait()
-                finally:
-                    self._readers_waiting -= 1
-                    if self._releases != arrived:  # counted in ``_admitted`` by that release
-                        self._admitted -= 1
-                        if not self._admitted:
-                            self._state.notify_all()
+        with self._mutex:
+            while self._writer or self._writers_waiting:
+                self._readers_ok.wait()
             self._readers += 1
 
     def release_read(self) -> None:
-        with self._state:
+        with self._mutex:
             self._readers -= 1
-            if not self._readers:
-                self._state.notify_all()
+            if not self._readers and self._writers_waiting:
+                self._writers_ok.notify()
 
     def acquire_write(self) -> None:
-        with self._state:
+        with self._mutex:
             self._writers_waiting += 1
             try:
-                while self._writer or self._readers or self._admitted:
-                    self._state.wait()
-            except BaseException:  # (interrupted) the readers it kept out must not wait for it
+                while self._writer or self._readers:
+                    self._writers_ok.wait()
+            except BaseException:  # (interrupted) it no longer keeps readers out
                 self._writers_waiting -= 1
-                if not self._writer and not self._writers_waiting:
-                    self._let_readers_in()
+                if not self._writers_waiting and not self._writer:
+                    self._readers_ok.notify_all()
                 raise
             self._writers_waiting -= 1
             self._writer = True
 
     def release_write(self) -> None:
-        with self._state:
+        with self._mutex:
             self._writer = False
-            self._let_readers_in()
-
-    def _let_readers_in(self) -> None:
-        """Every reader that waited goes in before the next writer (the caller holds ``_state``)."""
-        self._releases += 1
-        self._admitted = self._readers_waiting
-        self._state.notify_all()
+            if self._writers_waiting:
+                self._writers_ok.notify()
+            else:
+                self._readers_ok.notify_all()
 
     @contextmanager
     def exclusive(self) -> Iterator[None]:

@@ -178,9 +178,8 @@ class IndexGroups:
     _lock = threading.Lock()
 
     def __init__(self, table: Table, index: SecondaryIndex) -> None:
-        types = {d["AttributeName"]: d["AttributeType"] for d in table.attr}
-        schema = sorted(index.schema, key=lambda k: k["KeyType"] != "HASH")
-        self._wanted = [(k["AttributeName"], types.get(k["AttributeName"])) for k in schema]
+        self._index = index
+        self._wanted = self.wanted(table, index)
         self._table_keys = [name for name in (table.hash_key_attr, table.range_key_attr) if name]
         self._hash = self._wanted[0][0]
         #: partition value -> the items it holds, by table key (insertion order: unsorted)
@@ -201,20 +200,27 @@ class IndexGroups:
             cache = {"items": table.items, "groups": {}}
             table.__dict__["_index_groups"] = cache
         found: IndexGroups | None = cache["groups"].get(index.name)
-        if found is None:
+        if found is None or not found._describes(table, index):
             with cls._lock:
                 found = cache["groups"].get(index.name)
-                if found is None:
+                if found is None or not found._describes(table, index):
                     found = cache["groups"][index.name] = cls(table, index)
         return found
 
+    @staticmethod
+    def wanted(table: Table, index: SecondaryIndex) -> list[tuple[str, str | None]]:
+        """The index's key attributes, partition key first, with their declared types."""
+        types = {d["AttributeName"]: d["AttributeType"] for d in table.attr}
+        schema = sorted(index.schema, key=lambda k: k["KeyType"] != "HASH")
+        return [(k["AttributeName"], types.get(k["AttributeName"])) for k in schema]
+
+    def _describes(self, table: Table, index: SecondaryIndex) -> bool:
+        """Still the index these groups were built for: an index UpdateTable deleted and created
+        again under the same name is another object, maybe with other keys."""
+        return self._index is index and self._wanted == self.wanted(table, index)
+
     def _holds(self, item: Item) -> bool:
-        """``moto_models._indexed``: every key attribute present, of its declared type, not empty."""
-        for name, kind in self._wanted:
-            value = item.attrs.get(name)
-            if value is None or (kind is not None and value.type != kind) or value.value in ("", b""):
-                return False
-        return True
+        return holds(self._wanted, item)
 
     def order_of(self, get: Any) -> tuple[Any, ...] | None:
         """``moto_models._index_order``: where an item (``get(name)``: its value) is in the index."""
@@ -286,6 +292,16 @@ class IndexGroups:
                 found[0].insert(position, new)
                 found[1].insert(position, key)
         return True
+
+
+def holds(wanted: list[tuple[str, str | None]], item: Item) -> bool:
+    """Whether an index with key attributes ``wanted`` (``IndexGroups.wanted``) holds ``item``
+    (``moto_models._indexed``): every key attribute present, of its declared type, not empty."""
+    for name, kind in wanted:
+        value = item.attrs.get(name)
+        if value is None or (kind is not None and value.type != kind) or value.value in ("", b""):
+            return False
+    return True
 
 
 def index_scan(table: Table, index_name: str, consistent_read: bool, exclusive_start_key: dict[str, Any] | None,

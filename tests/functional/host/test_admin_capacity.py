@@ -8,21 +8,19 @@ Bob and a visitor without a session get no figures at all.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 
 from tests.conftest import RunningStack
-from tests.functional.host.admins import WRITES, admin_stack
+from tests.functional.host.admins import WRITES
 from tests.functional.host.browser import sign_in
 
 
-@pytest.fixture(scope="module")
-def admin(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RunningStack, str, str]]:
-    with admin_stack(Path(tmp_path_factory.mktemp("admin")) / "data") as running:
-        yield running
+@pytest.fixture
+def admin(capacity_admin: tuple[RunningStack, str, str]) -> tuple[RunningStack, str, str]:
+    """The session's admin stack (``tests/conftest.py``), shared with the other capacity tests."""
+    return capacity_admin
 
 
 def test_an_admin_sees_each_tables_units_and_the_hottest_keys_hashed(admin: tuple[RunningStack, str, str]) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -50,6 +52,38 @@ def test_no_log_line_holds_a_query_string(served: Any, caplog: pytest.LogCapture
     assert response.text == "ok"
     server_side = [r for r in caplog.records if not r.name.startswith("urllib3")]  # urllib3 is the client
     assert "eyJsecret" not in " ".join(r.getMessage() for r in server_side)
+
+
+def test_a_busy_pool_logs_nothing_per_request(caplog: pytest.LogCaptureFixture) -> None:
+    """waitress warns "Task queue depth is N" for every request that finds its workers busy (a
+    log record per request under load); the server drops those."""
+    release = threading.Event()
+
+    def app(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        release.wait(30)
+        start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", "2")])
+        return [b"ok"]
+
+    server = Server(app, "127.0.0.1", 0, threads=1).start()
+    answers: list[str] = []
+    try:
+        with caplog.at_level(logging.DEBUG):
+            clients = [threading.Thread(target=lambda: answers.append(
+                requests.get(f"http://127.0.0.1:{server.port}/", timeout=30).text)) for _ in range(3)]
+            for client in clients:
+                client.start()
+            deadline = time.monotonic() + 30
+            while len(server._server.task_dispatcher.queue) < 2:  # two wait behind the first
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+            release.set()
+            for client in clients:
+                client.join(30)
+    finally:
+        release.set()
+        server.stop()
+    assert answers == ["ok"] * 3
+    assert [r.getMessage() for r in caplog.records if r.name.startswith(("waitress", "webapp"))] == []
 
 
 def test_a_taken_port_is_a_clear_error() -> None:

@@ -31,10 +31,15 @@ Only the items ``partiql_scope`` hands over are ever seen: the partitions IAM au
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
+import hashlib
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from decimal import Context, Decimal
 from functools import reduce
 from typing import Any
@@ -54,6 +59,7 @@ _ON_FAILURE: ContextVar[str | None] = ContextVar("partiql_on_condition_failure",
 MISSING_OPERAND = "The provided expression refers to an attribute that does not exist in the item"
 _COMPARATORS = frozenset({"=", "<>", "<", "<=", ">", ">="})
 _FUNCTIONS = frozenset({"begins_with", "contains", "attribute_type"})
+_EXISTENCE = frozenset({"attribute_exists", "attribute_not_exists"})
 
 
 @contextmanager
@@ -66,10 +72,77 @@ def on_condition_failure(mode: Any) -> Iterator[None]:
         _ON_FAILURE.reset(token)
 
 
+@dataclass
+class Page:
+    """ExecuteStatement's paging of a SELECT: ``Limit`` items evaluated at most, from where
+    ``NextToken`` says; ``next_token`` and ``last_key`` are set when items remain (API Reference,
+    ExecuteStatement: "Limit: The maximum number of items to evaluate (not necessarily the number
+    of matching items). If DynamoDB processes the number of items up to the limit ..., it stops
+    the operation and returns the matching values up to that point", "NextToken: Set this value
+    to get remaining results, if NextToken was returned in the statement response")."""
+
+    limit: int | None
+    token: str | None
+    next_token: str | None = None
+    last_key: dict[str, Any] | None = None
+
+
+_PAGE: ContextVar[Page | None] = ContextVar("partiql_page", default=None)
+
+
+@contextmanager
+def paged(params: Mapping[str, Any]) -> Iterator[Page]:
+    """Run an ExecuteStatement with its ``Limit`` and ``NextToken``; the page says what remains."""
+    limit, token = params.get("Limit"), params.get("NextToken")
+    page = Page(limit if isinstance(limit, int) else None, token if isinstance(token, str) else None)
+    reset = _PAGE.set(page)
+    try:
+        yield page
+    finally:
+        _PAGE.reset(reset)
+
+
+def current_page() -> Page | None:
+    return _PAGE.get()
+
+
+def page_token(statement: str, key: Mapping[str, Any], position: int) -> str:
+    """An opaque token: the statement it continues, the last key evaluated and its place."""
+    return base64.urlsafe_b64encode(json.dumps({"s": hashlib.sha256(statement.encode()).hexdigest()[:16],
+                                                "k": key, "p": position}).encode()).decode()
+
+
+def resume_at(statement: str, token: str, keys: Sequence[Mapping[str, Any]]) -> int:
+    """Where a page continues: after the token's key (or at its place, when that item is gone)."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token.encode()))
+        assert data["s"] == hashlib.sha256(statement.encode()).hexdigest()[:16]
+        position = int(data["p"])
+    except (ValueError, KeyError, TypeError, AssertionError, binascii.Error):
+        raise DynamoDBValidationException("The NextToken is not valid for this statement") from None
+    for index, key in enumerate(keys):
+        if key == data["k"]:
+            return index + 1
+    return min(position, len(keys))
+
+
 def wants_old_item(mode: Any = None) -> bool:
     """Whether a failed condition answers with the item (``ALL_OLD``): ``mode`` is a batch or
     transaction member's own setting; ``None`` reads the ExecuteStatement call's."""
     return (mode if mode is not None else _ON_FAILURE.get()) == "ALL_OLD"
+
+
+def at(text: str, offset: int, length: int) -> str:
+    """DynamoDB's ``<line>:<column>:<length>`` of a token (characters from 1; paritysuite,
+    partiqlFunctions.test.ts)."""
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return f"{line}:{column}:{length}"
+
+
+def unrecognized(text: str, node: partiql.Node) -> DynamoDBValidationException:
+    name = str(node.args[0])
+    return DynamoDBValidationException(f"Unrecognized function: {name} at {at(text, node.at, len(name))}")
 
 
 def unsupported(what: str) -> DynamoDBValidationException:
@@ -113,12 +186,18 @@ def constant(node: Any, params: Sequence[Any], where: str = "root") -> Any:
         elements = [_element(inner, params, f"{where}[{position}]") for position, inner in enumerate(node.args)]
         if node.op == "list":
             return {"L": elements}
+        if not elements:  # paritysuite, partiqlFunctions.test.ts (captured), as the texts below
+            raise DynamoDBValidationException("Empty bags are not supported")
         kinds = {v.kind(element) for element in elements}
         if len(kinds) != 1 or not kinds <= {"S", "N", "B"}:
             raise DynamoDBValidationException("One or more parameter values were invalid: a set holds strings, numbers "
                                               "or binaries, all of one type, and at least one")
         kind = str(kinds.pop())
-        return {kind + "S": list(dict.fromkeys(element[kind] for element in elements))}
+        members = [element[kind] for element in elements]
+        if len(set(members)) != len(members):
+            raise DynamoDBValidationException("One or more parameter values were invalid: Input collection "
+                                              f"[{', '.join(members)}] contains duplicates.")
+        return {kind + "S": members}
     raise unsupported("expected a value")
 
 
@@ -139,8 +218,9 @@ def _is_constant(node: Any) -> bool:
 class _Tree:
     """The condition tree of a WHERE clause with its name and value placeholders."""
 
-    def __init__(self, params: Sequence[Any]) -> None:
+    def __init__(self, params: Sequence[Any], text: str = "") -> None:
         self.params = params
+        self.text = text
         self.names: dict[str, str] = {}
         self.values: dict[str, Any] = {}
 
@@ -169,6 +249,8 @@ class _Tree:
             placeholder = f":v{len(self.values)}"
             self.values[placeholder] = constant(node, self.params)
             return ex.ValueOperand(placeholder)
+        if isinstance(node, partiql.Node) and node.op == "call" and node.args[0] not in _FUNCTIONS | _EXISTENCE:
+            raise unrecognized(self.text, node)
         raise unsupported("arithmetic and function calls are not comparable values in a WHERE clause")
 
     def orderable(self, op: str, args: Sequence[Any]) -> None:
@@ -209,10 +291,18 @@ class _Tree:
                 self.values[null.placeholder] = {"S": "NULL"}
                 found = ex.BoolOp("OR", found, ex.Function("attribute_type", (operand, null)))
             return ex.Not(found) if negated else found
-        if op == "call" and args[0] in _FUNCTIONS:
-            if len(args) != 3:
-                raise unsupported(f"{args[0]} takes two arguments")
-            return ex.Function(str(args[0]), (self.operand(args[1]), self.operand(args[2])))
+        if op == "call" and (args[0] in _FUNCTIONS or args[0] in _EXISTENCE):
+            # the texts: paritysuite tests/tier3/error-messages/partiqlFunctions.test.ts, captured
+            wanted = 1 if args[0] in _EXISTENCE else 2
+            if len(args) - 1 != wanted:
+                raise DynamoDBValidationException("Incorrect number of operands for operator or function; operator or "
+                                                  f"function: {args[0]}, number of operands: {len(args) - 1}")
+            if not isinstance(args[1], partiql.Ref):
+                raise DynamoDBValidationException("Operator or function requires a document path; operator or "
+                                                  f"function: {args[0]}")
+            return ex.Function(str(args[0]), tuple(self.operand(arg) for arg in args[1:]))
+        if op == "call" and args[0] != "size":
+            raise unrecognized(self.text, node)
         raise unsupported(f"{args[0] if op == 'call' else op} is not a condition")
 
 
@@ -220,7 +310,7 @@ def where(statement: partiql.Statement, params: Sequence[Any]) -> conditions.Con
     """The statement's WHERE clause as a condition (``None``: no WHERE clause, every item)."""
     if statement.where is None:
         return None
-    tree = _Tree(params)
+    tree = _Tree(params, statement.text)
     return conditions.Condition(tree.condition(statement.where), tree.names, tree.values)
 
 
@@ -254,6 +344,9 @@ def check_literals(statement: partiql.Statement, params: Sequence[Any]) -> None:
     """Refuse a SET value literal DynamoDB cannot store before the item is read, as DynamoDB
     refuses it when it reads the statement (paritysuite, partiqlGrammar.test.ts: ``SET a =
     1e-131`` of an item that does not exist is a ValidationException)."""
+    for _, target, node in statement.actions:
+        if isinstance(node, partiql.Node) and node.op == "call" and node.args[0] in ("set_add", "set_delete"):
+            _check_set_function(statement.text, target, node, params)
     pending = [node for _, _, node in statement.actions if node is not None]
     while pending:
         node = pending.pop()
@@ -261,6 +354,21 @@ def check_literals(statement: partiql.Statement, params: Sequence[Any]) -> None:
             constant(node, params)
         elif isinstance(node, partiql.Node):
             pending.extend(arg for arg in node.args if isinstance(arg, (partiql.Node, partiql.Lit)))
+
+
+def _check_set_function(text: str, target: partiql.Ref, call: partiql.Node, params: Sequence[Any]) -> None:
+    """``SET a = set_add(a, <<...>>)``: two arguments, the first the attribute assigned, the
+    second a set (paritysuite, partiqlFunctions.test.ts, captured: the texts and positions)."""
+    name, arguments = str(call.args[0]).upper(), call.args[1:]
+    where = at(text, call.at, len(name))
+    if len(arguments) != 2:
+        raise DynamoDBValidationException(f"{name} must have exactly two arguments at {where}")
+    first, second = arguments
+    if not isinstance(first, partiql.Ref) or first.path != target.path:
+        raise DynamoDBValidationException(f"The first argument to {name} must equal the assignment value at {where}")
+    if _is_constant(second) and v.kind(constant(second, params)) not in ("SS", "NS", "BS"):
+        raise DynamoDBValidationException(f"The second argument to {name} must be a value with type SET at "
+                                          f"{at(text, first.at, len(text[first.at:].split(',', 1)[0].strip()))}")
 
 
 def updated(statement: partiql.Statement, old: Item, params: Sequence[Any], keys: Sequence[str]) -> dict[str, Any]:
@@ -395,5 +503,17 @@ def _container(item: dict[str, Any], steps: Sequence[Any]) -> Any:
 
 
 def inserted(statement: partiql.Statement, params: Sequence[Any]) -> dict[str, Any]:
-    """The INSERT's item as AttributeValues (``VALUE ?`` reads it from a map parameter)."""
+    """The INSERT's item as AttributeValues (``VALUE ?`` reads it from a map parameter); a
+    function call in it is no value (paritysuite, partiqlFunctions.test.ts, captured)."""
+    pending = list(statement.item.values())
+    while pending:
+        node = pending.pop()
+        if isinstance(node, partiql.Node) and node.op == "call":
+            name = str(node.args[0])
+            raise DynamoDBValidationException(f"Unsupported data type: {name} under key root at "
+                                              f"{at(statement.text, node.at, len(name))}")
+        if isinstance(node, partiql.Node) and node.op in ("list", "set"):
+            pending.extend(node.args)
+        elif isinstance(node, partiql.Node) and node.op == "map":
+            pending.extend(inner for _, inner in node.args)
     return {name: _element(node, params) for name, node in partiql.inserted_item(statement.item, list(params)).items()}

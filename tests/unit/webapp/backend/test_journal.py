@@ -467,6 +467,26 @@ def test_a_failed_flush_keeps_its_lines_and_leaves_no_damaged_line(tmp_path: Pat
     journal.close()
 
 
+def test_a_failed_fsync_acknowledges_nothing_and_the_next_commit_retries(tmp_path: Path) -> None:
+    """An ``fsync`` that fails leaves ``durable_seq`` where it was: the committing caller gets
+    the error (the backend answers 500), and the next caller commits again."""
+    journal = Journal(tmp_path)
+    seq = journal.write({"op": "A"})
+    fsync = journal._fsync
+
+    def failing(handle: Any) -> None:
+        journal._fsync = fsync  # type: ignore[method-assign]  # only this one fails
+        raise OSError(5, "Input/output error")
+
+    journal._fsync = failing  # type: ignore[method-assign]
+    with pytest.raises(OSError):
+        journal.sync_through(seq)
+    assert journal.durable_seq == 0 and not journal._committing
+    journal.sync_through(seq)
+    assert journal.durable_seq == seq
+    journal.close()
+
+
 def _file_records(journal: Journal) -> list[Any]:
     lines = journal.path.read_bytes().splitlines(keepends=True)
     records = [decode(line) for line in lines]

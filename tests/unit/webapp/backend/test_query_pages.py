@@ -261,3 +261,29 @@ def test_capacity_of_a_filtered_read_is_measured_on_the_items_it_carries(seed: i
     assert compared >= 20
     snapshots = [meter.watch.snapshot(1_800_000_000.0, show_keys=True) for meter in meters]
     assert snapshots[0] == snapshots[1]
+
+
+def test_an_index_created_again_under_its_name_is_read_by_its_new_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    """UpdateTable deletes a global index and creates another of the same name on other keys:
+    its groups are built again for the new index, not read from the old one's."""
+    engine = MotoEngine(REGION, ACCOUNT)
+    engine.call("CreateTable", {"TableName": "T", "BillingMode": "PAY_PER_REQUEST",
+                                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+                                "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                                         {"AttributeName": "x", "AttributeType": "S"}],
+                                "GlobalSecondaryIndexes": [{"IndexName": "G", "Projection": {"ProjectionType": "ALL"},
+                                                            "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"}]}]})
+    for n in range(6):
+        engine.call("PutItem", {"TableName": "T", "Item": {"pk": {"S": f"p{n}"}, "x": {"S": "same"},
+                                                           "y": {"S": f"y{n % 2}"}}})
+    by_x = {"TableName": "T", "IndexName": "G", "KeyConditionExpression": "x = :v",
+            "ExpressionAttributeValues": {":v": {"S": "same"}}}
+    assert _both(engine, monkeypatch, by_x)[1]["Count"] == 6
+    engine.call("UpdateTable", {"TableName": "T", "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "G"}}]})
+    engine.call("UpdateTable", {"TableName": "T", "AttributeDefinitions": [{"AttributeName": "y", "AttributeType": "S"}],
+                                "GlobalSecondaryIndexUpdates": [{"Create": {
+                                    "IndexName": "G", "Projection": {"ProjectionType": "ALL"},
+                                    "KeySchema": [{"AttributeName": "y", "KeyType": "HASH"}]}}]})
+    by_y = {**by_x, "KeyConditionExpression": "y = :v", "ExpressionAttributeValues": {":v": {"S": "y1"}}}
+    assert _both(engine, monkeypatch, by_y)[1]["Count"] == 3
+    assert _both(engine, monkeypatch, by_x)[0] == "error"  # x is no key of G any more
