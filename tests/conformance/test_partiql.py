@@ -542,3 +542,22 @@ def test_transaction_reads_one_item(endpoint: Endpoint, table: str, statements: 
     assert (caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]) == \
         ("ValidationException", message)
     assert _stored(endpoint, table, {"pk": {"S": "tx-never"}, "sk": _n("1")}) is None
+
+
+def test_limit_and_next_token_page_a_select(endpoint: Endpoint, table: str) -> None:
+    """API Reference, ExecuteStatement: ``Limit`` is "the maximum number of items to evaluate
+    (not necessarily the number of matching items)"; with items left the answer holds a
+    ``NextToken`` (and ``LastEvaluatedKey``), and the next call with it continues there. Three
+    items, one not matching the WHERE clause: pages of two evaluated items."""
+    partition = "page-" + secrets.token_hex(4)
+    client = endpoint.client()
+    for sk, x in (("1", "keep"), ("2", "drop"), ("3", "keep")):
+        client.put_item(TableName=table, Item={"pk": {"S": partition}, "sk": _n(sk), "x": {"S": x}})
+    statement = f"SELECT sk FROM \"{table}\" WHERE pk = '{partition}' AND x = 'keep'"
+    first = client.execute_statement(Statement=statement, Limit=2)
+    assert first["Items"] == [{"sk": _n("1")}]
+    assert first["LastEvaluatedKey"] == {"pk": {"S": partition}, "sk": _n("2")}
+    second = client.execute_statement(Statement=statement, Limit=2, NextToken=first["NextToken"])
+    assert second["Items"] == [{"sk": _n("3")}]
+    assert "NextToken" not in second and "LastEvaluatedKey" not in second
+    assert client.execute_statement(Statement=statement)["Items"] == [{"sk": _n("1")}, {"sk": _n("3")}]

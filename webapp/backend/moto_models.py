@@ -68,12 +68,13 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import RESULT_SIZE_LIMIT, Table
 
-from webapp.backend import item_size, partiql_scope, query_pages, served, set_values
+from webapp.backend import item_size, partiql_scope, query_pages, served, set_values, update_actions
 from webapp.backend.semantics import order
 from webapp.backend.semantics.segments import hash_prefix, segment_of_prefix
 
 item_size.install()  # DynamoDB's 400 KB item limit, measured as DynamoDB measures it
 set_values.install()  # a SET writes a copy of what it read (``SET b[5] = b`` held itself)
+update_actions.install()  # an UpdateExpression's actions flat, not a tree one level per action
 
 #: Per-table flags and caches that must never be copied along with a table.
 _FLAGS = ("_in_transaction", "_undo_owner", "_scan_cache", "_order_lock", "_segment", "_index", "_index_groups",

@@ -32,8 +32,11 @@ from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 
 from iam_policies.dynamodb import partiql
+from iam_policies.dynamodb.keys import check_item
 from iam_policies.errors import AwsError
-from webapp.backend.semantics import order
+from iam_policies.schema import TableSchema
+from webapp.backend import query_pages
+from webapp.backend.semantics import order, updates
 from webapp.backend.semantics import partiql as evaluate
 from webapp.backend.semantics.writes import ConditionalCheckFailed
 
@@ -56,7 +59,7 @@ def execute(backend: Any, statement: str, parameters: Sequence[dict[str, Any]]) 
     """ExecuteStatement, confined to the statement's authorized scope."""
     if _condition_check(statement) is not None:
         raise MockValidationException(EXISTS_OUTSIDE_TRANSACTION)
-    return _execute(backend, statement, parameters, None)
+    return _execute(backend, statement, parameters, None, evaluate.current_page())
 
 
 def execute_transaction(backend: Any, statements: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -174,7 +177,7 @@ def _condition_check(statement: str) -> str | None:
 
 
 def _execute(backend: Any, statement: str, parameters: Sequence[dict[str, Any]],
-             on_failure: str | None) -> list[dict[str, Any]]:
+             on_failure: str | None, page: evaluate.Page | None = None) -> list[dict[str, Any]]:
     """One statement: its rows (SELECT, RETURNING) after its writes; ``on_failure`` is the
     statement's ``ReturnValuesOnConditionCheckFailure`` (``None``: the ExecuteStatement call's)."""
     parsed = partiql.parse(statement)
@@ -183,11 +186,14 @@ def _execute(backend: Any, statement: str, parameters: Sequence[dict[str, Any]],
     evaluate.check_literals(parsed, params)
     table: Table = backend.get_table(parsed.table)  # ResourceNotFoundException when there is none
     if parsed.verb == "SELECT":
-        return [evaluate.project(parsed, item) for item in _selected(table, parsed, params)
-                if evaluate.matches(condition, item)]
+        items = _selected(table, parsed, params)
+        if page is not None and (page.limit is not None or page.token is not None):
+            items = _page(table, parsed, statement, items, page)
+        return [evaluate.project(parsed, item) for item in items if evaluate.matches(condition, item)]
     if parsed.verb == "INSERT":
         item = evaluate.inserted(parsed, params)
         _check_key_types(table, item)
+        _check_keys(table, item)
         if _stored(table, item) is not None:
             raise DuplicateItem()
         table.put_item(item)
@@ -216,8 +222,28 @@ def _execute(backend: Any, statement: str, parameters: Sequence[dict[str, Any]],
     if old is None or not evaluate.matches(condition, old):
         raise ConditionalCheckFailed(old if old is not None and evaluate.wants_old_item(on_failure) else None)
     new = evaluate.updated(parsed, old, params, keys)
+    _check_keys(table, {name: value for name, value in new.items() if name in keys or value != old.get(name)},
+                update=True)
     table.put_item(new)
     return _returned(parsed.returning, old, new)
+
+
+def _page(table: Table, parsed: partiql.Statement, statement: str, items: list[dict[str, Any]],
+          page: evaluate.Page) -> list[dict[str, Any]]:
+    """The items ExecuteStatement evaluates in this call: from ``NextToken``, at most ``Limit``,
+    noting where the next call continues (``evaluate.Page``)."""
+    names = _key_names(table)
+    if parsed.index is not None:
+        index = next((i for i in table.all_indexes() if i.name == parsed.index), None)
+        names = names + [k["AttributeName"] for k in (index.schema if index is not None else ())
+                         if k["AttributeName"] not in names]
+    keys = [{name: item[name] for name in names if name in item} for item in items]
+    start = evaluate.resume_at(statement, page.token, keys) if page.token is not None else 0
+    end = len(items) if page.limit is None else min(len(items), start + page.limit)
+    if end < len(items):
+        page.last_key = keys[end - 1]
+        page.next_token = evaluate.page_token(statement, keys[end - 1], end)
+    return items[start:end]
 
 
 def _returned(returning: str | None, old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> list[dict[str, Any]]:
@@ -262,6 +288,27 @@ def _check_key_types(table: Table, item: Mapping[str, Any]) -> None:
                 f"actual: {actual}")
 
 
+def _check_keys(table: Table, item: Mapping[str, Any], *, update: bool = False) -> None:
+    """PutItem's key rules for what a statement writes (``keys.check_item``, dynalite's texts
+    recorded against DynamoDB): no empty key value, an index key of its declared type and not
+    empty. ``item``: the whole INSERT, or an UPDATE's keys and the attributes it changed (one it
+    leaves as it was is not checked again), whose empty index key has UpdateItem's text
+    (``updates.EMPTY_INDEX_KEY``)."""
+    schema = TableSchema.from_description(table.describe(base_key="Table")["Table"])
+    if update:
+        for index in sorted(schema.indexes.values(), key=lambda index: index.name):
+            for name in (index.partition_key, index.sort_key):
+                kind = schema.attribute_types.get(name) if name is not None else None
+                value = item.get(name) if name is not None else None
+                word = updates.empty_index_value(value, kind) if kind is not None else None
+                if word is not None:
+                    raise MockValidationException(updates.EMPTY_INDEX_KEY.format(word))
+    try:
+        check_item(item, schema)
+    except AwsError as error:
+        raise MockValidationException(error.message) from None
+
+
 def _selected(table: Table, parsed: partiql.Statement, params: list[Any]) -> list[dict[str, Any]]:
     """The items a SELECT may read, in the order DynamoDB reads them: the pinned partitions (a
     Query each: by sort key, ``ORDER BY ... DESC`` reversed) or the whole table or index (a Scan)."""
@@ -274,7 +321,9 @@ def _selected(table: Table, parsed: partiql.Statement, params: list[Any]) -> lis
             raise MockValidationException("The table does not have the specified index")
         schema = {k["KeyType"]: k["AttributeName"] for k in index.schema}
         partition, sort = schema["HASH"], schema.get("RANGE")
-        items = [item for item in table.all_items() if all(name in item.attrs for name in schema.values())]
+        wanted = query_pages.IndexGroups.wanted(table, index)
+        # the items the index holds: its keys present, of their declared types, not empty
+        items = [item for item in table.all_items() if query_pages.holds(wanted, item)]
         project = index.project  # an index holds only its projected attributes
     else:
         items = table.all_items()

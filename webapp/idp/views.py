@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
 import logging
@@ -24,6 +26,7 @@ from urllib.parse import urlencode
 
 from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.oauth2 import OAuth2Error
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc6750 import BearerTokenValidator
 from flask import Blueprint, Response, jsonify, make_response, render_template, request, url_for
 
@@ -68,7 +71,7 @@ def create_idp_blueprint(provider: IdentityProvider) -> Blueprint:
     @bp.route("/authorize", methods=["GET", "POST"])
     def authorize() -> Response | tuple[str, int]:
         try:
-            server.get_consent_grant(end_user=None)
+            _consent_grant(server, None)
         except OAuth2Error as error:
             return _refused(server, error)
         if request.method == "GET":
@@ -88,7 +91,7 @@ def create_idp_blueprint(provider: IdentityProvider) -> Blueprint:
             except UnknownUser as problem:
                 return _sign_in_page(provider, status=400, error=str(problem.args[0]))
         try:
-            grant = server.get_consent_grant(end_user=who)
+            grant = _consent_grant(server, who)
         except OAuth2Error as error:
             return _refused(server, error)
         # With no user (cancel), authlib answers access_denied to the client (RFC 6749 §4.1.2.1).
@@ -98,10 +101,14 @@ def create_idp_blueprint(provider: IdentityProvider) -> Blueprint:
 
     @bp.post("/token")
     def token() -> Response:
+        if _unreadable_basic_credentials():
+            return _invalid_client()
         return server.create_token_response()  # type: ignore[no-any-return]
 
     @bp.post("/revoke")
     def revoke() -> Response:
+        if _unreadable_basic_credentials():
+            return _invalid_client()
         return server.create_endpoint_response("revocation")  # type: ignore[no-any-return]
 
     @bp.route("/userinfo", methods=["GET", "POST"])
@@ -171,6 +178,44 @@ def _chosen_user(provider: IdentityProvider) -> Authentication:
         return Authentication(user, now)
     name = request.form.get("user", "")
     return Authentication(provider.users.get(name), now)
+
+
+def _consent_grant(server: Any, who: Authentication | None) -> Any:
+    """``server.get_consent_grant``, with authlib's ``ValueError`` for a request value it cannot
+    quote in an error (a NUL in ``response_type``: RFC 6749 §4.1.2.1 allows ``error_description``
+    only %x20-21 / %x23-5B / %x5D-7E, and authlib checks that when it builds the error) turned
+    into the ``invalid_request`` it stands for, instead of a 500 (issue 11, found by fuzzing)."""
+    try:
+        return server.get_consent_grant(end_user=who)
+    except ValueError as error:
+        if "forbidden characters" not in str(error):
+            raise
+        raise InvalidRequestError("The request holds characters that are not allowed in OAuth parameters.") from None
+
+
+def _unreadable_basic_credentials() -> bool:
+    """``Authorization: Basic`` whose credentials decode to bytes that are not UTF-8: authlib's
+    ``extract_basic_authorization`` decodes them without a guard (a ``UnicodeDecodeError``, a
+    500). RFC 6749 §2.3.1 client credentials are ``application/x-www-form-urlencoded`` UTF-8 text,
+    so such a header authenticates no client."""
+    header = request.headers.get("Authorization", "")
+    kind, _, token = header.partition(" ")
+    if kind.lower() != "basic":
+        return False
+    try:
+        base64.b64decode(token.strip()).decode("utf-8")
+    except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
+        return True
+    return False
+
+
+def _invalid_client() -> Response:
+    """RFC 6749 §5.2: a client that tried to authenticate with the Authorization header and
+    failed gets 401 ``invalid_client`` and a ``WWW-Authenticate`` naming the scheme it used."""
+    response = _json_error(401, "invalid_client", "Client authentication failed: the Basic credentials are not "
+                                                  "base64 of UTF-8 text (RFC 6749 section 2.3.1).")
+    response.headers["WWW-Authenticate"] = 'Basic realm="token"'
+    return response
 
 
 def _refused(server: Any, error: OAuth2Error) -> Response | tuple[str, int]:

@@ -81,6 +81,17 @@ FOUND: list[tuple[str, str, Params, int, str, str]] = [
     ("3,000 attributes in one item", "PutItem",
      lambda t: {"TableName": t, "Item": {"pk": {"S": "many"}, "sk": {"N": "1"}, **{f"a{i}": {"N": str(i)} for i in range(3000)}}},
      200, "", ""),
+    # moto nested an update's actions one level per action: ~160 of them were a RecursionError (a
+    # 500); DynamoDB takes any number within the 4 KB expression (and AttributeUpdates)
+    ("SET with 300 actions", "UpdateItem",
+     lambda t: {"TableName": t, "Key": {"pk": {"S": "acts"}, "sk": {"N": "1"}}, "ExpressionAttributeValues": {":v": {"N": "1"}},
+                "UpdateExpression": "SET " + ", ".join(f"a{i} = :v" for i in range(300))}, 200, "", ""),
+    ("REMOVE with 500 actions", "UpdateItem",
+     lambda t: {"TableName": t, "Key": {"pk": {"S": "acts"}, "sk": {"N": "1"}},
+                "UpdateExpression": "REMOVE " + ", ".join(f"a{i}" for i in range(1, 501))}, 200, "", ""),
+    ("3,000 AttributeUpdates", "UpdateItem",
+     lambda t: {"TableName": t, "Key": {"pk": {"S": "many"}, "sk": {"N": "2"}},
+                "AttributeUpdates": {f"u{i}": {"Value": {"S": "v"}, "Action": "PUT"} for i in range(3000)}}, 200, "", ""),
     # the limits at their exact boundaries (Developer Guide, "Constraints"; texts as DynamoDB's,
     # recorded by dynalite and ScyllaDB's test_limits.py)
     ("an item of exactly 400 KB", "PutItem",
@@ -128,6 +139,10 @@ def test_the_boundary_items_were_stored_as_sent(stack: Any, table: str) -> None:
     db = stack.admin("dynamodb")
     many = db.get_item(TableName=table, Key={"pk": {"S": "many"}, "sk": {"N": "1"}}, ConsistentRead=True)["Item"]
     assert len(many) == 3002 and many["a2999"] == {"N": "2999"}
+    updated = db.get_item(TableName=table, Key={"pk": {"S": "many"}, "sk": {"N": "2"}}, ConsistentRead=True)["Item"]
+    assert len(updated) == 3002 and updated["u2999"] == {"S": "v"}
+    acts = db.get_item(TableName=table, Key={"pk": {"S": "acts"}, "sk": {"N": "1"}}, ConsistentRead=True)["Item"]
+    assert sorted(acts) == ["a0", "pk", "sk"]  # SET a0..a299, then REMOVE a1..a500
     assert len(db.get_item(TableName=table, Key={"pk": {"S": "k"}, "sk": {"N": "1"}})["Item"]["b"]["S"]) == 409600 - 8
     assert "Item" not in db.get_item(TableName=table, Key={"pk": {"S": "grow"}, "sk": {"N": "1"}}, ConsistentRead=True)
     assert "Item" not in db.get_item(TableName=table, Key={"pk": {"S": "u"}, "sk": {"N": "1000"}}, ConsistentRead=True)

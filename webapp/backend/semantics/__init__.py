@@ -73,8 +73,12 @@ class Semantics:
             response = tables.with_index_arns(self.forward(operation, params))
         elif operation == "ExecuteStatement":
             # the engine's handler passes only the statement and its parameters on (partiql.py)
-            with partiql.on_condition_failure(params.get("ReturnValuesOnConditionCheckFailure")):
+            with partiql.on_condition_failure(params.get("ReturnValuesOnConditionCheckFailure")), \
+                    partiql.paged(params) as page:
                 response = self.forward(operation, params)
+            if page.next_token is not None:
+                response["NextToken"] = page.next_token
+                response["LastEvaluatedKey"] = page.last_key
         elif operation == "ListTagsOfResource":
             response = tags.list_tags(params, self.forward)
         elif operation == "TagResource":

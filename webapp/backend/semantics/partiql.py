@@ -31,10 +31,15 @@ Only the items ``partiql_scope`` hands over are ever seen: the partitions IAM au
 
 from __future__ import annotations
 
+import base64
+import binascii
 import copy
+import hashlib
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from decimal import Context, Decimal
 from functools import reduce
 from typing import Any
@@ -65,6 +70,60 @@ def on_condition_failure(mode: Any) -> Iterator[None]:
         yield
     finally:
         _ON_FAILURE.reset(token)
+
+
+@dataclass
+class Page:
+    """ExecuteStatement's paging of a SELECT: ``Limit`` items evaluated at most, from where
+    ``NextToken`` says; ``next_token`` and ``last_key`` are set when items remain (API Reference,
+    ExecuteStatement: "Limit: The maximum number of items to evaluate (not necessarily the number
+    of matching items). If DynamoDB processes the number of items up to the limit ..., it stops
+    the operation and returns the matching values up to that point", "NextToken: Set this value
+    to get remaining results, if NextToken was returned in the statement response")."""
+
+    limit: int | None
+    token: str | None
+    next_token: str | None = None
+    last_key: dict[str, Any] | None = None
+
+
+_PAGE: ContextVar[Page | None] = ContextVar("partiql_page", default=None)
+
+
+@contextmanager
+def paged(params: Mapping[str, Any]) -> Iterator[Page]:
+    """Run an ExecuteStatement with its ``Limit`` and ``NextToken``; the page says what remains."""
+    limit, token = params.get("Limit"), params.get("NextToken")
+    page = Page(limit if isinstance(limit, int) else None, token if isinstance(token, str) else None)
+    reset = _PAGE.set(page)
+    try:
+        yield page
+    finally:
+        _PAGE.reset(reset)
+
+
+def current_page() -> Page | None:
+    return _PAGE.get()
+
+
+def page_token(statement: str, key: Mapping[str, Any], position: int) -> str:
+    """An opaque token: the statement it continues, the last key evaluated and its place."""
+    return base64.urlsafe_b64encode(json.dumps({"s": hashlib.sha256(statement.encode()).hexdigest()[:16],
+                                                "k": key, "p": position}).encode()).decode()
+
+
+def resume_at(statement: str, token: str, keys: Sequence[Mapping[str, Any]]) -> int:
+    """Where a page continues: after the token's key (or at its place, when that item is gone)."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token.encode()))
+        assert data["s"] == hashlib.sha256(statement.encode()).hexdigest()[:16]
+        position = int(data["p"])
+    except (ValueError, KeyError, TypeError, AssertionError, binascii.Error):
+        raise DynamoDBValidationException("The NextToken is not valid for this statement") from None
+    for index, key in enumerate(keys):
+        if key == data["k"]:
+            return index + 1
+    return min(position, len(keys))
 
 
 def wants_old_item(mode: Any = None) -> bool:

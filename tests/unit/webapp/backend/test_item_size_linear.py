@@ -23,7 +23,7 @@ KEY = {"pk": {"S": "k"}}
 #: (what, n, the call's parameters): each writes n attributes.
 WRITES: list[tuple[str, int, Callable[[int], dict[str, Any]]]] = [
     ("PutItem", 1500, lambda n: {"Item": {**KEY, **{f"a{i}": {"N": str(i)} for i in range(n)}}}),
-    ("UpdateItem with AttributeUpdates", 150, lambda n: {"Key": KEY, "AttributeUpdates": {
+    ("UpdateItem with AttributeUpdates", 1500, lambda n: {"Key": KEY, "AttributeUpdates": {
         f"a{i}": {"Value": {"S": "v"}, "Action": "PUT"} for i in range(n)}}),
 ]
 
