@@ -32,8 +32,11 @@ from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 
 from iam_policies.dynamodb import partiql
+from iam_policies.dynamodb.keys import check_item
 from iam_policies.errors import AwsError
-from webapp.backend.semantics import order
+from iam_policies.schema import TableSchema
+from webapp.backend import query_pages
+from webapp.backend.semantics import order, updates
 from webapp.backend.semantics import partiql as evaluate
 from webapp.backend.semantics.writes import ConditionalCheckFailed
 
@@ -190,6 +193,7 @@ def _execute(backend: Any, statement: str, parameters: Sequence[dict[str, Any]],
     if parsed.verb == "INSERT":
         item = evaluate.inserted(parsed, params)
         _check_key_types(table, item)
+        _check_keys(table, item)
         if _stored(table, item) is not None:
             raise DuplicateItem()
         table.put_item(item)
@@ -218,6 +222,8 @@ def _execute(backend: Any, statement: str, parameters: Sequence[dict[str, Any]],
     if old is None or not evaluate.matches(condition, old):
         raise ConditionalCheckFailed(old if old is not None and evaluate.wants_old_item(on_failure) else None)
     new = evaluate.updated(parsed, old, params, keys)
+    _check_keys(table, {name: value for name, value in new.items() if name in keys or value != old.get(name)},
+                update=True)
     table.put_item(new)
     return _returned(parsed.returning, old, new)
 
@@ -282,6 +288,27 @@ def _check_key_types(table: Table, item: Mapping[str, Any]) -> None:
                 f"actual: {actual}")
 
 
+def _check_keys(table: Table, item: Mapping[str, Any], *, update: bool = False) -> None:
+    """PutItem's key rules for what a statement writes (``keys.check_item``, dynalite's texts
+    recorded against DynamoDB): no empty key value, an index key of its declared type and not
+    empty. ``item``: the whole INSERT, or an UPDATE's keys and the attributes it changed (one it
+    leaves as it was is not checked again), whose empty index key has UpdateItem's text
+    (``updates.EMPTY_INDEX_KEY``)."""
+    schema = TableSchema.from_description(table.describe(base_key="Table")["Table"])
+    if update:
+        for index in sorted(schema.indexes.values(), key=lambda index: index.name):
+            for name in (index.partition_key, index.sort_key):
+                kind = schema.attribute_types.get(name) if name is not None else None
+                value = item.get(name) if name is not None else None
+                word = updates.empty_index_value(value, kind) if kind is not None else None
+                if word is not None:
+                    raise MockValidationException(updates.EMPTY_INDEX_KEY.format(word))
+    try:
+        check_item(item, schema)
+    except AwsError as error:
+        raise MockValidationException(error.message) from None
+
+
 def _selected(table: Table, parsed: partiql.Statement, params: list[Any]) -> list[dict[str, Any]]:
     """The items a SELECT may read, in the order DynamoDB reads them: the pinned partitions (a
     Query each: by sort key, ``ORDER BY ... DESC`` reversed) or the whole table or index (a Scan)."""
@@ -294,7 +321,9 @@ def _selected(table: Table, parsed: partiql.Statement, params: list[Any]) -> lis
             raise MockValidationException("The table does not have the specified index")
         schema = {k["KeyType"]: k["AttributeName"] for k in index.schema}
         partition, sort = schema["HASH"], schema.get("RANGE")
-        items = [item for item in table.all_items() if all(name in item.attrs for name in schema.values())]
+        wanted = query_pages.IndexGroups.wanted(table, index)
+        # the items the index holds: its keys present, of their declared types, not empty
+        items = [item for item in table.all_items() if query_pages.holds(wanted, item)]
         project = index.project  # an index holds only its projected attributes
     else:
         items = table.all_items()

@@ -220,12 +220,7 @@ class IndexGroups:
         return self._index is index and self._wanted == self.wanted(table, index)
 
     def _holds(self, item: Item) -> bool:
-        """``moto_models._indexed``: every key attribute present, of its declared type, not empty."""
-        for name, kind in self._wanted:
-            value = item.attrs.get(name)
-            if value is None or (kind is not None and value.type != kind) or value.value in ("", b""):
-                return False
-        return True
+        return holds(self._wanted, item)
 
     def order_of(self, get: Any) -> tuple[Any, ...] | None:
         """``moto_models._index_order``: where an item (``get(name)``: its value) is in the index."""
@@ -297,6 +292,16 @@ class IndexGroups:
                 found[0].insert(position, new)
                 found[1].insert(position, key)
         return True
+
+
+def holds(wanted: list[tuple[str, str | None]], item: Item) -> bool:
+    """Whether an index with key attributes ``wanted`` (``IndexGroups.wanted``) holds ``item``
+    (``moto_models._indexed``): every key attribute present, of its declared type, not empty."""
+    for name, kind in wanted:
+        value = item.attrs.get(name)
+        if value is None or (kind is not None and value.type != kind) or value.value in ("", b""):
+            return False
+    return True
 
 
 def index_scan(table: Table, index_name: str, consistent_read: bool, exclusive_start_key: dict[str, Any] | None,
