@@ -20,6 +20,7 @@ import http.client
 import json
 import os
 import secrets
+import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -221,3 +222,25 @@ def test_careless_framing_on_every_port_is_a_clean_answer(what: str, method: str
     bad = {name: (status, text[:200]) for name, (status, text) in answers.items()
            if status >= 500 or b"Traceback" in text or b'File "' in text}
     assert bad == {}
+
+
+def test_slow_and_abandoned_clients_tie_up_no_port(stack: Any) -> None:
+    """Sixty connections per port that stop mid-body, mid-header or send nothing (the server
+    reads requests whole before a worker thread sees them, ``webapp.serving``) leave every port
+    answering the next client."""
+    ports = [stack.port + offset for offset in range(5)]
+    stalled = []
+    try:
+        for port in ports:
+            for i in range(60):
+                sock = socket.create_connection(("localhost", port), timeout=30)
+                stalled.append(sock)
+                if i % 3 == 0:
+                    sock.sendall(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n{")
+                elif i % 3 == 1:
+                    sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        answers = [_raw(port, "GET", "/", [], b"")[0] for port in ports]
+    finally:
+        for sock in stalled:
+            sock.close()
+    assert all(status < 500 for status in answers), answers
