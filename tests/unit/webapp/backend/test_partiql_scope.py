@@ -119,3 +119,4 @@ def test_a_forged_next_token_is_refused_not_a_500(position: str, key: str,
                                           "NextToken": _token(statement, position, key)})
     assert (caught.value.code, caught.value.message) == ("ValidationException",
                                                          "The NextToken is not valid for this statement")
+
