@@ -407,7 +407,9 @@ def _computed(node: Any, old: Item, params: Sequence[Any]) -> Any:
         left, right = (arithmetic.number(_computed(arg, old, params)) for arg in node.args)
         if left is None or right is None:
             raise DynamoDBValidationException(updates.OPERAND_TYPE)
-        result = left + right if node.op == "+" else left - right
+        # exactly (Python's default context rounds to 28 digits: 5 + 9e125 was stored as 9E+125),
+        # so number_error sees what DynamoDB refuses (arithmetic.py; found by review)
+        result = _EXACT.add(left, right) if node.op == "+" else _EXACT.subtract(left, right)
         return {"N": _number_text(result)}
     if isinstance(node, partiql.Node) and node.op == "call" and node.args[0] in ("list_append", "set_add",
                                                                                   "set_delete"):
