@@ -14,6 +14,7 @@ from __future__ import annotations
 import errno
 import gc
 import logging
+import os
 import select
 import threading
 import time
@@ -89,6 +90,12 @@ class EventLoop:
         self._watch: set[int] = set()
         self._full_at = 0.0
         self._cleanup_at: float | None = None
+        #: ``wake`` writes to this pipe, watched by the epoll set outside the channels' map.
+        self._wakeup = os.pipe()
+        os.set_blocking(self._wakeup[0], False)
+        os.set_blocking(self._wakeup[1], False)
+        self._epoll.register(self._wakeup[0], self._READ)
+        self._woken = threading.Lock()
 
     def run(self, timeout: float) -> None:
         try:
@@ -96,6 +103,25 @@ class EventLoop:
                 self.poll(timeout)
         finally:
             self._epoll.close()
+
+    def wake(self) -> None:
+        """End the current wait now (``Server.stop``: with every channel closed, ``run`` then
+        returns at once instead of at the end of a poll of up to a second: a SIGTERM stopped
+        each of the stack's five servers ~1 s after the last of its connections)."""
+        with self._woken:
+            if self._wakeup[1] >= 0:
+                try:
+                    os.write(self._wakeup[1], b"x")
+                except BlockingIOError:  # woken already
+                    pass
+
+    def close(self) -> None:
+        """Release the wake-up pipe (once ``run`` has returned)."""
+        with self._woken:
+            for fd in self._wakeup:
+                if fd >= 0:
+                    os.close(fd)
+            self._wakeup = (-1, -1)
 
     def poll(self, timeout: float) -> None:
         channels, registered, watch = self._map, self._registered, self._watch
@@ -122,6 +148,12 @@ class EventLoop:
             if interest == self._READ and _settled(obj):
                 watch.discard(fd)
         for fd, flags in self._epoll.poll(timeout):
+            if fd == self._wakeup[0]:
+                try:
+                    os.read(fd, 4096)
+                except BlockingIOError:
+                    pass
+                continue
             obj = channels.get(fd)
             if obj is not None:
                 readwrite(obj, flags)
@@ -234,6 +266,7 @@ class Server:
         # handler when no logging is configured, on the path every queued request takes.
         self._server.task_dispatcher.queue_logger = _QUIET
         self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+        self._loop: EventLoop | None = None
 
     @property
     def port(self) -> int:
@@ -244,8 +277,9 @@ class Server:
         if not hasattr(select, "epoll"):  # not Linux: waitress's own loop
             server.run()
             return
+        self._loop = EventLoop(server._map, server)
         try:
-            EventLoop(server._map, server).run(server.adj.asyncore_loop_timeout)
+            self._loop.run(server.adj.asyncore_loop_timeout)
         except (SystemExit, KeyboardInterrupt):
             server.task_dispatcher.shutdown()
 
@@ -263,6 +297,11 @@ class Server:
         server.close()
         for channel in list(server._map.values()):
             channel.close()
+        loop = self._loop
+        if loop is not None:
+            loop.wake()  # every channel is closed: the loop ends now, not when its poll times out
         server.task_dispatcher.shutdown(timeout=timeout)
         if self._thread.ident is not None:
             self._thread.join(timeout)
+        if loop is not None and not self._thread.is_alive():
+            loop.close()

@@ -387,7 +387,11 @@ class _Parser:
             return self.expression()
         return None
 
-    def returning(self) -> str | None:
+    def returning(self, delete: bool = False) -> str | None:
+        """``RETURNING ALL|MODIFIED OLD|NEW *``; a DELETE's only one is ``ALL OLD *`` (DG, "PartiQL
+        delete statements": ``<returnvalues> ::= ALL OLD *``): ``MODIFIED OLD`` was authorized as
+        ReturnValues UPDATED_OLD, which attribute-limited policies allow, yet answered the whole
+        deleted item (found by review)."""
         if not self.keyword("RETURNING"):
             return None
         self.advance()
@@ -396,6 +400,8 @@ class _Parser:
         self.expect_op("*")
         if (which, when) not in _RETURNING:
             raise malformed(f"Invalid RETURNING clause: {which} {when}")
+        if delete and (which, when) != ("ALL", "OLD"):
+            raise malformed(f"Invalid RETURNING clause: {which} {when} (a DELETE returns ALL OLD *)")
         return _RETURNING[(which, when)]
 
     # -- statements -----------------------------------------------------------------------------
@@ -477,7 +483,8 @@ class _Parser:
             table, index = self.target()
             self.no_alias("WHERE", "RETURNING")
             where = self.where()
-            return self.done(Statement("DELETE", table, index, frozenset(), where=where, returning=self.returning()))
+            return self.done(Statement("DELETE", table, index, frozenset(), where=where,
+                                       returning=self.returning(delete=True)))
         raise malformed(f"Unsupported statement {verb or '<EOF>'}")
 
     def update_actions(self) -> tuple[tuple[str, Ref, Any], ...]:

@@ -183,3 +183,23 @@ def test_returning_answers_the_written_item(returning: str, expected: dict[str, 
     if returning.startswith("MODIFIED"):
         assert items[0] == expected
     assert f.item(f.alice_sub, "n1", f.writes)["title"] == {"S": "returned"}  # type: ignore[index]
+
+
+@pytest.mark.parametrize("returning", ["MODIFIED OLD", "MODIFIED NEW", "ALL NEW"])
+def test_a_delete_returns_only_all_old(returning: str, f: Fgac) -> None:
+    """DELETE's only RETURNING is ``ALL OLD *`` (DG, "PartiQL delete statements": "<returnvalues>
+    ::= ALL OLD *"). ``MODIFIED OLD`` was accepted, authorized as dynamodb:ReturnValues
+    UPDATED_OLD (which an attribute-limited policy such as P1 allows: fgac-semantics A.5 rule 4)
+    and answered the whole deleted item, hidden attributes included (found by review). Refused
+    before anything is deleted."""
+    before = f.item(f.alice_sub, "n1", f.writes)
+    with pytest.raises(ClientError) as caught:
+        f.client("alice").execute_statement(
+            Statement=f'DELETE FROM "{f.writes}" WHERE "owner" = \'{f.alice_sub}\' AND "noteId" = \'n1\' '
+                      f'RETURNING {returning} *')
+    error = caught.value.response
+    assert (error["ResponseMetadata"]["HTTPStatusCode"], error["Error"]["Code"]) == (400, "ValidationException")
+    assert error["Error"]["Message"] == ("Statement wasn't well formed, can't be processed: Invalid RETURNING clause: "
+                                         f"{returning} (a DELETE returns ALL OLD *)")
+    assert "Items" not in error
+    assert f.item(f.alice_sub, "n1", f.writes) == before

@@ -86,6 +86,19 @@ def test_a_busy_pool_logs_nothing_per_request(caplog: pytest.LogCaptureFixture) 
     assert [r.getMessage() for r in caplog.records if r.name.startswith(("waitress", "webapp"))] == []
 
 
+def test_stop_ends_the_serving_thread_without_waiting_for_its_poll_to_time_out() -> None:
+    """``Server.stop`` wakes the event loop (``EventLoop.wake``): with a poll timeout of an hour,
+    the serving thread still ends within the stop (it waited for the poll: ~1 s per server at
+    every SIGTERM)."""
+    app, _ = counting_app()
+    server = Server(app, "127.0.0.1", 0, threads=1)
+    server._server.adj.asyncore_loop_timeout = 3600
+    server.start()
+    assert requests.get(f"http://127.0.0.1:{server.port}/", timeout=10).text == "ok"
+    server.stop(timeout=60)  # a deadline for a deadlock only; far below the poll's hour
+    assert not server._thread.is_alive()
+
+
 def test_a_taken_port_is_a_clear_error() -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

@@ -113,15 +113,20 @@ def page_token(statement: str, key: Mapping[str, Any], position: int) -> str:
 
 
 def resume_at(statement: str, token: str, keys: Sequence[Mapping[str, Any]]) -> int:
-    """Where a page continues: after the token's key (or at its place, when that item is gone)."""
+    """Where a page continues: after the token's key (or at its place, when that item is gone).
+    Only a token ``page_token`` made for this statement is read: its place a whole number from 0
+    (a forged -100 read past the start, an IndexError, and 1e400 overflowed ``int()``: HTTP 500s,
+    found by review); checked without ``assert``, which ``python -O`` would drop."""
     try:
         data = json.loads(base64.urlsafe_b64decode(token.encode()))
-        assert data["s"] == hashlib.sha256(statement.encode()).hexdigest()[:16]
-        position = int(data["p"])
-    except (ValueError, KeyError, TypeError, AssertionError, binascii.Error):
-        raise DynamoDBValidationException("The NextToken is not valid for this statement") from None
+    except (ValueError, binascii.Error, RecursionError):  # (json's decoder recurses on nested lists)
+        data = None
+    position = data.get("p") if isinstance(data, dict) else None
+    if not (isinstance(data, dict) and data.get("s") == hashlib.sha256(statement.encode()).hexdigest()[:16]
+            and type(position) is int and position >= 0):
+        raise DynamoDBValidationException("The NextToken is not valid for this statement")
     for index, key in enumerate(keys):
-        if key == data["k"]:
+        if key == data.get("k"):
             return index + 1
     return min(position, len(keys))
 

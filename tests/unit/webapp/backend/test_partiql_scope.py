@@ -12,6 +12,8 @@ checked against DynamoDB). Found by review's adversarial pass.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Callable
 from typing import Any
 
@@ -91,3 +93,30 @@ def test_a_partiql_write_keeps_putitems_key_rules(case: str, statement: str, mes
     assert _scan(backend) == before, "a refused statement wrote"
     found = backend.call("ExecuteStatement", {"Statement": f'SELECT * FROM "{T}"."byG" WHERE h = \'a\''})["Items"]
     assert found == [{"h": {"S": "a"}, "s": {"S": "1"}, "g": {"S": "x"}}]
+
+
+def _token(statement: str, position: object, key: str = "null") -> str:
+    """A NextToken as ``semantics.partiql.page_token`` makes it, with another position and key."""
+    digest = hashlib.sha256(statement.encode()).hexdigest()[:16]
+    text = f'{{"s": "{digest}", "k": {key}, "p": {position}}}'
+    return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+@pytest.mark.parametrize(("position", "key"), [("-100", "null"), ("-1", "null"), ("1e400", "null"), ("1.5", "null"),
+                                               ('"2"', "null"), ("true", "null"), ("null", "null"),
+                                               ("1", "[" * 3000 + "]" * 3000)])
+def test_a_forged_next_token_is_refused_not_a_500(position: str, key: str,
+                                                  open_local: Callable[..., LocalBackend]) -> None:
+    """A NextToken is opaque (API Reference, ExecuteStatement): one whose place is not a place the
+    call made (negative: an IndexError past the start; 1e400: int() overflowing), or whose key
+    nests past json's recursion limit (8 KB, within NextToken's 32,768 characters), is DynamoDB's
+    refusal of a token, not an HTTP 500 (found by review)."""
+    backend = open_local()
+    _table(backend, with_index=False)
+    statement = f'SELECT * FROM "{T}" WHERE h = \'a\''
+    with pytest.raises(DynamoDBError) as caught:
+        backend.call("ExecuteStatement", {"Statement": statement, "Limit": 1,
+                                          "NextToken": _token(statement, position, key)})
+    assert (caught.value.code, caught.value.message) == ("ValidationException",
+                                                         "The NextToken is not valid for this statement")
+
