@@ -165,7 +165,9 @@ def run_job(job: Callable[[], Any], summarize: Callable[[Any], dict[str, Any]], 
         result = job()
     except JobError as exc:
         return _fail(str(exc), 2)
-    except Interrupted:
+    except (Interrupted, KeyboardInterrupt):
+        # Interrupted: Ctrl-C while the segments ran. A bare KeyboardInterrupt: Ctrl-C before they
+        # started or while the job finished (manifest, upload); --resume completes either.
         return _fail("stopped; every finished page is recorded: run the same command with --resume "
                      "to finish", 1)
     except SegmentFailed as exc:
