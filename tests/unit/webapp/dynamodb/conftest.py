@@ -4,6 +4,7 @@ gateway's framing, authentication, CORS and audit without the whole stack."""
 from __future__ import annotations
 
 import http.client
+import io
 import json
 import threading
 from collections.abc import Iterator
@@ -13,7 +14,10 @@ from typing import Any
 
 import boto3
 import pytest
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
 from botocore.config import Config
+from botocore.credentials import Credentials
 from werkzeug.serving import make_server
 
 from iam_policies.policy import Policy
@@ -127,3 +131,24 @@ def endpoint(served: Endpoint) -> Endpoint:
     served.log.flush()
     served.audit_path.write_text("")
     return served
+
+
+def signed_wsgi_call(app: Any, session: SessionCredentials, operation: str,
+                     body: bytes) -> tuple[str, dict[str, Any]]:
+    """``operation`` with ``body``, signed by botocore for ``session``, through the WSGI ``app``
+    in process (the environ a server would build): the status line and the decoded answer."""
+    request = AWSRequest(method="POST", url="http://localhost:18002/", data=body, headers={
+        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": f"DynamoDB_20120810.{operation}"})
+    SigV4Auth(Credentials(session.access_key_id, session.secret_access_key, session.session_token),
+              "dynamodb", "us-east-1").add_auth(request)
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": "POST", "PATH_INFO": "/", "QUERY_STRING": "", "REMOTE_ADDR": "127.0.0.1",
+        "CONTENT_TYPE": "application/x-amz-json-1.0", "CONTENT_LENGTH": str(len(body)),
+        "HTTP_HOST": "localhost:18002", "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "http",
+    }
+    for name, value in request.headers.items():
+        if name.lower() != "content-type":
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
+    status: list[str] = []
+    out = b"".join(app(environ, lambda line, headers, exc_info=None: status.append(line)))
+    return status[0], json.loads(out)

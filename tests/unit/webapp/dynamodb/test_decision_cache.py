@@ -5,17 +5,12 @@ the WSGI app, with requests signed by botocore and a real registry."""
 
 from __future__ import annotations
 
-import io
 import json
 import time
 from pathlib import Path
 from typing import Any
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
-
-from tests.unit.webapp.dynamodb.conftest import RecordingBackend
+from tests.unit.webapp.dynamodb.conftest import RecordingBackend, signed_wsgi_call
 from webapp.clock import ManualClock
 from webapp.credentials import CredentialAuthority, SessionCredentials
 from webapp.dynamodb.gateway import Gateway
@@ -44,21 +39,7 @@ def make(tmp_path: Path) -> tuple[Gateway, IamRegistry, RecordingBackend, Manual
 
 
 def call(gateway: Gateway, session: SessionCredentials) -> tuple[str, dict[str, Any]]:
-    request = AWSRequest(method="POST", url="http://localhost:18002/", data=BODY, headers={
-        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810.GetItem"})
-    SigV4Auth(Credentials(session.access_key_id, session.secret_access_key, session.session_token),
-              "dynamodb", "us-east-1").add_auth(request)
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": "POST", "PATH_INFO": "/", "QUERY_STRING": "", "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_TYPE": "application/x-amz-json-1.0", "CONTENT_LENGTH": str(len(BODY)),
-        "HTTP_HOST": "localhost:18002", "wsgi.input": io.BytesIO(BODY), "wsgi.url_scheme": "http",
-    }
-    for name, value in request.headers.items():
-        if name.lower() != "content-type":
-            environ["HTTP_" + name.upper().replace("-", "_")] = value
-    status: list[str] = []
-    body = b"".join(gateway(environ, lambda line, headers, exc_info=None: status.append(line)))
-    return status[0], json.loads(body)
+    return signed_wsgi_call(gateway, session, "GetItem", BODY)
 
 
 def test_an_expired_session_is_refused_though_its_requests_were_allowed_from_the_cache(tmp_path: Path) -> None:

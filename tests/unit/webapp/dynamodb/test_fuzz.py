@@ -4,18 +4,14 @@ in a 4xx with DynamoDB's error shape. Nothing reaches the backend."""
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
-from botocore.credentials import Credentials
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from iam_policies.dynamodb import OPERATIONS
-from tests.unit.webapp.dynamodb.conftest import NoPolicies, RecordingBackend
+from tests.unit.webapp.dynamodb.conftest import NoPolicies, RecordingBackend, signed_wsgi_call
 from webapp.clock import system_clock
 from webapp.credentials import CredentialAuthority
 from webapp.dynamodb.gateway import Gateway
@@ -50,21 +46,7 @@ GATEWAY = Gateway(SETTINGS, NoPolicies(), AUTHORITY, BACKEND, None, system_clock
 
 
 def call(operation: str, body: bytes) -> tuple[str, dict[str, Any]]:
-    request = AWSRequest(method="POST", url="http://localhost:18002/", data=body, headers={
-        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": f"DynamoDB_20120810.{operation}"})
-    SigV4Auth(Credentials(SESSION.access_key_id, SESSION.secret_access_key, SESSION.session_token),
-              "dynamodb", "us-east-1").add_auth(request)
-    environ: dict[str, Any] = {
-        "REQUEST_METHOD": "POST", "PATH_INFO": "/", "QUERY_STRING": "", "REMOTE_ADDR": "127.0.0.1",
-        "CONTENT_TYPE": "application/x-amz-json-1.0", "CONTENT_LENGTH": str(len(body)),
-        "HTTP_HOST": "localhost:18002", "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "http",
-    }
-    for name, value in request.headers.items():
-        if name.lower() != "content-type":
-            environ["HTTP_" + name.upper().replace("-", "_")] = value
-    status: list[str] = []
-    out = b"".join(GATEWAY(environ, lambda s, h: status.append(s)))
-    return status[0], json.loads(out)
+    return signed_wsgi_call(GATEWAY, SESSION, operation, body)
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
